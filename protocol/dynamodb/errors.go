@@ -1,0 +1,60 @@
+package dynamodb
+
+import "github.com/dynacache/dynacache/shard/attr"
+
+// Error is an error in DynamoDB's wire form: the reply is
+// {"__type": Type, "message": Message} with HTTP status Status.
+type Error struct {
+	Status  int
+	Type    string // full __type, e.g. com.amazon.coral.validate#ValidationException
+	Message string
+	// Item is the item returned with a ConditionalCheckFailedException when
+	// ReturnValuesOnConditionCheckFailure is ALL_OLD.
+	Item attr.Item
+	// NoMessage leaves "message" out of the reply (DynamoDB sends bare
+	// SerializationException and UnknownOperationException for some inputs).
+	NoMessage bool
+	// CapitalMessage writes "Message" instead of "message", as DynamoDB does
+	// for SerializationException type errors.
+	CapitalMessage bool
+}
+
+func (e *Error) Error() string { return e.Type + ": " + e.Message }
+
+// The __type namespaces DynamoDB uses.
+const (
+	nsCoralService  = "com.amazon.coral.service#"
+	nsCoralValidate = "com.amazon.coral.validate#"
+	nsDynamoDB      = "com.amazonaws.dynamodb.v20120810#"
+)
+
+// validationError returns a ValidationException.
+func validationError(msg string) *Error {
+	return &Error{Status: 400, Type: nsCoralValidate + "ValidationException", Message: msg}
+}
+
+// serializationError returns a SerializationException (type errors in the
+// request body), which DynamoDB words with a capital "Message".
+func serializationError(msg string) *Error {
+	return &Error{Status: 400, Type: nsCoralService + "SerializationException", Message: msg, CapitalMessage: true}
+}
+
+func resourceNotFound(msg string) *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "ResourceNotFoundException", Message: msg}
+}
+
+func resourceInUse(msg string) *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "ResourceInUseException", Message: msg}
+}
+
+func conditionalCheckFailed(item attr.Item) *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "ConditionalCheckFailedException", Message: "The conditional request failed", Item: item}
+}
+
+func limitExceeded(msg string) *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "LimitExceededException", Message: msg}
+}
+
+func internalError(msg string) *Error {
+	return &Error{Status: 500, Type: nsDynamoDB + "InternalServerError", Message: msg}
+}
