@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End-to-end: build dynacache, start it on a free loopback port, drive it
+# with the real AWS CLI, check the answers, stop it. Bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v aws >/dev/null 2>&1; then
+  echo "installing the AWS CLI"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli >/dev/null
+fi
+aws --version
+
+work=$(mktemp -d)
+bin="$work/dynacache"
+go build -o "$bin" ./cmd/dynacache
+"$bin" --version
+
+log="$work/server.log"
+"$bin" --http 127.0.0.1:0 --in-memory >"$log" 2>&1 &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+addr=""
+for _ in $(seq 1 100); do
+  addr=$(sed -n 's|.*DynamoDB API listening on http://\([0-9.:]*\).*|\1|p' "$log" | head -1)
+  [ -n "$addr" ] && break
+  sleep 0.1
+done
+[ -n "$addr" ] || { echo "server did not start:"; cat "$log"; exit 1; }
+echo "server at $addr"
+
+export AWS_ACCESS_KEY_ID=ci AWS_SECRET_ACCESS_KEY=ci AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
+ddb() { timeout 30 aws dynamodb --endpoint-url "http://$addr" "$@"; }
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect NAME WANT GOT
+  if [ "$2" != "$3" ]; then fail "$1: want [$2] got [$3]"; fi
+  echo "ok: $1"
+}
+
+status=$(ddb create-table --table-name Music \
+  --attribute-definitions AttributeName=Artist,AttributeType=S AttributeName=SongTitle,AttributeType=S \
+  --key-schema AttributeName=Artist,KeyType=HASH AttributeName=SongTitle,KeyType=RANGE \
+  --billing-mode PAY_PER_REQUEST --query TableDescription.TableStatus --output text)
+expect "create-table status" CREATING "$status"
+
+expect "describe-table status" ACTIVE "$(ddb describe-table --table-name Music --query Table.TableStatus --output text)"
+expect "list-tables" Music "$(ddb list-tables --query 'TableNames[0]' --output text)"
+
+ddb put-item --table-name Music \
+  --item '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"},"Plays":{"N":"1.50"},"Tags":{"SS":["pop","live"]}}'
+
+got=$(ddb get-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' \
+  --query Item.Plays.N --output text)
+expect "number normalised" 1.5 "$got"
+
+got=$(ddb update-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' \
+  --update-expression 'SET Plays = Plays + :one REMOVE Tags' --expression-attribute-values '{":one":{"N":"1"}}' \
+  --return-values UPDATED_NEW --query Attributes.Plays.N --output text)
+expect "update-item UPDATED_NEW" 2.5 "$got"
+
+set +e
+out=$(ddb put-item --table-name Music --item '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' \
+  --condition-expression 'attribute_not_exists(Artist)' 2>&1)
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "conditional put should fail"
+echo "$out" | grep -q "ConditionalCheckFailedException" || fail "conditional put: $out"
+echo "ok: conditional check failed"
+
+set +e
+out=$(ddb get-item --table-name Music --key '{"Artist":{"S":"x"}}' 2>&1)
+set -e
+echo "$out" | grep -q "ValidationException" || fail "bad key: $out"
+echo "$out" | grep -q "The provided key element does not match the schema" || fail "bad key message: $out"
+echo "ok: key validation"
+
+set +e
+out=$(ddb describe-table --table-name Nope 2>&1)
+set -e
+echo "$out" | grep -q "ResourceNotFoundException" || fail "missing table: $out"
+echo "ok: missing table"
+
+expect "item count" 1 "$(ddb describe-table --table-name Music --query Table.ItemCount --output text)"
+
+ddb delete-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}'
+expect "deleted" "None" "$(ddb get-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' --query Item --output text)"
+
+expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
+expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
+
+kill -TERM "$pid"
+wait "$pid" || fail "server exited non-zero after SIGTERM"
+grep -q "shutting down" "$log" || fail "no graceful shutdown line"
+echo "ok: graceful shutdown"
+echo "e2e: all passed"

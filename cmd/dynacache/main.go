@@ -1,0 +1,99 @@
+// Command dynacache is a local and edge DynamoDB: the DynamoDB JSON API on
+// HTTP and, on the same data, the Redis protocol.
+//
+//	dynacache [flags]
+//
+// Every flag can also be set from an environment variable: --http from
+// DYNACACHE_HTTP, --in-memory from DYNACACHE_IN_MEMORY, and so on. A flag on
+// the command line wins over the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/dynacache/dynacache/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// envName returns the environment variable of a flag: http -> DYNACACHE_HTTP.
+func envName(flagName string) string {
+	return "DYNACACHE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg := server.DefaultConfig()
+	fs := flag.NewFlagSet("dynacache", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "DynamoDB API listen `address`")
+	fs.StringVar(&cfg.RESPAddr, "resp", cfg.RESPAddr, "RESP (Redis protocol) listen `address`")
+	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "data `directory`")
+	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep everything in memory (no persistence)")
+	fs.StringVar(&cfg.Fsync, "fsync", cfg.Fsync, "log fsync `policy`: always, everysec or no")
+	fs.StringVar(&cfg.Region, "region", cfg.Region, "`region` named in table ARNs")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: dynacache [flags]\n\n"+
+			"A local DynamoDB (JSON API over HTTP) that also speaks RESP.\n"+
+			"Each flag may also be set from the environment: --http from DYNACACHE_HTTP, --in-memory from DYNACACHE_IN_MEMORY, ...\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+
+	// Environment first, so the command line overrides it.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if v == "" || envErr != nil {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			envErr = fmt.Errorf("invalid %s=%q: %v", envName(f.Name), v, err)
+		}
+	})
+	if envErr != nil {
+		fmt.Fprintf(stderr, "dynacache: %v\n", envErr)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "dynacache: unexpected argument %s\n", strconv.Quote(fs.Arg(0)))
+		fs.Usage()
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "dynacache %s\n", version)
+		return 0
+	}
+	cfg.Log = stdout
+	srv, err := server.Open(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "dynacache: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "dynacache: %v\n", err)
+		return 1
+	}
+	return 0
+}

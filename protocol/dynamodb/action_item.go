@@ -1,0 +1,358 @@
+package dynamodb
+
+import (
+	"encoding/json"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/shard/expr"
+)
+
+// table returns the named table or DynamoDB's error for item operations.
+func (h *Handler) table(name string) (*shard.Table, *Error) {
+	t, ok := h.store.Table(name)
+	if !ok {
+		return nil, resourceNotFound("Requested resource not found")
+	}
+	return t, nil
+}
+
+// checkKeyPiece validates one key attribute value as DynamoDB does.
+func checkKeyPiece(name string, v attr.Value, hash bool) *Error {
+	if (v.Type == attr.S || v.Type == attr.B) && v.Str == "" {
+		kind := "string"
+		if v.Type == attr.B {
+			kind = "binary"
+		}
+		return validationError("One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
+	}
+	if v.Type == attr.N {
+		return nil
+	}
+	if hash && len(v.Str) > attr.MaxHashKeySize {
+		return validationError("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+	}
+	if !hash && len(v.Str) > attr.MaxRangeKeySize {
+		return validationError("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes")
+	}
+	return nil
+}
+
+// validateKey checks a Key parameter against the table's schema and returns
+// the encoded key.
+func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
+	n := 1
+	if ks.HasRange() {
+		n = 2
+	}
+	mismatch := validationError("The provided key element does not match the schema")
+	if len(key) != n {
+		return nil, mismatch
+	}
+	check := func(name string, t attr.Type, hash bool) *Error {
+		v, ok := key[name]
+		if !ok || v.Type != t {
+			return mismatch
+		}
+		return checkKeyPiece(name, v, hash)
+	}
+	if e := check(ks.HashName, ks.HashType, true); e != nil {
+		return nil, e
+	}
+	if ks.HasRange() {
+		if e := check(ks.RangeName, ks.RangeType, false); e != nil {
+			return nil, e
+		}
+	}
+	k, err := ks.EncodeKey(key)
+	if err != nil {
+		return nil, mismatch
+	}
+	return k, nil
+}
+
+// validateItem checks a whole item's key attributes and returns its key.
+func validateItem(ks shard.KeySchema, item attr.Item) (shard.Key, *Error) {
+	check := func(name string, t attr.Type, hash bool) *Error {
+		v, ok := item[name]
+		if !ok {
+			return validationError("One or more parameter values were invalid: Missing the key " + name + " in the item")
+		}
+		if v.Type != t {
+			return validationError("One or more parameter values were invalid: Type mismatch for key " + name + " expected: " + t.String() + " actual: " + v.Type.String())
+		}
+		return checkKeyPiece(name, v, hash)
+	}
+	if e := check(ks.HashName, ks.HashType, true); e != nil {
+		return nil, e
+	}
+	if ks.HasRange() {
+		if e := check(ks.RangeName, ks.RangeType, false); e != nil {
+			return nil, e
+		}
+	}
+	k, err := ks.EncodeKey(item)
+	if err != nil {
+		return nil, internalError(err.Error())
+	}
+	return k, nil
+}
+
+func isKeyAttr(ks shard.KeySchema, name string) bool {
+	return name == ks.HashName || (ks.HasRange() && name == ks.RangeName)
+}
+
+// checkKeyPaths rejects document paths that reach inside a key attribute.
+func checkKeyPaths(ks shard.KeySchema, paths []expr.Path) *Error {
+	for _, p := range paths {
+		if len(p) > 1 && isKeyAttr(ks, p[0].Name) {
+			return validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: " + p[0].Name)
+		}
+	}
+	return nil
+}
+
+// capacity appends ",\"ConsumedCapacity\":{...}" when asked for.
+func appendCapacity(dst []byte, mode, table string, units float64) []byte {
+	if mode != "TOTAL" && mode != "INDEXES" {
+		return dst
+	}
+	dst = append(dst, `"ConsumedCapacity":{"CapacityUnits":`...)
+	dst = appendFloat(dst, units)
+	dst = append(dst, `,"TableName":`...)
+	dst = appendJSONString(dst, table)
+	if mode == "INDEXES" {
+		dst = append(dst, `,"Table":{"CapacityUnits":`...)
+		dst = appendFloat(dst, units)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+func writeUnits(old, cur shard.Entry) float64 {
+	u := attr.WriteUnits(cur.Size())
+	if o := attr.WriteUnits(old.Size()); o > u {
+		u = o
+	}
+	return u
+}
+
+// writeReply builds the reply of PutItem, UpdateItem and DeleteItem.
+func writeReply(table string, attrs attr.Item, opts *WriteOptions, units float64) []byte {
+	out := make([]byte, 0, 64)
+	out = append(out, '{')
+	if len(attrs) > 0 {
+		out = append(out, `"Attributes":`...)
+		out = appendItem(out, attrs)
+	}
+	if opts.ReturnConsumedCapacity == "TOTAL" || opts.ReturnConsumedCapacity == "INDEXES" {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = appendCapacity(out, opts.ReturnConsumedCapacity, table, units)
+	}
+	return append(out, '}')
+}
+
+// condFailed builds a ConditionalCheckFailedException, with the old item
+// when the request asked for it.
+func condFailed(opts *WriteOptions, old attr.Item) *Error {
+	if opts.ReturnValuesOnConditionCheckFailure == "ALL_OLD" && old != nil {
+		return conditionalCheckFailed(old)
+	}
+	return conditionalCheckFailed(nil)
+}
+
+// apiError carries an *Error through shard.Mutate's decide callback.
+type apiError struct{ e *Error }
+
+func (a apiError) Error() string { return a.e.Error() }
+
+func toAPIError(err error) *Error {
+	if a, ok := err.(apiError); ok {
+		return a.e
+	}
+	return internalError(err.Error())
+}
+
+func decodeEntry(e shard.Entry) (attr.Item, error) {
+	it, err := e.Item()
+	if err != nil {
+		return nil, apiError{internalError("stored item is unreadable: " + err.Error())}
+	}
+	return it, nil
+}
+
+func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
+	t, e := h.table(in.TableName)
+	if e != nil {
+		return nil, e
+	}
+	k, e := validateItem(t.Schema(), in.Item)
+	if e != nil {
+		return nil, e
+	}
+	var oldItem attr.Item
+	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		if needOld {
+			var err error
+			if oldItem, err = decodeEntry(old); err != nil {
+				return shard.Write{}, err
+			}
+		}
+		if in.Cond != nil && !in.Cond.Eval(oldItem) {
+			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
+		}
+		return shard.Write{Item: in.Item}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	var attrs attr.Item
+	if in.ReturnValues == "ALL_OLD" {
+		attrs = oldItem
+	}
+	return writeReply(in.TableName, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+}
+
+func (h *Handler) getItem(in *GetItemInput) ([]byte, *Error) {
+	t, e := h.table(in.TableName)
+	if e != nil {
+		return nil, e
+	}
+	ks := t.Schema()
+	k, e := validateKey(ks, in.Key)
+	if e != nil {
+		return nil, e
+	}
+	if in.Proj != nil {
+		if e := checkKeyPaths(ks, in.Proj.Paths()); e != nil {
+			return nil, e
+		}
+	}
+	ent, ok := t.Get(k)
+	out := make([]byte, 0, 128+len(ent.Encoded())*2)
+	out = append(out, '{')
+	if ok {
+		it, err := ent.Item()
+		if err != nil {
+			return nil, internalError("stored item is unreadable: " + err.Error())
+		}
+		if in.Proj != nil {
+			it = in.Proj.Apply(it)
+		}
+		out = append(out, `"Item":`...)
+		out = appendItem(out, it)
+	}
+	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = appendCapacity(out, in.ReturnConsumedCapacity, in.TableName, attr.ReadUnits(ent.Size(), in.ConsistentRead))
+	}
+	return append(out, '}'), nil
+}
+
+func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
+	t, e := h.table(in.TableName)
+	if e != nil {
+		return nil, e
+	}
+	k, e := validateKey(t.Schema(), in.Key)
+	if e != nil {
+		return nil, e
+	}
+	var oldItem attr.Item
+	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
+	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		if needOld {
+			var err error
+			if oldItem, err = decodeEntry(old); err != nil {
+				return shard.Write{}, err
+			}
+		}
+		if in.Cond != nil && !in.Cond.Eval(oldItem) {
+			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
+		}
+		if !old.Exists() {
+			return shard.Write{Skip: true}, nil
+		}
+		return shard.Write{Delete: true}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	var attrs attr.Item
+	if in.ReturnValues == "ALL_OLD" {
+		attrs = oldItem
+	}
+	return writeReply(in.TableName, attrs, &in.WriteOptions, attr.WriteUnits(old.Size())), nil
+}
+
+func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
+	t, e := h.table(in.TableName)
+	if e != nil {
+		return nil, e
+	}
+	ks := t.Schema()
+	k, e := validateKey(ks, in.Key)
+	if e != nil {
+		return nil, e
+	}
+	if in.Update != nil {
+		for _, p := range in.Update.Targets() {
+			if isKeyAttr(ks, p[0].Name) {
+				return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + p[0].Name + ". This attribute is part of the key")
+			}
+		}
+	}
+	var oldItem, newItem attr.Item
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		var err error
+		if oldItem, err = decodeEntry(old); err != nil {
+			return shard.Write{}, err
+		}
+		if in.Cond != nil && !in.Cond.Eval(oldItem) {
+			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
+		}
+		var base attr.Item
+		if oldItem != nil {
+			base = oldItem.Clone()
+		} else {
+			base = in.Key.Clone()
+		}
+		newItem = base
+		if in.Update != nil {
+			if newItem, err = in.Update.Apply(base); err != nil {
+				return shard.Write{}, apiError{validationError(err.Error())}
+			}
+		}
+		if attr.ItemSize(newItem) > attr.MaxItemSize {
+			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
+		}
+		return shard.Write{Item: newItem}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	var attrs attr.Item
+	switch in.ReturnValues {
+	case "ALL_OLD":
+		attrs = oldItem
+	case "ALL_NEW":
+		attrs = newItem
+	case "UPDATED_OLD", "UPDATED_NEW":
+		src := oldItem
+		if in.ReturnValues == "UPDATED_NEW" {
+			src = newItem
+		}
+		if in.Update != nil && src != nil {
+			attrs = in.Update.UpdatedPaths().Apply(src)
+		}
+	}
+	return writeReply(in.TableName, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+}
+
+// jsonValid reports whether b is syntactically valid JSON.
+func jsonValid(b []byte) bool { return json.Valid(b) }

@@ -1,0 +1,437 @@
+package dynamodb
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// tableMeta is what the store keeps as a table's opaque description: the
+// TableDescription fields that do not change with the data, plus tags.
+type tableMeta struct {
+	Desc tableDescription `json:"d"`
+	Tags []Tag            `json:"t,omitempty"`
+}
+
+type tableDescription struct {
+	AttributeDefinitions      []AttributeDefinition             `json:"AttributeDefinitions"`
+	TableName                 string                            `json:"TableName"`
+	KeySchema                 []KeySchemaElement                `json:"KeySchema"`
+	TableStatus               string                            `json:"TableStatus"`
+	CreationDateTime          float64                           `json:"CreationDateTime"`
+	ProvisionedThroughput     *provisionedThroughputDescription `json:"ProvisionedThroughput,omitempty"`
+	TableSizeBytes            int64                             `json:"TableSizeBytes"`
+	ItemCount                 int64                             `json:"ItemCount"`
+	TableArn                  string                            `json:"TableArn"`
+	TableID                   string                            `json:"TableId"`
+	BillingModeSummary        *billingModeSummary               `json:"BillingModeSummary,omitempty"`
+	LocalSecondaryIndexes     []indexDescription                `json:"LocalSecondaryIndexes,omitempty"`
+	GlobalSecondaryIndexes    []indexDescription                `json:"GlobalSecondaryIndexes,omitempty"`
+	StreamSpecification       *StreamSpecification              `json:"StreamSpecification,omitempty"`
+	LatestStreamLabel         string                            `json:"LatestStreamLabel,omitempty"`
+	LatestStreamArn           string                            `json:"LatestStreamArn,omitempty"`
+	SSEDescription            *sseDescription                   `json:"SSEDescription,omitempty"`
+	TableClassSummary         *tableClassSummary                `json:"TableClassSummary,omitempty"`
+	DeletionProtectionEnabled bool                              `json:"DeletionProtectionEnabled"`
+	OnDemandThroughput        *OnDemandThroughput               `json:"OnDemandThroughput,omitempty"`
+}
+
+type provisionedThroughputDescription struct {
+	LastIncreaseDateTime   float64 `json:"LastIncreaseDateTime,omitempty"`
+	LastDecreaseDateTime   float64 `json:"LastDecreaseDateTime,omitempty"`
+	NumberOfDecreasesToday int64   `json:"NumberOfDecreasesToday"`
+	ReadCapacityUnits      int64   `json:"ReadCapacityUnits"`
+	WriteCapacityUnits     int64   `json:"WriteCapacityUnits"`
+}
+
+type billingModeSummary struct {
+	BillingMode                       string  `json:"BillingMode"`
+	LastUpdateToPayPerRequestDateTime float64 `json:"LastUpdateToPayPerRequestDateTime,omitempty"`
+}
+
+type indexDescription struct {
+	IndexName             string                            `json:"IndexName"`
+	KeySchema             []KeySchemaElement                `json:"KeySchema"`
+	Projection            Projection                        `json:"Projection"`
+	IndexStatus           string                            `json:"IndexStatus,omitempty"` // GSIs only
+	ProvisionedThroughput *provisionedThroughputDescription `json:"ProvisionedThroughput,omitempty"`
+	OnDemandThroughput    *OnDemandThroughput               `json:"OnDemandThroughput,omitempty"`
+	IndexSizeBytes        int64                             `json:"IndexSizeBytes"`
+	ItemCount             int64                             `json:"ItemCount"`
+	IndexArn              string                            `json:"IndexArn"`
+}
+
+type sseDescription struct {
+	Status          string `json:"Status"`
+	SSEType         string `json:"SSEType,omitempty"`
+	KMSMasterKeyArn string `json:"KMSMasterKeyArn,omitempty"`
+}
+
+type tableClassSummary struct {
+	TableClass string `json:"TableClass"`
+}
+
+func nowSeconds() float64 {
+	return float64(time.Now().UnixMilli()) / 1000
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func (h *Handler) tableArn(name string) string {
+	return "arn:aws:dynamodb:" + h.opts.Region + ":" + h.opts.AccountID + ":table/" + name
+}
+
+func tableNotFound(name string) *Error {
+	return resourceNotFound("Requested resource not found: Table: " + name + " not found")
+}
+
+// keySchemaOf resolves a KeySchema against AttributeDefinitions.
+func keySchemaOf(ks []KeySchemaElement, defs []AttributeDefinition) shard.KeySchema {
+	typeOf := func(name string) attr.Type {
+		for _, d := range defs {
+			if d.AttributeName == name {
+				return attr.ParseType(d.AttributeType)
+			}
+		}
+		return attr.TypeInvalid
+	}
+	var s shard.KeySchema
+	for _, e := range ks {
+		if e.KeyType == "HASH" {
+			s.HashName, s.HashType = e.AttributeName, typeOf(e.AttributeName)
+		} else {
+			s.RangeName, s.RangeType = e.AttributeName, typeOf(e.AttributeName)
+		}
+	}
+	return s
+}
+
+func throughputDesc(pt *ProvisionedThroughput) *provisionedThroughputDescription {
+	d := &provisionedThroughputDescription{}
+	if pt != nil {
+		d.ReadCapacityUnits, d.WriteCapacityUnits = pt.ReadCapacityUnits, pt.WriteCapacityUnits
+	}
+	return d
+}
+
+func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
+	now := nowSeconds()
+	arn := h.tableArn(in.TableName)
+	d := tableDescription{
+		AttributeDefinitions:  in.AttributeDefinitions,
+		TableName:             in.TableName,
+		KeySchema:             in.KeySchema,
+		CreationDateTime:      now,
+		ProvisionedThroughput: throughputDesc(in.ProvisionedThroughput),
+		TableArn:              arn,
+		TableID:               newUUID(),
+		StreamSpecification:   in.StreamSpecification,
+		OnDemandThroughput:    in.OnDemandThroughput,
+	}
+	if in.BillingMode == "PAY_PER_REQUEST" {
+		d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
+	}
+	if in.DeletionProtectionEnabled != nil {
+		d.DeletionProtectionEnabled = *in.DeletionProtectionEnabled
+	}
+	if in.TableClass != "" {
+		d.TableClassSummary = &tableClassSummary{TableClass: in.TableClass}
+	}
+	if in.StreamSpecification != nil && in.StreamSpecification.StreamEnabled {
+		label := time.Now().UTC().Format("2006-01-02T15:04:05.000")
+		d.LatestStreamLabel = label
+		d.LatestStreamArn = arn + "/stream/" + label
+	}
+	if in.SSESpecification != nil && in.SSESpecification.Enabled != nil && *in.SSESpecification.Enabled {
+		key := in.SSESpecification.KMSMasterKeyID
+		if key == "" {
+			key = "arn:aws:kms:" + h.opts.Region + ":" + h.opts.AccountID + ":key/" + newUUID()
+		}
+		d.SSEDescription = &sseDescription{Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key}
+	}
+	for _, l := range in.LocalSecondaryIndexes {
+		d.LocalSecondaryIndexes = append(d.LocalSecondaryIndexes, indexDescription{
+			IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection,
+			IndexArn: arn + "/index/" + l.IndexName,
+		})
+	}
+	for _, g := range in.GlobalSecondaryIndexes {
+		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, h.gsiDescription(arn, g, in.BillingMode))
+	}
+	meta := tableMeta{Desc: d, Tags: in.Tags}
+	b, _ := json.Marshal(&meta)
+	t, err := h.store.CreateTable(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), b)
+	if errors.Is(err, shard.ErrTableExists) {
+		return nil, resourceInUse("Table already exists: " + in.TableName)
+	}
+	if err != nil && t == nil {
+		return nil, internalError(err.Error())
+	}
+	// The reply describes the table as DynamoDB does right after the call
+	// (CREATING); the table itself is usable at once and ACTIVE for the
+	// next call.
+	d.TableStatus = "CREATING"
+	for i := range d.GlobalSecondaryIndexes {
+		d.GlobalSecondaryIndexes[i].IndexStatus = "CREATING"
+	}
+	if d.BillingModeSummary != nil {
+		d.BillingModeSummary.LastUpdateToPayPerRequestDateTime = 0
+	}
+	if err != nil {
+		return nil, internalError(err.Error())
+	}
+	return marshalReply("TableDescription", &d), nil
+}
+
+func (h *Handler) gsiDescription(tableArn string, g GlobalSecondaryIndex, billing string) indexDescription {
+	d := indexDescription{
+		IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection,
+		IndexStatus: "ACTIVE", ProvisionedThroughput: throughputDesc(g.ProvisionedThroughput),
+		OnDemandThroughput: g.OnDemandThroughput,
+		IndexArn:           tableArn + "/index/" + g.IndexName,
+	}
+	return d
+}
+
+func marshalReply(field string, v any) []byte {
+	b, _ := json.Marshal(v)
+	out := make([]byte, 0, len(b)+len(field)+6)
+	out = append(out, `{"`...)
+	out = append(out, field...)
+	out = append(out, `":`...)
+	out = append(out, b...)
+	return append(out, '}')
+}
+
+// describe returns t's current description.
+func describe(t *shard.Table, status string) (tableDescription, []Tag) {
+	var m tableMeta
+	json.Unmarshal(t.Meta(), &m)
+	d := m.Desc
+	d.TableStatus = status
+	d.ItemCount = t.ItemCount()
+	d.TableSizeBytes = t.SizeBytes()
+	return d, m.Tags
+}
+
+func (h *Handler) describeTable(in *TableNameInput) ([]byte, *Error) {
+	t, ok := h.store.Table(in.TableName)
+	if !ok {
+		return nil, tableNotFound(in.TableName)
+	}
+	d, _ := describe(t, "ACTIVE")
+	return marshalReply("Table", &d), nil
+}
+
+func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
+	t, ok := h.store.Table(in.TableName)
+	if !ok {
+		return nil, tableNotFound(in.TableName)
+	}
+	d, _ := describe(t, "DELETING")
+	if d.DeletionProtectionEnabled {
+		return nil, validationError("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+	}
+	if _, err := h.store.DeleteTable(in.TableName); err != nil {
+		if errors.Is(err, shard.ErrTableNotFound) {
+			return nil, tableNotFound(in.TableName)
+		}
+		return nil, internalError(err.Error())
+	}
+	return marshalReply("TableDescription", &d), nil
+}
+
+func (h *Handler) listTables(in *ListTablesInput) ([]byte, *Error) {
+	limit := in.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	names := h.store.TableNames()
+	start := 0
+	if in.ExclusiveStartTableName != "" {
+		for start < len(names) && names[start] <= in.ExclusiveStartTableName {
+			start++
+		}
+	}
+	names = names[start:]
+	out := []byte(`{`)
+	if len(names) > limit {
+		names = names[:limit]
+		out = append(out, `"LastEvaluatedTableName":`...)
+		out = appendJSONString(out, names[len(names)-1])
+		out = append(out, ',')
+	}
+	out = append(out, `"TableNames":[`...)
+	for i, n := range names {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, n)
+	}
+	return append(out, `]}`...), nil
+}
+
+func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
+	t, ok := h.store.Table(in.TableName)
+	if !ok {
+		return nil, tableNotFound(in.TableName)
+	}
+	var m tableMeta
+	json.Unmarshal(t.Meta(), &m)
+	d := &m.Desc
+	now := nowSeconds()
+	billing := "PROVISIONED"
+	if d.BillingModeSummary != nil {
+		billing = d.BillingModeSummary.BillingMode
+	}
+	newBilling := billing
+	if in.BillingMode != "" {
+		newBilling = in.BillingMode
+	}
+	if in.ProvisionedThroughput != nil && newBilling == "PAY_PER_REQUEST" {
+		return nil, validationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+	}
+	if in.BillingMode == "PROVISIONED" && billing != "PROVISIONED" && in.ProvisionedThroughput == nil {
+		return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+	}
+	if pt := in.ProvisionedThroughput; pt != nil && billing == "PROVISIONED" && d.ProvisionedThroughput != nil {
+		cur := d.ProvisionedThroughput
+		if pt.ReadCapacityUnits == cur.ReadCapacityUnits && pt.WriteCapacityUnits == cur.WriteCapacityUnits {
+			return nil, validationError("The provisioned throughput for the table will not change. The requested value equals the current value. " +
+				"Current ReadCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.ReadCapacityUnits, 10) +
+				". Requested ReadCapacityUnits: " + strconv.FormatInt(pt.ReadCapacityUnits, 10) + ". " +
+				"Current WriteCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.WriteCapacityUnits, 10) +
+				". Requested WriteCapacityUnits: " + strconv.FormatInt(pt.WriteCapacityUnits, 10) + ". " +
+				"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+		}
+	}
+	// GSI updates are validated against the current indexes first, so a
+	// failing request changes nothing.
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		switch {
+		case u.Create != nil:
+			for _, g := range d.GlobalSecondaryIndexes {
+				if g.IndexName == u.Create.IndexName {
+					return nil, validationError("One or more parameter values were invalid: Index with name: " + g.IndexName + " already exists")
+				}
+			}
+		case u.Update != nil:
+			if indexOf(d.GlobalSecondaryIndexes, u.Update.IndexName) < 0 {
+				return nil, resourceNotFound("Requested resource not found: Index: " + u.Update.IndexName + " not found")
+			}
+		case u.Delete != nil:
+			if indexOf(d.GlobalSecondaryIndexes, u.Delete.IndexName) < 0 {
+				return nil, resourceNotFound("Requested resource not found: Index: " + u.Delete.IndexName + " not found")
+			}
+		}
+	}
+
+	if pt := in.ProvisionedThroughput; pt != nil {
+		cur := d.ProvisionedThroughput
+		if cur == nil {
+			cur = &provisionedThroughputDescription{}
+			d.ProvisionedThroughput = cur
+		}
+		if pt.ReadCapacityUnits > cur.ReadCapacityUnits || pt.WriteCapacityUnits > cur.WriteCapacityUnits {
+			cur.LastIncreaseDateTime = now
+		}
+		if pt.ReadCapacityUnits < cur.ReadCapacityUnits || pt.WriteCapacityUnits < cur.WriteCapacityUnits {
+			cur.LastDecreaseDateTime = now
+			cur.NumberOfDecreasesToday++
+		}
+		cur.ReadCapacityUnits, cur.WriteCapacityUnits = pt.ReadCapacityUnits, pt.WriteCapacityUnits
+	}
+	if newBilling != billing {
+		if newBilling == "PAY_PER_REQUEST" {
+			d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
+			d.ProvisionedThroughput = &provisionedThroughputDescription{NumberOfDecreasesToday: d.ProvisionedThroughput.NumberOfDecreasesToday}
+		} else {
+			d.BillingModeSummary = &billingModeSummary{BillingMode: "PROVISIONED"}
+		}
+	}
+	if in.OnDemandThroughput != nil {
+		d.OnDemandThroughput = in.OnDemandThroughput
+	}
+	if in.DeletionProtectionEnabled != nil {
+		d.DeletionProtectionEnabled = *in.DeletionProtectionEnabled
+	}
+	if in.TableClass != "" {
+		d.TableClassSummary = &tableClassSummary{TableClass: in.TableClass}
+	}
+	if s := in.StreamSpecification; s != nil {
+		if s.StreamEnabled {
+			d.StreamSpecification = s
+			label := time.Now().UTC().Format("2006-01-02T15:04:05.000")
+			d.LatestStreamLabel, d.LatestStreamArn = label, d.TableArn+"/stream/"+label
+		} else {
+			d.StreamSpecification = nil
+		}
+	}
+	if s := in.SSESpecification; s != nil && s.Enabled != nil {
+		if *s.Enabled {
+			key := s.KMSMasterKeyID
+			if key == "" {
+				key = "arn:aws:kms:" + h.opts.Region + ":" + h.opts.AccountID + ":key/" + newUUID()
+			}
+			d.SSEDescription = &sseDescription{Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key}
+		} else {
+			d.SSEDescription = nil
+		}
+	}
+	for _, def := range in.AttributeDefinitions {
+		found := false
+		for _, cur := range d.AttributeDefinitions {
+			if cur.AttributeName == def.AttributeName {
+				found = true
+			}
+		}
+		if !found {
+			d.AttributeDefinitions = append(d.AttributeDefinitions, def)
+		}
+	}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		switch {
+		case u.Create != nil:
+			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, h.gsiDescription(d.TableArn, *u.Create, newBilling))
+		case u.Update != nil:
+			i := indexOf(d.GlobalSecondaryIndexes, u.Update.IndexName)
+			if pt := u.Update.ProvisionedThroughput; pt != nil {
+				d.GlobalSecondaryIndexes[i].ProvisionedThroughput = throughputDesc(pt)
+			}
+			if u.Update.OnDemandThroughput != nil {
+				d.GlobalSecondaryIndexes[i].OnDemandThroughput = u.Update.OnDemandThroughput
+			}
+		case u.Delete != nil:
+			i := indexOf(d.GlobalSecondaryIndexes, u.Delete.IndexName)
+			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes[:i], d.GlobalSecondaryIndexes[i+1:]...)
+		}
+	}
+	b, _ := json.Marshal(&m)
+	if err := h.store.UpdateTableMeta(t, b); err != nil {
+		return nil, internalError(err.Error())
+	}
+	out, _ := describe(t, "UPDATING")
+	return marshalReply("TableDescription", &out), nil
+}
+
+func indexOf(idx []indexDescription, name string) int {
+	for i, x := range idx {
+		if x.IndexName == name {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,257 @@
+// Package dynamodb serves the DynamoDB JSON API (version 2012-08-10) over
+// HTTP: POST / with X-Amz-Target: DynamoDB_20120810.<Operation>.
+//
+// A request flows decode (decode_*.go: type checks, constraints and the
+// operation's own validation, in DynamoDB's order) -> action (action_*.go:
+// the checks that need the table, then one call into the store) -> reply
+// (encode.go). Errors are *Error values in DynamoDB's wire form; errors.go
+// is the one table of them.
+package dynamodb
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+// MaxRequestBytes is the largest request body accepted (DynamoDB's limit).
+const MaxRequestBytes = 16 << 20
+
+// Options configure a Handler.
+type Options struct {
+	// Region names the region in ARNs when a request's signature does not
+	// carry one. Default "us-east-1".
+	Region string
+	// AccountID is the account in ARNs. Default "000000000000".
+	AccountID string
+}
+
+// Handler serves the DynamoDB API over one store.
+type Handler struct {
+	store *shard.Store
+	opts  Options
+
+	idPrefix string
+	idSeq    atomic.Uint64
+}
+
+// NewHandler returns a Handler serving store.
+func NewHandler(store *shard.Store, opts Options) *Handler {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	var b [20]byte
+	rand.Read(b[:])
+	return &Handler{
+		store:    store,
+		opts:     opts,
+		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
+	}
+}
+
+// Store returns the store the handler serves.
+func (h *Handler) Store() *shard.Store { return h.store }
+
+// requestID returns a 52-character request ID, unique per process.
+func (h *Handler) requestID() string {
+	var b [52]byte
+	copy(b[:], h.idPrefix)
+	n := h.idSeq.Add(1)
+	for i := 51; i >= 32; i-- {
+		b[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUV"[n&31]
+		n >>= 5
+	}
+	return string(b[:])
+}
+
+// operations is every operation the API knows. An operation outside this
+// set is answered with UnknownOperationException.
+var operations = map[string]bool{
+	"CreateTable": true, "DescribeTable": true, "ListTables": true, "DeleteTable": true,
+	"UpdateTable": true, "PutItem": true, "GetItem": true, "UpdateItem": true, "DeleteItem": true,
+}
+
+const targetPrefix = "DynamoDB_20120810."
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	if r.Method == http.MethodGet && r.URL.Path == "/" {
+		// DynamoDB answers health checks this way (trailing space included).
+		writeRaw(w, 200, "text/plain", []byte("healthy: dynamodb.us-east-1.amazonaws.com "))
+		return
+	}
+	contentType := r.Header.Get("Content-Type")
+	if i := strings.IndexByte(contentType, ';'); i >= 0 {
+		contentType = contentType[:i]
+	}
+	contentType = strings.TrimSpace(contentType)
+	switch contentType {
+	case "application/x-amz-json-1.0", "application/x-amz-json-1.1", "application/json":
+	default:
+		if r.Method != http.MethodPost || r.ContentLength != 0 {
+			writeRaw(w, 404, "application/x-amz-json-1.0", []byte("<UnknownOperationException/>\n"))
+			return
+		}
+	}
+	if r.Method != http.MethodPost {
+		writeRaw(w, 404, "application/x-amz-json-1.0", []byte("<UnknownOperationException/>\n"))
+		return
+	}
+	if contentType != "application/x-amz-json-1.1" && contentType != "application/json" {
+		contentType = "application/x-amz-json-1.0"
+	}
+	body, err := readBody(r)
+	if err != nil {
+		hdr.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return
+	}
+	hdr["X-Amzn-Requestid"] = []string{h.requestID()}
+
+	reply, apiErr := h.serve(r, body)
+	if apiErr != nil {
+		writeRaw(w, apiErr.Status, contentType, apiErr.appendJSON(nil))
+		return
+	}
+	writeRaw(w, 200, contentType, reply)
+}
+
+// serve checks the request envelope in DynamoDB's order (body syntax,
+// target, authentication) and runs the operation.
+func (h *Handler) serve(r *http.Request, body []byte) ([]byte, *Error) {
+	if len(body) > 0 && !jsonValid(body) {
+		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, targetPrefix)
+	if !ok || !operations[op] {
+		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
+	}
+	if e := checkAuth(r); e != nil {
+		return nil, e
+	}
+	return h.Do(op, body)
+}
+
+// Do runs one operation on a JSON request body and returns the JSON reply.
+// It is the protocol-neutral entry point: the RESP port's DYNAMODB command
+// calls it too.
+func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
+	if !operations[op] {
+		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
+	}
+	if len(body) == 0 {
+		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
+	}
+	in, e := decodeRequest(op, body)
+	if e != nil {
+		return nil, e
+	}
+	switch in := in.(type) {
+	case *CreateTableInput:
+		return h.createTable(in)
+	case *UpdateTableInput:
+		return h.updateTable(in)
+	case *ListTablesInput:
+		return h.listTables(in)
+	case *PutItemInput:
+		return h.putItem(in)
+	case *GetItemInput:
+		return h.getItem(in)
+	case *UpdateItemInput:
+		return h.updateItem(in)
+	case *DeleteItemInput:
+		return h.deleteItem(in)
+	case *TableNameInput:
+		switch op {
+		case "DescribeTable":
+			return h.describeTable(in)
+		case "DeleteTable":
+			return h.deleteTable(in)
+		}
+	}
+	return nil, internalError("operation " + op + " is not implemented")
+}
+
+// checkAuth requires a signature, as DynamoDB does. Signatures are not
+// verified (yet): any AWS4 Authorization header, or presigned query, passes.
+func checkAuth(r *http.Request) *Error {
+	auth := r.Header.Get("Authorization")
+	query := r.URL.Query().Has("X-Amz-Algorithm")
+	if auth != "" && query {
+		return &Error{Status: 400, Type: nsCoralService + "InvalidSignatureException",
+			Message: "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."}
+	}
+	if (auth == "" && !query) || (auth != "" && !strings.HasPrefix(strings.TrimSpace(auth), "AWS4-")) {
+		return &Error{Status: 400, Type: nsCoralService + "MissingAuthenticationTokenException",
+			Message: "Request is missing Authentication Token"}
+	}
+	return nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxRequestBytes {
+		return nil, io.ErrShortBuffer
+	}
+	size := 512
+	if r.ContentLength > 0 {
+		size = int(r.ContentLength)
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitReader(r.Body, MaxRequestBytes+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(buf) > MaxRequestBytes {
+		return nil, io.ErrShortBuffer
+	}
+	return buf, nil
+}
+
+func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	hdr := w.Header()
+	hdr["Content-Type"] = []string{contentType}
+	hdr["X-Amz-Crc32"] = []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}
+	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// appendJSON appends the error's wire form.
+func (e *Error) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"__type":`...)
+	dst = appendJSONString(dst, e.Type)
+	if !e.NoMessage {
+		if e.CapitalMessage {
+			dst = append(dst, `,"Message":`...)
+		} else {
+			dst = append(dst, `,"message":`...)
+		}
+		dst = appendJSONString(dst, e.Message)
+	}
+	if e.Item != nil {
+		dst = append(dst, `,"Item":`...)
+		dst = appendItem(dst, e.Item)
+	}
+	return append(dst, '}')
+}

@@ -1,0 +1,140 @@
+// Package server runs dynacache: it opens the store, serves the DynamoDB
+// API over HTTP (and, from the RESP issue on, the Redis protocol), and shuts
+// down gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/shard"
+)
+
+// Config is the server's configuration (see cmd/dynacache for the flags).
+type Config struct {
+	HTTPAddr string // DynamoDB API listen address
+	RESPAddr string // RESP listen address
+	Dir      string // data directory
+	InMemory bool   // no persistence
+	Fsync    string // always | everysec | no
+	Region   string // region named in ARNs
+	Log      io.Writer
+}
+
+// DefaultConfig returns the embedded defaults.
+func DefaultConfig() Config {
+	return Config{
+		HTTPAddr: "127.0.0.1:8000",
+		RESPAddr: "127.0.0.1:6379",
+		Dir:      "./dynacache-data",
+		Fsync:    "everysec",
+		Region:   "us-east-1",
+	}
+}
+
+// Validate checks a configuration.
+func (c Config) Validate() error {
+	switch c.Fsync {
+	case "always", "everysec", "no":
+	default:
+		return fmt.Errorf("invalid --fsync %q: must be always, everysec or no", c.Fsync)
+	}
+	if c.HTTPAddr == "" {
+		return errors.New("--http address must not be empty")
+	}
+	return nil
+}
+
+// Server is a running dynacache.
+type Server struct {
+	cfg     Config
+	store   *shard.Store
+	handler *dynamodb.Handler
+
+	mu      sync.Mutex
+	servers []*http.Server
+	wg      sync.WaitGroup
+}
+
+// Open prepares a server: it opens the store (and, with persistence, its
+// data directory).
+func Open(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	store := shard.New(nil)
+	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region})
+	return &Server{cfg: cfg, store: store, handler: h}, nil
+}
+
+// Store returns the server's store.
+func (s *Server) Store() *shard.Store { return s.store }
+
+// Handler returns the DynamoDB API handler.
+func (s *Server) Handler() *dynamodb.Handler { return s.handler }
+
+// ServeHTTP serves the DynamoDB API on ln until Shutdown. It returns at once.
+func (s *Server) ServeHTTP(ln net.Listener) {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       5 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	s.mu.Lock()
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(s.cfg.Log, "dynacache: http server: %v\n", err)
+		}
+	}()
+}
+
+// Run listens on the configured addresses, prints one line per listener,
+// and serves until ctx is done; then it shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on --http %s: %w", s.cfg.HTTPAddr, err)
+	}
+	s.ServeHTTP(ln)
+	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on http://%s\n", ln.Addr())
+	if !s.cfg.InMemory {
+		fmt.Fprintf(s.cfg.Log, "dynacache: note: the write-ahead log is not built yet; data in %s is not persisted and lives in memory only\n", s.cfg.Dir)
+	}
+	<-ctx.Done()
+	fmt.Fprintf(s.cfg.Log, "dynacache: shutting down\n")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// Shutdown stops accepting requests, waits for those in flight (until ctx
+// is done), and closes the store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	var first error
+	for _, hs := range servers {
+		if err := hs.Shutdown(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	s.wg.Wait()
+	return first
+}
