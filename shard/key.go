@@ -16,6 +16,14 @@ type KeySchema struct {
 	RangeType attr.Type // TypeInvalid when RangeName is ""
 }
 
+// IndexSchema is a secondary index's key: GSIs have their own partition key
+// (and maybe sort key); LSIs share the table's partition key.
+type IndexSchema struct {
+	Name  string
+	Local bool
+	Key   KeySchema
+}
+
 // HasRange reports whether the schema has a sort key.
 func (ks KeySchema) HasRange() bool { return ks.RangeName != "" }
 

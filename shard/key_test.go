@@ -66,11 +66,11 @@ func TestNumberKeyOrderRandom(t *testing.T) {
 
 func TestMutate(t *testing.T) {
 	s := New(nil)
-	tb, err := s.CreateTable("t", KeySchema{HashName: "pk", HashType: attr.S}, nil)
+	tb, err := s.CreateTable("t", KeySchema{HashName: "pk", HashType: attr.S}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateTable("t", KeySchema{}, nil); err != ErrTableExists {
+	if _, err := s.CreateTable("t", KeySchema{}, nil, nil); err != ErrTableExists {
 		t.Fatalf("second create: %v", err)
 	}
 	item := attr.Item{"pk": attr.Str("a"), "v": attr.Num("1")}

@@ -28,9 +28,9 @@ type Log interface {
 	// LogItem records the new image enc of the item under key in table
 	// (enc nil: the item was deleted).
 	LogItem(table string, key Key, enc []byte) (wait func() error, err error)
-	// LogTable records a table's creation or new description (meta), or,
-	// when deleted, its removal.
-	LogTable(table string, schema KeySchema, meta []byte, deleted bool) (wait func() error, err error)
+	// LogTable records a table's creation or new definition, or, when
+	// deleted, its removal.
+	LogTable(table string, schema KeySchema, indexes []IndexSchema, meta []byte, deleted bool) (wait func() error, err error)
 }
 
 // Store holds every table.
@@ -58,18 +58,19 @@ func (s *Store) logItem(t *Table, k Key, enc []byte) (func() error, error) {
 }
 
 // CreateTable adds an empty table.
-func (s *Store) CreateTable(name string, schema KeySchema, meta []byte) (*Table, error) {
+func (s *Store) CreateTable(name string, schema KeySchema, indexes []IndexSchema, meta []byte) (*Table, error) {
 	s.mu.Lock()
 	if _, ok := s.mu.tables[name]; ok {
 		s.mu.Unlock()
 		return nil, ErrTableExists
 	}
 	t := &Table{name: name, schema: schema, store: s}
-	t.SetMeta(meta)
+	t.meta.Store(&meta)
+	t.indexes.Store(&indexes)
 	var wait func() error
 	if s.log != nil {
 		var err error
-		if wait, err = s.log.LogTable(name, schema, meta, false); err != nil {
+		if wait, err = s.log.LogTable(name, schema, indexes, meta, false); err != nil {
 			s.mu.Unlock()
 			return nil, err
 		}
@@ -84,18 +85,19 @@ func (s *Store) CreateTable(name string, schema KeySchema, meta []byte) (*Table,
 	return t, nil
 }
 
-// UpdateTableMeta replaces a table's description.
-func (s *Store) UpdateTableMeta(t *Table, meta []byte) error {
+// UpdateTable replaces a table's indexes and description.
+func (s *Store) UpdateTable(t *Table, indexes []IndexSchema, meta []byte) error {
 	s.mu.Lock()
 	var wait func() error
 	if s.log != nil {
 		var err error
-		if wait, err = s.log.LogTable(t.name, t.schema, meta, false); err != nil {
+		if wait, err = s.log.LogTable(t.name, t.schema, indexes, meta, false); err != nil {
 			s.mu.Unlock()
 			return err
 		}
 	}
-	t.SetMeta(meta)
+	t.meta.Store(&meta)
+	t.indexes.Store(&indexes)
 	s.mu.Unlock()
 	if wait != nil {
 		return wait()
@@ -122,7 +124,7 @@ func (s *Store) DeleteTable(name string) (*Table, error) {
 	var wait func() error
 	if s.log != nil {
 		var err error
-		if wait, err = s.log.LogTable(name, t.schema, nil, true); err != nil {
+		if wait, err = s.log.LogTable(name, t.schema, nil, nil, true); err != nil {
 			s.mu.Unlock()
 			return nil, err
 		}

@@ -21,6 +21,8 @@ type Table struct {
 	// meta is the table's description, opaque to the store: the protocol
 	// layer owns its format. Replaced whole, never modified in place.
 	meta atomic.Pointer[[]byte]
+	// indexes is the table's secondary indexes; replaced whole.
+	indexes atomic.Pointer[[]IndexSchema]
 
 	shards [numShards]shard
 }
@@ -73,8 +75,13 @@ func (t *Table) Meta() []byte {
 	return nil
 }
 
-// SetMeta replaces the table's description bytes.
-func (t *Table) SetMeta(b []byte) { t.meta.Store(&b) }
+// Indexes returns the table's secondary indexes; do not modify the slice.
+func (t *Table) Indexes() []IndexSchema {
+	if p := t.indexes.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 // ItemCount returns the number of items in the table.
 func (t *Table) ItemCount() int64 {

@@ -71,6 +71,39 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 	return k, nil
 }
 
+// checkIndexKeys checks an item's values for the tables' index key
+// attributes: where present they must have the index key's type and, for
+// strings and binaries, not be empty.
+func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
+	for i := range indexes {
+		ix := &indexes[i]
+		check := func(name string, t attr.Type) *Error {
+			v, ok := item[name]
+			if !ok {
+				return nil
+			}
+			if v.Type != t {
+				return validationError("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " + t.String() + " Actual: " + v.Type.String() + " IndexName: " + ix.Name)
+			}
+			if (t == attr.S || t == attr.B) && v.Str == "" {
+				return validationError("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + map[bool]string{true: "string", false: "binary"}[t == attr.S] + " value. IndexName: " + ix.Name + ", IndexKey: " + name)
+			}
+			return nil
+		}
+		if !ix.Local {
+			if e := check(ix.Key.HashName, ix.Key.HashType); e != nil {
+				return e
+			}
+		}
+		if ix.Key.HasRange() {
+			if e := check(ix.Key.RangeName, ix.Key.RangeType); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
 // validateItem checks a whole item's key attributes and returns its key.
 func validateItem(ks shard.KeySchema, item attr.Item) (shard.Key, *Error) {
 	check := func(name string, t attr.Type, hash bool) *Error {
@@ -192,6 +225,9 @@ func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	if e := checkIndexKeys(t.Indexes(), in.Item); e != nil {
+		return nil, e
+	}
 	var oldItem attr.Item
 	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
@@ -307,6 +343,7 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 			}
 		}
 	}
+	indexes := t.Indexes()
 	var oldItem, newItem attr.Item
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 		var err error
@@ -330,6 +367,9 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 		}
 		if attr.ItemSize(newItem) > attr.MaxItemSize {
 			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
+		}
+		if e := checkIndexKeys(indexes, newItem); e != nil {
+			return shard.Write{}, apiError{e}
 		}
 		return shard.Write{Item: newItem}, nil
 	})

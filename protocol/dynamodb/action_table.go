@@ -119,6 +119,19 @@ func keySchemaOf(ks []KeySchemaElement, defs []AttributeDefinition) shard.KeySch
 	return s
 }
 
+// indexSchemas returns the store's view of a description's indexes: GSIs
+// first, then LSIs, the order in which DynamoDB checks index keys.
+func indexSchemas(d *tableDescription) []shard.IndexSchema {
+	var out []shard.IndexSchema
+	for _, g := range d.GlobalSecondaryIndexes {
+		out = append(out, shard.IndexSchema{Name: g.IndexName, Key: keySchemaOf(g.KeySchema, d.AttributeDefinitions)})
+	}
+	for _, l := range d.LocalSecondaryIndexes {
+		out = append(out, shard.IndexSchema{Name: l.IndexName, Local: true, Key: keySchemaOf(l.KeySchema, d.AttributeDefinitions)})
+	}
+	return out
+}
+
 func throughputDesc(pt *ProvisionedThroughput) *provisionedThroughputDescription {
 	d := &provisionedThroughputDescription{}
 	if pt != nil {
@@ -173,7 +186,7 @@ func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
 	}
 	meta := tableMeta{Desc: d, Tags: in.Tags}
 	b, _ := json.Marshal(&meta)
-	t, err := h.store.CreateTable(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), b)
+	t, err := h.store.CreateTable(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), indexSchemas(&d), b)
 	if errors.Is(err, shard.ErrTableExists) {
 		return nil, resourceInUse("Table already exists: " + in.TableName)
 	}
@@ -420,7 +433,7 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 		}
 	}
 	b, _ := json.Marshal(&m)
-	if err := h.store.UpdateTableMeta(t, b); err != nil {
+	if err := h.store.UpdateTable(t, indexSchemas(d), b); err != nil {
 		return nil, internalError(err.Error())
 	}
 	out, _ := describe(t, "UPDATING")
