@@ -1,0 +1,176 @@
+package dynamodb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/shard/expr"
+)
+
+// Expression parameters: dynalite's validateExpressionParams and
+// validateExpressions, then the expression engine (shard/expr).
+
+func fEAV() *schField { return fAttrMap("ExpressionAttributeValues") }
+
+// checkExpressionParams is dynalite's validateExpressionParams: exprs and
+// nonExprs are the operation's expression and legacy parameter names.
+func checkExpressionParams(data *jv, exprs, nonExprs []string) string {
+	var exprParams []string
+	for _, e := range exprs {
+		if data.present(e) != nil {
+			exprParams = append(exprParams, e)
+		}
+	}
+	if len(exprParams) > 0 {
+		skipKeyConditions := data.present("KeyConditions") != nil && data.present("KeyConditionExpression") == nil
+		var nonExprParams []string
+		for _, n := range nonExprs {
+			if n == "KeyConditions" && skipKeyConditions {
+				continue
+			}
+			if data.present(n) != nil {
+				nonExprParams = append(nonExprParams, n)
+			}
+		}
+		if len(nonExprParams) > 0 {
+			return "Can not use both expression and non-expression parameters in the same request: " +
+				"Non-expression parameters: {" + strings.Join(nonExprParams, ", ") + "} " +
+				"Expression parameters: {" + strings.Join(exprParams, ", ") + "}"
+		}
+	}
+	if data.present("ExpressionAttributeNames") != nil && len(exprParams) == 0 {
+		return "ExpressionAttributeNames can only be specified when using expressions"
+	}
+	var valExprs []string
+	for _, e := range exprs {
+		if e != "ProjectionExpression" {
+			valExprs = append(valExprs, e)
+		}
+	}
+	if len(valExprs) > 0 && data.present("ExpressionAttributeValues") != nil {
+		for _, e := range valExprs {
+			if data.present(e) != nil {
+				return ""
+			}
+		}
+		verb := "is"
+		if len(valExprs) > 1 {
+			verb = "are"
+		}
+		return "ExpressionAttributeValues can only be specified when using expressions: " +
+			strings.Join(valExprs, " and ") + " " + verb + " null"
+	}
+	return ""
+}
+
+func isExprKey(k string, prefix byte) bool {
+	if len(k) < 2 || k[0] != prefix {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		c := k[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseExpressions runs dynalite's validateExpressions checks on
+// ExpressionAttributeNames and ExpressionAttributeValues, then parses the
+// expressions present in data. It returns nil, nil when there are none.
+func parseExpressions(data *jv) (*expr.Parsed, *Error) {
+	var in expr.Input
+	if names := data.present("ExpressionAttributeNames"); names != nil {
+		if len(names.kids) == 0 {
+			return nil, validationError("ExpressionAttributeNames must not be empty")
+		}
+		in.Names = make(map[string]string, len(names.kids))
+		for i := range names.kids {
+			k := names.kids[i].key
+			if !isExprKey(k, '#') {
+				return nil, validationError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
+			}
+			in.Names[k] = names.kids[i].val.str
+		}
+	}
+	if vals := data.present("ExpressionAttributeValues"); vals != nil {
+		if len(vals.kids) == 0 {
+			return nil, validationError("ExpressionAttributeValues must not be empty")
+		}
+		for i := range vals.kids {
+			if k := vals.kids[i].key; !isExprKey(k, ':') {
+				return nil, validationError(`ExpressionAttributeValues contains invalid key: Syntax error; key: "` + k + `"`)
+			}
+		}
+		in.Values = make(map[string]attr.Value, len(vals.kids))
+		for i := range vals.kids {
+			v, msg := avConv(&vals.kids[i].val, 0)
+			if msg != "" {
+				return nil, validationError("ExpressionAttributeValues contains invalid value: " + msg + " for key " + vals.kids[i].key)
+			}
+			in.Values[vals.kids[i].key] = v
+		}
+	}
+	in.UpdateExpression = jStrPtr(data, "UpdateExpression")
+	in.ConditionExpression = jStrPtr(data, "ConditionExpression")
+	in.KeyConditionExpression = jStrPtr(data, "KeyConditionExpression")
+	in.FilterExpression = jStrPtr(data, "FilterExpression")
+	in.ProjectionExpression = jStrPtr(data, "ProjectionExpression")
+	if in.UpdateExpression == nil && in.ConditionExpression == nil && in.KeyConditionExpression == nil &&
+		in.FilterExpression == nil && in.ProjectionExpression == nil && in.Names == nil && in.Values == nil {
+		return nil, nil
+	}
+	return exprParse(in)
+}
+
+// exprParse calls the expression engine; a panic in it becomes an internal
+// error rather than taking the server down.
+func exprParse(in expr.Input) (p *expr.Parsed, e *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, e = nil, internalError(fmt.Sprint("expression engine: ", r))
+		}
+	}()
+	parsed, err := expr.Parse(in)
+	if err != nil {
+		return nil, validationError(err.Error())
+	}
+	if parsed == nil {
+		parsed = &expr.Parsed{}
+	}
+	return parsed, nil
+}
+
+// exprCall runs a legacy conversion of the expression engine, turning a
+// panic into an internal error.
+func exprCall[T any](f func() T) (out T, e *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e = internalError(fmt.Sprint("expression engine: ", r))
+		}
+	}()
+	return f(), nil
+}
+
+// checkKeyCondition applies dynalite's validateConditions to the key
+// conditions of a parsed KeyConditionExpression.
+func checkKeyCondition(kc *expr.KeyCondition) string {
+	if kc == nil {
+		return ""
+	}
+	if msg := checkConditionValues("EQ", []attr.Value{kc.HashValue}); msg != "" {
+		return msg
+	}
+	if r := kc.Range; r != nil {
+		op := map[expr.RangeOp]string{
+			expr.RangeEQ: "EQ", expr.RangeLT: "LT", expr.RangeLE: "LE", expr.RangeGT: "GT",
+			expr.RangeGE: "GE", expr.RangeBetween: "BETWEEN", expr.RangeBeginsWith: "BEGINS_WITH",
+		}[r.Op]
+		if op != "" {
+			return checkConditionValues(op, r.Values)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,742 @@
+package dynamodb
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The schema-driven request checker, mirroring dynalite's validations
+// (validations/index.js): each operation declares its members in DynamoDB's
+// order with their types and constraints, and a request goes through
+//
+//  1. schTypeCheck: type errors (SerializationException), in schema order;
+//  2. schValidate: required parameters, the table name's length, then up to
+//     ten constraint violations ("N validation errors detected: ...");
+//  3. the operation's own checks (decode_*.go), which also convert the
+//     request into its typed Input.
+//
+// Unknown members and JSON nulls are ignored throughout.
+
+type schType uint8
+
+const (
+	stString schType = iota
+	stBoolean
+	stInteger
+	stLong
+	stBlob
+	stList        // List
+	stParamList   // ParameterizedList
+	stMap         // Map<sub>
+	stParamMap    // ParameterizedMap
+	stValueStruct // ValueStruct<sub>
+	stFieldStruct // FieldStruct<sub>
+)
+
+type schCheckKind uint8
+
+const (
+	ckNotNull schCheckKind = iota
+	ckMin                  // greaterThanOrEqual
+	ckMax                  // lessThanOrEqual
+	ckRegex                // the name pattern [a-zA-Z0-9_.-]+
+	ckMinLen
+	ckMaxLen
+	ckEnum
+	ckKeys   // constraints on a map's keys
+	ckValues // constraints on a map's values
+)
+
+type schCheck struct {
+	kind schCheckKind
+	n    float64
+	enum []string
+	sub  []schCheck // ckKeys, ckValues
+}
+
+// schField describes one member (or a list's or map's element).
+type schField struct {
+	name      string
+	typ       schType
+	sub       string // type parameter, for messages
+	required  bool   // "The parameter 'X' is required ..." (top level only)
+	tableName bool   // the 3..255 table name length check (top level only)
+	checks    []schCheck
+	fields    []*schField // struct members, in order
+	elem      *schField   // list or map element
+	attrValue bool        // an AttributeValue: no constraints inside
+	// notNullUnless drops a ckNotNull when this sibling is present (for
+	// members DynamoDB made optional after dynalite recorded them).
+	notNullUnless string
+}
+
+const namePattern = "[a-zA-Z0-9_.-]+"
+
+// Constraint constructors.
+func notNull() schCheck                { return schCheck{kind: ckNotNull} }
+func minVal(n float64) schCheck        { return schCheck{kind: ckMin, n: n} }
+func maxVal(n float64) schCheck        { return schCheck{kind: ckMax, n: n} }
+func nameRegex() schCheck              { return schCheck{kind: ckRegex} }
+func minLen(n int) schCheck            { return schCheck{kind: ckMinLen, n: float64(n)} }
+func maxLen(n int) schCheck            { return schCheck{kind: ckMaxLen, n: float64(n)} }
+func enumOf(v ...string) schCheck      { return schCheck{kind: ckEnum, enum: v} }
+func keysCheck(c ...schCheck) schCheck { return schCheck{kind: ckKeys, sub: c} }
+func valuesCheck(c ...schCheck) schCheck {
+	return schCheck{kind: ckValues, sub: c}
+}
+
+// Field constructors.
+func fString(name string, c ...schCheck) *schField {
+	return &schField{name: name, typ: stString, checks: c}
+}
+func fBool(name string, c ...schCheck) *schField {
+	return &schField{name: name, typ: stBoolean, checks: c}
+}
+func fInteger(name string, c ...schCheck) *schField {
+	return &schField{name: name, typ: stInteger, checks: c}
+}
+func fLong(name string, c ...schCheck) *schField {
+	return &schField{name: name, typ: stLong, checks: c}
+}
+func fList(name string, elem *schField, c ...schCheck) *schField {
+	return &schField{name: name, typ: stList, elem: elem, checks: c}
+}
+func fMap(name, sub string, elem *schField, c ...schCheck) *schField {
+	return &schField{name: name, typ: stMap, sub: sub, elem: elem, checks: c}
+}
+func fValueStruct(name, sub string, fields []*schField, c ...schCheck) *schField {
+	return &schField{name: name, typ: stValueStruct, sub: sub, fields: fields, checks: c}
+}
+func fFieldStruct(name, sub string, fields []*schField, c ...schCheck) *schField {
+	return &schField{name: name, typ: stFieldStruct, sub: sub, fields: fields, checks: c}
+}
+
+// fStrings is a list of strings (element constraints: none).
+func fStrings(name string, c ...schCheck) *schField {
+	return fList(name, &schField{typ: stString}, c...)
+}
+
+// The AttributeValue shapes: AttrStruct<ValueStruct> (elements of maps and
+// lists) and AttrStruct<FieldStruct> (a member such as Expected.Value).
+var (
+	avValueShape = &schField{typ: stValueStruct, sub: "AttributeValue", attrValue: true}
+	avFieldShape = &schField{typ: stFieldStruct, sub: "AttributeValue", attrValue: true}
+)
+
+func init() {
+	members := []*schField{
+		{name: "S", typ: stString},
+		{name: "B", typ: stBlob},
+		{name: "N", typ: stString},
+		{name: "BOOL", typ: stBoolean},
+		{name: "NULL", typ: stBoolean},
+		{name: "BS", typ: stList, elem: &schField{typ: stBlob}},
+		{name: "NS", typ: stList, elem: &schField{typ: stString}},
+		{name: "SS", typ: stList, elem: &schField{typ: stString}},
+		{name: "L", typ: stList, elem: avValueShape},
+		{name: "M", typ: stMap, sub: "AttributeValue", elem: avValueShape},
+	}
+	avValueShape.fields = members
+	avFieldShape.fields = members
+}
+
+// fAttrMap is a Map<AttributeValue> (Item, Key, ExpressionAttributeValues...).
+func fAttrMap(name string, c ...schCheck) *schField {
+	return fMap(name, "AttributeValue", avValueShape, c...)
+}
+
+// fAttrValue is an AttrStruct<FieldStruct> member.
+func fAttrValue(name string) *schField {
+	f := *avFieldShape
+	f.name = name
+	return &f
+}
+
+// fNames is ExpressionAttributeNames.
+func fNames() *schField {
+	return fMap("ExpressionAttributeNames", "java.lang.String", &schField{typ: stString})
+}
+
+// fTableName is a TableName member of an item operation.
+func fItemTableName() *schField {
+	return fString("TableName", notNull(), nameRegex(), minLen(3), maxLen(255))
+}
+
+// fTopTableName is a TableName member of a table operation.
+func fTopTableName() *schField {
+	return &schField{name: "TableName", typ: stString, required: true, tableName: true, checks: []schCheck{nameRegex()}}
+}
+
+func fProvisionedThroughput(name string, c ...schCheck) *schField {
+	return fFieldStruct(name, "ProvisionedThroughput", []*schField{
+		fLong("WriteCapacityUnits", notNull(), minVal(1)),
+		fLong("ReadCapacityUnits", notNull(), minVal(1)),
+	}, c...)
+}
+
+// --- type checks --------------------------------------------------------
+
+func typeErr(msg string) *Error { return serializationError(msg) }
+
+// numberToken names a JSON number as DynamoDB's parser does: NUMBER_VALUE
+// for an integer literal, DECIMAL_VALUE for one with a fraction or exponent.
+func numberToken(text string) string {
+	if strings.ContainsAny(text, ".eE") {
+		return "DECIMAL_VALUE"
+	}
+	return "NUMBER_VALUE"
+}
+
+// jsBoolString converts a string given for a Boolean as DynamoDB does.
+func jsBoolString(s string) (val, ok bool) {
+	switch strings.ToUpper(s) {
+	case "TRUE", "1", "YES":
+		return true, true
+	case "FALSE", "0", "NO":
+		return false, true
+	}
+	return false, false
+}
+
+const castMsg = "class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cannot be cast to class java.lang.Class (sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl and java.lang.Class are in module java.base of loader 'bootstrap')"
+
+const (
+	msgStartOfStructure = "Start of structure or map found where not expected"
+	msgUnexpectedField  = "Unexpected field type"
+)
+
+// schTypeCheckStruct checks the members of struct v (an object) in fields'
+// order.
+func schTypeCheckStruct(v *jv, fields []*schField) *Error {
+	for _, f := range fields {
+		m := v.present(f.name)
+		if m == nil {
+			continue
+		}
+		if e := schTypeCheck(m, f); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// schTypeCheck checks v (not null) against f.
+func schTypeCheck(v *jv, f *schField) *Error {
+	switch f.typ {
+	case stBoolean:
+		switch v.kind {
+		case jvNumber:
+			return typeErr(numberToken(v.str) + " cannot be converted to Boolean")
+		case jvString:
+			if _, ok := jsBoolString(v.str); !ok {
+				return typeErr("Unexpected token received from parser")
+			}
+		case jvArray:
+			return typeErr("Unrecognized collection type class java.lang.Boolean")
+		case jvObject:
+			return typeErr(msgStartOfStructure)
+		}
+	case stInteger, stLong:
+		tn := "Integer"
+		if f.typ == stLong {
+			tn = "Long"
+		}
+		switch v.kind {
+		case jvBool:
+			if v.b {
+				return typeErr("TRUE_VALUE cannot be converted to " + tn)
+			}
+			return typeErr("FALSE_VALUE cannot be converted to " + tn)
+		case jvString:
+			return typeErr("STRING_VALUE cannot be converted to " + tn)
+		case jvArray:
+			return typeErr("Unrecognized collection type class java.lang." + tn)
+		case jvObject:
+			return typeErr(msgStartOfStructure)
+		}
+	case stString:
+		switch v.kind {
+		case jvBool:
+			if v.b {
+				return typeErr("TRUE_VALUE cannot be converted to String")
+			}
+			return typeErr("FALSE_VALUE cannot be converted to String")
+		case jvNumber:
+			return typeErr(numberToken(v.str) + " cannot be converted to String")
+		case jvArray:
+			return typeErr("Unrecognized collection type class java.lang.String")
+		case jvObject:
+			return typeErr(msgStartOfStructure)
+		}
+	case stBlob:
+		switch v.kind {
+		case jvBool, jvNumber:
+			return typeErr("only base-64-encoded strings are convertible to bytes")
+		case jvArray:
+			return typeErr("Unrecognized collection type class java.nio.ByteBuffer")
+		case jvObject:
+			return typeErr(msgStartOfStructure)
+		}
+		if n := utf16Len(v.str); n%4 != 0 {
+			return typeErr("Base64 encoded length is expected a multiple of 4 bytes but found: " + strconv.Itoa(n))
+		}
+		if !canonicalBase64(v.str) {
+			return typeErr("Invalid last non-pad Base64 character dectected")
+		}
+	case stList, stParamList:
+		switch v.kind {
+		case jvBool, jvNumber, jvString:
+			if f.typ == stParamList {
+				return typeErr(castMsg)
+			}
+			return typeErr(msgUnexpectedField)
+		case jvObject:
+			return typeErr(msgStartOfStructure)
+		}
+		for i := range v.kids {
+			if e := schTypeCheckOpt(&v.kids[i].val, f.elem); e != nil {
+				return e
+			}
+		}
+	case stMap, stParamMap:
+		switch v.kind {
+		case jvBool, jvNumber, jvString:
+			if f.typ == stParamMap {
+				return typeErr(castMsg)
+			}
+			return typeErr(msgUnexpectedField)
+		case jvArray:
+			sub := "com.amazonaws.dynamodb.v20120810.AttributeValue"
+			if f.typ == stMap {
+				sub = f.sub
+				if !strings.Contains(sub, ".") {
+					sub = "com.amazonaws.dynamodb.v20120810." + sub
+				}
+			}
+			return typeErr("Unrecognized collection type java.util.Map<java.lang.String, " + sub + ">")
+		}
+		for i := range v.kids {
+			if e := schTypeCheckOpt(&v.kids[i].val, f.elem); e != nil {
+				return e
+			}
+		}
+	case stValueStruct, stFieldStruct:
+		switch v.kind {
+		case jvBool, jvNumber, jvString:
+			if f.typ == stValueStruct {
+				return typeErr("Unexpected value type in payload")
+			}
+			return typeErr(msgUnexpectedField)
+		case jvArray:
+			return typeErr("Unrecognized collection type class com.amazonaws.dynamodb.v20120810." + f.sub)
+		}
+		return schTypeCheckStruct(v, f.fields)
+	}
+	return nil
+}
+
+func schTypeCheckOpt(v *jv, f *schField) *Error {
+	if v.kind == jvNull {
+		return nil
+	}
+	return schTypeCheck(v, f)
+}
+
+// canonicalBase64 reports whether s is padded standard base64 in the one
+// form an encoder produces (what Buffer round-tripping accepts), without
+// allocating.
+func canonicalBase64(s string) bool {
+	n := len(s)
+	if n%4 != 0 {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	pad := 0
+	if s[n-1] == '=' {
+		pad++
+		if s[n-2] == '=' {
+			pad++
+		}
+	}
+	for i := 0; i < n-pad; i++ {
+		if b64Index(s[i]) < 0 {
+			return false
+		}
+	}
+	last := b64Index(s[n-pad-1])
+	switch pad {
+	case 1:
+		return last&0x3 == 0
+	case 2:
+		return last&0xf == 0
+	}
+	return true
+}
+
+func b64Index(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '+':
+		return 62
+	case c == '/':
+		return 63
+	}
+	return -1
+}
+
+func decodeBase64(s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// --- constraint checks --------------------------------------------------
+
+// schValidate runs the required-parameter and table name checks, then the
+// constraints, over the top-level struct root.
+func schValidate(root *jv, fields []*schField) *Error {
+	for _, f := range fields {
+		m := root.present(f.name)
+		if f.required && m == nil {
+			return validationError("The parameter '" + f.name + "' is required but was not present in the request")
+		}
+		if f.tableName && m != nil {
+			if n := utf16Len(m.str); n < 3 || n > 255 {
+				return validationError(f.name + " must be at least 3 characters long and at most 255 characters long")
+			}
+		}
+	}
+	var sv schValidator
+	sv.structMembers(root, fields, "")
+	if len(sv.errs) > 0 {
+		var sb strings.Builder
+		sb.WriteString(strconv.Itoa(len(sv.errs)))
+		if len(sv.errs) == 1 {
+			sb.WriteString(" validation error detected: ")
+		} else {
+			sb.WriteString(" validation errors detected: ")
+		}
+		for i, e := range sv.errs {
+			if i > 0 {
+				sb.WriteString("; ")
+			}
+			sb.WriteString(e)
+		}
+		return validationError(sb.String())
+	}
+	return nil
+}
+
+type schValidator struct {
+	errs []string
+}
+
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+// structMembers checks each member of struct data (nil when absent).
+func (sv *schValidator) structMembers(data *jv, fields []*schField, parent string) {
+	for _, f := range fields {
+		var m *jv
+		if data != nil {
+			m = data.present(f.name)
+		}
+		sv.member(f.name, m, f, parent, data)
+	}
+}
+
+// member checks one value (nil when absent or null) as checkNonRequired
+// does: the constraints in order, then the children.
+func (sv *schValidator) member(attrName string, data *jv, f *schField, parent string, container *jv) {
+	if f.attrValue {
+		return
+	}
+	if data != nil && data.kind == jvNull {
+		data = nil
+	}
+	for _, c := range f.checks {
+		if len(sv.errs) >= 10 {
+			return
+		}
+		if c.kind == ckNotNull {
+			if data == nil && !(f.notNullUnless != "" && container.present(f.notNullUnless) != nil) {
+				sv.fail(nil, f, parent, attrName, "Member must not be null")
+			}
+			continue
+		}
+		if data == nil {
+			continue
+		}
+		sv.check(c, data, f, parent, attrName)
+	}
+	if data == nil || (f.fields == nil && (f.elem == nil || !f.elem.hasChecks())) {
+		return
+	}
+	if len(sv.errs) >= 10 {
+		return
+	}
+	path := joinPath(parent, lowerFirst(attrName))
+	switch f.typ {
+	case stList, stParamList:
+		for i := range data.kids {
+			sv.member("member", &data.kids[i].val, f.elem, path+"."+strconv.Itoa(i+1), nil)
+		}
+	case stMap, stParamMap:
+		for i := range data.kids {
+			sv.member("member", &data.kids[i].val, f.elem, path+"."+data.kids[i].key, nil)
+		}
+	default:
+		sv.structMembers(data, f.fields, path)
+	}
+}
+
+// hasChecks reports whether checking f can produce anything.
+func (f *schField) hasChecks() bool {
+	if f.attrValue {
+		return false
+	}
+	return len(f.checks) > 0 || f.fields != nil || (f.elem != nil && f.elem.hasChecks())
+}
+
+func (sv *schValidator) fail(data *jv, f *schField, parent, key, msg string) {
+	value := "null"
+	if data != nil {
+		value = "'" + valueStr(data, f) + "'"
+	}
+	sv.errs = append(sv.errs, "Value "+value+" at '"+joinPath(parent, lowerFirst(key))+"' failed to satisfy constraint: "+msg)
+}
+
+// jvLength is dynalite's length: a map's key count, a list's or string's
+// length.
+func jvLength(v *jv) int {
+	switch v.kind {
+	case jvString:
+		return utf16Len(v.str)
+	case jvArray, jvObject:
+		return len(v.kids)
+	}
+	return 0
+}
+
+// jvNum is the value of a number member of an Integer or Long field, floored
+// as dynalite does.
+func jvNum(v *jv, f *schField) float64 {
+	n := jsNumber(v.str)
+	if f != nil && (f.typ == stInteger || f.typ == stLong) {
+		n = math.Floor(n)
+	}
+	return n
+}
+
+func fmtNum(n float64) string { return jsFormat(n) }
+
+func isNameChars(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkOne reports whether data passes c, and c's message.
+func checkOne(c schCheck, data *jv, f *schField) (bool, string) {
+	switch c.kind {
+	case ckMin:
+		return data.kind == jvNumber && jvNum(data, f) >= c.n, "Member must have value greater than or equal to " + fmtNum(c.n)
+	case ckMax:
+		return data.kind == jvNumber && jvNum(data, f) <= c.n, "Member must have value less than or equal to " + fmtNum(c.n)
+	case ckRegex:
+		return data.kind == jvString && isNameChars(data.str), "Member must satisfy regular expression pattern: " + namePattern
+	case ckMinLen:
+		return float64(jvLength(data)) >= c.n, "Member must have length greater than or equal to " + fmtNum(c.n)
+	case ckMaxLen:
+		return float64(jvLength(data)) <= c.n, "Member must have length less than or equal to " + fmtNum(c.n)
+	case ckEnum:
+		ok := false
+		if data.kind == jvString {
+			for _, e := range c.enum {
+				if e == data.str {
+					ok = true
+					break
+				}
+			}
+		}
+		return ok, "Member must satisfy enum value set: [" + strings.Join(c.enum, ", ") + "]"
+	}
+	return true, ""
+}
+
+func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key string) {
+	switch c.kind {
+	case ckKeys, ckValues:
+		if data.kind != jvObject {
+			return
+		}
+		for i := range data.kids {
+			target := &jv{kind: jvString, str: data.kids[i].key}
+			if c.kind == ckValues {
+				target = &data.kids[i].val
+			}
+			failed := false
+			for _, s := range c.sub {
+				if target.kind == jvNull {
+					// dynalite reads null's length and fails.
+					failed = true
+					break
+				}
+				if ok, _ := checkOne(s, target, nil); !ok {
+					failed = true
+					break
+				}
+			}
+			if !failed {
+				continue
+			}
+			msgs := make([]string, len(c.sub))
+			for j, s := range c.sub {
+				_, msgs[j] = checkOne(s, target, nil)
+			}
+			what := "Map keys must satisfy constraint: ["
+			if c.kind == ckValues {
+				what = "Map value must satisfy constraint: ["
+			}
+			sv.fail(data, f, parent, key, what+strings.Join(msgs, ", ")+"]")
+		}
+		return
+	}
+	if ok, msg := checkOne(c, data, f); !ok {
+		sv.fail(data, f, parent, key, msg)
+	}
+}
+
+// --- rendering values in messages ---------------------------------------
+
+// valueStr renders a checked value as dynalite's valueStr does: strings
+// raw, lists as [a, b], objects as JSON.stringify of the checked request.
+func valueStr(v *jv, f *schField) string {
+	if v == nil || v.kind == jvNull {
+		return "null"
+	}
+	switch v.kind {
+	case jvArray:
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for i := range v.kids {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(valueStr(&v.kids[i].val, elemOf(f)))
+		}
+		sb.WriteByte(']')
+		return sb.String()
+	case jvObject:
+		return string(appendStringify(nil, v, f))
+	case jvString:
+		if f != nil && f.typ == stBoolean {
+			b, _ := jsBoolString(v.str)
+			return strconv.FormatBool(b)
+		}
+		return v.str
+	case jvNumber:
+		return fmtNum(jvNum(v, f))
+	case jvBool:
+		return strconv.FormatBool(v.b)
+	}
+	return ""
+}
+
+func elemOf(f *schField) *schField {
+	if f == nil {
+		return nil
+	}
+	return f.elem
+}
+
+// appendStringify appends JSON.stringify of v as dynalite's checkTypes left
+// it: struct members in schema order without unknown or null ones,
+// Booleans converted, Integers and Longs floored.
+func appendStringify(dst []byte, v *jv, f *schField) []byte {
+	switch v.kind {
+	case jvNull:
+		return append(dst, "null"...)
+	case jvBool:
+		return strconv.AppendBool(dst, v.b)
+	case jvNumber:
+		n := jvNum(v, f)
+		if math.IsInf(n, 0) || math.IsNaN(n) {
+			return append(dst, "null"...)
+		}
+		return append(dst, fmtNum(n)...)
+	case jvString:
+		if f != nil && f.typ == stBoolean {
+			b, _ := jsBoolString(v.str)
+			return strconv.AppendBool(dst, b)
+		}
+		return appendJSQuoted(dst, v.str)
+	case jvArray:
+		dst = append(dst, '[')
+		for i := range v.kids {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendStringify(dst, &v.kids[i].val, elemOf(f))
+		}
+		return append(dst, ']')
+	}
+	// Object.
+	dst = append(dst, '{')
+	first := true
+	if f != nil && (f.typ == stValueStruct || f.typ == stFieldStruct) {
+		for _, m := range f.fields {
+			mv := v.present(m.name)
+			if mv == nil {
+				continue
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendJSQuoted(dst, m.name)
+			dst = append(dst, ':')
+			dst = appendStringify(dst, mv, m)
+		}
+		return append(dst, '}')
+	}
+	for i := range v.kids {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendJSQuoted(dst, v.kids[i].key)
+		dst = append(dst, ':')
+		dst = appendStringify(dst, &v.kids[i].val, elemOf(f))
+	}
+	return append(dst, '}')
+}
