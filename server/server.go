@@ -15,6 +15,7 @@ import (
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/wal"
 )
 
 // Config is the server's configuration (see cmd/dynacache for the flags).
@@ -25,7 +26,10 @@ type Config struct {
 	InMemory bool   // no persistence
 	Fsync    string // always | everysec | no
 	Region   string // region named in ARNs
-	Log      io.Writer
+	// SnapshotBytes is the log size that triggers a snapshot (0: the
+	// default; negative: never).
+	SnapshotBytes int64
+	Log           io.Writer
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -56,6 +60,7 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg     Config
 	store   *shard.Store
+	log     *wal.Log // nil in memory
 	handler *dynamodb.Handler
 
 	mu      sync.Mutex
@@ -72,9 +77,27 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	store := shard.New(nil)
+	var (
+		store *shard.Store
+		log   *wal.Log
+	)
+	if cfg.InMemory {
+		store = shard.New(nil)
+	} else {
+		policy, err := wal.ParsePolicy(cfg.Fsync)
+		if err != nil {
+			return nil, err
+		}
+		logf := func(format string, args ...any) {
+			fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...)
+		}
+		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logf: logf})
+		if err != nil {
+			return nil, err
+		}
+	}
 	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region})
-	return &Server{cfg: cfg, store: store, handler: h}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: h}, nil
 }
 
 // Store returns the server's store.
@@ -112,8 +135,10 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.ServeHTTP(ln)
 	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on http://%s\n", ln.Addr())
-	if !s.cfg.InMemory {
-		fmt.Fprintf(s.cfg.Log, "dynacache: note: the write-ahead log is not built yet; data in %s is not persisted and lives in memory only\n", s.cfg.Dir)
+	if s.cfg.InMemory {
+		fmt.Fprintf(s.cfg.Log, "dynacache: in memory: nothing is persisted\n")
+	} else {
+		fmt.Fprintf(s.cfg.Log, "dynacache: data in %s, fsync %s\n", s.cfg.Dir, s.cfg.Fsync)
 	}
 	<-ctx.Done()
 	fmt.Fprintf(s.cfg.Log, "dynacache: shutting down\n")
@@ -136,5 +161,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.wg.Wait()
+	if s.log != nil {
+		if err := s.log.Close(); err != nil && first == nil {
+			first = err
+		}
+		s.log = nil
+	}
 	return first
+}
+
+// Close releases the server's resources without serving (for a server that
+// was opened but not run).
+func (s *Server) Close() error {
+	return s.Shutdown(context.Background())
 }

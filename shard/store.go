@@ -25,9 +25,9 @@ var (
 // order; the returned wait (nil when there is nothing to wait for) blocks
 // until the record is durable under the log's fsync policy.
 type Log interface {
-	// LogItem records the new image enc of the item under key in table
-	// (enc nil: the item was deleted).
-	LogItem(table string, key Key, enc []byte) (wait func() error, err error)
+	// LogItem records the new image enc, of DynamoDB size size, of the item
+	// under key in table (enc nil: the item was deleted).
+	LogItem(table string, key Key, enc []byte, size int) (wait func() error, err error)
 	// LogTable records a table's creation or new definition, or, when
 	// deleted, its removal.
 	LogTable(table string, schema KeySchema, indexes []IndexSchema, meta []byte, deleted bool) (wait func() error, err error)
@@ -50,11 +50,53 @@ func New(log Log) *Store {
 	return s
 }
 
-func (s *Store) logItem(t *Table, k Key, enc []byte) (func() error, error) {
+func (s *Store) logItem(t *Table, k Key, cur Entry) (func() error, error) {
 	if s.log == nil {
 		return nil, nil
 	}
-	return s.log.LogItem(t.name, k, enc)
+	return s.log.LogItem(t.name, k, cur.enc, cur.size)
+}
+
+// SetLog attaches the log every later mutation is written to. Recovery
+// fills a store with no log, then attaches it.
+func (s *Store) SetLog(l Log) {
+	s.mu.Lock()
+	s.log = l
+	s.mu.Unlock()
+}
+
+// Tables returns every table, in name order.
+func (s *Store) Tables() []*Table {
+	s.mu.RLock()
+	out := make([]*Table, 0, len(s.mu.tables))
+	for _, t := range s.mu.tables {
+		out = append(out, t)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// RecoverTable creates a table, or redefines an existing one keeping its
+// items, without logging. It is for replaying the log.
+func (s *Store) RecoverTable(name string, schema KeySchema, indexes []IndexSchema, meta []byte) *Table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.mu.tables[name]
+	if !ok || t.schema != schema {
+		t = &Table{name: name, schema: schema, store: s}
+		s.mu.tables[name] = t
+	}
+	t.meta.Store(&meta)
+	t.indexes.Store(&indexes)
+	return t
+}
+
+// RecoverDropTable removes a table without logging.
+func (s *Store) RecoverDropTable(name string) {
+	s.mu.Lock()
+	delete(s.mu.tables, name)
+	s.mu.Unlock()
 }
 
 // CreateTable adds an empty table.
@@ -113,7 +155,9 @@ func (s *Store) Table(name string) (*Table, bool) {
 	return t, ok
 }
 
-// DeleteTable removes the named table and returns it.
+// DeleteTable removes the named table and returns it. Every shard of the
+// table is locked while the drop is logged, so that no write to the table
+// can be logged after its drop record.
 func (s *Store) DeleteTable(name string) (*Table, error) {
 	s.mu.Lock()
 	t, ok := s.mu.tables[name]
@@ -121,13 +165,23 @@ func (s *Store) DeleteTable(name string) (*Table, error) {
 		s.mu.Unlock()
 		return nil, ErrTableNotFound
 	}
+	for i := range t.shards {
+		t.shards[i].mu.Lock()
+	}
 	var wait func() error
+	var err error
 	if s.log != nil {
-		var err error
-		if wait, err = s.log.LogTable(name, t.schema, nil, nil, true); err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
+		wait, err = s.log.LogTable(name, t.schema, nil, nil, true)
+	}
+	if err == nil {
+		t.dropped = true
+	}
+	for i := range t.shards {
+		t.shards[i].mu.Unlock()
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
 	}
 	delete(s.mu.tables, name)
 	s.mu.Unlock()

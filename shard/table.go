@@ -25,6 +25,11 @@ type Table struct {
 	indexes atomic.Pointer[[]IndexSchema]
 
 	shards [numShards]shard
+
+	// dropped is set, with every shard lock held, when the table is
+	// deleted; Mutate checks it under its shard lock, so no write to a
+	// dropped table is logged after the drop record.
+	dropped bool
 }
 
 type shard struct {
@@ -139,6 +144,10 @@ type Write struct {
 func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur Entry, err error) {
 	s := t.shardFor(k)
 	s.mu.Lock()
+	if t.dropped {
+		s.mu.Unlock()
+		return Entry{}, Entry{}, ErrTableNotFound
+	}
 	old = s.mu.items[string(k)]
 	w, err := decide(old)
 	if err != nil || w.Skip {
@@ -148,7 +157,7 @@ func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur E
 	if !w.Delete {
 		cur = Entry{enc: attr.EncodeItem(w.Item), size: attr.ItemSize(w.Item)}
 	}
-	wait, err := t.store.logItem(t, k, cur.enc)
+	wait, err := t.store.logItem(t, k, cur)
 	if err != nil {
 		s.mu.Unlock()
 		return old, old, err
@@ -187,4 +196,42 @@ func (s *shard) applyLocked(k Key, old, cur Entry) {
 	if db != 0 {
 		s.bytes.Add(db)
 	}
+}
+
+// RecoverItem installs an item image (enc nil: removes the item) without
+// logging. It is for replaying the log and loading snapshots; enc must not
+// be modified afterwards.
+func (t *Table) RecoverItem(k Key, enc []byte, size int) {
+	s := t.shardFor(k)
+	s.mu.Lock()
+	old := s.mu.items[string(k)]
+	s.applyLocked(k, old, Entry{enc: enc, size: size})
+	s.mu.Unlock()
+}
+
+// Dump calls fn for every item, one shard at a time. Each shard's entries
+// are copied under its read lock and fn runs outside it, so writers are
+// held up only for the copy. Items written during the dump may or may not
+// be seen: the dump is fuzzy, which the snapshot protocol allows for.
+func (t *Table) Dump(fn func(k Key, e Entry) error) error {
+	type pair struct {
+		k string
+		e Entry
+	}
+	var buf []pair
+	for i := range t.shards {
+		s := &t.shards[i]
+		buf = buf[:0]
+		s.mu.RLock()
+		for k, e := range s.mu.items {
+			buf = append(buf, pair{k, e})
+		}
+		s.mu.RUnlock()
+		for _, p := range buf {
+			if err := fn(Key(p.k), p.e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

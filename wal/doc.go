@@ -1,6 +1,82 @@
-// Package wal will hold dynacache's segmented write-ahead log on
-// github.com/tidwall/wal: record framing with CRC-32C, group commit, fsync
-// policies, snapshots and crash recovery. The store's seam for it is
-// shard.Log. It is not built yet; until it is, dynacache keeps data in
-// memory only.
+// Package wal is dynacache's durability: a segmented write-ahead log on
+// github.com/tidwall/wal with group commit and fsync policies, fuzzy
+// snapshots, and crash recovery.
+//
+// # Directory
+//
+//	DIR/LOCK                     flock'd by the running process
+//	DIR/wal/00000000000000000001 log segments (tidwall/wal), named by the
+//	                             sequence number of their first record
+//	DIR/wal/<segment>.broken.N   bytes cut from a torn tail, kept for forensics
+//	DIR/snap-<seq:020d>.dcs      snapshots; <seq> is the first log sequence
+//	                             number to replay over it
+//
+// # Log entries
+//
+// tidwall/wal frames each entry as uvarint(len) + payload and checks
+// nothing. Every payload is one of our records:
+//
+//	+----------+---------+------+------------------+
+//	| crc32c:4 | version | type | body ...         |
+//	+----------+---------+------+------------------+
+//
+// crc32c is CRC-32C (Castagnoli), little endian, over version, type and
+// body. version is 1. The entry's tidwall index is the record's sequence
+// number; sequence numbers are contiguous from 1.
+//
+// Bodies (str = uvarint length + bytes):
+//
+//	recPut         table:str key:str size:uvarint item:str   item = attr encoding
+//	recDelete      table:str key:str
+//	recTable       table:str schema indexes meta:str         create or redefine
+//	recDropTable   table:str
+//	recBatch       count:uvarint (type:byte body)*           applied all or nothing
+//
+//	schema   = hashName:str hashType:byte rangeName:str rangeType:byte
+//	indexes  = count:uvarint (name:str local:byte schema)*
+//
+// Records are physical: a put carries the item's whole new image, so replay
+// is deterministic and idempotent, and a record may be replayed over a
+// state that already holds it.
+//
+// # Snapshots
+//
+//	magic "DCSNAP01" | startSeq:u64le | records... | trailer
+//
+// Each snapshot record is framed like a log entry (uvarint(len) + crc32c +
+// version + type + body) and is a recTable or recPut. The trailer is a
+// frame of type recEnd whose body is the record count (uvarint); a snapshot
+// without a valid trailer is incomplete and refused.
+//
+// A snapshot is fuzzy: it notes startSeq (every record before it is applied
+// in memory), then dumps the tables shard by shard while writers go on. It
+// may therefore hold some effects of records at or after startSeq; replaying
+// the log from startSeq over it converges to the exact state because records
+// are images. It is written to a temporary file, fsynced, renamed into place
+// and the directory fsynced; only then is the log truncated before startSeq
+// and older snapshots removed.
+//
+// # Recovery
+//
+// Open loads the newest snapshot, then replays the log from its startSeq. A
+// torn tail of the last segment (an incomplete entry, a zeroed region, or a
+// last entry whose checksum fails: a crash mid-write) is cut off, the cut
+// bytes are kept in a .broken file and the repair is logged. Any other
+// corruption (a checksum failure followed by valid entries, a gap between
+// segments, a snapshot that does not verify) stops the start with an error
+// naming the file and offset.
+//
+// # Group commit and fsync policies
+//
+// Writers append records under their shard lock (so log order equals apply
+// order for one key) into the pending group and wait outside the lock. One
+// committer goroutine takes the whole pending group, writes it with one
+// WriteBatch and, under FsyncAlways, one fsync, then releases every waiter
+// of the group. Under FsyncAlways a write is acknowledged only after the
+// fsync covering it; under FsyncEverySec and FsyncNo after it has been
+// written to the operating system (so it survives the process being killed),
+// with an fsync at least once a second (everysec) or when the OS decides
+// (no). A failed write or fsync is never ignored: the log fails, every
+// waiter and every later write gets the error, and the server refuses
+// writes rather than acknowledge what it cannot keep.
 package wal

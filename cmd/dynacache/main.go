@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/dynacache/dynacache/server"
+	"github.com/dynacache/dynacache/wal"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -45,6 +46,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep everything in memory (no persistence)")
 	fs.StringVar(&cfg.Fsync, "fsync", cfg.Fsync, "log fsync `policy`: always, everysec or no")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "`region` named in table ARNs")
+	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: dynacache [flags]\n\n"+

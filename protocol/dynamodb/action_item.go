@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -170,8 +171,9 @@ func writeUnits(old, cur shard.Entry) float64 {
 	return u
 }
 
-// writeReply builds the reply of PutItem, UpdateItem and DeleteItem.
-func writeReply(table string, attrs attr.Item, opts *WriteOptions, units float64) []byte {
+// writeReply builds the reply of PutItem, UpdateItem and DeleteItem. key is
+// the item's key (or the item), for ItemCollectionMetrics.
+func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units float64) []byte {
 	out := make([]byte, 0, 64)
 	out = append(out, '{')
 	if len(attrs) > 0 {
@@ -182,9 +184,29 @@ func writeReply(table string, attrs attr.Item, opts *WriteOptions, units float64
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = appendCapacity(out, opts.ReturnConsumedCapacity, table, units)
+		out = appendCapacity(out, opts.ReturnConsumedCapacity, t.Name(), units)
+	}
+	// DynamoDB reports item collection metrics only for tables with local
+	// secondary indexes, where item collections have a size limit.
+	if opts.ReturnItemCollectionMetrics == "SIZE" && hasLocalIndex(t) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		hn := t.Schema().HashName
+		out = append(out, `"ItemCollectionMetrics":{"ItemCollectionKey":{`...)
+		out = appendAttr(out, 0, hn, key[hn])
+		out = append(out, `},"SizeEstimateRangeGB":[0.0,1.0]}`...)
 	}
 	return append(out, '}')
+}
+
+func hasLocalIndex(t *shard.Table) bool {
+	for _, ix := range t.Indexes() {
+		if ix.Local {
+			return true
+		}
+	}
+	return false
 }
 
 // condFailed builds a ConditionalCheckFailedException, with the old item
@@ -204,6 +226,9 @@ func (a apiError) Error() string { return a.e.Error() }
 func toAPIError(err error) *Error {
 	if a, ok := err.(apiError); ok {
 		return a.e
+	}
+	if errors.Is(err, shard.ErrTableNotFound) {
+		return resourceNotFound("Requested resource not found")
 	}
 	return internalError(err.Error())
 }
@@ -249,7 +274,7 @@ func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(in.TableName, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Item, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
 }
 
 func (h *Handler) getItem(in *GetItemInput) ([]byte, *Error) {
@@ -323,7 +348,7 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(in.TableName, attrs, &in.WriteOptions, attr.WriteUnits(old.Size())), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, attr.WriteUnits(old.Size())), nil
 }
 
 func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
@@ -391,7 +416,7 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 			attrs = in.Update.UpdatedPaths().Apply(src)
 		}
 	}
-	return writeReply(in.TableName, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
 }
 
 // jsonValid reports whether b is syntactically valid JSON.

@@ -1,0 +1,153 @@
+package expr
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// Limits DynamoDB puts on expressions.
+const (
+	maxOperators  = 300 // operators and functions in one expression
+	maxInOperands = 100 // values in the list of one IN
+)
+
+// Parse parses and validates every expression of one request, in
+// DynamoDB's order: UpdateExpression, ConditionExpression,
+// KeyConditionExpression, FilterExpression, ProjectionExpression, then
+// placeholders defined but never used, then the structure of the key
+// condition. The error, if any, is an *Error carrying DynamoDB's message.
+//
+// The caller has already validated ExpressionAttributeNames and
+// ExpressionAttributeValues themselves (not empty, well-formed keys, valid
+// values). Unused placeholders are listed in sorted order (DynamoDB lists
+// them in request order, which a Go map does not keep).
+func Parse(in Input) (*Parsed, error) {
+	ctx := newParseContext(in.Names, in.Values)
+	out := &Parsed{}
+	var msg string
+
+	if in.UpdateExpression != nil {
+		if out.Update, msg = parseUpdate(*in.UpdateExpression, ctx); msg != "" {
+			return nil, &Error{Msg: "Invalid UpdateExpression: " + msg}
+		}
+	}
+	if in.ConditionExpression != nil {
+		if out.Condition, msg = parseCondition(*in.ConditionExpression, ctx); msg != "" {
+			return nil, &Error{Msg: "Invalid ConditionExpression: " + msg}
+		}
+	}
+	var keyCond *Condition
+	if in.KeyConditionExpression != nil {
+		if keyCond, msg = parseCondition(*in.KeyConditionExpression, ctx); msg != "" {
+			return nil, &Error{Msg: "Invalid KeyConditionExpression: " + msg}
+		}
+	}
+	if in.FilterExpression != nil {
+		if out.Filter, msg = parseCondition(*in.FilterExpression, ctx); msg != "" {
+			return nil, &Error{Msg: "Invalid FilterExpression: " + msg}
+		}
+	}
+	if in.ProjectionExpression != nil {
+		if out.Projection, msg = parseProjection(*in.ProjectionExpression, ctx); msg != "" {
+			return nil, &Error{Msg: "Invalid ProjectionExpression: " + msg}
+		}
+	}
+	if keys := ctx.unusedNames(); keys != "" {
+		return nil, &Error{Msg: "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + keys + "}"}
+	}
+	if keys := ctx.unusedValues(); keys != "" {
+		return nil, &Error{Msg: "Value provided in ExpressionAttributeValues unused in expressions: keys: {" + keys + "}"}
+	}
+	if keyCond != nil {
+		kc, msg := convertKeyCondition(keyCond.root)
+		if msg != "" {
+			return nil, &Error{Msg: msg}
+		}
+		out.KeyCondition = kc
+	}
+	return out, nil
+}
+
+// parseContext is shared by the expressions of one request: the
+// placeholders and which of them were used.
+type parseContext struct {
+	names      map[string]string
+	values     map[string]attr.Value
+	usedNames  map[string]struct{}
+	usedValues map[string]struct{}
+}
+
+func newParseContext(names map[string]string, values map[string]attr.Value) *parseContext {
+	return &parseContext{names: names, values: values}
+}
+
+// name resolves a #placeholder, marking it used.
+func (c *parseContext) name(ph string) (string, bool) {
+	n, ok := c.names[ph]
+	if !ok {
+		return "", false
+	}
+	if c.usedNames == nil {
+		c.usedNames = make(map[string]struct{}, len(c.names))
+	}
+	c.usedNames[ph] = struct{}{}
+	return n, true
+}
+
+// value resolves a :placeholder, marking it used.
+func (c *parseContext) value(ph string) (*attr.Value, bool) {
+	v, ok := c.values[ph]
+	if !ok {
+		return nil, false
+	}
+	if c.usedValues == nil {
+		c.usedValues = make(map[string]struct{}, len(c.values))
+	}
+	c.usedValues[ph] = struct{}{}
+	return &v, true
+}
+
+func (c *parseContext) unusedNames() string {
+	var keys []string
+	for k := range c.names {
+		if _, ok := c.usedNames[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+func (c *parseContext) unusedValues() string {
+	var keys []string
+	for k := range c.values {
+		if _, ok := c.usedValues[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// Messages shared by the parsers.
+const (
+	msgEmpty          = "The expression can not be empty;"
+	msgTooManyOps     = "The expression contains too many operators; operator count: "
+	msgReserved       = "Attribute name is a reserved keyword; reserved keyword: "
+	msgUndefinedName  = "An expression attribute name used in the document path is not defined; attribute name: "
+	msgUndefinedValue = "An expression attribute value used in expression is not defined; attribute value: "
+	msgUnknownFunc    = "Invalid function name; function: "
+	msgOperandCount   = "Incorrect number of operands for operator or function; operator or function: "
+	msgNeedsPath      = "Operator or function requires a document path; operator or function: "
+	msgOperandType    = "Incorrect operand type for operator or function; operator or function: "
+)
+
+// firstErr records msg in *slot unless the slot is already set: DynamoDB
+// reports the first error of each kind.
+func firstErr(slot *string, msg string) {
+	if *slot == "" {
+		*slot = msg
+	}
+}

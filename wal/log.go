@@ -1,0 +1,427 @@
+package wal
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	twal "github.com/tidwall/wal"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+// Policy is when the log fsyncs.
+type Policy int
+
+// Fsync policies.
+const (
+	// FsyncEverySec acknowledges writes once written to the OS and fsyncs
+	// at least once a second.
+	FsyncEverySec Policy = iota
+	// FsyncAlways acknowledges a write only after the fsync covering it.
+	FsyncAlways
+	// FsyncNo acknowledges writes once written to the OS; the OS decides
+	// when to flush.
+	FsyncNo
+)
+
+// ParsePolicy parses always, everysec or no.
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "always":
+		return FsyncAlways, nil
+	case "everysec":
+		return FsyncEverySec, nil
+	case "no":
+		return FsyncNo, nil
+	}
+	return 0, fmt.Errorf("wal: unknown fsync policy %q (want always, everysec or no)", s)
+}
+
+func (p Policy) String() string {
+	switch p {
+	case FsyncAlways:
+		return "always"
+	case FsyncNo:
+		return "no"
+	}
+	return "everysec"
+}
+
+// Options configure a Log.
+type Options struct {
+	Policy Policy
+	// SnapshotBytes is how much log (bytes appended since the last
+	// snapshot) triggers a snapshot. 0 means DefaultSnapshotBytes; a
+	// negative value disables automatic snapshots.
+	SnapshotBytes int64
+	// SegmentBytes is the target size of a log segment. 0: 64 MiB.
+	SegmentBytes int
+	// Logf reports recovery and repairs; nil discards.
+	Logf func(format string, args ...any)
+}
+
+// DefaultSnapshotBytes is the default log size that triggers a snapshot.
+const DefaultSnapshotBytes = 256 << 20
+
+// segmentLog is the seam between the commit pipeline and the log files
+// (tidwall/wal in production), so tests can inject a failing or slow log.
+type segmentLog interface {
+	WriteBatch(b *twal.Batch) error
+	Sync() error
+	TruncateFront(index uint64) error
+	Close() error
+}
+
+// Log is an open write-ahead log. It implements shard.Log.
+type Log struct {
+	dir   string
+	opts  Options
+	files segmentLog
+	lock  *os.File
+	logf  func(format string, args ...any)
+
+	mu struct {
+		sync.Mutex
+		next    uint64 // sequence number of the next record
+		pending *group // records not yet handed to the committer
+		failed  error  // sticky: once set, every append fails
+		closed  bool
+		scratch []byte
+		// sinceSnapshot counts bytes appended since the last snapshot began.
+		sinceSnapshot int64
+	}
+
+	kick     chan struct{} // wakes the committer
+	done     chan struct{} // closed by Close
+	stopped  chan struct{} // closed when the committer and syncer exit
+	snapping sync.Mutex    // one snapshot at a time
+	store    *shard.Store
+
+	written    uint64 // last sequence number written (committer only)
+	syncNeeded bool   // written but not fsynced (guarded by syncMu)
+	syncMu     sync.Mutex
+}
+
+// group is a set of records committed together: one WriteBatch, one fsync,
+// one release of all its waiters.
+type group struct {
+	batch *twal.Batch
+	first uint64
+	last  uint64
+	bytes int64
+	done  chan struct{}
+	err   error
+}
+
+// batches recycles the buffers of committed groups.
+var batches = sync.Pool{New: func() any { return new(twal.Batch) }}
+
+func newGroup() *group {
+	return &group{batch: batches.Get().(*twal.Batch), done: make(chan struct{})}
+}
+
+func (g *group) wait() error {
+	<-g.done
+	return g.err
+}
+
+// Open opens (creating if needed) the data directory dir, recovers the
+// store's state from its newest snapshot and log, and returns the store
+// with the log attached, ready for writes.
+func Open(dir string, opts Options) (*Log, *shard.Store, error) {
+	if opts.SnapshotBytes == 0 {
+		opts.SnapshotBytes = DefaultSnapshotBytes
+	}
+	if opts.SegmentBytes == 0 {
+		opts.SegmentBytes = 64 << 20
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, fmt.Errorf("wal: data directory %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf,
+		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	store, next, err := l.recover()
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	files, err := twal.Open(filepath.Join(dir, "wal"), &twal.Options{
+		NoSync:      true, // the committer fsyncs, per policy
+		SegmentSize: opts.SegmentBytes,
+		AllowEmpty:  true,
+		NoCopy:      true,
+	})
+	if err != nil {
+		lock.Close()
+		return nil, nil, fmt.Errorf("wal: open log: %w", err)
+	}
+	if err := alignFirst(files, next); err != nil {
+		files.Close()
+		lock.Close()
+		return nil, nil, err
+	}
+	l.files = files
+	l.store = store
+	l.mu.next = next
+	l.mu.pending = newGroup()
+	l.mu.pending.first = next
+	go l.run()
+	store.SetLog(l)
+	return l, store, nil
+}
+
+// alignFirst makes an empty log start at sequence number next (after a
+// snapshot whose log was fully truncated, or on a fresh directory).
+func alignFirst(files *twal.Log, next uint64) error {
+	last, err := files.LastIndex()
+	if err != nil {
+		return fmt.Errorf("wal: open log: %w", err)
+	}
+	if last+1 == next {
+		return nil
+	}
+	first, err := files.FirstIndex()
+	if err != nil {
+		return fmt.Errorf("wal: open log: %w", err)
+	}
+	if last == 0 || first > last {
+		// An empty log: tidwall/wal starts at 1; we need next. Truncating
+		// the empty front to next is not allowed, so write nothing and
+		// let the first batch fail loudly if this ever mismatches.
+		return fmt.Errorf("wal: log is empty at index %d but recovery expects the next record at %d", last+1, next)
+	}
+	return fmt.Errorf("wal: log ends at %d but recovery expects the next record at %d", last, next)
+}
+
+// lockDir takes an exclusive flock on dir/LOCK.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("wal: data directory %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("wal: data directory %s is in use by another dynacache (lock held on %s)", dir, f.Name())
+		}
+		return nil, fmt.Errorf("wal: lock %s: %w", f.Name(), err)
+	}
+	f.Truncate(0)
+	fmt.Fprintf(f, "%d\n", os.Getpid())
+	return f, nil
+}
+
+// append encodes one record with fill into the pending group and returns
+// its waiter. It is called with the caller's shard lock held.
+func (l *Log) append(typ byte, fill func([]byte) []byte) (func() error, error) {
+	l.mu.Lock()
+	if err := l.mu.failed; err != nil {
+		l.mu.Unlock()
+		return nil, err
+	}
+	if l.mu.closed {
+		l.mu.Unlock()
+		return nil, ErrClosed
+	}
+	buf, start := beginRecord(l.mu.scratch[:0], typ)
+	buf = fill(buf)
+	buf = finishRecord(buf, start)
+	l.mu.scratch = buf
+	seq := l.mu.next
+	l.mu.next++
+	g := l.mu.pending
+	g.batch.Write(seq, buf)
+	g.last = seq
+	g.bytes += int64(len(buf))
+	l.mu.sinceSnapshot += int64(len(buf))
+	l.mu.Unlock()
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	return g.wait, nil
+}
+
+// LogItem implements shard.Log.
+func (l *Log) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+	if enc == nil {
+		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) })
+	}
+	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) })
+}
+
+// LogTable implements shard.Log.
+func (l *Log) LogTable(table string, schema shard.KeySchema, indexes []shard.IndexSchema, meta []byte, deleted bool) (func() error, error) {
+	if deleted {
+		return l.append(recDropTable, func(b []byte) []byte { return appendStr(b, []byte(table)) })
+	}
+	return l.append(recTable, func(b []byte) []byte { return appendTable(b, table, schema, indexes, meta) })
+}
+
+// run is the committer: it takes the pending group, writes it with one
+// WriteBatch (and, under FsyncAlways, one fsync), and releases its waiters.
+// While it writes, the next group fills up: that is the group commit.
+func (l *Log) run() {
+	defer close(l.stopped)
+	var tick <-chan time.Time
+	if l.opts.Policy == FsyncEverySec {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-l.kick:
+			l.commit()
+		case <-tick:
+			l.syncIfNeeded()
+		case <-l.done:
+			l.commit() // whatever was appended before Close
+			l.syncIfNeeded()
+			return
+		}
+	}
+}
+
+func (l *Log) commit() {
+	l.mu.Lock()
+	g := l.mu.pending
+	if g.last < g.first { // empty
+		l.mu.Unlock()
+		return
+	}
+	next := newGroup()
+	next.first = g.last + 1
+	l.mu.pending = next
+	failed := l.mu.failed
+	l.mu.Unlock()
+
+	err := failed
+	if err == nil {
+		err = l.files.WriteBatch(g.batch)
+		if err != nil {
+			err = fmt.Errorf("wal: write failed, refusing further writes: %w", err)
+		}
+	}
+	if err == nil {
+		l.written = g.last
+		if l.opts.Policy == FsyncAlways {
+			if serr := l.files.Sync(); serr != nil {
+				err = fmt.Errorf("wal: fsync failed, refusing further writes: %w", serr)
+			}
+		} else {
+			l.syncMu.Lock()
+			l.syncNeeded = true
+			l.syncMu.Unlock()
+		}
+	}
+	if err != nil {
+		l.fail(err)
+	}
+	g.batch.Clear()
+	batches.Put(g.batch)
+	g.batch = nil
+	g.err = err
+	close(g.done)
+	if err == nil {
+		l.maybeSnapshot()
+	}
+}
+
+// syncIfNeeded fsyncs what has been written since the last fsync.
+func (l *Log) syncIfNeeded() {
+	l.syncMu.Lock()
+	need := l.syncNeeded
+	l.syncNeeded = false
+	l.syncMu.Unlock()
+	if !need || l.opts.Policy == FsyncNo {
+		return
+	}
+	if err := l.files.Sync(); err != nil {
+		l.fail(fmt.Errorf("wal: fsync failed, refusing further writes: %w", err))
+	}
+}
+
+// fail makes err sticky: every later append returns it.
+func (l *Log) fail(err error) {
+	l.mu.Lock()
+	if l.mu.failed == nil {
+		l.mu.failed = err
+		l.logf("%v", err)
+	}
+	l.mu.Unlock()
+}
+
+// Err returns the error that stopped the log, if any.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mu.failed
+}
+
+// Sync writes and fsyncs everything appended so far.
+func (l *Log) Sync() error {
+	l.mu.Lock()
+	g := l.mu.pending
+	empty := g.last < g.first
+	l.mu.Unlock()
+	if !empty {
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+		if err := g.wait(); err != nil {
+			return err
+		}
+	}
+	if err := l.Err(); err != nil {
+		return err
+	}
+	if err := l.files.Sync(); err != nil {
+		err = fmt.Errorf("wal: fsync failed, refusing further writes: %w", err)
+		l.fail(err)
+		return err
+	}
+	return nil
+}
+
+// Close commits and fsyncs what was appended, stops the committer and
+// releases the directory.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.mu.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.mu.closed = true
+	l.mu.Unlock()
+	close(l.done)
+	<-l.stopped
+	l.snapping.Lock() // wait for a snapshot in progress
+	defer l.snapping.Unlock()
+	err := l.Err()
+	if serr := l.files.Sync(); serr != nil && err == nil {
+		err = serr
+	}
+	if cerr := l.files.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	l.lock.Close()
+	return err
+}
+
+var _ io.Closer = (*Log)(nil)

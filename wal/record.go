@@ -1,0 +1,243 @@
+package wal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// Record types (part of the on-disk format).
+const (
+	recPut       byte = 1
+	recDelete    byte = 2
+	recTable     byte = 3
+	recDropTable byte = 4
+	recBatch     byte = 5
+	recEnd       byte = 6 // snapshot trailer
+)
+
+const recordVersion = 1
+
+// headerLen is crc32c + version + type.
+const headerLen = 6
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Sentinel errors.
+var (
+	// ErrCorrupt marks a record or file that fails its checks.
+	ErrCorrupt = errors.New("wal: corrupt record")
+	// ErrClosed is returned by appends after Close.
+	ErrClosed = errors.New("wal: log closed")
+)
+
+// beginRecord appends a record header (checksum placeholder) to dst and
+// returns the offset of the record start.
+func beginRecord(dst []byte, typ byte) ([]byte, int) {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, recordVersion, typ)
+	return dst, start
+}
+
+// finishRecord fills in the checksum of the record starting at start.
+func finishRecord(dst []byte, start int) []byte {
+	sum := crc32.Checksum(dst[start+4:], castagnoli)
+	binary.LittleEndian.PutUint32(dst[start:], sum)
+	return dst
+}
+
+func appendStr(dst []byte, s []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendPut(dst []byte, table string, key shard.Key, size int, enc []byte) []byte {
+	dst = appendStr(dst, []byte(table))
+	dst = appendStr(dst, key)
+	dst = binary.AppendUvarint(dst, uint64(size))
+	return appendStr(dst, enc)
+}
+
+func appendDelete(dst []byte, table string, key shard.Key) []byte {
+	dst = appendStr(dst, []byte(table))
+	return appendStr(dst, key)
+}
+
+func appendSchema(dst []byte, ks shard.KeySchema) []byte {
+	dst = appendStr(dst, []byte(ks.HashName))
+	dst = append(dst, byte(ks.HashType))
+	dst = appendStr(dst, []byte(ks.RangeName))
+	return append(dst, byte(ks.RangeType))
+}
+
+func appendTable(dst []byte, table string, ks shard.KeySchema, indexes []shard.IndexSchema, meta []byte) []byte {
+	dst = appendStr(dst, []byte(table))
+	dst = appendSchema(dst, ks)
+	dst = binary.AppendUvarint(dst, uint64(len(indexes)))
+	for _, ix := range indexes {
+		dst = appendStr(dst, []byte(ix.Name))
+		if ix.Local {
+			dst = append(dst, 1)
+		} else {
+			dst = append(dst, 0)
+		}
+		dst = appendSchema(dst, ix.Key)
+	}
+	return appendStr(dst, meta)
+}
+
+// record is a decoded record. Byte slices alias the input.
+type record struct {
+	typ     byte
+	table   string
+	key     []byte
+	size    int
+	item    []byte
+	schema  shard.KeySchema
+	indexes []shard.IndexSchema
+	meta    []byte
+	count   uint64   // recEnd
+	batch   []record // recBatch
+}
+
+// checkRecord verifies a record's header and checksum and returns its type
+// and body.
+func checkRecord(b []byte) (typ byte, body []byte, err error) {
+	if len(b) < headerLen {
+		return 0, nil, fmt.Errorf("%w: %d bytes, shorter than a header", ErrCorrupt, len(b))
+	}
+	if crc32.Checksum(b[4:], castagnoli) != binary.LittleEndian.Uint32(b) {
+		return 0, nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+	}
+	if b[4] != recordVersion {
+		return 0, nil, fmt.Errorf("%w: unknown record version %d", ErrCorrupt, b[4])
+	}
+	return b[5], b[6:], nil
+}
+
+// decodeRecord verifies and decodes one record.
+func decodeRecord(b []byte) (record, error) {
+	typ, body, err := checkRecord(b)
+	if err != nil {
+		return record{}, err
+	}
+	d := reader{b: body}
+	r := d.body(typ, 0)
+	if d.err != nil || d.off != len(d.b) {
+		return record{}, fmt.Errorf("%w: malformed record of type %d", ErrCorrupt, typ)
+	}
+	return r, nil
+}
+
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (d *reader) fail() {
+	if d.err == nil {
+		d.err = ErrCorrupt
+	}
+	d.off = len(d.b)
+}
+
+func (d *reader) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(d.b[d.off:])
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.off += n
+	return x
+}
+
+func (d *reader) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)-d.off) {
+		d.fail()
+		return nil
+	}
+	s := d.b[d.off : d.off+int(n)]
+	d.off += int(n)
+	return s
+}
+
+func (d *reader) byte() byte {
+	if d.err != nil || d.off >= len(d.b) {
+		d.fail()
+		return 0
+	}
+	c := d.b[d.off]
+	d.off++
+	return c
+}
+
+func (d *reader) schema() shard.KeySchema {
+	var ks shard.KeySchema
+	ks.HashName = string(d.bytes())
+	ks.HashType = attr.Type(d.byte())
+	ks.RangeName = string(d.bytes())
+	ks.RangeType = attr.Type(d.byte())
+	return ks
+}
+
+func (d *reader) body(typ byte, depth int) record {
+	r := record{typ: typ}
+	switch typ {
+	case recPut:
+		r.table = string(d.bytes())
+		r.key = d.bytes()
+		r.size = int(d.uvarint())
+		r.item = d.bytes()
+	case recDelete:
+		r.table = string(d.bytes())
+		r.key = d.bytes()
+	case recTable:
+		r.table = string(d.bytes())
+		r.schema = d.schema()
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+			break
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			var ix shard.IndexSchema
+			ix.Name = string(d.bytes())
+			ix.Local = d.byte() == 1
+			ix.Key = d.schema()
+			r.indexes = append(r.indexes, ix)
+		}
+		r.meta = d.bytes()
+	case recDropTable:
+		r.table = string(d.bytes())
+	case recEnd:
+		r.count = d.uvarint()
+	case recBatch:
+		if depth > 0 {
+			d.fail()
+			break
+		}
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			d.fail()
+			break
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			r.batch = append(r.batch, d.body(d.byte(), depth+1))
+		}
+	default:
+		d.fail()
+	}
+	return r
+}

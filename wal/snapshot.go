@@ -1,0 +1,235 @@
+package wal
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+const snapMagic = "DCSNAP01"
+
+func snapshotName(start uint64) string { return fmt.Sprintf("snap-%020d.dcs", start) }
+
+// snapshots lists the snapshot files of dir, newest first, removing
+// leftover temporary files of interrupted snapshots.
+func snapshots(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("wal: read data directory: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, "snap-") {
+			continue
+		}
+		if strings.HasSuffix(name, ".tmp") {
+			os.Remove(filepath.Join(dir, name))
+			continue
+		}
+		if strings.HasSuffix(name, ".dcs") && len(name) == len(snapshotName(0)) {
+			out = append(out, name)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(out)))
+	return out, nil
+}
+
+// loadNewestSnapshot loads the newest snapshot into store and returns its
+// path, start sequence number and item count (0s when there is none).
+func loadNewestSnapshot(dir string, store *shard.Store) (string, uint64, int, error) {
+	names, err := snapshots(dir)
+	if err != nil || len(names) == 0 {
+		return "", 0, 0, err
+	}
+	path := filepath.Join(dir, names[0])
+	start, items, err := loadSnapshot(path, store)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	return path, start, items, nil
+}
+
+func loadSnapshot(path string, store *shard.Store) (uint64, int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("wal: read snapshot: %w", err)
+	}
+	bad := func(off int, what string) error {
+		return fmt.Errorf("wal: snapshot %s at offset %d: %w: %s", path, off, ErrCorrupt, what)
+	}
+	if len(data) < len(snapMagic)+8 || string(data[:len(snapMagic)]) != snapMagic {
+		return 0, 0, bad(0, "not a dynacache snapshot")
+	}
+	start := binary.LittleEndian.Uint64(data[len(snapMagic):])
+	off := len(snapMagic) + 8
+	var count uint64
+	items := 0
+	var cur *shard.Table
+	for {
+		size, n := binary.Uvarint(data[off:])
+		if n <= 0 || size > uint64(len(data)-off-n) {
+			return 0, 0, bad(off, "truncated (no trailer)")
+		}
+		r, err := decodeRecord(data[off+n : off+n+int(size)])
+		if err != nil {
+			return 0, 0, bad(off, err.Error())
+		}
+		at := off
+		off += n + int(size)
+		switch r.typ {
+		case recEnd:
+			if r.count != count {
+				return 0, 0, bad(at, fmt.Sprintf("trailer counts %d records, found %d", r.count, count))
+			}
+			if off != len(data) {
+				return 0, 0, bad(off, "data after the trailer")
+			}
+			return start, items, nil
+		case recTable:
+			cur = store.RecoverTable(r.table, r.schema, r.indexes, append([]byte(nil), r.meta...))
+		case recPut:
+			if cur == nil || cur.Name() != r.table {
+				return 0, 0, bad(at, "item outside its table")
+			}
+			cur.RecoverItem(shard.Key(r.key), append([]byte(nil), r.item...), r.size)
+			items++
+		default:
+			return 0, 0, bad(at, "unexpected record type "+strconv.Itoa(int(r.typ)))
+		}
+		count++
+	}
+}
+
+// maybeSnapshot starts a snapshot in the background when enough log has
+// been written since the last one. Called by the committer.
+func (l *Log) maybeSnapshot() {
+	if l.opts.SnapshotBytes < 0 {
+		return
+	}
+	l.mu.Lock()
+	due := l.mu.sinceSnapshot >= l.opts.SnapshotBytes
+	l.mu.Unlock()
+	if !due || !l.snapping.TryLock() {
+		return
+	}
+	go func() {
+		defer l.snapping.Unlock()
+		if err := l.snapshotLocked(); err != nil {
+			l.logf("wal: snapshot failed (the log keeps everything; will retry): %v", err)
+		}
+	}()
+}
+
+// Snapshot writes a snapshot now and truncates the log before it.
+func (l *Log) Snapshot() error {
+	l.snapping.Lock()
+	defer l.snapping.Unlock()
+	return l.snapshotLocked()
+}
+
+// snapshotLocked writes a fuzzy snapshot (see doc.go).
+// REQUIRES: l.snapping held.
+func (l *Log) snapshotLocked() error {
+	began := time.Now()
+	l.mu.Lock()
+	if l.mu.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	// Every record before start is applied in memory, or is being applied
+	// by a writer holding its shard's lock, which the dump below waits for.
+	start := l.mu.next
+	l.mu.sinceSnapshot = 0
+	l.mu.Unlock()
+
+	final := filepath.Join(l.dir, snapshotName(start))
+	tmp := final + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	items, err := writeSnapshot(f, l.store, start)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	if err == nil {
+		err = syncDir(l.dir)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	// The snapshot is durable. Everything before start may go, once it has
+	// been written (TruncateFront needs the entries to exist).
+	if err := l.Sync(); err != nil {
+		return err
+	}
+	if err := l.files.TruncateFront(start); err != nil {
+		return fmt.Errorf("wal: truncate log before %d: %w", start, err)
+	}
+	names, _ := snapshots(l.dir)
+	for _, n := range names {
+		if n != filepath.Base(final) {
+			os.Remove(filepath.Join(l.dir, n))
+		}
+	}
+	l.logf("wal: snapshot %s: %d items in %v", filepath.Base(final), items, time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+func writeSnapshot(f *os.File, store *shard.Store, start uint64) (int, error) {
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString(snapMagic)
+	var hdr [8]byte
+	binary.LittleEndian.PutUint64(hdr[:], start)
+	w.Write(hdr[:])
+	var rec, frame []byte
+	count := uint64(0)
+	emit := func(typ byte, fill func([]byte) []byte) error {
+		var st int
+		rec, st = beginRecord(rec[:0], typ)
+		rec = finishRecord(fill(rec), st)
+		frame = binary.AppendUvarint(frame[:0], uint64(len(rec)))
+		w.Write(frame)
+		_, err := w.Write(rec)
+		count++
+		return err
+	}
+	items := 0
+	for _, t := range store.Tables() {
+		name := t.Name()
+		if err := emit(recTable, func(b []byte) []byte {
+			return appendTable(b, name, t.Schema(), t.Indexes(), t.Meta())
+		}); err != nil {
+			return 0, err
+		}
+		err := t.Dump(func(k shard.Key, e shard.Entry) error {
+			items++
+			return emit(recPut, func(b []byte) []byte { return appendPut(b, name, k, e.Size(), e.Encoded()) })
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	n := count
+	if err := emit(recEnd, func(b []byte) []byte { return binary.AppendUvarint(b, n) }); err != nil {
+		return 0, err
+	}
+	return items, w.Flush()
+}
+
