@@ -232,4 +232,3 @@ func writeSnapshot(f *os.File, store *shard.Store, start uint64) (int, error) {
 	}
 	return items, w.Flush()
 }
-
