@@ -316,7 +316,7 @@ func TestDecodeItemValidation(t *testing.T) {
 		{"put-L-nested", "PutItem", item(`{"L":[{"S":"a"},{}]}`), "val", msgAVEmpty},
 		{"put-nested-before-multi", "PutItem", item(`{"N":"1","M":{"b":{}}}`), "val", msgAVEmpty},
 		{"put-first-attr", "PutItem", `{"TableName":"abc","Item":{"a":{"N":"x"},"b":{}}}`, "val", "The parameter cannot be converted to a numeric value: x"},
-		{"put-nesting", "PutItem", item(strings.Repeat(`{"L":[`, 34)+`{"S":"x"}`+strings.Repeat(`]}`, 34)), "val", msgAVNesting},
+		{"put-nesting", "PutItem", item(strings.Repeat(`{"L":[`, 34) + `{"S":"x"}` + strings.Repeat(`]}`, 34)), "val", msgAVNesting},
 		{"put-returnvalues", "PutItem", `{"TableName":"abc","Item":{},"ReturnValues":"UPDATED_NEW"}`, "val", "ReturnValues can only be ALL_OLD or NONE"},
 		{"put-size", "PutItem", `{"TableName":"abc","Item":{"a":{"S":"` + strings.Repeat("x", attr.MaxItemSize) + `"}}}`, "val", "Item size has exceeded the maximum allowed size"},
 		{"exp-value-and-list", "PutItem", `{"TableName":"abc","Item":{},"Expected":{"a":{"Value":{"S":"a"},"AttributeValueList":[]}}}`, "val",

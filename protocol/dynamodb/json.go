@@ -76,12 +76,14 @@ type jvParser struct {
 	i     int
 	build bool
 	err   bool
+	stack []jvMem // members of the arrays and objects being parsed
+	slab  []jvMem // storage the finished members are copied to
 }
 
 // jvParse parses body as one JSON document. ok is false for malformed
 // input (DynamoDB answers a bare SerializationException).
 func jvParse(body []byte) (v jv, ok bool) {
-	p := jvParser{src: string(body), build: true}
+	p := jvParser{src: string(body), build: true, stack: make([]jvMem, 0, 16)}
 	v = p.document()
 	return v, !p.err
 }
@@ -358,17 +360,17 @@ func (p *jvParser) hex4() (uint16, bool) {
 
 func (p *jvParser) array(depth int) jv {
 	p.i++ // [
-	out := jv{kind: jvArray}
 	p.ws()
 	if p.i < len(p.src) && p.src[p.i] == ']' {
 		p.i++
-		return out
+		return jv{kind: jvArray}
 	}
+	mark := len(p.stack)
 	for !p.err {
 		p.ws()
 		v := p.value(depth + 1)
 		if p.build {
-			out.kids = append(out.kids, jvMem{val: v})
+			p.stack = append(p.stack, jvMem{val: v})
 		}
 		p.ws()
 		if p.i >= len(p.src) {
@@ -380,7 +382,7 @@ func (p *jvParser) array(depth int) jv {
 			continue
 		case ']':
 			p.i++
-			return out
+			return jv{kind: jvArray, kids: p.pop(mark)}
 		}
 		break
 	}
@@ -388,14 +390,34 @@ func (p *jvParser) array(depth int) jv {
 	return jv{}
 }
 
+// pop returns the members pushed since mark in a slice of their own.
+func (p *jvParser) pop(mark int) []jvMem {
+	if !p.build {
+		return nil
+	}
+	n := len(p.stack) - mark
+	// Members come from a slab: one allocation for many small objects.
+	if cap(p.slab)-len(p.slab) < n {
+		size := max(n, min(len(p.src)/16+8, 1024))
+		p.slab = make([]jvMem, 0, size)
+	}
+	l := len(p.slab)
+	kids := p.slab[l : l+n : l+n]
+	p.slab = p.slab[:l+n]
+	copy(kids, p.stack[mark:])
+	clear(p.stack[mark:])
+	p.stack = p.stack[:mark]
+	return kids
+}
+
 func (p *jvParser) object(depth int) jv {
 	p.i++ // {
-	out := jv{kind: jvObject}
 	p.ws()
 	if p.i < len(p.src) && p.src[p.i] == '}' {
 		p.i++
-		return out
+		return jv{kind: jvObject}
 	}
+	mark := len(p.stack)
 	var index map[string]int // for large objects, to find repeated keys
 	for !p.err {
 		p.ws()
@@ -411,7 +433,7 @@ func (p *jvParser) object(depth int) jv {
 		p.ws()
 		v := p.value(depth + 1)
 		if p.build {
-			out.kids, index = jvAddMember(out.kids, index, k, v)
+			p.stack, index = jvAddMember(p.stack, mark, index, k, v)
 		}
 		p.ws()
 		if p.i >= len(p.src) {
@@ -423,7 +445,7 @@ func (p *jvParser) object(depth int) jv {
 			continue
 		case '}':
 			p.i++
-			return out
+			return jv{kind: jvObject, kids: p.pop(mark)}
 		}
 		break
 	}
@@ -431,32 +453,33 @@ func (p *jvParser) object(depth int) jv {
 	return jv{}
 }
 
-// jvAddMember adds k: v to an object's members; a repeated key keeps its
-// first position and takes the new value, as JSON.parse does.
-func jvAddMember(kids []jvMem, index map[string]int, k string, v jv) ([]jvMem, map[string]int) {
+// jvAddMember adds k: v to the object whose members are stack[mark:]; a
+// repeated key keeps its first position and takes the new value, as
+// JSON.parse does.
+func jvAddMember(stack []jvMem, mark int, index map[string]int, k string, v jv) ([]jvMem, map[string]int) {
 	const linear = 16
 	if index == nil {
-		for i := range kids {
-			if kids[i].key == k {
-				kids[i].val = v
-				return kids, nil
+		for i := mark; i < len(stack); i++ {
+			if stack[i].key == k {
+				stack[i].val = v
+				return stack, nil
 			}
 		}
-		kids = append(kids, jvMem{key: k, val: v})
-		if len(kids) > linear {
-			index = make(map[string]int, 2*len(kids))
-			for i := range kids {
-				index[kids[i].key] = i
+		stack = append(stack, jvMem{key: k, val: v})
+		if len(stack)-mark > linear {
+			index = make(map[string]int, 2*(len(stack)-mark))
+			for i := mark; i < len(stack); i++ {
+				index[stack[i].key] = i
 			}
 		}
-		return kids, index
+		return stack, index
 	}
 	if i, ok := index[k]; ok {
-		kids[i].val = v
-		return kids, index
+		stack[i].val = v
+		return stack, index
 	}
-	index[k] = len(kids)
-	return append(kids, jvMem{key: k, val: v}), index
+	index[k] = len(stack)
+	return append(stack, jvMem{key: k, val: v}), index
 }
 
 // JavaScript renderings, used to word messages exactly as dynalite does.

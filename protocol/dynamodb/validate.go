@@ -565,32 +565,49 @@ func isNameChars(s string) bool {
 	return true
 }
 
-// checkOne reports whether data passes c, and c's message.
-func checkOne(c schCheck, data *jv, f *schField) (bool, string) {
+// checkOne reports whether data passes c.
+func checkOne(c schCheck, data *jv, f *schField) bool {
 	switch c.kind {
 	case ckMin:
-		return data.kind == jvNumber && jvNum(data, f) >= c.n, "Member must have value greater than or equal to " + fmtNum(c.n)
+		return data.kind == jvNumber && jvNum(data, f) >= c.n
 	case ckMax:
-		return data.kind == jvNumber && jvNum(data, f) <= c.n, "Member must have value less than or equal to " + fmtNum(c.n)
+		return data.kind == jvNumber && jvNum(data, f) <= c.n
 	case ckRegex:
-		return data.kind == jvString && isNameChars(data.str), "Member must satisfy regular expression pattern: " + namePattern
+		return data.kind == jvString && isNameChars(data.str)
 	case ckMinLen:
-		return float64(jvLength(data)) >= c.n, "Member must have length greater than or equal to " + fmtNum(c.n)
+		return float64(jvLength(data)) >= c.n
 	case ckMaxLen:
-		return float64(jvLength(data)) <= c.n, "Member must have length less than or equal to " + fmtNum(c.n)
+		return float64(jvLength(data)) <= c.n
 	case ckEnum:
-		ok := false
 		if data.kind == jvString {
 			for _, e := range c.enum {
 				if e == data.str {
-					ok = true
-					break
+					return true
 				}
 			}
 		}
-		return ok, "Member must satisfy enum value set: [" + strings.Join(c.enum, ", ") + "]"
+		return false
 	}
-	return true, ""
+	return true
+}
+
+// checkMsg is c's constraint message.
+func checkMsg(c schCheck) string {
+	switch c.kind {
+	case ckMin:
+		return "Member must have value greater than or equal to " + fmtNum(c.n)
+	case ckMax:
+		return "Member must have value less than or equal to " + fmtNum(c.n)
+	case ckRegex:
+		return "Member must satisfy regular expression pattern: " + namePattern
+	case ckMinLen:
+		return "Member must have length greater than or equal to " + fmtNum(c.n)
+	case ckMaxLen:
+		return "Member must have length less than or equal to " + fmtNum(c.n)
+	case ckEnum:
+		return "Member must satisfy enum value set: [" + strings.Join(c.enum, ", ") + "]"
+	}
+	return ""
 }
 
 func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key string) {
@@ -611,7 +628,7 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 					failed = true
 					break
 				}
-				if ok, _ := checkOne(s, target, nil); !ok {
+				if !checkOne(s, target, nil) {
 					failed = true
 					break
 				}
@@ -621,7 +638,7 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 			}
 			msgs := make([]string, len(c.sub))
 			for j, s := range c.sub {
-				_, msgs[j] = checkOne(s, target, nil)
+				msgs[j] = checkMsg(s)
 			}
 			what := "Map keys must satisfy constraint: ["
 			if c.kind == ckValues {
@@ -631,8 +648,8 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 		}
 		return
 	}
-	if ok, msg := checkOne(c, data, f); !ok {
-		sv.fail(data, f, parent, key, msg)
+	if !checkOne(c, data, f) {
+		sv.fail(data, f, parent, key, checkMsg(c))
 	}
 }
 

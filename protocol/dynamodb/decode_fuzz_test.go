@@ -1,0 +1,56 @@
+package dynamodb
+
+import (
+	"strings"
+	"testing"
+)
+
+// decodeOps is every operation decodeRequest knows, indexed by the fuzz
+// target's op byte.
+var decodeOps = []string{
+	"CreateTable", "DescribeTable", "ListTables", "DeleteTable", "UpdateTable",
+	"PutItem", "GetItem", "UpdateItem", "DeleteItem",
+	"Query", "Scan", "BatchGetItem", "BatchWriteItem", "DescribeTimeToLive",
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	seeds := []string{
+		`{"TableName":"abc","Item":{"a":{"S":"x"},"b":{"N":"1.5"},"c":{"L":[{"M":{"d":{"BS":["AA=="]}}}]}}}`,
+		`{"TableName":"abc","Key":{"a":{"S":"x"}},"ProjectionExpression":"a, #b[1].c","ExpressionAttributeNames":{"#b":"b"}}`,
+		`{"TableName":"abc","Key":{"a":{"N":"1"}},"UpdateExpression":"SET a = :v ADD b :n","ConditionExpression":"attribute_exists(a)","ExpressionAttributeValues":{":v":{"S":"x"},":n":{"N":"1"}}}`,
+		`{"TableName":"abc","Item":{},"Expected":{"a":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"2"}]}},"ConditionalOperator":"OR"}`,
+		`{"TableName":"abc","Key":{},"AttributeUpdates":{"a":{"Action":"ADD","Value":{"NS":["1"]}}}}`,
+		`{"TableName":"abc","KeyConditionExpression":"a = :a AND b BETWEEN :x AND :y","ExpressionAttributeValues":{":a":{"S":"a"},":x":{"N":"1"},":y":{"N":"2"}}}`,
+		`{"TableName":"abc","KeyConditions":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"QueryFilter":{"c":{"ComparisonOperator":"NOT_NULL"}}}`,
+		`{"TableName":"abc","Segment":0,"TotalSegments":2,"ScanFilter":{"a":{"ComparisonOperator":"IN","AttributeValueList":[{"S":"a"}]}}}`,
+		`{"RequestItems":{"abc":{"Keys":[{"a":{"S":"x"}}],"ProjectionExpression":"a"}}}`,
+		`{"RequestItems":{"abc":[{"PutRequest":{"Item":{"a":{"S":"x"}}}},{"DeleteRequest":{"Key":{"a":{"S":"y"}}}}]}}`,
+		`{"TableName":"abc","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexes":[{"IndexName":"idx","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
+		`{"TableName":"abc","GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"idx","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}}]}`,
+		`{"Limit":"x","ExclusiveStartTableName":5}`,
+		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
+		`{"TableName":"\u00e9\ud800","Item":{"a":{"B":"+/+="}}}`,
+	}
+	for i, s := range seeds {
+		f.Add(byte(i), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, op byte, body []byte) {
+		name := decodeOps[int(op)%len(decodeOps)]
+		in, e := decodeRequest(name, body)
+		if e != nil {
+			if in != nil {
+				t.Fatalf("%s: both input and error", name)
+			}
+			if e.Status == 500 && !strings.Contains(e.Message, "not implemented") {
+				t.Fatalf("%s: internal error: %s", name, e.Message)
+			}
+			if e.Status != 400 && e.Status != 500 {
+				t.Fatalf("%s: status %d", name, e.Status)
+			}
+			return
+		}
+		if in == nil {
+			t.Fatalf("%s: neither input nor error", name)
+		}
+	})
+}
