@@ -102,7 +102,7 @@ func TestSDKTables(t *testing.T) {
 
 	for i := 0; i < 5; i++ {
 		_, err := c.CreateTable(ctx, &ddb.CreateTableInput{
-			TableName:             aws.String(fmt.Sprintf("t%d", i)),
+			TableName:             aws.String(fmt.Sprintf("tab%d", i)),
 			AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeN}},
 			KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
 			ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)},
@@ -125,12 +125,12 @@ func TestSDKTables(t *testing.T) {
 		}
 		start = out.LastEvaluatedTableName
 	}
-	if fmt.Sprint(names) != "[Music t0 t1 t2 t3 t4]" {
+	if fmt.Sprint(names) != "[Music tab0 tab1 tab2 tab3 tab4]" {
 		t.Fatalf("ListTables pages: %v", names)
 	}
 
 	u, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{
-		TableName:             aws.String("t0"),
+		TableName:             aws.String("tab0"),
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(10), WriteCapacityUnits: aws.Int64(5)},
 	})
 	if err != nil {
@@ -140,17 +140,17 @@ func TestSDKTables(t *testing.T) {
 		t.Fatalf("update: %+v", u.TableDescription)
 	}
 	_, err = c.UpdateTable(ctx, &ddb.UpdateTableInput{
-		TableName:             aws.String("t0"),
+		TableName:             aws.String("tab0"),
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(10), WriteCapacityUnits: aws.Int64(5)},
 	})
 	apiErr(t, err, "ValidationException", "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: 10. Requested ReadCapacityUnits: 10. Current WriteCapacityUnits provisioned for the table: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
 
-	del, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("t4")})
+	del, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("tab4")})
 	if err != nil || del.TableDescription.TableStatus != types.TableStatusDeleting {
 		t.Fatal(err, del)
 	}
-	_, err = c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("t4")})
-	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: t4 not found")
+	_, err = c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("tab4")})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: tab4 not found")
 }
 
 func TestSDKItems(t *testing.T) {
@@ -206,14 +206,15 @@ func TestSDKItems(t *testing.T) {
 	// Update with arithmetic, nested set, remove; UPDATED_NEW.
 	u, err := c.UpdateItem(ctx, &ddb.UpdateItemInput{
 		TableName: aws.String("Music"), Key: key,
-		UpdateExpression:          aws.String("SET Plays = Plays + :inc, Info.year = :y REMOVE Tags ADD Counter :inc"),
+		UpdateExpression:          aws.String("SET Plays = Plays + :inc, Info.#y = :y REMOVE Tags ADD Hits :inc"),
+		ExpressionAttributeNames:  map[string]string{"#y": "year"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":inc": n("1"), ":y": n("2002")},
 		ReturnValues:              types.ReturnValueUpdatedNew,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Attributes["Plays"].(*types.AttributeValueMemberN).Value != "2.5" || u.Attributes["Counter"].(*types.AttributeValueMemberN).Value != "1" {
+	if u.Attributes["Plays"].(*types.AttributeValueMemberN).Value != "2.5" || u.Attributes["Hits"].(*types.AttributeValueMemberN).Value != "1" {
 		t.Fatalf("UPDATED_NEW: %v", u.Attributes)
 	}
 	if _, ok := u.Attributes["Artist"]; ok {
