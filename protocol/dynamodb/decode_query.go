@@ -79,9 +79,7 @@ func filter(parsed *expr.Parsed, conds map[string]expr.ExpectedCondition, data *
 		return nil, nil
 	}
 	op := jStr(data, "ConditionalOperator")
-	// QueryFilter and ScanFilter conditions have Expected's comparison
-	// form, so FromExpected applies.
-	return exprCall(func() *expr.Condition { return expr.FromExpected(conds, op) })
+	return exprCall(func() *expr.Condition { return expr.FromFilter(conds, op) })
 }
 
 func decodeQuery(body []byte) (*QueryInput, *Error) {

@@ -616,7 +616,13 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 		if data.kind != jvObject {
 			return
 		}
+		rendered := ""
 		for i := range data.kids {
+			// dynalite does not stop at ten here; DynamoDB's validator
+			// does, and stopping bounds the work for huge maps.
+			if len(sv.errs) >= 10 {
+				return
+			}
 			target := &jv{kind: jvString, str: data.kids[i].key}
 			if c.kind == ckValues {
 				target = &data.kids[i].val
@@ -644,7 +650,10 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 			if c.kind == ckValues {
 				what = "Map value must satisfy constraint: ["
 			}
-			sv.fail(data, f, parent, key, what+strings.Join(msgs, ", ")+"]")
+			if rendered == "" {
+				rendered = "'" + valueStr(data, f) + "'"
+			}
+			sv.errs = append(sv.errs, "Value "+rendered+" at '"+joinPath(parent, lowerFirst(key))+"' failed to satisfy constraint: "+what+strings.Join(msgs, ", ")+"]")
 		}
 		return
 	}
