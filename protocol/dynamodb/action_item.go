@@ -1,7 +1,6 @@
 package dynamodb
 
 import (
-	"encoding/json"
 	"errors"
 
 	"github.com/dynacache/dynacache/shard"
@@ -418,6 +417,3 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 	}
 	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
 }
-
-// jsonValid reports whether b is syntactically valid JSON.
-func jsonValid(b []byte) bool { return json.Valid(b) }

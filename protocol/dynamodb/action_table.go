@@ -448,3 +448,12 @@ func indexOf(idx []indexDescription, name string) int {
 	}
 	return -1
 }
+
+// describeTimeToLive reports TTL as disabled: dynacache does not expire
+// DynamoDB items by attribute (yet).
+func (h *Handler) describeTimeToLive(in *TableNameInput) ([]byte, *Error) {
+	if _, ok := h.store.Table(in.TableName); !ok {
+		return nil, tableNotFound(in.TableName)
+	}
+	return []byte(`{"TimeToLiveDescription":{"TimeToLiveStatus":"DISABLED"}}`), nil
+}

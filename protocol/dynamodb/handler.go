@@ -79,6 +79,7 @@ func (h *Handler) requestID() string {
 var operations = map[string]bool{
 	"CreateTable": true, "DescribeTable": true, "ListTables": true, "DeleteTable": true,
 	"UpdateTable": true, "PutItem": true, "GetItem": true, "UpdateItem": true, "DeleteItem": true,
+	"DescribeTimeToLive": true,
 }
 
 const targetPrefix = "DynamoDB_20120810."
@@ -129,7 +130,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve checks the request envelope in DynamoDB's order (body syntax,
 // target, authentication) and runs the operation.
 func (h *Handler) serve(r *http.Request, body []byte) ([]byte, *Error) {
-	if len(body) > 0 && !jsonValid(body) {
+	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
 	target := r.Header.Get("X-Amz-Target")
@@ -178,6 +179,8 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 			return h.describeTable(in)
 		case "DeleteTable":
 			return h.deleteTable(in)
+		case "DescribeTimeToLive":
+			return h.describeTimeToLive(in)
 		}
 	}
 	return nil, internalError("operation " + op + " is not implemented")
