@@ -56,7 +56,7 @@ func TestEnvName(t *testing.T) {
 }
 
 func TestListenError(t *testing.T) {
-	code, _, errOut := runWith([]string{"--http", "256.0.0.1:1"}, nil)
+	code, _, errOut := runWith([]string{"--http", "256.0.0.1:1", "--in-memory"}, nil)
 	if code != 1 || !strings.Contains(errOut, "listen on --http") {
 		t.Fatalf("%d %q", code, errOut)
 	}
