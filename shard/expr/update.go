@@ -27,7 +27,7 @@ func (u *Update) Targets() []Path { return u.targets }
 
 // UpdatedPaths returns a projection of the paths u writes (for
 // ReturnValues UPDATED_OLD / UPDATED_NEW).
-func (u *Update) UpdatedPaths() *Projection { return &Projection{paths: u.targets} }
+func (u *Update) UpdatedPaths() *Projection { return newProjection(u.targets) }
 
 // ActionKind is the kind of one action of an update.
 type ActionKind uint8

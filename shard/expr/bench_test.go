@@ -1,0 +1,100 @@
+package expr
+
+import (
+	"testing"
+
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+const benchCond = "attribute_exists(pk) AND #s = :active AND size(tags) < :max AND (version < :v OR attribute_not_exists(version))"
+
+func benchInput() Input {
+	return Input{
+		ConditionExpression: sp(benchCond),
+		Names:               map[string]string{"#s": "status"},
+		Values:              map[string]attr.Value{":active": attr.Str("active"), ":max": num("10"), ":v": num("7")},
+	}
+}
+
+func benchItem() attr.Item {
+	return attr.Item{
+		"pk":      attr.Str("user#123"),
+		"status":  attr.Str("active"),
+		"tags":    ss("a", "b", "c"),
+		"version": num("6"),
+		"count":   num("41"),
+		"profile": mapv("name", attr.Str("n"), "emails", list(attr.Str("e1"), attr.Str("e2"))),
+	}
+}
+
+func BenchmarkParseCondition(b *testing.B) {
+	in := benchInput()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEvalCondition(b *testing.B) {
+	p, err := Parse(benchInput())
+	if err != nil {
+		b.Fatal(err)
+	}
+	item := benchItem()
+	b.ReportAllocs()
+	for b.Loop() {
+		if !p.Condition.Eval(item) {
+			b.Fatal("condition should hold")
+		}
+	}
+}
+
+func BenchmarkParseEvalCondition(b *testing.B) {
+	in := benchInput()
+	item := benchItem()
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Parse(in)
+		if err != nil || !p.Condition.Eval(item) {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkApplyUpdate(b *testing.B) {
+	e := "SET #c = #c + :one, updated = :now, profile.#n = :name REMOVE tmp ADD tags :t"
+	p, err := Parse(Input{UpdateExpression: &e,
+		Names:  map[string]string{"#c": "count", "#n": "name"},
+		Values: map[string]attr.Value{":one": num("1"), ":now": num("1700000000"), ":name": attr.Str("x"), ":t": ss("d")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := benchItem()
+	b.ReportAllocs()
+	for b.Loop() {
+		// A shallow copy is enough: the update replaces the values it
+		// changes at the top level, except profile, a map it writes into.
+		item := make(attr.Item, len(base)+2)
+		for k, v := range base {
+			item[k] = v
+		}
+		item["profile"] = attr.Clone(base["profile"])
+		if _, err := p.Update.Apply(item); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkProjection(b *testing.B) {
+	p, err := Parse(Input{ProjectionExpression: sp("pk, #s, profile.emails[1]"), Names: map[string]string{"#s": "status"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	item := benchItem()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Projection.Apply(item)
+	}
+}
