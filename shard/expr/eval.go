@@ -20,7 +20,7 @@ type Condition struct {
 
 func newCondition(root *cnode) *Condition {
 	c := &Condition{root: root}
-	c.paths = collectPaths(root, nil)
+	c.paths = collectPaths(root, make([]Path, 0, 8))
 	return c
 }
 

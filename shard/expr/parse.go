@@ -97,16 +97,16 @@ func (c *parseContext) name(ph string) (string, bool) {
 }
 
 // value resolves a :placeholder, marking it used.
-func (c *parseContext) value(ph string) (*attr.Value, bool) {
+func (c *parseContext) value(ph string) (attr.Value, bool) {
 	v, ok := c.values[ph]
 	if !ok {
-		return nil, false
+		return attr.Value{}, false
 	}
 	if c.usedValues == nil {
 		c.usedValues = make(map[string]struct{}, len(c.values))
 	}
 	c.usedValues[ph] = struct{}{}
-	return &v, true
+	return v, true
 }
 
 func (c *parseContext) unusedNames() string {

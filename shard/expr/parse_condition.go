@@ -106,6 +106,8 @@ type cnode struct {
 	// left operand of a comparison; once it is known to be a condition on
 	// its own, its leaf checks run (see condUse).
 	pendingLeaf bool
+
+	argv [3]*cnode // storage for short args
 }
 
 func (n *cnode) isOperand() bool {
@@ -143,6 +145,21 @@ type condParser struct {
 	err   *syntaxError
 	ops   int
 	depth int
+	slab  []cnode // nodes are allocated in chunks
+}
+
+// node returns a new node with the given arguments.
+func (p *condParser) node(kind nodeKind, args ...*cnode) *cnode {
+	if len(p.slab) == 0 {
+		p.slab = make([]cnode, 8)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	n.kind = kind
+	if len(args) > 0 {
+		n.args = append(n.argv[:0], args...)
+	}
+	return n
 }
 
 // parseCondition parses a ConditionExpression, FilterExpression or
@@ -237,11 +254,11 @@ func (p *condParser) parseAnd() *cnode {
 // running the checks of each level from the innermost out.
 func (p *condParser) chain(kind nodeKind, items []*cnode) *cnode {
 	n := len(items)
-	node := &cnode{kind: kind, args: []*cnode{items[n-2], items[n-1]}}
+	node := p.node(kind, items[n-2], items[n-1])
 	p.checkMisusedSize(items[n-2])
 	p.checkMisusedSize(items[n-1])
 	for i := n - 3; i >= 0; i-- {
-		node = &cnode{kind: kind, args: []*cnode{items[i], node}}
+		node = p.node(kind, items[i], node)
 		p.checkMisusedSize(items[i])
 	}
 	return node
@@ -275,7 +292,7 @@ func (p *condParser) parseNot() *cnode {
 		return nil
 	}
 	p.checkMisusedSize(inner)
-	return &cnode{kind: nkNot, args: []*cnode{inner}}
+	return p.node(nkNot, inner)
 }
 
 // parseLeaf parses a comparison, BETWEEN, IN, a function or a
@@ -320,7 +337,8 @@ func (p *condParser) parseLeaf() *cnode {
 			return nil
 		}
 		x.pendingLeaf = false
-		n := &cnode{kind: nkCompare, cmp: cmp, args: []*cnode{x, y}}
+		n := p.node(nkCompare, x, y)
+		n.cmp = cmp
 		p.checkMisusedFunction(n.args)
 		p.checkDistinct(cmpText[cmp], n.args)
 		p.leafDone()
@@ -346,7 +364,7 @@ func (p *condParser) parseLeaf() *cnode {
 			return nil
 		}
 		x.pendingLeaf = false
-		n := &cnode{kind: nkBetween, args: []*cnode{x, lo, hi}}
+		n := p.node(nkBetween, x, lo, hi)
 		p.checkMisusedFunction(n.args)
 		p.checkBetweenArgs(lo, hi)
 		p.leafDone()
@@ -368,7 +386,8 @@ func (p *condParser) parseLeaf() *cnode {
 			return nil
 		}
 		x.pendingLeaf = false
-		n := &cnode{kind: nkIn, args: args}
+		n := p.node(nkIn)
+		n.args = args
 		p.checkMisusedFunction(n.args)
 		if len(args)-1 > maxInOperands {
 			firstErr(&p.errs.operand, "The IN operator is provided with too many operands; number of operands: "+strconv.Itoa(len(args)))
@@ -445,10 +464,11 @@ func (p *condParser) parseOperand() *cnode {
 	switch t.kind {
 	case tValue:
 		p.next()
-		n := &cnode{kind: nkValue, ph: p.text(t)}
+		n := p.node(nkValue)
+		n.ph = p.text(t)
 		if p.errs.attrNameVal == "" {
 			if v, ok := p.ctx.value(n.ph); ok {
-				n.val, n.hasVal = *v, true
+				n.val, n.hasVal = v, true
 			} else {
 				p.errs.attrNameVal = msgUndefinedValue + n.ph
 			}
@@ -461,13 +481,13 @@ func (p *condParser) parseOperand() *cnode {
 		if p.pos+1 < len(p.toks) && p.toks[p.pos+1].kind == tLParen {
 			return p.parseFunction()
 		}
-		n := &cnode{kind: nkPath}
+		n := p.node(nkPath)
 		p.pathElem(n, t)
 		p.next()
 		p.parsePathTail(n)
 		return n
 	case tName:
-		n := &cnode{kind: nkPath}
+		n := p.node(nkPath)
 		p.pathElem(n, t)
 		p.next()
 		p.parsePathTail(n)
@@ -558,7 +578,8 @@ func (p *condParser) parseFunction() *cnode {
 	t := p.next()
 	p.next() // (
 	p.ops++
-	n := &cnode{kind: nkFunc, name: p.text(t)}
+	n := p.node(nkFunc)
+	n.name = p.text(t)
 	n.args = p.parseArgs(nil)
 	if p.err != nil {
 		return nil

@@ -196,7 +196,7 @@ func (p *updParser) parseAction(kind actKind) {
 		ph := p.text(t)
 		if p.errs.attrVal == "" {
 			if v, ok := p.ctx.value(ph); ok {
-				a.val, a.hasVal = *v, true
+				a.val, a.hasVal = v, true
 			} else {
 				p.errs.attrVal = msgUndefinedValue + ph
 			}
@@ -336,7 +336,7 @@ func (p *updParser) parseOperand() *unode {
 		n := &unode{kind: uValue, ph: p.text(t)}
 		if p.errs.attrVal == "" {
 			if v, ok := p.ctx.value(n.ph); ok {
-				n.val, n.hasVal = *v, true
+				n.val, n.hasVal = v, true
 				n.typ = v.Type.String()
 			} else {
 				p.errs.attrVal = msgUndefinedValue + n.ph

@@ -115,14 +115,16 @@ func (u *Update) Apply(item attr.Item) (attr.Item, error) {
 		return item, applyLegacy(u.legacy, item)
 	}
 	// Evaluate SET values against the original item.
-	var vals []attr.Value
+	var buf [8]attr.Value
+	vals := buf[:0]
+	if len(u.actions) > len(buf) {
+		vals = make([]attr.Value, 0, len(u.actions))
+	}
+	vals = vals[:len(u.actions)]
 	for i := range u.actions {
 		a := &u.actions[i]
 		if a.kind != actSet {
 			continue
-		}
-		if vals == nil {
-			vals = make([]attr.Value, len(u.actions))
 		}
 		v, err := evalSet(a.set, item)
 		if err != nil {
@@ -259,10 +261,39 @@ type listOp struct {
 	val   attr.Value
 }
 
-// withParent calls fn with the container holding the last element of p,
-// writing back whatever fn changes. It fails when that container does not
-// exist or is not of the kind the last element needs (a map for a name, a
-// list for an index).
+// parent returns the container holding the last element of p. It fails
+// when that container does not exist or is not of the kind the last element
+// needs (a map for a name, a list for an index). Changes through it are
+// made in place: a map is a reference, and a list's elements share its
+// backing array; only changes of a list's length are written back, in
+// finish.
+func (ap *applier) parent(p Path) (attr.Value, error) {
+	parent := attr.Value{Type: attr.M, Map: ap.item}
+	for _, e := range p[:len(p)-1] {
+		var ok bool
+		if e.IsIndex {
+			if parent.Type != attr.L || e.Index >= len(parent.List) {
+				return attr.Value{}, errInvalidPath
+			}
+			parent = parent.List[e.Index]
+		} else {
+			if parent.Type != attr.M {
+				return attr.Value{}, errInvalidPath
+			}
+			if parent, ok = parent.Map[e.Name]; !ok {
+				return attr.Value{}, errInvalidPath
+			}
+		}
+	}
+	if last := p[len(p)-1]; last.IsIndex && parent.Type != attr.L || !last.IsIndex && parent.Type != attr.M {
+		return attr.Value{}, errInvalidPath
+	}
+	return parent, nil
+}
+
+// withParent calls fn with the container holding the last element of p
+// and writes back whatever fn changes; used for the changes that cannot be
+// made in place.
 func (ap *applier) withParent(p Path, fn func(parent *attr.Value) error) error {
 	if len(p) == 1 {
 		root := attr.Value{Type: attr.M, Map: ap.item}
@@ -310,9 +341,16 @@ func descend(v *attr.Value, p Path, fn func(*attr.Value) error) error {
 }
 
 // put stores val at the last element of p in parent.
-func (ap *applier) put(parent *attr.Value, p Path, val attr.Value) {
+func (ap *applier) put(parent attr.Value, p Path, val attr.Value) {
 	last := p[len(p)-1]
 	if !last.IsIndex {
+		if parent.Map == nil { // an empty map without storage: replace it
+			_ = ap.withParent(p, func(parent *attr.Value) error {
+				parent.Map = map[string]attr.Value{last.Name: val}
+				return nil
+			})
+			return
+		}
 		parent.Map[last.Name] = val
 		return
 	}
@@ -324,7 +362,7 @@ func (ap *applier) put(parent *attr.Value, p Path, val attr.Value) {
 }
 
 // drop removes the last element of p from parent.
-func (ap *applier) drop(parent *attr.Value, p Path) {
+func (ap *applier) drop(parent attr.Value, p Path) {
 	last := p[len(p)-1]
 	if !last.IsIndex {
 		delete(parent.Map, last.Name)
@@ -336,7 +374,7 @@ func (ap *applier) drop(parent *attr.Value, p Path) {
 }
 
 // existing returns the current value at the last element of p in parent.
-func existing(parent *attr.Value, p Path) (attr.Value, bool) {
+func existing(parent attr.Value, p Path) (attr.Value, bool) {
 	last := p[len(p)-1]
 	if last.IsIndex {
 		if last.Index < len(parent.List) {
@@ -349,57 +387,63 @@ func existing(parent *attr.Value, p Path) (attr.Value, bool) {
 }
 
 func (ap *applier) set(p Path, val attr.Value) error {
-	return ap.withParent(p, func(parent *attr.Value) error {
-		ap.put(parent, p, val)
-		return nil
-	})
+	parent, err := ap.parent(p)
+	if err != nil {
+		return err
+	}
+	ap.put(parent, p, val)
+	return nil
 }
 
 func (ap *applier) remove(p Path) error {
-	return ap.withParent(p, func(parent *attr.Value) error {
-		ap.drop(parent, p)
-		return nil
-	})
+	parent, err := ap.parent(p)
+	if err != nil {
+		return err
+	}
+	ap.drop(parent, p)
+	return nil
 }
 
 func (ap *applier) add(p Path, val attr.Value) error {
-	return ap.withParent(p, func(parent *attr.Value) error {
-		cur, ok := existing(parent, p)
-		if ok && cur.Type != val.Type {
-			return errOperandType
+	parent, err := ap.parent(p)
+	if err != nil {
+		return err
+	}
+	cur, ok := existing(parent, p)
+	if ok && cur.Type != val.Type {
+		return errOperandType
+	}
+	res := val
+	if !ok {
+		if val.Type.IsSet() {
+			res.Set = append([]string(nil), val.Set...)
 		}
-		var res attr.Value
-		var err error
-		if !ok {
-			res = val
-			if val.Type.IsSet() {
-				res.Set = append([]string(nil), val.Set...)
-			}
-		} else if res, err = addValues(cur, val); err != nil {
-			return err
-		}
-		ap.put(parent, p, res)
-		return nil
-	})
+	} else if res, err = addValues(cur, val); err != nil {
+		return err
+	}
+	ap.put(parent, p, res)
+	return nil
 }
 
 func (ap *applier) delete(p Path, val attr.Value) error {
-	return ap.withParent(p, func(parent *attr.Value) error {
-		cur, ok := existing(parent, p)
-		if !ok {
-			return nil
-		}
-		if cur.Type != val.Type {
-			return errOperandType
-		}
-		res := setDifference(cur, val)
-		if len(res.Set) == 0 {
-			ap.drop(parent, p)
-			return nil
-		}
-		ap.put(parent, p, res)
+	parent, err := ap.parent(p)
+	if err != nil {
+		return err
+	}
+	cur, ok := existing(parent, p)
+	if !ok {
 		return nil
-	})
+	}
+	if cur.Type != val.Type {
+		return errOperandType
+	}
+	res := setDifference(cur, val)
+	if len(res.Set) == 0 {
+		ap.drop(parent, p)
+		return nil
+	}
+	ap.put(parent, p, res)
+	return nil
 }
 
 // addValues is ADD on an existing value of the same type: a sum of

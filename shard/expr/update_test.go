@@ -277,3 +277,22 @@ func TestUpdateTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyNilMap(t *testing.T) {
+	// Maps without storage (as a decoder may build for {}) are written
+	// through their parent.
+	item := attr.Item{"m": {Type: attr.M}, "l": list(attr.Value{Type: attr.M})}
+	u := mustUpdate(t, "SET m.a = :v, l[0].b = :v REMOVE m.x", nil, map[string]attr.Value{":v": attr.Str("x")})
+	res, err := u.Apply(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res["m"].Map["a"].Str != "x" || res["l"].List[0].Map["b"].Str != "x" {
+		t.Errorf("%+v", res)
+	}
+	item = attr.Item{"m": {Type: attr.M}}
+	u = mustUpdate(t, "ADD m.n :v DELETE m.s :s", nil, map[string]attr.Value{":v": num("1"), ":s": ss("a")})
+	if res, err = u.Apply(item); err != nil || res["m"].Map["n"].Str != "1" {
+		t.Errorf("%+v %v", res, err)
+	}
+}
