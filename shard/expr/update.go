@@ -413,6 +413,9 @@ func (ap *applier) add(p Path, val attr.Value) error {
 	if ok && cur.Type != val.Type {
 		return errOperandType
 	}
+	if !ok && len(p) > attr.MaxNestingDepth {
+		return errNesting
+	}
 	res := val
 	if !ok {
 		if val.Type.IsSet() {

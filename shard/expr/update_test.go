@@ -296,3 +296,16 @@ func TestApplyNilMap(t *testing.T) {
 		t.Errorf("%+v %v", res, err)
 	}
 }
+
+func TestApplyAddNesting(t *testing.T) {
+	// An empty map 32 levels down: adding a member would nest 33 levels.
+	deep := mapv()
+	for i := 0; i < 31; i++ {
+		deep = mapv("d", deep)
+	}
+	path := "a" + strings.Repeat(".d", 31) + ".n"
+	u := mustUpdate(t, "ADD "+path+" :one", nil, map[string]attr.Value{":one": num("1")})
+	if _, err := u.Apply(attr.Item{"a": deep}); err == nil || !strings.HasPrefix(err.Error(), "Nesting Levels have exceeded") {
+		t.Errorf("ADD at depth 33: %v", err)
+	}
+}
