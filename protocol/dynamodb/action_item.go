@@ -2,6 +2,7 @@ package dynamodb
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -17,14 +18,20 @@ func (h *Handler) table(name string) (*shard.Table, *Error) {
 	return t, nil
 }
 
-// checkKeyPiece validates one key attribute value as DynamoDB does.
-func checkKeyPiece(name string, v attr.Value, hash bool) *Error {
+// checkKeyPiece validates one key attribute value as DynamoDB does. inItem
+// selects the wording DynamoDB uses for a whole item (PutItem) rather than a
+// Key parameter.
+func checkKeyPiece(name string, v attr.Value, hash, inItem bool) *Error {
 	if (v.Type == attr.S || v.Type == attr.B) && v.Str == "" {
 		kind := "string"
 		if v.Type == attr.B {
 			kind = "binary"
 		}
-		return validationError("One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
+		prefix := "One or more parameter values were invalid: "
+		if inItem {
+			prefix = "One or more parameter values are not valid. "
+		}
+		return validationError(prefix + "The AttributeValue for a key attribute cannot contain an empty " + kind + " value. Key: " + name)
 	}
 	if v.Type == attr.N {
 		return nil
@@ -54,7 +61,7 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 		if !ok || v.Type != t {
 			return mismatch
 		}
-		return checkKeyPiece(name, v, hash)
+		return checkKeyPiece(name, v, hash, false)
 	}
 	if e := check(ks.HashName, ks.HashType, true); e != nil {
 		return nil, e
@@ -104,6 +111,58 @@ func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
 	return nil
 }
 
+// checkStaticIndexTypes rejects, before the item is read, an update that
+// writes a value of the wrong type to an index key attribute when that type
+// is known from the request alone (a literal value, a function's result).
+func checkStaticIndexTypes(indexes []shard.IndexSchema, actions []expr.ActionInfo) *Error {
+	for i := range indexes {
+		ix := &indexes[i]
+		check := func(name string, want attr.Type) *Error {
+			for _, a := range actions {
+				if len(a.Path) == 1 && a.Path[0].Name == name {
+					if a.Type != attr.TypeInvalid && a.Type != want {
+						return validationError("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " + want.String() + " Actual: " + a.Type.String() + " IndexName: " + ix.Name)
+					}
+					return nil
+				}
+			}
+			return nil
+		}
+		if !ix.Local {
+			if e := check(ix.Key.HashName, ix.Key.HashType); e != nil {
+				return e
+			}
+		}
+		if ix.Key.HasRange() {
+			if e := check(ix.Key.RangeName, ix.Key.RangeType); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+func isIndexKeyAttr(indexes []shard.IndexSchema, name string) bool {
+	for i := range indexes {
+		k := &indexes[i].Key
+		if (!indexes[i].Local && k.HashName == name) || (k.HasRange() && k.RangeName == name) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkUpdatedIndexKeys checks the index key attributes of an item an
+// update produced. DynamoDB words a wrong type there as a run-time error of
+// the update rather than PutItem's type mismatch.
+func checkUpdatedIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
+	e := checkIndexKeys(indexes, item)
+	if e != nil && strings.Contains(e.Message, "Type mismatch for Index Key") {
+		return validationError("The update expression attempted to update the secondary index key to unsupported type")
+	}
+	return e
+}
+
 // validateItem checks a whole item's key attributes and returns its key.
 func validateItem(ks shard.KeySchema, item attr.Item) (shard.Key, *Error) {
 	check := func(name string, t attr.Type, hash bool) *Error {
@@ -114,7 +173,7 @@ func validateItem(ks shard.KeySchema, item attr.Item) (shard.Key, *Error) {
 		if v.Type != t {
 			return validationError("One or more parameter values were invalid: Type mismatch for key " + name + " expected: " + t.String() + " actual: " + v.Type.String())
 		}
-		return checkKeyPiece(name, v, hash)
+		return checkKeyPiece(name, v, hash, true)
 	}
 	if e := check(ks.HashName, ks.HashType, true); e != nil {
 		return nil, e
@@ -360,14 +419,23 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	indexes := t.Indexes()
 	if in.Update != nil {
-		for _, p := range in.Update.Targets() {
+		targets := in.Update.Targets()
+		for _, p := range targets {
 			if isKeyAttr(ks, p[0].Name) {
 				return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + p[0].Name + ". This attribute is part of the key")
 			}
 		}
+		if e := checkStaticIndexTypes(indexes, in.Update.Actions()); e != nil {
+			return nil, e
+		}
+		for _, p := range targets {
+			if len(p) > 1 && isIndexKeyAttr(indexes, p[0].Name) {
+				return nil, validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + p[0].Name)
+			}
+		}
 	}
-	indexes := t.Indexes()
 	var oldItem, newItem attr.Item
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 		var err error
@@ -392,7 +460,7 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 		if attr.ItemSize(newItem) > attr.MaxItemSize {
 			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
 		}
-		if e := checkIndexKeys(indexes, newItem); e != nil {
+		if e := checkUpdatedIndexKeys(indexes, newItem); e != nil {
 			return shard.Write{}, apiError{e}
 		}
 		return shard.Write{Item: newItem}, nil

@@ -130,8 +130,8 @@ func decodePutItem(body []byte) (*PutItemInput, *Error) {
 	if msg != "" {
 		return nil, validationError(msg)
 	}
-	if rv := jStr(data, "ReturnValues"); rv != "" && rv != "ALL_OLD" && rv != "NONE" {
-		return nil, validationError("ReturnValues can only be ALL_OLD or NONE")
+	if !oldOnlyReturnValues(data) {
+		return nil, validationError(msgReturnValuesInvalid)
 	}
 	if attr.ItemSize(item) > attr.MaxItemSize {
 		return nil, validationError("Item size has exceeded the maximum allowed size")
@@ -206,6 +206,9 @@ func decodeDeleteItem(body []byte) (*DeleteItemInput, *Error) {
 	key, msg := avItem(data.present("Key"))
 	if msg != "" {
 		return nil, validationError(msg)
+	}
+	if !oldOnlyReturnValues(data) {
+		return nil, validationError(msgReturnValuesInvalid)
 	}
 	expected, msg := convExpected(data.present("Expected"))
 	if msg != "" {
@@ -292,4 +295,14 @@ func decodeUpdateItem(body []byte) (*UpdateItemInput, *Error) {
 		return nil, e
 	}
 	return in, nil
+}
+
+// PutItem and DeleteItem return at most the old item. DynamoDB's message
+// (dynalite's older "ReturnValues can only be ALL_OLD or NONE" is retired;
+// DynamoDB Local, moto and others agree on this one).
+const msgReturnValuesInvalid = "Return values set to invalid value"
+
+func oldOnlyReturnValues(data *jv) bool {
+	rv := jStr(data, "ReturnValues")
+	return rv == "" || rv == "ALL_OLD" || rv == "NONE"
 }

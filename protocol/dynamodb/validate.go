@@ -120,12 +120,15 @@ func fStrings(name string, c ...schCheck) *schField {
 
 // The AttributeValue shapes: AttrStruct<ValueStruct> (elements of maps and
 // lists) and AttrStruct<FieldStruct> (a member such as Expected.Value).
-var (
-	avValueShape = &schField{typ: stValueStruct, sub: "AttributeValue", attrValue: true}
-	avFieldShape = &schField{typ: stFieldStruct, sub: "AttributeValue", attrValue: true}
-)
+var avValueShape, avFieldShape = newAttrValueShapes()
 
-func init() {
+// newAttrValueShapes builds both shapes in the variables' initializer, not
+// in init(): schemas built by other package-level initializers copy
+// avFieldShape (fAttrValue), and Go runs every variable initializer before
+// any init function.
+func newAttrValueShapes() (value, field *schField) {
+	value = &schField{typ: stValueStruct, sub: "AttributeValue", attrValue: true}
+	field = &schField{typ: stFieldStruct, sub: "AttributeValue", attrValue: true}
 	members := []*schField{
 		{name: "S", typ: stString},
 		{name: "B", typ: stBlob},
@@ -135,11 +138,12 @@ func init() {
 		{name: "BS", typ: stList, elem: &schField{typ: stBlob}},
 		{name: "NS", typ: stList, elem: &schField{typ: stString}},
 		{name: "SS", typ: stList, elem: &schField{typ: stString}},
-		{name: "L", typ: stList, elem: avValueShape},
-		{name: "M", typ: stMap, sub: "AttributeValue", elem: avValueShape},
+		{name: "L", typ: stList, elem: value},
+		{name: "M", typ: stMap, sub: "AttributeValue", elem: value},
 	}
-	avValueShape.fields = members
-	avFieldShape.fields = members
+	value.fields = members
+	field.fields = members
+	return value, field
 }
 
 // fAttrMap is a Map<AttributeValue> (Item, Key, ExpressionAttributeValues...).
@@ -166,7 +170,7 @@ func fItemTableName() *schField {
 
 // fTopTableName is a TableName member of a table operation.
 func fTopTableName() *schField {
-	return &schField{name: "TableName", typ: stString, required: true, tableName: true, checks: []schCheck{nameRegex()}}
+	return &schField{name: "TableName", typ: stString, required: true, tableName: true, checks: []schCheck{minLen(3), nameRegex()}}
 }
 
 func fProvisionedThroughput(name string, c ...schCheck) *schField {
@@ -411,7 +415,9 @@ func schValidate(root *jv, fields []*schField) *Error {
 		if f.required && m == nil {
 			return validationError("The parameter '" + f.name + "' is required but was not present in the request")
 		}
-		if f.tableName && m != nil {
+		// An empty name skips the hand-written check and fails the
+		// constraints instead (DynamoDB, recorded 2026: length and pattern).
+		if f.tableName && m != nil && m.str != "" {
 			if n := utf16Len(m.str); n < 3 || n > 255 {
 				return validationError(f.name + " must be at least 3 characters long and at most 255 characters long")
 			}
