@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dynacache/dynacache/shard"
@@ -255,6 +256,9 @@ func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
 		return nil, tableNotFound(in.TableName)
 	}
 	d, _ := describe(t, "DELETING")
+	// DynamoDB leaves the global secondary indexes out of DeleteTable's
+	// reply.
+	d.GlobalSecondaryIndexes = nil
 	if d.DeletionProtectionEnabled {
 		return nil, validationError("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	}
@@ -297,6 +301,14 @@ func (h *Handler) listTables(in *ListTablesInput) ([]byte, *Error) {
 	return append(out, `]}`...), nil
 }
 
+// maxThroughput is the largest capacity DynamoDB lets an index update ask
+// for before refusing the action.
+const maxThroughput = 1_000_000_000_000
+
+// updateTable changes a table's settings. As in DynamoDB, the reply
+// describes the table as it was, with the parts being changed UPDATING;
+// the new values show from the next call on (dynacache applies them at
+// once).
 func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	t, ok := h.store.Table(in.TableName)
 	if !ok {
@@ -317,29 +329,53 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	if in.ProvisionedThroughput != nil && newBilling == "PAY_PER_REQUEST" {
 		return nil, validationError("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 	}
-	if in.BillingMode == "PROVISIONED" && billing != "PROVISIONED" && in.ProvisionedThroughput == nil {
-		return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+	if len(in.GlobalSecondaryIndexUpdates) > 5 {
+		return nil, limitExceeded("Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
 	}
-	if pt := in.ProvisionedThroughput; pt != nil && billing == "PROVISIONED" && d.ProvisionedThroughput != nil {
-		cur := d.ProvisionedThroughput
-		if pt.ReadCapacityUnits == cur.ReadCapacityUnits && pt.WriteCapacityUnits == cur.WriteCapacityUnits {
-			return nil, validationError("The provisioned throughput for the table will not change. The requested value equals the current value. " +
-				"Current ReadCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.ReadCapacityUnits, 10) +
-				". Requested ReadCapacityUnits: " + strconv.FormatInt(pt.ReadCapacityUnits, 10) + ". " +
-				"Current WriteCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.WriteCapacityUnits, 10) +
-				". Requested WriteCapacityUnits: " + strconv.FormatInt(pt.WriteCapacityUnits, 10) + ". " +
-				"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+	// The throughput changes, table first, then indexes in request order.
+	type change struct {
+		index int // -1: the table
+		want  *ProvisionedThroughput
+	}
+	var changes []change
+	if in.ProvisionedThroughput != nil {
+		changes = append(changes, change{-1, in.ProvisionedThroughput})
+	}
+	updated := map[string]bool{}
+	for _, u := range in.GlobalSecondaryIndexUpdates {
+		if u.Update == nil || u.Update.ProvisionedThroughput == nil {
+			continue
+		}
+		pt := u.Update.ProvisionedThroughput
+		if pt.ReadCapacityUnits > maxThroughput || pt.WriteCapacityUnits > maxThroughput {
+			return nil, validationError("This operation cannot be performed with given input values. Please contact DynamoDB service team for more info: Action Blocked: IndexUpdate")
+		}
+		if i := indexOf(d.GlobalSecondaryIndexes, u.Update.IndexName); i >= 0 {
+			changes = append(changes, change{i, pt})
+			updated[u.Update.IndexName] = true
 		}
 	}
-	// GSI updates are validated against the current indexes first, so a
-	// failing request changes nothing.
+	if in.BillingMode == "PROVISIONED" && billing != "PROVISIONED" {
+		if in.ProvisionedThroughput == nil {
+			return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+		}
+		var missing []string
+		for _, g := range d.GlobalSecondaryIndexes {
+			if !updated[g.IndexName] {
+				missing = append(missing, g.IndexName)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, validationError("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: " + strings.Join(missing, ","))
+		}
+	}
+	// GSI creations and deletions are checked against the current indexes
+	// first, so a failing request changes nothing.
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:
-			for _, g := range d.GlobalSecondaryIndexes {
-				if g.IndexName == u.Create.IndexName {
-					return nil, validationError("One or more parameter values were invalid: Index with name: " + g.IndexName + " already exists")
-				}
+			if indexOf(d.GlobalSecondaryIndexes, u.Create.IndexName) >= 0 {
+				return nil, validationError("One or more parameter values were invalid: Index with name: " + u.Create.IndexName + " already exists")
 			}
 		case u.Update != nil:
 			if indexOf(d.GlobalSecondaryIndexes, u.Update.IndexName) < 0 {
@@ -351,58 +387,127 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 			}
 		}
 	}
+	throughputOf := func(c change) *provisionedThroughputDescription {
+		if c.index < 0 {
+			if d.ProvisionedThroughput == nil {
+				d.ProvisionedThroughput = &provisionedThroughputDescription{}
+			}
+			return d.ProvisionedThroughput
+		}
+		g := &d.GlobalSecondaryIndexes[c.index]
+		if g.ProvisionedThroughput == nil {
+			g.ProvisionedThroughput = &provisionedThroughputDescription{}
+		}
+		return g.ProvisionedThroughput
+	}
+	for _, c := range changes {
+		cur := throughputOf(c)
+		if c.want.ReadCapacityUnits == cur.ReadCapacityUnits && c.want.WriteCapacityUnits == cur.WriteCapacityUnits {
+			return nil, validationError("The provisioned throughput for the table will not change. The requested value equals the current value. " +
+				"Current ReadCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.ReadCapacityUnits, 10) +
+				". Requested ReadCapacityUnits: " + strconv.FormatInt(c.want.ReadCapacityUnits, 10) + ". " +
+				"Current WriteCapacityUnits provisioned for the table: " + strconv.FormatInt(cur.WriteCapacityUnits, 10) +
+				". Requested WriteCapacityUnits: " + strconv.FormatInt(c.want.WriteCapacityUnits, 10) + ". " +
+				"Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+		}
+	}
 
-	if pt := in.ProvisionedThroughput; pt != nil {
-		cur := d.ProvisionedThroughput
-		if cur == nil {
-			cur = &provisionedThroughputDescription{}
-			d.ProvisionedThroughput = cur
+	// The reply: the table as it is, with what changes marked UPDATING.
+	reply := cloneDescription(d)
+	status := "ACTIVE"
+	for _, c := range changes {
+		cur := throughputOf(c)
+		rcur := reply.ProvisionedThroughput
+		if c.index < 0 {
+			status = "UPDATING"
+		} else {
+			reply.GlobalSecondaryIndexes[c.index].IndexStatus = "UPDATING"
+			rcur = reply.GlobalSecondaryIndexes[c.index].ProvisionedThroughput
 		}
-		if pt.ReadCapacityUnits > cur.ReadCapacityUnits || pt.WriteCapacityUnits > cur.WriteCapacityUnits {
-			cur.LastIncreaseDateTime = now
+		increase := c.want.ReadCapacityUnits > cur.ReadCapacityUnits || c.want.WriteCapacityUnits > cur.WriteCapacityUnits
+		decrease := c.want.ReadCapacityUnits < cur.ReadCapacityUnits || c.want.WriteCapacityUnits < cur.WriteCapacityUnits
+		if increase {
+			cur.LastIncreaseDateTime, rcur.LastIncreaseDateTime = now, now
 		}
-		if pt.ReadCapacityUnits < cur.ReadCapacityUnits || pt.WriteCapacityUnits < cur.WriteCapacityUnits {
-			cur.LastDecreaseDateTime = now
+		if decrease {
+			cur.LastDecreaseDateTime, rcur.LastDecreaseDateTime = now, now
 			cur.NumberOfDecreasesToday++
 		}
-		cur.ReadCapacityUnits, cur.WriteCapacityUnits = pt.ReadCapacityUnits, pt.WriteCapacityUnits
-	}
-	if newBilling != billing {
-		if newBilling == "PAY_PER_REQUEST" {
-			d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
-			d.ProvisionedThroughput = &provisionedThroughputDescription{NumberOfDecreasesToday: d.ProvisionedThroughput.NumberOfDecreasesToday}
-		} else {
-			d.BillingModeSummary = &billingModeSummary{BillingMode: "PROVISIONED"}
+		cur.ReadCapacityUnits, cur.WriteCapacityUnits = c.want.ReadCapacityUnits, c.want.WriteCapacityUnits
+		if in.BillingMode == "PROVISIONED" && billing != "PROVISIONED" {
+			// Leaving on-demand, the reply shows the new capacity at once.
+			rcur.ReadCapacityUnits, rcur.WriteCapacityUnits = cur.ReadCapacityUnits, cur.WriteCapacityUnits
 		}
 	}
+	if newBilling != billing {
+		status = "UPDATING"
+		if newBilling == "PAY_PER_REQUEST" {
+			d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
+			reply.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST"}
+			for _, desc := range []*tableDescription{d, reply} {
+				pt := desc.ProvisionedThroughput
+				if pt == nil {
+					pt = &provisionedThroughputDescription{}
+					desc.ProvisionedThroughput = pt
+				}
+				pt.ReadCapacityUnits, pt.WriteCapacityUnits = 0, 0
+				if desc == reply {
+					pt.LastDecreaseDateTime = now
+				}
+				for i := range desc.GlobalSecondaryIndexes {
+					g := &desc.GlobalSecondaryIndexes[i]
+					if g.ProvisionedThroughput == nil {
+						g.ProvisionedThroughput = &provisionedThroughputDescription{}
+					}
+					g.ProvisionedThroughput.ReadCapacityUnits, g.ProvisionedThroughput.WriteCapacityUnits = 0, 0
+					if desc == reply {
+						g.IndexStatus = "UPDATING"
+					} else {
+						g.ProvisionedThroughput.NumberOfDecreasesToday++
+						g.ProvisionedThroughput.LastDecreaseDateTime = now
+					}
+				}
+			}
+		} else {
+			d.BillingModeSummary = &billingModeSummary{BillingMode: "PROVISIONED"}
+			reply.BillingModeSummary = &billingModeSummary{BillingMode: "PROVISIONED"}
+		}
+	}
+
+	// Settings that show in the reply as they will be.
+	both := func(f func(*tableDescription)) { f(d); f(reply) }
 	if in.OnDemandThroughput != nil {
-		d.OnDemandThroughput = in.OnDemandThroughput
+		both(func(x *tableDescription) { x.OnDemandThroughput = in.OnDemandThroughput })
 	}
 	if in.DeletionProtectionEnabled != nil {
-		d.DeletionProtectionEnabled = *in.DeletionProtectionEnabled
+		both(func(x *tableDescription) { x.DeletionProtectionEnabled = *in.DeletionProtectionEnabled })
 	}
 	if in.TableClass != "" {
-		d.TableClassSummary = &tableClassSummary{TableClass: in.TableClass}
+		both(func(x *tableDescription) { x.TableClassSummary = &tableClassSummary{TableClass: in.TableClass} })
 	}
 	if s := in.StreamSpecification; s != nil {
+		status = "UPDATING"
 		if s.StreamEnabled {
-			d.StreamSpecification = s
 			label := time.Now().UTC().Format("2006-01-02T15:04:05.000")
-			d.LatestStreamLabel, d.LatestStreamArn = label, d.TableArn+"/stream/"+label
+			both(func(x *tableDescription) {
+				x.StreamSpecification = s
+				x.LatestStreamLabel, x.LatestStreamArn = label, x.TableArn+"/stream/"+label
+			})
 		} else {
-			d.StreamSpecification = nil
+			both(func(x *tableDescription) { x.StreamSpecification = nil })
 		}
 	}
 	if s := in.SSESpecification; s != nil && s.Enabled != nil {
+		status = "UPDATING"
+		var sse *sseDescription
 		if *s.Enabled {
 			key := s.KMSMasterKeyID
 			if key == "" {
 				key = "arn:aws:kms:" + h.opts.Region + ":" + h.opts.AccountID + ":key/" + newUUID()
 			}
-			d.SSEDescription = &sseDescription{Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key}
-		} else {
-			d.SSEDescription = nil
+			sse = &sseDescription{Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: key}
 		}
+		both(func(x *tableDescription) { x.SSEDescription = sse })
 	}
 	for _, def := range in.AttributeDefinitions {
 		found := false
@@ -412,32 +517,44 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 			}
 		}
 		if !found {
-			d.AttributeDefinitions = append(d.AttributeDefinitions, def)
+			both(func(x *tableDescription) { x.AttributeDefinitions = append(x.AttributeDefinitions, def) })
 		}
 	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:
-			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, h.gsiDescription(d.TableArn, *u.Create, newBilling))
-		case u.Update != nil:
+			status = "UPDATING"
+			g := h.gsiDescription(d.TableArn, *u.Create, newBilling)
+			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, g)
+			g.IndexStatus = "CREATING"
+			reply.GlobalSecondaryIndexes = append(reply.GlobalSecondaryIndexes, g)
+		case u.Update != nil && u.Update.OnDemandThroughput != nil:
 			i := indexOf(d.GlobalSecondaryIndexes, u.Update.IndexName)
-			if pt := u.Update.ProvisionedThroughput; pt != nil {
-				d.GlobalSecondaryIndexes[i].ProvisionedThroughput = throughputDesc(pt)
-			}
-			if u.Update.OnDemandThroughput != nil {
-				d.GlobalSecondaryIndexes[i].OnDemandThroughput = u.Update.OnDemandThroughput
-			}
+			d.GlobalSecondaryIndexes[i].OnDemandThroughput = u.Update.OnDemandThroughput
+			reply.GlobalSecondaryIndexes[i].OnDemandThroughput = u.Update.OnDemandThroughput
 		case u.Delete != nil:
+			status = "UPDATING"
 			i := indexOf(d.GlobalSecondaryIndexes, u.Delete.IndexName)
 			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes[:i], d.GlobalSecondaryIndexes[i+1:]...)
+			reply.GlobalSecondaryIndexes[indexOf(reply.GlobalSecondaryIndexes, u.Delete.IndexName)].IndexStatus = "DELETING"
 		}
 	}
 	b, _ := json.Marshal(&m)
 	if err := h.store.UpdateTable(t, indexSchemas(d), b); err != nil {
 		return nil, internalError(err.Error())
 	}
-	out, _ := describe(t, "UPDATING")
-	return marshalReply("TableDescription", &out), nil
+	reply.TableStatus = status
+	reply.ItemCount = t.ItemCount()
+	reply.TableSizeBytes = t.SizeBytes()
+	return marshalReply("TableDescription", reply), nil
+}
+
+// cloneDescription returns a deep copy of d.
+func cloneDescription(d *tableDescription) *tableDescription {
+	b, _ := json.Marshal(d)
+	var c tableDescription
+	json.Unmarshal(b, &c)
+	return &c
 }
 
 func indexOf(idx []indexDescription, name string) int {
