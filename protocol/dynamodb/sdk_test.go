@@ -136,8 +136,14 @@ func TestSDKTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *u.TableDescription.ProvisionedThroughput.ReadCapacityUnits != 10 || u.TableDescription.TableStatus != types.TableStatusUpdating {
+	// As DynamoDB: the reply shows the table before the change, UPDATING;
+	// the next call sees the new capacity.
+	if *u.TableDescription.ProvisionedThroughput.ReadCapacityUnits != 5 || u.TableDescription.TableStatus != types.TableStatusUpdating {
 		t.Fatalf("update: %+v", u.TableDescription)
+	}
+	d, err = c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("tab0")})
+	if err != nil || *d.Table.ProvisionedThroughput.ReadCapacityUnits != 10 || d.Table.TableStatus != types.TableStatusActive {
+		t.Fatalf("after update: %+v %v", d.Table, err)
 	}
 	_, err = c.UpdateTable(ctx, &ddb.UpdateTableInput{
 		TableName:             aws.String("tab0"),
