@@ -481,13 +481,21 @@ func TestFailuresAreSticky(t *testing.T) {
 	}
 }
 
-// Group commit: b.Run over fsync policy x concurrent writers.
+// Group commit: b.Run over fsync policy (and no log at all, as
+// --in-memory) x concurrent writers.
+//
+//	go test -run '^$' -bench BenchmarkAppend ./wal
 func BenchmarkAppend(b *testing.B) {
-	for _, policy := range []Policy{FsyncAlways, FsyncEverySec, FsyncNo} {
+	for _, policy := range []string{"always", "everysec", "no", "in-memory"} {
 		for _, writers := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("fsync=%s/writers=%d", policy, writers), func(b *testing.B) {
-				l, s := openT(b, b.TempDir(), Options{Policy: policy, SnapshotBytes: -1, Logf: func(string, ...any) {}})
-				defer l.Close()
+				s := shard.New(nil)
+				if policy != "in-memory" {
+					p, _ := ParsePolicy(policy)
+					var l *Log
+					l, s = openT(b, b.TempDir(), Options{Policy: p, SnapshotBytes: -1, Logf: func(string, ...any) {}})
+					defer l.Close()
+				}
 				tb, _ := s.CreateTable("t", testSchema, nil, nil)
 				val := strings.Repeat("x", 100)
 				b.SetBytes(100)
