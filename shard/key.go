@@ -17,12 +17,29 @@ type KeySchema struct {
 }
 
 // IndexSchema is a secondary index's key: GSIs have their own partition key
-// (and maybe sort key); LSIs share the table's partition key.
+// (and maybe sort key); LSIs share the table's partition key (Key.HashName
+// is the table's). Projection and NonKeyAttributes say which attributes the
+// index holds; the store uses them for the projected item sizes it counts
+// (Entry.Size of an index entry, IndexStats.Bytes). An index entry always
+// shares the whole item's encoding with the table: projecting it to the
+// index's attributes is the reader's job.
 type IndexSchema struct {
-	Name  string
-	Local bool
-	Key   KeySchema
+	Name             string
+	Local            bool
+	Key              KeySchema
+	Projection       ProjectionType
+	NonKeyAttributes []string // ProjectInclude only
 }
+
+// ProjectionType is an index's projection. The zero value is ProjectAll.
+type ProjectionType uint8
+
+// The projection types.
+const (
+	ProjectAll ProjectionType = iota
+	ProjectKeysOnly
+	ProjectInclude
+)
 
 // HasRange reports whether the schema has a sort key.
 func (ks KeySchema) HasRange() bool { return ks.RangeName != "" }

@@ -41,6 +41,40 @@ type Store struct {
 		sync.RWMutex
 		tables map[string]*Table
 	}
+
+	// bf is closed and replaced whenever a backfill ends (WaitIndexes).
+	bf struct {
+		sync.Mutex
+		ch chan struct{}
+	}
+}
+
+func (s *Store) backfilled() <-chan struct{} {
+	s.bf.Lock()
+	defer s.bf.Unlock()
+	if s.bf.ch == nil {
+		s.bf.ch = make(chan struct{})
+	}
+	return s.bf.ch
+}
+
+func (s *Store) notifyBackfilled() {
+	s.bf.Lock()
+	if s.bf.ch != nil {
+		close(s.bf.ch)
+		s.bf.ch = nil
+	}
+	s.bf.Unlock()
+}
+
+// startBackfills fills new indexes of t in the background.
+func (s *Store) startBackfills(t *Table, fresh []*index) {
+	for _, ix := range fresh {
+		go func() {
+			t.backfill(ix)
+			s.notifyBackfilled()
+		}()
+	}
 }
 
 // New returns an empty store writing to log (nil for none).
@@ -78,17 +112,23 @@ func (s *Store) Tables() []*Table {
 }
 
 // RecoverTable creates a table, or redefines an existing one keeping its
-// items, without logging. It is for replaying the log.
+// items, without logging. It is for replaying the log, and for the
+// protocol layer to complete index definitions the log does not carry
+// (projections). Indexes it adds are filled from the items before it
+// returns; indexes it no longer names are dropped.
 func (s *Store) RecoverTable(name string, schema KeySchema, indexes []IndexSchema, meta []byte) *Table {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	t, ok := s.mu.tables[name]
 	if !ok || t.schema != schema {
-		t = &Table{name: name, schema: schema, store: s}
+		t = newTable(s, name, schema)
 		s.mu.tables[name] = t
 	}
 	t.meta.Store(&meta)
-	t.indexes.Store(&indexes)
+	fresh := t.installIndexes(indexes)
+	s.mu.Unlock()
+	for _, ix := range fresh {
+		t.backfill(ix)
+	}
 	return t
 }
 
@@ -106,9 +146,11 @@ func (s *Store) CreateTable(name string, schema KeySchema, indexes []IndexSchema
 		s.mu.Unlock()
 		return nil, ErrTableExists
 	}
-	t := &Table{name: name, schema: schema, store: s}
+	t := newTable(s, name, schema)
 	t.meta.Store(&meta)
-	t.indexes.Store(&indexes)
+	for _, ix := range t.installIndexes(indexes) {
+		ix.ready.Store(true) // the table is empty
+	}
 	var wait func() error
 	if s.log != nil {
 		var err error
@@ -127,7 +169,9 @@ func (s *Store) CreateTable(name string, schema KeySchema, indexes []IndexSchema
 	return t, nil
 }
 
-// UpdateTable replaces a table's indexes and description.
+// UpdateTable replaces a table's indexes and description. An index it
+// adds is backfilled from the table's items in the background
+// (IndexStats.Backfilling until done); one it no longer names is dropped.
 func (s *Store) UpdateTable(t *Table, indexes []IndexSchema, meta []byte) error {
 	s.mu.Lock()
 	var wait func() error
@@ -139,8 +183,9 @@ func (s *Store) UpdateTable(t *Table, indexes []IndexSchema, meta []byte) error 
 		}
 	}
 	t.meta.Store(&meta)
-	t.indexes.Store(&indexes)
+	fresh := t.installIndexes(indexes)
 	s.mu.Unlock()
+	s.startBackfills(t, fresh)
 	if wait != nil {
 		return wait()
 	}
@@ -175,6 +220,9 @@ func (s *Store) DeleteTable(name string) (*Table, error) {
 	}
 	if err == nil {
 		t.dropped = true
+		for _, ix := range t.indexes.Load().ixs {
+			ix.dropped.Store(true)
+		}
 	}
 	for i := range t.shards {
 		t.shards[i].mu.Unlock()

@@ -4,15 +4,13 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/cespare/xxhash/v2"
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/tidwall/btree"
 )
 
-// numShards is the number of lock stripes per table (a power of two).
-const numShards = 64
-
-// Table is one table's items, spread over lock-striped shards by the xxhash
-// of the partition key.
+// Table is one table's items, spread over lock-striped shards by the
+// xxhash of the partition key and kept in key order (see order.go), with
+// its secondary indexes.
 type Table struct {
 	name   string
 	schema KeySchema
@@ -21,10 +19,11 @@ type Table struct {
 	// meta is the table's description, opaque to the store: the protocol
 	// layer owns its format. Replaced whole, never modified in place.
 	meta atomic.Pointer[[]byte]
-	// indexes is the table's secondary indexes; replaced whole.
-	indexes atomic.Pointer[[]IndexSchema]
+	// indexes is the table's secondary indexes with their contents;
+	// replaced whole (see index.go).
+	indexes atomic.Pointer[indexSet]
 
-	shards [numShards]shard
+	shards [numShards]treeShard[tableItem]
 
 	// dropped is set, with every shard lock held, when the table is
 	// deleted; Mutate checks it under its shard lock, so no write to a
@@ -32,13 +31,25 @@ type Table struct {
 	dropped bool
 }
 
-type shard struct {
+// treeShard is one lock stripe of a table or an index: a contiguous range
+// of the hash space, in key order.
+type treeShard[T any] struct {
 	mu struct {
 		sync.RWMutex
-		items map[string]Entry // by string(Key)
+		tree *btree.BTreeG[T]
 	}
 	count atomic.Int64 // items
 	bytes atomic.Int64 // DynamoDB item sizes summed
+	_     [16]byte     // one 64-byte cache line per shard
+}
+
+func newTable(s *Store, name string, schema KeySchema) *Table {
+	t := &Table{name: name, schema: schema, store: s}
+	for i := range t.shards {
+		t.shards[i].mu.tree = newTableTree()
+	}
+	t.indexes.Store(&indexSet{})
+	return t
 }
 
 // Entry is a stored item: its encoding and its DynamoDB size. The encoding
@@ -55,7 +66,8 @@ func (e Entry) Exists() bool { return e.enc != nil }
 // Encoded returns the item's encoding (see attr/codec.go); do not modify it.
 func (e Entry) Encoded() []byte { return e.enc }
 
-// Size returns the item's DynamoDB size (0 when there is no item).
+// Size returns the item's DynamoDB size (0 when there is no item). For an
+// entry read from a secondary index it is the size of the projected item.
 func (e Entry) Size() int { return e.size }
 
 // Item decodes the item; it returns nil when there is none.
@@ -81,12 +93,7 @@ func (t *Table) Meta() []byte {
 }
 
 // Indexes returns the table's secondary indexes; do not modify the slice.
-func (t *Table) Indexes() []IndexSchema {
-	if p := t.indexes.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
+func (t *Table) Indexes() []IndexSchema { return t.indexes.Load().schemas }
 
 // ItemCount returns the number of items in the table.
 func (t *Table) ItemCount() int64 {
@@ -106,18 +113,24 @@ func (t *Table) SizeBytes() int64 {
 	return n
 }
 
-func (t *Table) shardFor(k Key) *shard {
-	h := xxhash.Sum64(k.Partition())
-	return &t.shards[h&(numShards-1)]
+// locate returns the hash and the shard of key k.
+func (t *Table) locate(k Key) (uint64, *treeShard[tableItem]) {
+	h := hashPartition(k.Partition())
+	return h, &t.shards[shardOf(h)]
+}
+
+// pivotOf is a search key for k; it aliases k.
+func pivotOf(h uint64, k Key) tableItem {
+	return tableItem{h: h, kv: str(k), klen: uint32(len(k))}
 }
 
 // Get returns the item stored under k.
 func (t *Table) Get(k Key) (Entry, bool) {
-	s := t.shardFor(k)
+	h, s := t.locate(k)
 	s.mu.RLock()
-	e, ok := s.mu.items[string(k)]
+	it, ok := s.mu.tree.Get(pivotOf(h, k))
 	s.mu.RUnlock()
-	return e, ok
+	return it.entry(), ok
 }
 
 // Write is what a mutation decides to do with an item.
@@ -130,39 +143,54 @@ type Write struct {
 	Item attr.Item
 }
 
+// newTableItem encodes item under k, key and encoding in one allocation.
+func newTableItem(h uint64, k Key, item attr.Item) tableItem {
+	buf := make([]byte, len(k), len(k)+attr.EncodedSize(item))
+	copy(buf, k)
+	buf = attr.AppendItem(buf, item)
+	return tableItem{h: h, kv: str(buf), klen: uint32(len(k)), size: uint32(attr.ItemSize(item))}
+}
+
 // Mutate is the one apply path of every item write. Under the shard's lock
 // it calls decide with the current entry, encodes the image decide returns,
-// hands it to the log and applies it to memory; it then waits, outside the
-// lock, until the log has made the write durable under its policy.
+// hands it to the log and applies it to memory and to every secondary
+// index; it then waits, outside the lock, until the log has made the write
+// durable under its policy.
 //
 // Invariants: log order equals apply order for one key (both happen under
 // the shard lock); a write is acknowledged (Mutate returns) only after the
 // record holding it is durable under the configured policy; an error from
-// decide leaves the item untouched.
+// decide leaves the item untouched; the indexes change under the same
+// table shard lock as the item, so once Mutate returns every index agrees
+// with the table.
 //
 // It returns the old and the new entry.
 func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur Entry, err error) {
-	s := t.shardFor(k)
+	h, s := t.locate(k)
+	pivot := pivotOf(h, k)
 	s.mu.Lock()
 	if t.dropped {
 		s.mu.Unlock()
 		return Entry{}, Entry{}, ErrTableNotFound
 	}
-	old = s.mu.items[string(k)]
+	oldIt, _ := s.mu.tree.Get(pivot)
+	old = oldIt.entry()
 	w, err := decide(old)
 	if err != nil || w.Skip {
 		s.mu.Unlock()
 		return old, old, err
 	}
+	var curIt tableItem
 	if !w.Delete {
-		cur = Entry{enc: attr.EncodeItem(w.Item), size: attr.ItemSize(w.Item)}
+		curIt = newTableItem(h, k, w.Item)
+		cur = curIt.entry()
 	}
 	wait, err := t.store.logItem(t, k, cur)
 	if err != nil {
 		s.mu.Unlock()
 		return old, old, err
 	}
-	s.applyLocked(k, old, cur)
+	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
 	s.mu.Unlock()
 	if wait != nil {
 		if err := wait(); err != nil {
@@ -172,22 +200,24 @@ func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur E
 	return old, cur, nil
 }
 
-// applyLocked installs cur (or removes the item when cur is empty).
+// applyLocked replaces old (kv "" when there was no item) by cur (kv ""
+// to remove the item) in the table and its indexes. curItem is cur
+// decoded, or nil when only the encoding is at hand.
 // REQUIRES: s.mu held for writing.
-func (s *shard) applyLocked(k Key, old, cur Entry) {
-	if s.mu.items == nil {
-		s.mu.items = make(map[string]Entry)
+func (t *Table) applyLocked(s *treeShard[tableItem], pivot, old, cur tableItem, curItem attr.Item) {
+	if old.kv == "" && cur.kv == "" {
+		return
 	}
-	if cur.Exists() {
-		s.mu.items[string(k)] = cur
+	if cur.kv != "" {
+		s.mu.tree.Set(cur)
 	} else {
-		delete(s.mu.items, string(k))
+		s.mu.tree.Delete(pivot)
 	}
-	dc, db := int64(0), int64(cur.size-old.size)
-	if old.Exists() {
+	dc, db := int64(0), int64(cur.size)-int64(old.size)
+	if old.kv != "" {
 		dc--
 	}
-	if cur.Exists() {
+	if cur.kv != "" {
 		dc++
 	}
 	if dc != 0 {
@@ -196,39 +226,48 @@ func (s *shard) applyLocked(k Key, old, cur Entry) {
 	if db != 0 {
 		s.bytes.Add(db)
 	}
+	for _, ix := range t.indexes.Load().ixs {
+		ix.update(old, cur, curItem)
+	}
 }
 
 // RecoverItem installs an item image (enc nil: removes the item) without
-// logging. It is for replaying the log and loading snapshots; enc must not
-// be modified afterwards.
+// logging, maintaining the indexes. It is for replaying the log and
+// loading snapshots.
 func (t *Table) RecoverItem(k Key, enc []byte, size int) {
-	s := t.shardFor(k)
+	h, s := t.locate(k)
+	pivot := pivotOf(h, k)
+	var cur tableItem
+	if enc != nil {
+		buf := make([]byte, len(k)+len(enc))
+		copy(buf, k)
+		copy(buf[len(k):], enc)
+		cur = tableItem{h: h, kv: str(buf), klen: uint32(len(k)), size: uint32(size)}
+	}
 	s.mu.Lock()
-	old := s.mu.items[string(k)]
-	s.applyLocked(k, old, Entry{enc: enc, size: size})
+	old, _ := s.mu.tree.Get(pivot)
+	t.applyLocked(s, pivot, old, cur, nil)
 	s.mu.Unlock()
 }
 
-// Dump calls fn for every item, one shard at a time. Each shard's entries
-// are copied under its read lock and fn runs outside it, so writers are
-// held up only for the copy. Items written during the dump may or may not
-// be seen: the dump is fuzzy, which the snapshot protocol allows for.
+// Dump calls fn for every item, one shard at a time, in key order. Each
+// shard's entries are copied under its read lock and fn runs outside it, so
+// writers are held up only for the copy. Items written during the dump may
+// or may not be seen: the dump is fuzzy, which the snapshot protocol allows
+// for.
 func (t *Table) Dump(fn func(k Key, e Entry) error) error {
-	type pair struct {
-		k string
-		e Entry
-	}
-	var buf []pair
+	var buf []tableItem
 	for i := range t.shards {
 		s := &t.shards[i]
 		buf = buf[:0]
 		s.mu.RLock()
-		for k, e := range s.mu.items {
-			buf = append(buf, pair{k, e})
-		}
+		s.mu.tree.Scan(func(it tableItem) bool {
+			buf = append(buf, it)
+			return true
+		})
 		s.mu.RUnlock()
-		for _, p := range buf {
-			if err := fn(Key(p.k), p.e); err != nil {
+		for _, it := range buf {
+			if err := fn(Key(bytesOf(it.key())), it.entry()); err != nil {
 				return err
 			}
 		}

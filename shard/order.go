@@ -1,0 +1,148 @@
+package shard
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/tidwall/btree"
+)
+
+// The order of items.
+//
+// Every table and every secondary index is one ordered space, split into
+// numShards lock-striped shards. An item's place in its table is
+//
+//	(h, Key)       h = xxhash64(encoded partition key), Key = uvarint(len(p)) p s
+//
+// and an index entry's place in its index is
+//
+//	(h, IndexKey, Key)   h = xxhash64(encoded index partition key),
+//	                     IndexKey = uvarint(len(ip)) ip is, Key = the item's primary key
+//
+// compared field by field, h as an unsigned integer and the keys as unsigned
+// bytes. A shard holds one contiguous range of h: shard i holds the h whose
+// top six bits are i. Iterating the shards in order therefore visits every
+// item in the global order, so
+//
+//   - a partition (all items with one partition key) is one contiguous run of
+//     one shard, sorted by sort key (AppendKeyValue is order-preserving, and
+//     uvarint(len(p)) p is prefix-free, so no other partition interleaves);
+//   - a Query is one seek and a walk: O(log n + items returned);
+//   - a Scan page resumes from its ExclusiveStartKey with one seek;
+//   - a parallel Scan segment is a contiguous range of h.
+
+// numShards is the number of lock stripes per table or index (a power of
+// two); shardBits is its log2.
+const (
+	numShards = 64
+	shardBits = 6
+)
+
+// btreeDegree sets the fan-out of the shard trees: nodes of up to 2*degree-1
+// items. Items are small fixed-size structs stored inline in the nodes.
+const btreeDegree = 32
+
+func hashPartition(p []byte) uint64 { return xxhash.Sum64(p) }
+
+func shardOf(h uint64) int { return int(h >> (64 - shardBits)) }
+
+// str returns b as a string without copying; b must not change afterwards.
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// bytesOf returns s as a byte slice without copying; it must not be
+// modified.
+func bytesOf(s string) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// tableItem is one item in a table shard's tree. kv holds the item's Key
+// followed by its encoding, in one allocation that never changes once
+// stored; Entries hand out slices of it.
+type tableItem struct {
+	h    uint64
+	kv   string
+	klen uint32
+	size uint32 // DynamoDB item size
+}
+
+func (it tableItem) key() string { return it.kv[:it.klen] }
+
+func (it tableItem) entry() Entry {
+	if it.kv == "" {
+		return Entry{}
+	}
+	return Entry{enc: bytesOf(it.kv)[it.klen:], size: int(it.size)}
+}
+
+func lessTableItem(a, b tableItem) bool {
+	if a.h != b.h {
+		return a.h < b.h
+	}
+	return a.kv[:a.klen] < b.kv[:b.klen]
+}
+
+// indexEntry is one entry in an index shard's tree. base is the indexed
+// item's kv (its Key and encoding), shared with the table: an index entry
+// costs its index key and this struct, never a copy of the item.
+type indexEntry struct {
+	h     uint64
+	ikey  string // the index key: uvarint(len(ip)) ip is
+	base  string // the table item's kv
+	bklen uint32 // length of the Key at the front of base
+	size  uint32 // DynamoDB size of the projected item
+}
+
+func (e indexEntry) baseKey() string { return e.base[:e.bklen] }
+
+func (e indexEntry) entry() Entry {
+	return Entry{enc: bytesOf(e.base)[e.bklen:], size: int(e.size)}
+}
+
+func lessIndexEntry(a, b indexEntry) bool {
+	if a.h != b.h {
+		return a.h < b.h
+	}
+	if a.ikey != b.ikey {
+		return a.ikey < b.ikey
+	}
+	return a.base[:a.bklen] < b.base[:b.bklen]
+}
+
+func newTableTree() *btree.BTreeG[tableItem] {
+	return btree.NewBTreeGOptions(lessTableItem, btree.Options{NoLocks: true, Degree: btreeDegree})
+}
+
+func newIndexTree() *btree.BTreeG[indexEntry] {
+	return btree.NewBTreeGOptions(lessIndexEntry, btree.Options{NoLocks: true, Degree: btreeDegree})
+}
+
+// keyPrefix returns uvarint(len(p)) p: the part of a Key naming its
+// partition.
+func keyPrefix(p []byte) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+len(p))
+	b = binary.AppendUvarint(b, uint64(len(p)))
+	return append(b, p...)
+}
+
+// successor returns the smallest string greater than every string having
+// prefix p, and false when there is none (p is empty or all 0xff).
+func successor(p []byte) ([]byte, bool) {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 0xff {
+			s := make([]byte, i+1)
+			copy(s, p[:i+1])
+			s[i]++
+			return s, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,410 @@
+package shard
+
+import (
+	"bytes"
+	"math/bits"
+	"strings"
+	"sync"
+)
+
+// Reading in key order: Query (one partition, by sort key) and Scan (the
+// whole table or a segment of it), on a table or one of its indexes.
+//
+// A read walks its shard tree under the shard's read lock, copies a batch
+// of at most readBatch entries and releases the lock before handing them to
+// the caller; the next batch starts with a seek just past the last entry
+// seen. Writers are therefore held up for one batch at most, and an item
+// present throughout a paginated read (by ExclusiveStartKey, or across
+// batches) is returned exactly once, whatever is written meanwhile.
+
+// readBatch is how many entries a read copies per shard lock.
+const readBatch = 128
+
+// Bound is one end of a sort-key range: an encoded sort key value
+// (AppendKeyValue) and whether the range includes it.
+type Bound struct {
+	Value     []byte
+	Inclusive bool
+}
+
+// Range selects the items (or index entries) of one partition by sort key.
+type Range struct {
+	Partition []byte // the partition key value, encoded by AppendKeyValue
+	Lo, Hi    *Bound // nil: unbounded
+	Prefix    []byte // non-nil: only sort keys whose encoding starts with it (begins_with on S or B)
+	Reverse   bool   // descending sort key order
+}
+
+// Segment is one share of a parallel Scan: segment Index of Total covers
+// the items whose partition hash h lies in [Index*2^64/Total,
+// (Index+1)*2^64/Total): the segments of one Total are contiguous, disjoint
+// and cover everything. The zero Segment is the whole table.
+type Segment struct {
+	Index, Total int
+}
+
+// bounds returns the segment's hash range [lo, hi); end is true when hi is
+// 2^64 (the last segment).
+func (seg Segment) bounds() (lo, hi uint64, end bool) {
+	if seg.Total <= 1 {
+		return 0, 0, true
+	}
+	lo, _ = bits.Div64(uint64(seg.Index), 0, uint64(seg.Total))
+	if seg.Index+1 >= seg.Total {
+		return lo, 0, true
+	}
+	hi, _ = bits.Div64(uint64(seg.Index+1), 0, uint64(seg.Total))
+	return lo, hi, false
+}
+
+func (seg Segment) contains(h uint64) bool {
+	lo, hi, end := seg.bounds()
+	return h >= lo && (end || h < hi)
+}
+
+// Start is an exclusive start position (DynamoDB's ExclusiveStartKey): the
+// primary key of the last item read and, for an index, its index key.
+type Start struct {
+	Key      Key
+	IndexKey Key
+}
+
+// Hit is one item read.
+type Hit struct {
+	Key   Key   // the item's primary key; read-only
+	Entry Entry // the item; from an index, Size is the projected item's size
+}
+
+// node is an entry of a shard tree.
+type node interface {
+	tableItem | indexEntry
+}
+
+// verdict is what a walk does with an entry.
+type verdict uint8
+
+const (
+	take verdict = iota
+	skip
+	stop
+)
+
+// space is one ordered space: a table's shards or an index's.
+type space[T node] struct {
+	shards *[numShards]treeShard[T]
+	less   func(a, b T) bool
+	// key returns the key a Range applies to (Key or IndexKey) and the hash.
+	key func(T) (uint64, string)
+	hit func(T) Hit
+}
+
+var (
+	bufTable = sync.Pool{New: func() any { b := make([]tableItem, 0, readBatch); return &b }}
+	bufIndex = sync.Pool{New: func() any { b := make([]indexEntry, 0, readBatch); return &b }}
+)
+
+func getBuf[T node]() *[]T {
+	var z T
+	switch any(z).(type) {
+	case tableItem:
+		return any(bufTable.Get()).(*[]T)
+	default:
+		return any(bufIndex.Get()).(*[]T)
+	}
+}
+
+func putBuf[T node](b *[]T) {
+	clear(*b)
+	*b = (*b)[:0]
+	var z T
+	switch any(z).(type) {
+	case tableItem:
+		bufTable.Put(b)
+	default:
+		bufIndex.Put(b)
+	}
+}
+
+// walkShard visits shard i from pivot (excluded when exclusive), ascending
+// or descending, classifying entries with check and handing those taken to
+// fn outside the lock. It returns false when the walk is over (check said
+// stop, or fn returned false), true when the shard is exhausted.
+func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(T) verdict, fn func(Hit) bool) bool {
+	s := &sp.shards[i]
+	buf := getBuf[T]()
+	defer putBuf(buf)
+	for {
+		*buf = (*buf)[:0]
+		var last T
+		first, stopped, full := true, false, false
+		iter := func(n T) bool {
+			if first {
+				first = false
+				if exclusive && !sp.less(pivot, n) && !sp.less(n, pivot) {
+					return true
+				}
+			}
+			last = n
+			switch check(n) {
+			case skip:
+				return true
+			case stop:
+				stopped = true
+				return false
+			}
+			*buf = append(*buf, n)
+			if len(*buf) >= readBatch {
+				full = true
+				return false
+			}
+			return true
+		}
+		s.mu.RLock()
+		if reverse {
+			s.mu.tree.Descend(pivot, iter)
+		} else {
+			s.mu.tree.Ascend(pivot, iter)
+		}
+		s.mu.RUnlock()
+		for _, n := range *buf {
+			if !fn(sp.hit(n)) {
+				return false
+			}
+		}
+		if stopped {
+			return false
+		}
+		if !full {
+			return true
+		}
+		pivot, exclusive = last, true
+	}
+}
+
+func tableSpace(t *Table) *space[tableItem] {
+	return &space[tableItem]{
+		shards: &t.shards,
+		less:   lessTableItem,
+		key:    func(it tableItem) (uint64, string) { return it.h, it.key() },
+		hit: func(it tableItem) Hit {
+			return Hit{Key: Key(bytesOf(it.key())), Entry: it.entry()}
+		},
+	}
+}
+
+func indexSpace(ix *index) *space[indexEntry] {
+	return &space[indexEntry]{
+		shards: &ix.shards,
+		less:   lessIndexEntry,
+		key:    func(e indexEntry) (uint64, string) { return e.h, e.ikey },
+		hit: func(e indexEntry) Hit {
+			return Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
+		},
+	}
+}
+
+// readIndex returns the named index, ready to be read.
+func (t *Table) readIndex(name string) (*index, error) {
+	ix := t.indexes.Load().find(name)
+	if ix == nil {
+		return nil, ErrIndexNotFound
+	}
+	if !ix.ready.Load() {
+		return nil, ErrIndexBackfilling
+	}
+	return ix, nil
+}
+
+// Query calls fn with the items of one partition of the table (index "")
+// or of the named index, in sort key order (Range.Reverse: descending),
+// after start when given, until fn returns false. Index entries with equal
+// index keys come in table key order. The cost is one seek per batch of
+// readBatch items and a step per item.
+func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) error {
+	if index == "" {
+		sp := tableSpace(t)
+		var piv tableItem
+		var excl bool
+		if start != nil {
+			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key), true
+		}
+		query(sp, r, piv, excl, func(h uint64, k string) tableItem {
+			return tableItem{h: h, kv: k, klen: uint32(len(k))}
+		}, fn)
+		return nil
+	}
+	ix, err := t.readIndex(index)
+	if err != nil {
+		return err
+	}
+	var piv indexEntry
+	var excl bool
+	if start != nil {
+		piv, excl = startEntry(start), true
+	}
+	query(indexSpace(ix), r, piv, excl, func(h uint64, k string) indexEntry {
+		return indexEntry{h: h, ikey: k}
+	}, fn)
+	return nil
+}
+
+func startEntry(start *Start) indexEntry {
+	return indexEntry{
+		h:     hashPartition(start.IndexKey.Partition()),
+		ikey:  str(start.IndexKey),
+		base:  str(start.Key),
+		bklen: uint32(len(start.Key)),
+	}
+}
+
+// query walks one partition. mk builds a search key (h, key) that sorts
+// before every entry with that key.
+func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(uint64, string) T, fn func(Hit) bool) {
+	p := keyPrefix(r.Partition)
+	h := hashPartition(r.Partition)
+	var lo, hi []byte
+	loIncl, hiIncl := true, true
+	if r.Lo != nil {
+		lo, loIncl = r.Lo.Value, r.Lo.Inclusive
+	}
+	if r.Hi != nil {
+		hi, hiIncl = r.Hi.Value, r.Hi.Inclusive
+	}
+	below := func(s []byte) bool { // s sorts before the range's low end
+		if r.Lo != nil {
+			c := bytes.Compare(s, lo)
+			if c < 0 || (c == 0 && !loIncl) {
+				return true
+			}
+		}
+		return r.Prefix != nil && !bytes.HasPrefix(s, r.Prefix) && bytes.Compare(s, r.Prefix) < 0
+	}
+	above := func(s []byte) bool { // s sorts after the range's high end
+		if r.Hi != nil {
+			c := bytes.Compare(s, hi)
+			if c > 0 || (c == 0 && !hiIncl) {
+				return true
+			}
+		}
+		return r.Prefix != nil && !bytes.HasPrefix(s, r.Prefix) && bytes.Compare(s, r.Prefix) > 0
+	}
+	ps := str(p)
+	check := func(n T) verdict {
+		nh, k := sp.key(n)
+		if nh != h {
+			return stop
+		}
+		if !strings.HasPrefix(k, ps) {
+			if r.Reverse && k > ps {
+				return skip
+			}
+			return stop
+		}
+		s := bytesOf(k)[len(p):]
+		switch {
+		case below(s):
+			if r.Reverse {
+				return stop
+			}
+			return skip
+		case above(s):
+			if r.Reverse {
+				return skip
+			}
+			return stop
+		}
+		return take
+	}
+	if !exclusive {
+		var k []byte
+		switch {
+		case !r.Reverse && r.Lo != nil:
+			k = append(p[:len(p):len(p)], lo...)
+		case !r.Reverse && r.Prefix != nil:
+			k = append(p[:len(p):len(p)], r.Prefix...)
+		case !r.Reverse:
+			k = p
+		case r.Hi != nil:
+			k = append(append(p[:len(p):len(p)], hi...), 0)
+		case r.Prefix != nil:
+			if succ, ok := successor(r.Prefix); ok {
+				k = append(p[:len(p):len(p)], succ...)
+				break
+			}
+			fallthrough
+		default:
+			// The end of the partition. p has a successor: its uvarint
+			// length prefix ends with a byte below 0x80.
+			k, _ = successor(p)
+		}
+		piv = mk(h, str(k))
+	}
+	sp.walkShard(shardOf(h), piv, exclusive, r.Reverse, check, fn)
+}
+
+// Scan calls fn with the items of the table (index "") or of the named
+// index whose hash lies in seg, in key order, after start when given,
+// until fn returns false.
+func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool) error {
+	if index == "" {
+		var piv tableItem
+		if start != nil {
+			piv = pivotOf(hashPartition(start.Key.Partition()), start.Key)
+		}
+		scan(tableSpace(t), seg, start != nil, piv, func(h uint64) tableItem { return tableItem{h: h} }, fn)
+		return nil
+	}
+	ix, err := t.readIndex(index)
+	if err != nil {
+		return err
+	}
+	var piv indexEntry
+	if start != nil {
+		piv = startEntry(start)
+	}
+	scan(indexSpace(ix), seg, start != nil, piv, func(h uint64) indexEntry { return indexEntry{h: h} }, fn)
+	return nil
+}
+
+func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64) T, fn func(Hit) bool) {
+	lo, hi, end := seg.bounds()
+	check := func(n T) verdict {
+		if h, _ := sp.key(n); !end && h >= hi {
+			return stop
+		}
+		return take
+	}
+	first := shardOf(lo)
+	if resume {
+		h, _ := sp.key(piv)
+		if h < lo {
+			piv, resume = mk(lo), false
+		} else {
+			first = shardOf(h)
+		}
+	} else {
+		piv = mk(lo)
+	}
+	last := numShards - 1
+	if !end {
+		last = shardOf(hi - 1)
+	}
+	for i := first; i <= last; i++ {
+		if i > first {
+			piv, resume = mk(uint64(i)<<(64-shardBits)), false
+		}
+		if !sp.walkShard(i, piv, resume, false, check, fn) {
+			return
+		}
+	}
+}
+
+// InSegment reports whether the start position lies in seg (the hash of
+// its partition, or its index partition for an index read).
+func (start *Start) InSegment(index bool, seg Segment) bool {
+	k := start.Key
+	if index {
+		k = start.IndexKey
+	}
+	return seg.contains(hashPartition(k.Partition()))
+}
