@@ -14,8 +14,9 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 is replaced by
-// U+FFFD, as encoding/json does.
+// appendJSONString appends s as a JSON string, escaped as JavaScript's
+// JSON.stringify does (DynamoDB's messages quote values that way). Invalid
+// UTF-8 is replaced by U+FFFD, as encoding/json does.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
@@ -30,6 +31,10 @@ func appendJSONString(dst []byte, s string) []byte {
 			switch c {
 			case '"', '\\':
 				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
 			case '\n':
 				dst = append(dst, '\\', 'n')
 			case '\r':

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dynacache/dynacache/shard/attr"
 )
 
 // The schema-driven request checker, mirroring dynalite's validations
@@ -283,7 +285,7 @@ func schTypeCheck(v *jv, f *schField) *Error {
 		case jvObject:
 			return typeErr(msgStartOfStructure)
 		}
-		if n := utf16Len(v.str); n%4 != 0 {
+		if n := attr.UTF16Len(v.str); n%4 != 0 {
 			return typeErr("Base64 encoded length is expected a multiple of 4 bytes but found: " + strconv.Itoa(n))
 		}
 		if !canonicalBase64(v.str) {
@@ -418,7 +420,7 @@ func schValidate(root *jv, fields []*schField) *Error {
 		// An empty name skips the hand-written check and fails the
 		// constraints instead (DynamoDB, recorded 2026: length and pattern).
 		if f.tableName && m != nil && m.str != "" {
-			if n := utf16Len(m.str); n < 3 || n > 255 {
+			if n := attr.UTF16Len(m.str); n < 3 || n > 255 {
 				return validationError(f.name + " must be at least 3 characters long and at most 255 characters long")
 			}
 		}
@@ -539,7 +541,7 @@ func (sv *schValidator) fail(data *jv, f *schField, parent, key, msg string) {
 func jvLength(v *jv) int {
 	switch v.kind {
 	case jvString:
-		return utf16Len(v.str)
+		return attr.UTF16Len(v.str)
 	case jvArray, jvObject:
 		return len(v.kids)
 	}
@@ -731,7 +733,7 @@ func appendStringify(dst []byte, v *jv, f *schField) []byte {
 			b, _ := jsBoolString(v.str)
 			return strconv.AppendBool(dst, b)
 		}
-		return appendJSQuoted(dst, v.str)
+		return appendJSONString(dst, v.str)
 	case jvArray:
 		dst = append(dst, '[')
 		for i := range v.kids {
@@ -755,7 +757,7 @@ func appendStringify(dst []byte, v *jv, f *schField) []byte {
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = appendJSQuoted(dst, m.name)
+			dst = appendJSONString(dst, m.name)
 			dst = append(dst, ':')
 			dst = appendStringify(dst, mv, m)
 		}
@@ -766,7 +768,7 @@ func appendStringify(dst []byte, v *jv, f *schField) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSQuoted(dst, v.kids[i].key)
+		dst = appendJSONString(dst, v.kids[i].key)
 		dst = append(dst, ':')
 		dst = appendStringify(dst, &v.kids[i].val, elemOf(f))
 	}

@@ -10,6 +10,7 @@ package attr
 import (
 	"bytes"
 	"sort"
+	"unicode/utf16"
 )
 
 // Type is an attribute's DynamoDB type.
@@ -264,4 +265,15 @@ func (it Item) SortedNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// UTF16Len returns a string's length in UTF-16 code units, as Java and
+// JavaScript count it: what DynamoDB's length constraints and size()
+// measure for strings. Invalid UTF-8 bytes count one unit each.
+func UTF16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

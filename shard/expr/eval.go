@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/dynacache/dynacache/shard/attr"
 )
@@ -121,7 +119,7 @@ func resolve(n *cnode, item attr.Item) (attr.Value, bool) {
 func valueSize(v attr.Value) (int, bool) {
 	switch v.Type {
 	case attr.S:
-		return utf16Len(v.Str), true
+		return attr.UTF16Len(v.Str), true
 	case attr.B:
 		return len(v.Str), true
 	case attr.SS, attr.NS, attr.BS:
@@ -132,22 +130,6 @@ func valueSize(v attr.Value) (int, bool) {
 		return len(v.Map), true
 	}
 	return 0, false
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		n += utf16.RuneLen(r) // invalid bytes decode as U+FFFD: one unit
-	}
-	return n
 }
 
 // compare applies a comparator to two present values.
