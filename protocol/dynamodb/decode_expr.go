@@ -160,8 +160,10 @@ func checkKeyCondition(kc *expr.KeyCondition) string {
 	if kc == nil {
 		return ""
 	}
-	if msg := checkConditionValues("EQ", []attr.Value{kc.HashValue}); msg != "" {
-		return msg
+	if kc.HashName != "" {
+		if msg := checkConditionValues("EQ", []attr.Value{kc.HashValue}); msg != "" {
+			return msg
+		}
 	}
 	if r := kc.Range; r != nil {
 		op := map[expr.RangeOp]string{
