@@ -143,9 +143,11 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 	if in.Filter, e = filter(parsed, queryFilter, data); e != nil {
 		return nil, e
 	}
+	in.LegacyFilter = queryFilter != nil
 	if in.Proj, e = projection(parsed, toGet); e != nil {
 		return nil, e
 	}
+	in.LegacyProj = toGet != nil
 	return in, nil
 }
 
@@ -211,8 +213,10 @@ func decodeScan(body []byte) (*ScanInput, *Error) {
 	if in.Filter, e = filter(parsed, scanFilter, data); e != nil {
 		return nil, e
 	}
+	in.LegacyFilter = scanFilter != nil
 	if in.Proj, e = projection(parsed, toGet); e != nil {
 		return nil, e
 	}
+	in.LegacyProj = toGet != nil
 	return in, nil
 }

@@ -191,6 +191,8 @@ type QueryInput struct {
 	ExclusiveStartKey      attr.Item
 	ConsistentRead         bool
 	ReturnConsumedCapacity string
+	LegacyFilter           bool // Filter came from QueryFilter
+	LegacyProj             bool // Proj came from AttributesToGet
 }
 
 // ScanInput is a validated Scan request.
@@ -206,6 +208,8 @@ type ScanInput struct {
 	Segment                *int
 	TotalSegments          *int
 	ReturnConsumedCapacity string
+	LegacyFilter           bool // Filter came from ScanFilter
+	LegacyProj             bool // Proj came from AttributesToGet
 }
 
 // KeysAndAttributes is one table's entry of BatchGetItem's RequestItems.
