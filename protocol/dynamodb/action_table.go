@@ -125,10 +125,14 @@ func keySchemaOf(ks []KeySchemaElement, defs []AttributeDefinition) shard.KeySch
 func indexSchemas(d *tableDescription) []shard.IndexSchema {
 	var out []shard.IndexSchema
 	for _, g := range d.GlobalSecondaryIndexes {
-		out = append(out, shard.IndexSchema{Name: g.IndexName, Key: keySchemaOf(g.KeySchema, d.AttributeDefinitions)})
+		pt, nonKey := projectionType(g.Projection)
+		out = append(out, shard.IndexSchema{Name: g.IndexName, Key: keySchemaOf(g.KeySchema, d.AttributeDefinitions),
+			Projection: pt, NonKeyAttributes: nonKey})
 	}
 	for _, l := range d.LocalSecondaryIndexes {
-		out = append(out, shard.IndexSchema{Name: l.IndexName, Local: true, Key: keySchemaOf(l.KeySchema, d.AttributeDefinitions)})
+		pt, nonKey := projectionType(l.Projection)
+		out = append(out, shard.IndexSchema{Name: l.IndexName, Local: true, Key: keySchemaOf(l.KeySchema, d.AttributeDefinitions),
+			Projection: pt, NonKeyAttributes: nonKey})
 	}
 	return out
 }

@@ -79,7 +79,7 @@ func (h *Handler) requestID() string {
 var operations = map[string]bool{
 	"CreateTable": true, "DescribeTable": true, "ListTables": true, "DeleteTable": true,
 	"UpdateTable": true, "PutItem": true, "GetItem": true, "UpdateItem": true, "DeleteItem": true,
-	"DescribeTimeToLive": true,
+	"DescribeTimeToLive": true, "Query": true, "Scan": true, "BatchGetItem": true, "BatchWriteItem": true,
 }
 
 const targetPrefix = "DynamoDB_20120810."
@@ -173,6 +173,14 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 		return h.updateItem(in)
 	case *DeleteItemInput:
 		return h.deleteItem(in)
+	case *QueryInput:
+		return h.query(in)
+	case *ScanInput:
+		return h.scan(in)
+	case *BatchGetItemInput:
+		return h.batchGetItem(in)
+	case *BatchWriteItemInput:
+		return h.batchWriteItem(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
