@@ -242,7 +242,27 @@ func describe(t *shard.Table, status string) (tableDescription, []Tag) {
 	d.TableStatus = status
 	d.ItemCount = t.ItemCount()
 	d.TableSizeBytes = t.SizeBytes()
+	describeIndexes(t, d.GlobalSecondaryIndexes, true)
+	describeIndexes(t, d.LocalSecondaryIndexes, false)
 	return d, m.Tags
+}
+
+// describeIndexes fills in the indexes' live figures: ItemCount,
+// IndexSizeBytes and, for GSIs, IndexStatus (CREATING while backfilling).
+func describeIndexes(t *shard.Table, idx []indexDescription, global bool) {
+	for i := range idx {
+		st, ok := t.IndexStats(idx[i].IndexName)
+		if !ok {
+			continue
+		}
+		idx[i].ItemCount, idx[i].IndexSizeBytes = st.ItemCount, st.SizeBytes
+		if global {
+			idx[i].IndexStatus = "ACTIVE"
+			if st.Backfilling {
+				idx[i].IndexStatus = "CREATING"
+			}
+		}
+	}
 }
 
 func (h *Handler) describeTable(in *TableNameInput) ([]byte, *Error) {
@@ -250,6 +270,7 @@ func (h *Handler) describeTable(in *TableNameInput) ([]byte, *Error) {
 	if !ok {
 		return nil, tableNotFound(in.TableName)
 	}
+	completeIndexes(h.store, t)
 	d, _ := describe(t, "ACTIVE")
 	return marshalReply("Table", &d), nil
 }
