@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/wal"
 )
@@ -21,7 +22,7 @@ import (
 // Config is the server's configuration (see cmd/dynacache for the flags).
 type Config struct {
 	HTTPAddr string // DynamoDB API listen address
-	RESPAddr string // RESP listen address
+	RESPAddr string // RESP listen address ("": no RESP listener)
 	Dir      string // data directory
 	InMemory bool   // no persistence
 	Fsync    string // always | everysec | no
@@ -30,6 +31,12 @@ type Config struct {
 	// default; negative: never).
 	SnapshotBytes int64
 	Log           io.Writer
+
+	// RESPTable is the table Redis keys live in ("": "redis");
+	// RequirePass, when set, makes RESP clients AUTH first.
+	RESPTable   string
+	RequirePass string
+	Version     string // shown by RESP INFO and HELLO
 }
 
 // DefaultConfig returns the embedded defaults.
@@ -62,6 +69,7 @@ type Server struct {
 	store   *shard.Store
 	log     *wal.Log // nil in memory
 	handler *dynamodb.Handler
+	resp    *resp.Server
 
 	mu      sync.Mutex
 	servers []*http.Server
@@ -97,7 +105,14 @@ func Open(cfg Config) (*Server, error) {
 		}
 	}
 	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region})
-	return &Server{cfg: cfg, store: store, log: log, handler: h}, nil
+	persistence := ""
+	if !cfg.InMemory {
+		persistence = "wal fsync " + cfg.Fsync
+	}
+	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass,
+		Version: cfg.Version, Persistence: persistence,
+		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
+	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil
 }
 
 // Store returns the server's store.
@@ -126,6 +141,10 @@ func (s *Server) ServeHTTP(ln net.Listener) {
 	}()
 }
 
+// ServeRESP serves the Redis protocol on ln until Shutdown. It returns at
+// once.
+func (s *Server) ServeRESP(ln net.Listener) { s.resp.Serve(ln) }
+
 // Run listens on the configured addresses, prints one line per listener,
 // and serves until ctx is done; then it shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
@@ -135,6 +154,17 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.ServeHTTP(ln)
 	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on http://%s\n", ln.Addr())
+	if s.cfg.RESPAddr != "" {
+		rln, err := net.Listen("tcp", s.cfg.RESPAddr)
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.Shutdown(sctx)
+			return fmt.Errorf("listen on --resp %s: %w", s.cfg.RESPAddr, err)
+		}
+		s.ServeRESP(rln)
+		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s\n", rln.Addr())
+	}
 	if s.cfg.InMemory {
 		fmt.Fprintf(s.cfg.Log, "dynacache: in memory: nothing is persisted\n")
 	} else {
@@ -161,6 +191,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.wg.Wait()
+	if err := s.resp.Shutdown(ctx); err != nil && first == nil {
+		first = err
+	}
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {
 			first = err

@@ -41,7 +41,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("dynacache", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "DynamoDB API listen `address`")
-	fs.StringVar(&cfg.RESPAddr, "resp", cfg.RESPAddr, "RESP (Redis protocol) listen `address`")
+	fs.StringVar(&cfg.RESPAddr, "resp", cfg.RESPAddr, "RESP (Redis protocol) listen `address` (empty: none)")
+	fs.StringVar(&cfg.RESPTable, "resp-table", "redis", "`table` holding the Redis keys (created on first write)")
+	fs.StringVar(&cfg.RequirePass, "requirepass", "", "RESP `password` clients must AUTH with (empty: none)")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "data `directory`")
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep everything in memory (no persistence)")
 	fs.StringVar(&cfg.Fsync, "fsync", cfg.Fsync, "log fsync `policy`: always, everysec or no")
@@ -86,6 +88,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 0
 	}
 	cfg.Log = stdout
+	cfg.Version = version
 	srv, err := server.Open(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "dynacache: %v\n", err)

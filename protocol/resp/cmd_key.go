@@ -1,0 +1,585 @@
+package resp
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+// Key commands.
+
+func keyCommands() []*command {
+	w, r, f := flagWrite, flagReadonly, flagFast
+	k1 := func(cmd *command) *command { cmd.first, cmd.last, cmd.step = 1, 1, 1; return cmd }
+	expireDoc := func(name, summary, since, arg string) *command {
+		return k1(&command{name: name, arity: -3, flags: w | f, fn: expireCommand(name),
+			doc: cmdDoc{summary, since, "generic", "key " + arg + " [NX|XX|GT|LT]"}})
+	}
+	return []*command{
+		{name: "del", arity: -2, flags: w, fn: cmdDel, first: 1, last: -1, step: 1,
+			doc: cmdDoc{"Deletes one or more keys.", "1.0.0", "generic", "key [key ...]"}},
+		{name: "unlink", arity: -2, flags: w | f, fn: cmdDel, first: 1, last: -1, step: 1,
+			doc: cmdDoc{"Deletes one or more keys.", "4.0.0", "generic", "key [key ...]"}},
+		{name: "exists", arity: -2, flags: r | f, fn: cmdExists, first: 1, last: -1, step: 1,
+			doc: cmdDoc{"Determines whether one or more keys exist.", "1.0.0", "generic", "key [key ...]"}},
+		k1(&command{name: "type", arity: 2, flags: r | f, fn: cmdType,
+			doc: cmdDoc{"Determines the type of value stored at a key.", "1.0.0", "generic", "key"}}),
+		{name: "keys", arity: 2, flags: r, fn: cmdKeys,
+			doc: cmdDoc{"Returns all key names that match a pattern.", "1.0.0", "generic", "pattern"}},
+		{name: "scan", arity: -2, flags: r, fn: cmdScan,
+			doc: cmdDoc{"Iterates over the key names in the database.", "2.8.0", "generic", "cursor [MATCH pattern] [COUNT count] [TYPE type]"}},
+		{name: "rename", arity: 3, flags: w, fn: cmdRename, first: 1, last: 2, step: 1,
+			doc: cmdDoc{"Renames a key and overwrites the destination.", "1.0.0", "generic", "key newkey"}},
+		{name: "renamenx", arity: 3, flags: w | f, fn: cmdRenameNX, first: 1, last: 2, step: 1,
+			doc: cmdDoc{"Renames a key only when the target key name doesn't exist.", "1.0.0", "generic", "key newkey"}},
+		expireDoc("expire", "Sets the expiration time of a key in seconds.", "1.0.0", "seconds"),
+		expireDoc("pexpire", "Sets the expiration time of a key in milliseconds.", "2.6.0", "milliseconds"),
+		expireDoc("expireat", "Sets the expiration time of a key to a Unix timestamp.", "1.2.0", "unix-time-seconds"),
+		expireDoc("pexpireat", "Sets the expiration time of a key to a Unix milliseconds timestamp.", "2.6.0", "unix-time-milliseconds"),
+		k1(&command{name: "ttl", arity: 2, flags: r | f, fn: ttlCommand(false, false),
+			doc: cmdDoc{"Returns the expiration time in seconds of a key.", "1.0.0", "generic", "key"}}),
+		k1(&command{name: "pttl", arity: 2, flags: r | f, fn: ttlCommand(true, false),
+			doc: cmdDoc{"Returns the expiration time in milliseconds of a key.", "2.6.0", "generic", "key"}}),
+		k1(&command{name: "expiretime", arity: 2, flags: r | f, fn: ttlCommand(false, true),
+			doc: cmdDoc{"Returns the expiration time of a key as a Unix timestamp.", "7.0.0", "generic", "key"}}),
+		k1(&command{name: "pexpiretime", arity: 2, flags: r | f, fn: ttlCommand(true, true),
+			doc: cmdDoc{"Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", "generic", "key"}}),
+		k1(&command{name: "persist", arity: 2, flags: w | f, fn: cmdPersist,
+			doc: cmdDoc{"Removes the expiration time of a key.", "2.2.0", "generic", "key"}}),
+	}
+}
+
+// deleteKeys deletes keys (holding their stripes) and returns how many
+// existed.
+func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
+	t, err := c.s.readTable()
+	if t == nil {
+		return 0, err
+	}
+	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
+	defer c.s.locks.unlockAll(c.stripe, true)
+	var n int64
+	for _, k := range keys {
+		if err := c.mutateLocked(t, k, decideDel); err != nil {
+			return n, err
+		}
+		n += c.res.n
+	}
+	return n, nil
+}
+
+func decideDel(c *conn, v *view, old shard.Entry) (shard.Write, error) {
+	if v.kind == kindNone {
+		return shard.Write{Skip: true}, nil
+	}
+	c.res.n = 1
+	return shard.Write{Delete: true}, nil
+}
+
+func cmdDel(c *conn, args [][]byte) error {
+	n, err := c.deleteKeys(c.storeKeys(args[1:], 1))
+	if err != nil {
+		return err
+	}
+	c.int(n)
+	return nil
+}
+
+func cmdExists(c *conn, args [][]byte) error {
+	var n int64
+	for _, k := range args[1:] {
+		v, err := c.lookupKey(k)
+		if err != nil {
+			return err
+		}
+		if v.kind != kindNone {
+			n++
+		}
+	}
+	c.int(n)
+	return nil
+}
+
+func cmdType(c *conn, args [][]byte) error {
+	v, err := c.lookupKey(args[1])
+	if err != nil {
+		return err
+	}
+	c.status(v.kind.String())
+	return nil
+}
+
+// eachKey calls fn with the Redis key and view of every live item.
+func (c *conn) eachKey(fn func(key []byte, v *view)) error {
+	t, err := c.s.readTable()
+	if t == nil {
+		return err
+	}
+	now := nowMs()
+	var buf []byte
+	return t.Dump(func(k shard.Key, e shard.Entry) error {
+		v := viewOf(e.Encoded())
+		if v.expiredAt(now) {
+			return nil
+		}
+		buf = redisKeyOf(buf[:0], k)
+		fn(buf, &v)
+		return nil
+	})
+}
+
+func cmdKeys(c *conn, args [][]byte) error {
+	var keys [][]byte
+	all := string(args[1]) == "*"
+	err := c.eachKey(func(key []byte, v *view) {
+		if all || globMatch(args[1], key, false) {
+			keys = append(keys, slices.Clone(key))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	c.array(len(keys))
+	for _, k := range keys {
+		c.bulk(k)
+	}
+	return nil
+}
+
+// SCAN. Keys are returned in the order of a 48-bit hash of their store key;
+// the cursor is the hash position to resume from (upper 48 bits) and the id
+// of the snapshot the iteration uses (lower 16 bits). A snapshot is the
+// table's keys sorted by hash, taken when an iteration starts (cursor 0).
+// An iteration whose snapshot is no longer cached resumes on a fresh one,
+// taken after the iteration started: since the order does not depend on the
+// snapshot, every key present for the whole iteration is returned (Redis's
+// guarantee), keys are never returned twice unless re-added, and a full
+// iteration ends with cursor 0.
+
+type scanEntry struct {
+	pos uint64 // 48-bit hash position
+	key string // store key
+}
+
+type scanSnapshot struct {
+	id      uint64
+	entries []scanEntry // sorted by pos
+}
+
+const scanPosBits = 48
+
+// scanCache keeps the last few snapshots.
+type scanCache struct {
+	mu     sync.Mutex
+	nextID atomic.Uint64
+	snaps  [4]*scanSnapshot
+	i      int
+}
+
+var scans scanCache // per process; ids make a snapshot's owner irrelevant
+
+func scanPos(k []byte) uint64 { return xxhash.Sum64(k) >> (64 - scanPosBits) }
+
+func (c *conn) takeScanSnapshot(t *shard.Table) *scanSnapshot {
+	snap := &scanSnapshot{id: scans.nextID.Add(1) & 0xffff}
+	if snap.id == 0 { // cursor 0 means start and end
+		snap.id = scans.nextID.Add(1) & 0xffff
+	}
+	if t != nil {
+		t.Dump(func(k shard.Key, e shard.Entry) error {
+			snap.entries = append(snap.entries, scanEntry{scanPos(k), string(k)})
+			return nil
+		})
+	}
+	slices.SortFunc(snap.entries, func(a, b scanEntry) int {
+		if a.pos != b.pos {
+			if a.pos < b.pos {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.key, b.key)
+	})
+	scans.mu.Lock()
+	scans.snaps[scans.i] = snap
+	scans.i = (scans.i + 1) % len(scans.snaps)
+	scans.mu.Unlock()
+	return snap
+}
+
+func findScanSnapshot(id uint64) *scanSnapshot {
+	scans.mu.Lock()
+	defer scans.mu.Unlock()
+	for _, s := range scans.snaps {
+		if s != nil && s.id == id {
+			return s
+		}
+	}
+	return nil
+}
+
+func cmdScan(c *conn, args [][]byte) error {
+	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
+	if err != nil {
+		return errInvalidCursor
+	}
+	count := int64(10)
+	var match, typ []byte
+	for i := 2; i < len(args); i++ {
+		opt := strings.ToLower(string(args[i]))
+		more := i+1 < len(args)
+		switch {
+		case opt == "count" && more:
+			n, ok := parseInt64(args[i+1])
+			if !ok {
+				return errNotInteger
+			}
+			if n < 1 {
+				return errSyntax
+			}
+			count = n
+			i++
+		case opt == "match" && more:
+			match = args[i+1]
+			i++
+		case opt == "type" && more:
+			typ = args[i+1]
+			i++
+		default:
+			return errSyntax
+		}
+	}
+	t, err := c.s.readTable()
+	if err != nil {
+		return err
+	}
+	pos, id := cursor>>16, cursor&0xffff
+	var snap *scanSnapshot
+	if cursor != 0 {
+		snap = findScanSnapshot(id)
+	}
+	if snap == nil {
+		snap = c.takeScanSnapshot(t)
+	}
+	i, _ := slices.BinarySearchFunc(snap.entries, pos, func(e scanEntry, p uint64) int {
+		if e.pos < p {
+			return -1
+		}
+		if e.pos > p {
+			return 1
+		}
+		return 0
+	})
+	now := nowMs()
+	var keys [][]byte
+	examined := int64(0)
+	for i < len(snap.entries) {
+		// Never split keys of one position between two replies.
+		if examined >= count && snap.entries[i].pos != snap.entries[i-1].pos {
+			break
+		}
+		ent := snap.entries[i]
+		i++
+		examined++
+		if t == nil {
+			continue
+		}
+		e, ok := t.Get(shard.Key(ent.key))
+		if !ok {
+			continue
+		}
+		v := viewOf(e.Encoded())
+		if v.expiredAt(now) {
+			continue
+		}
+		if typ != nil && !strings.EqualFold(string(typ), v.kind.String()) {
+			continue
+		}
+		key := redisKeyOf(nil, shard.Key(ent.key))
+		if match != nil && !globMatch(match, key, false) {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	next := uint64(0)
+	if i < len(snap.entries) {
+		next = snap.entries[i].pos<<16 | snap.id
+	}
+	c.array(2)
+	c.bulkString(strconv.FormatUint(next, 10))
+	c.array(len(keys))
+	for _, k := range keys {
+		c.bulk(k)
+	}
+	return nil
+}
+
+// renameImage fills c.item with src's image under the pk of dst.
+func (c *conn) renameImage(src shard.Entry, dst shard.Key) error {
+	if err := fillItem(c.item, src.Encoded()); err != nil {
+		return storeError(err)
+	}
+	c.item[attrKey] = textValue(dst.Partition())
+	return nil
+}
+
+// rename moves src to dst, holding both stripes. It writes dst first and
+// then deletes src only if src still holds the image that was copied, so a
+// failure in between never loses the value.
+func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
+	t, err := c.s.readTable()
+	if err != nil {
+		return 0, err
+	}
+	keys := c.storeKeys(args[1:3], 1)
+	src, dst := keys[0], keys[1]
+	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
+	defer c.s.locks.unlockAll(c.stripe, true)
+	now := nowMs()
+	var se shard.Entry
+	if t != nil {
+		se, _ = t.Get(src)
+	}
+	if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
+		return 0, errNoSuchKey
+	}
+	if string(src) == string(dst) {
+		return boolInt(!nx), nil
+	}
+	if nx {
+		if de, ok := t.Get(dst); ok && !viewOf(de.Encoded()).expiredAt(now) {
+			return 0, nil
+		}
+	}
+	_, cur, err := t.Mutate(dst, func(old shard.Entry) (shard.Write, error) {
+		if err := c.renameImage(se, dst); err != nil {
+			return shard.Write{}, err
+		}
+		return shard.Write{Item: c.item}, nil
+	})
+	clear(c.item)
+	if err != nil {
+		return 0, storeError(err)
+	}
+	if v := viewOf(cur.Encoded()); v.exp != noExpiry {
+		c.s.expires.note(dst, v.exp)
+	}
+	mine := se.Encoded()
+	_, _, err = t.Mutate(src, func(old shard.Entry) (shard.Write, error) {
+		if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
+			return shard.Write{Delete: true}, nil
+		}
+		return shard.Write{Skip: true}, nil
+	})
+	if err != nil {
+		return 0, storeError(err)
+	}
+	return 1, nil
+}
+
+func cmdRename(c *conn, args [][]byte) error {
+	if _, err := c.rename(args, false); err != nil {
+		return err
+	}
+	c.ok()
+	return nil
+}
+
+func cmdRenameNX(c *conn, args [][]byte) error {
+	n, err := c.rename(args, true)
+	if err != nil {
+		return err
+	}
+	c.int(n)
+	return nil
+}
+
+// EXPIRE's conditions.
+const (
+	expNX = 1 << iota
+	expXX
+	expGT
+	expLT
+)
+
+func expireCommand(name string) func(c *conn, args [][]byte) error {
+	ms := name == "pexpire" || name == "pexpireat"
+	abs := name == "expireat" || name == "pexpireat"
+	return func(c *conn, args [][]byte) error {
+		flags := 0
+		for _, a := range args[3:] {
+			switch strings.ToLower(string(a)) {
+			case "nx":
+				flags |= expNX
+			case "xx":
+				flags |= expXX
+			case "gt":
+				flags |= expGT
+			case "lt":
+				flags |= expLT
+			default:
+				return respErr(sanitize("ERR Unsupported option " + string(a)))
+			}
+		}
+		if flags&expNX != 0 && flags&(expXX|expGT|expLT) != 0 {
+			return errNXAndXX
+		}
+		if flags&expGT != 0 && flags&expLT != 0 {
+			return errGTAndLT
+		}
+		when, ok := parseInt64(args[2])
+		if !ok {
+			return errNotInteger
+		}
+		if !ms {
+			if when > math.MaxInt64/1000 || when < math.MinInt64/1000 {
+				return errInvalidExpire(name)
+			}
+			when *= 1000
+		}
+		if !abs {
+			now := nowMs()
+			if when > math.MaxInt64-now {
+				return errInvalidExpire(name)
+			}
+			when += now
+		}
+		c.setp = setParams{flags: flags, exp: when}
+		if err := c.mutate(args[1], decideExpire); err != nil {
+			return err
+		}
+		c.int(c.res.n)
+		return nil
+	}
+}
+
+func decideExpire(c *conn, v *view, old shard.Entry) (shard.Write, error) {
+	if v.kind == kindNone {
+		return shard.Write{Skip: true}, nil
+	}
+	flags, when := c.setp.flags, c.setp.exp
+	cur := v.exp
+	switch {
+	case flags&expNX != 0 && cur != noExpiry,
+		flags&expXX != 0 && cur == noExpiry,
+		flags&expGT != 0 && (cur == noExpiry || when <= cur),
+		flags&expLT != 0 && cur != noExpiry && when >= cur:
+		return shard.Write{Skip: true}, nil
+	}
+	c.res.n = 1
+	if when <= c.now {
+		return shard.Write{Delete: true}, nil
+	}
+	return shard.Write{Item: c.withExp(old, when)}, nil
+}
+
+func ttlCommand(ms, abs bool) func(c *conn, args [][]byte) error {
+	return func(c *conn, args [][]byte) error {
+		v, err := c.lookupKey(args[1])
+		switch {
+		case err != nil:
+			return err
+		case v.kind == kindNone:
+			c.int(-2)
+		case v.exp == noExpiry:
+			c.int(-1)
+		default:
+			n := v.exp
+			if !abs {
+				n = max(v.exp-nowMs(), 0)
+			}
+			if !ms {
+				n = (n + 500) / 1000
+			}
+			c.int(n)
+		}
+		return nil
+	}
+}
+
+func decidePersist(c *conn, v *view, old shard.Entry) (shard.Write, error) {
+	if v.kind == kindNone || v.exp == noExpiry {
+		return shard.Write{Skip: true}, nil
+	}
+	c.res.n = 1
+	return shard.Write{Item: c.withExp(old, noExpiry)}, nil
+}
+
+func cmdPersist(c *conn, args [][]byte) error {
+	if err := c.mutate(args[1], decidePersist); err != nil {
+		return err
+	}
+	c.int(c.res.n)
+	return nil
+}
+
+// cmdFlushDB deletes every item of the RESP table, each through
+// Table.Mutate (so each removal is logged); the table itself and its
+// DynamoDB settings stay.
+func cmdFlushDB(c *conn, args [][]byte) error {
+	if len(args) > 2 {
+		return errSyntax
+	}
+	if len(args) == 2 {
+		switch strings.ToLower(string(args[1])) {
+		case "sync", "async":
+		default:
+			return errSyntax
+		}
+	}
+	t, err := c.s.readTable()
+	if err != nil {
+		return err
+	}
+	if t != nil {
+		var keys []shard.Key
+		t.Dump(func(k shard.Key, e shard.Entry) error {
+			keys = append(keys, k)
+			return nil
+		})
+		// Deletions run on a few goroutines so that they share the log's
+		// group commits.
+		const workers = 8
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var firstErr error
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < len(keys); i += workers {
+					st := c.s.locks.lock(keys[i])
+					_, _, err := t.Mutate(keys[i], func(old shard.Entry) (shard.Write, error) {
+						if !old.Exists() {
+							return shard.Write{Skip: true}, nil
+						}
+						return shard.Write{Delete: true}, nil
+					})
+					c.s.locks.unlock(st)
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return storeError(firstErr)
+		}
+	}
+	c.s.expires.clearAll()
+	c.ok()
+	return nil
+}

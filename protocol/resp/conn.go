@@ -1,0 +1,305 @@
+package resp
+
+import (
+	"errors"
+	"math/big"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/tidwall/redcon"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// maxPendingOutput is the reply bytes after which a batch's replies are
+// written before the batch ends, bounding a connection's memory.
+const maxPendingOutput = 256 << 10
+
+// conn is one client connection. Its goroutine owns every field but the
+// counters read by CLIENT and INFO.
+type conn struct {
+	s      *Server
+	nc     net.Conn
+	rd     *reader
+	out    []byte
+	id     int64
+	name   string
+	addr   string
+	authed bool
+	quit   bool // QUIT: close after this batch's replies
+	since  time.Time
+	cmd    string // last command, for CLIENT LIST
+
+	// Scratch reused by every command, so the GET and SET paths allocate
+	// nothing of their own.
+	key    []byte    // encoded store key
+	sk     shard.Key // the key of the mutation in progress
+	arena  []byte    // store keys of a multi-key command
+	tmp    []byte    // numbers, values being built
+	item   attr.Item // the image handed to Table.Mutate
+	keys   []shard.Key
+	stripe []int
+
+	// The current mutation: decide is bound once to c.decideEntry, which
+	// calls fn; fn leaves its results in res.
+	decide func(old shard.Entry) (shard.Write, error)
+	fn     func(c *conn, v *view, old shard.Entry) (shard.Write, error)
+	setp   setParams // SET family parameters
+	hargs  [][]byte  // hash fields (and values) of the command
+	incrF  *big.Rat  // float increment
+	res    result
+	now    int64
+}
+
+// result is what a decide function reports back to its command.
+type result struct {
+	n    int64
+	ok   bool
+	null bool
+	val  []byte // shares the old item's encoding or c.tmp
+	typ  attr.Type
+	err  error
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		s:     s,
+		nc:    nc,
+		rd:    newReader(nc),
+		id:    s.nextID.Add(1),
+		addr:  nc.RemoteAddr().String(),
+		since: time.Now(),
+		item:  make(attr.Item, 8),
+	}
+	c.authed = s.opts.RequirePass == ""
+	c.rd.unauth = !c.authed
+	c.decide = c.decideEntry
+	return c
+}
+
+// serve runs the connection: read what has arrived, run every complete
+// request (a pipeline is one batch), write the batch's replies at once.
+func (c *conn) serve() {
+	s := c.s
+	s.totalConns.Add(1)
+	s.clients.Add(1)
+	defer s.clients.Add(-1)
+	defer c.nc.Close()
+	for {
+		for {
+			args, err := c.rd.next()
+			if err != nil {
+				var pe *protocolError
+				if errors.As(err, &pe) {
+					c.out = redcon.AppendError(c.out, "ERR "+pe.Error())
+				}
+				c.flush()
+				return
+			}
+			if args == nil {
+				break
+			}
+			c.exec(args)
+			if c.quit {
+				c.flush()
+				return
+			}
+			if len(c.out) > maxPendingOutput && !c.flush() {
+				return
+			}
+		}
+		if len(c.out) > 0 && !c.flush() {
+			return
+		}
+		if s.isClosing() {
+			return
+		}
+		if err := c.rd.fill(); err != nil {
+			return
+		}
+		s.netIn.Add(int64(c.rd.end - c.rd.start))
+	}
+}
+
+func (c *conn) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
+	n, err := c.nc.Write(c.out)
+	c.s.netOut.Add(int64(n))
+	if cap(c.out) > maxPendingOutput {
+		c.out = nil
+	} else {
+		c.out = c.out[:0]
+	}
+	return err == nil
+}
+
+// exec runs one request, in Redis's order of checks: command lookup,
+// arity, authentication.
+func (c *conn) exec(args [][]byte) {
+	c.s.totalCmds.Add(1)
+	cmd := lookup(args[0])
+	if cmd == nil {
+		c.s.rejected.Add(1)
+		c.out = redcon.AppendError(c.out, unknownCommand(args))
+		return
+	}
+	if !cmd.arityOK(len(args)) {
+		c.s.rejected.Add(1)
+		c.out = redcon.AppendError(c.out, wrongArity(cmd.name))
+		return
+	}
+	if !c.authed && cmd.flags&flagNoAuth == 0 {
+		c.s.rejected.Add(1)
+		c.out = redcon.AppendError(c.out, string(errNoAuth))
+		return
+	}
+	c.cmd = cmd.name
+	if err := cmd.fn(c, args); err != nil {
+		c.writeError(err)
+	}
+}
+
+// Reply helpers: handlers append replies to c.out; errors are returned and
+// written by exec through writeError, the one error table.
+
+func (c *conn) ok()                 { c.out = append(c.out, "+OK\r\n"...) }
+func (c *conn) null()               { c.out = append(c.out, "$-1\r\n"...) }
+func (c *conn) nullArray()          { c.out = append(c.out, "*-1\r\n"...) }
+func (c *conn) int(n int64)         { c.out = redcon.AppendInt(c.out, n) }
+func (c *conn) bulk(b []byte)       { c.out = redcon.AppendBulk(c.out, b) }
+func (c *conn) bulkString(s string) { c.out = redcon.AppendBulkString(c.out, s) }
+func (c *conn) status(s string)     { c.out = redcon.AppendString(c.out, s) }
+func (c *conn) array(n int)         { c.out = redcon.AppendArray(c.out, n) }
+
+// bulkInt writes n as a bulk string.
+func (c *conn) bulkInt(n int64) {
+	c.tmp = strconv.AppendInt(c.tmp[:0], n, 10)
+	c.bulk(c.tmp)
+}
+
+// storeKey encodes Redis key k into c.key and returns it.
+func (c *conn) storeKey(k []byte) shard.Key {
+	c.key, _ = appendKey(c.key[:0], k)
+	return c.key
+}
+
+// storeKeys encodes Redis keys into c.arena and returns them in c.keys.
+func (c *conn) storeKeys(keys [][]byte, step int) []shard.Key {
+	c.arena = c.arena[:0]
+	var ends [64]int
+	offs := ends[:0]
+	for i := 0; i < len(keys); i += step {
+		c.arena, _ = appendKey(c.arena, keys[i])
+		offs = append(offs, len(c.arena))
+	}
+	c.keys = c.keys[:0]
+	start := 0
+	for _, end := range offs {
+		c.keys = append(c.keys, shard.Key(c.arena[start:end:end]))
+		start = end
+	}
+	return c.keys
+}
+
+// nowMs is the current time in epoch milliseconds.
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+// lookupKey returns the view of key k (kindNone when absent or expired).
+// The stripe lock for k is held only for the read. v.val shares the stored
+// encoding, which is never modified.
+func (c *conn) lookupKey(k []byte) (view, error) {
+	t, err := c.s.readTable()
+	if t == nil {
+		return view{exp: noExpiry}, err
+	}
+	sk := c.storeKey(k)
+	st := c.s.locks.rlock(sk)
+	e, ok := t.Get(sk)
+	c.s.locks.runlock(st)
+	if !ok {
+		return view{exp: noExpiry}, nil
+	}
+	v := viewOf(e.Encoded())
+	if v.expiredAt(nowMs()) {
+		c.s.expires.note(sk, v.exp)
+		return view{exp: noExpiry}, nil
+	}
+	return v, nil
+}
+
+// decideEntry is the decide callback of every RESP write: it reads the
+// current item (absent when expired) and calls the command's fn.
+func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
+	v := viewOf(old.Encoded())
+	if old.Exists() && v.expiredAt(c.now) {
+		v = view{exp: noExpiry}
+		old = shard.Entry{}
+	} else if !old.Exists() {
+		v.kind = kindNone
+	}
+	return c.fn(c, &v, old)
+}
+
+// mutate runs fn on key k inside one Table.Mutate (one shard lock), holding
+// k's stripe lock. fn's results are in c.res.
+func (c *conn) mutate(k []byte, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
+	t, err := c.s.writeTable()
+	if err != nil {
+		return err
+	}
+	sk := c.storeKey(k)
+	st := c.s.locks.lock(sk)
+	err = c.mutateLocked(t, sk, fn)
+	c.s.locks.unlock(st)
+	return err
+}
+
+// mutateLocked is mutate for a caller holding the stripe locks.
+func (c *conn) mutateLocked(t *shard.Table, sk shard.Key, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
+	c.fn = fn
+	c.sk = sk
+	c.res = result{}
+	c.now = nowMs()
+	c.tmp = c.tmp[:0]
+	_, cur, err := t.Mutate(sk, c.decide)
+	if errors.Is(err, shard.ErrTableNotFound) {
+		// The table was dropped under us: create it again and retry.
+		if t, err = c.s.writeTable(); err == nil {
+			c.res = result{}
+			_, cur, err = t.Mutate(sk, c.decide)
+		}
+	}
+	clear(c.item)
+	if err == nil && cur.Exists() {
+		if v := viewOf(cur.Encoded()); v.exp != noExpiry {
+			c.s.expires.note(sk, v.exp)
+		}
+	}
+	if err != nil {
+		return storeError(err)
+	}
+	return c.res.err
+}
+
+// Item images. They share the command's argument bytes and c.tmp, which
+// Table.Mutate copies when it encodes the image.
+
+// stringItem fills c.item with a string image of value val (already a
+// Value) and expiry exp.
+func (c *conn) stringItem(val attr.Value, exp int64) attr.Item {
+	it := c.item
+	clear(it)
+	it[attrKey] = attr.Value{Type: attr.S, Str: bstr(c.sk.Partition())}
+	it[attrVal] = val
+	if exp != noExpiry {
+		n := len(c.tmp)
+		c.tmp = appendExp(c.tmp, exp)
+		it[attrExp] = attr.Value{Type: attr.N, Str: bstr(c.tmp[n:])}
+	}
+	return it
+}

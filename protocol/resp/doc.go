@@ -1,0 +1,57 @@
+// Package resp serves the Redis protocol (RESP2) on dynacache's store: the
+// connection commands redis-cli, redis-benchmark and the client libraries
+// need, Redis strings, hashes and key expiry on one table of the store, and
+// every DynamoDB operation through the DYNAMODB command.
+//
+// # Connections
+//
+// Each connection is one goroutine that reads requests with a bounded RESP
+// reader (reader.go), runs every complete request already received (a
+// pipeline is one batch), and writes all of the batch's replies with one
+// write. Replies are encoded with redcon's RESP writers. Shutdown stops
+// accepting, lets each connection finish the batch it is running and flush
+// its replies, then closes it.
+//
+// # The RESP table
+//
+// Redis keys live in one table of the store (--resp-table, default "redis"),
+// created on first write with the key schema pk (S, HASH) and on-demand
+// billing, so the DynamoDB API sees it like any other table. An item is:
+//
+//	pk   S        the Redis key (escaped, see below)
+//	val  S|B|N    present: the key holds a Redis string, this is its value
+//	exp  N        optional: expiry time, Unix epoch milliseconds
+//	...           absent val: the key holds a Redis hash; every other
+//	              attribute is one field (name escaped, value S|B|N)
+//
+// A string is an item with a val attribute; a hash is an item without one
+// (Redis has no empty hashes: the last HDEL removes the item). Values are
+// stored as S when they are valid UTF-8, as B otherwise; INCR-family results
+// are stored as N, so counters are numbers to the DynamoDB API as well.
+// Values of other types written through the DynamoDB API (BOOL, NULL, L, M,
+// sets) read back as their plain JSON text.
+//
+// Names and keys are escaped so that every Redis key and field name works:
+// a name that is valid UTF-8, non-empty, does not begin with a backslash and
+// (for fields) is not pk, val or exp is stored as it is. Otherwise it is
+// stored as `\s` followed by the name when it is valid UTF-8 (`\sval`, `\s`
+// for the empty name), or as `\b` followed by the standard base64 of its
+// bytes when it is not. The same rule gives the pk of a key.
+//
+// # Expiry
+//
+// An item whose exp is in the past does not exist for any RESP command: reads
+// do not return it and writes treat it as absent. Expired items are removed
+// by a Redis-like sweeper (expire.go) that samples the keys known to carry an
+// exp and deletes the expired ones through Table.Mutate, so removals are
+// logged like any write.
+//
+// # Atomicity
+//
+// Every single-key command checks and writes inside one Table.Mutate decide
+// callback (one shard lock). Multi-key commands (MSET, MSETNX, RENAME, DEL
+// of several keys) take the RESP layer's key stripe locks (keylock.go) for
+// all their keys, so RESP clients never observe them half done; the store
+// has no multi-key apply, so each key is still its own log record (see
+// README: a crash can keep part of an MSET).
+package resp

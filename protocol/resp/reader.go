@@ -1,0 +1,325 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// Limits of the request reader, Redis's defaults.
+const (
+	maxInlineSize   = 64 << 10  // PROTO_INLINE_MAX_SIZE: an inline request, a count line
+	maxBulkLen      = 512 << 20 // proto-max-bulk-len
+	maxMultibulk    = 1<<31 - 1 // INT_MAX
+	maxQueryBuffer  = 1 << 30   // client-query-buffer-limit
+	unauthMultibulk = 10        // before AUTH, as Redis
+	unauthBulkLen   = 16384
+	readChunk       = 16 << 10
+)
+
+// protocolError is a malformed request: the connection gets
+// "-ERR Protocol error: <msg>" and is closed, as Redis does.
+type protocolError struct{ msg string }
+
+func (e *protocolError) Error() string { return "Protocol error: " + e.msg }
+
+var (
+	errInvalidMultibulk   = &protocolError{"invalid multibulk length"}
+	errInvalidBulk        = &protocolError{"invalid bulk length"}
+	errTooBigInline       = &protocolError{"too big inline request"}
+	errTooBigMbulkCount   = &protocolError{"too big mbulk count string"}
+	errTooBigBulkCount    = &protocolError{"too big bulk count string"}
+	errUnbalancedQuotes   = &protocolError{"unbalanced quotes in request"}
+	errUnauthMultibulk    = &protocolError{"unauthenticated multibulk length"}
+	errUnauthBulk         = &protocolError{"unauthenticated bulk length"}
+	errQueryBufferTooLong = errors.New("resp: query buffer limit exceeded")
+)
+
+// reader reads RESP requests (multibulk arrays of bulk strings, or inline
+// commands for telnet users) from a connection. Arguments it returns share
+// its buffer: they are valid until the next call to next.
+//
+// Every length is checked against Redis's limits before anything is
+// allocated for it, so a malformed or hostile stream costs at most the bytes
+// it sends.
+type reader struct {
+	r          io.Reader
+	buf        []byte
+	start, end int
+	args       [][]byte
+	// unauth applies Redis's limits for connections that have not
+	// authenticated yet.
+	unauth bool
+}
+
+func newReader(r io.Reader) *reader {
+	return &reader{r: r, buf: make([]byte, readChunk)}
+}
+
+// buffered reports whether bytes of a next request are already buffered.
+func (rd *reader) buffered() bool { return rd.end > rd.start }
+
+// next returns the next complete request from the buffer, or nil when the
+// buffer holds none (call fill). Empty requests are skipped.
+func (rd *reader) next() ([][]byte, error) {
+	for rd.start < rd.end {
+		args, n, err := rd.parse(rd.buf[rd.start:rd.end])
+		if err != nil || n == 0 {
+			return nil, err
+		}
+		rd.start += n
+		if len(args) > 0 {
+			return args, nil
+		}
+	}
+	return nil, nil
+}
+
+// fill reads more bytes from the connection, making room first.
+func (rd *reader) fill() error {
+	if rd.start == rd.end {
+		rd.start, rd.end = 0, 0
+		if len(rd.buf) > 4*readChunk {
+			rd.buf = make([]byte, readChunk)
+		}
+	} else if rd.start > 0 && rd.end == len(rd.buf) {
+		rd.end = copy(rd.buf, rd.buf[rd.start:rd.end])
+		rd.start = 0
+	}
+	if rd.end == len(rd.buf) {
+		if len(rd.buf) >= maxQueryBuffer {
+			return errQueryBufferTooLong
+		}
+		nb := make([]byte, 2*len(rd.buf))
+		copy(nb, rd.buf[rd.start:rd.end])
+		rd.end -= rd.start
+		rd.start = 0
+		rd.buf = nb
+	}
+	n, err := rd.r.Read(rd.buf[rd.end:])
+	rd.end += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
+
+// grow makes room for a request known to need total bytes from rd.start.
+func (rd *reader) grow(total int) {
+	if rd.start+total <= len(rd.buf) || total > maxQueryBuffer {
+		return
+	}
+	nb := make([]byte, total+readChunk)
+	rd.end = copy(nb, rd.buf[rd.start:rd.end])
+	rd.start = 0
+	rd.buf = nb
+}
+
+// parse parses one request at the start of b. It returns the bytes
+// consumed, 0 when the request is incomplete.
+func (rd *reader) parse(b []byte) ([][]byte, int, error) {
+	if b[0] != '*' {
+		return rd.parseInline(b)
+	}
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		if len(b) > maxInlineSize {
+			return nil, 0, errTooBigMbulkCount
+		}
+		return nil, 0, nil
+	}
+	count, ok := parseInt(trimCR(b[1:nl]))
+	if !ok || count > maxMultibulk {
+		return nil, 0, errInvalidMultibulk
+	}
+	if rd.unauth && count > unauthMultibulk {
+		return nil, 0, errUnauthMultibulk
+	}
+	pos := nl + 1
+	if count <= 0 {
+		return rd.args[:0], pos, nil
+	}
+	args := rd.args[:0]
+	for i := int64(0); i < count; i++ {
+		if pos >= len(b) {
+			rd.args = args
+			return nil, 0, nil
+		}
+		if b[pos] != '$' {
+			return nil, 0, &protocolError{"expected '$', got '" + string(b[pos]) + "'"}
+		}
+		nl := bytes.IndexByte(b[pos:], '\n')
+		if nl < 0 {
+			if len(b)-pos > maxInlineSize {
+				return nil, 0, errTooBigBulkCount
+			}
+			rd.args = args
+			return nil, 0, nil
+		}
+		size, ok := parseInt(trimCR(b[pos+1 : pos+nl]))
+		if !ok || size < 0 || size > maxBulkLen {
+			return nil, 0, errInvalidBulk
+		}
+		if rd.unauth && size > unauthBulkLen {
+			return nil, 0, errUnauthBulk
+		}
+		pos += nl + 1
+		if int64(len(b)-pos) < size+2 {
+			rd.args = args
+			rd.grow(pos + int(size) + 2)
+			return nil, 0, nil
+		}
+		args = append(args, b[pos:pos+int(size):pos+int(size)])
+		pos += int(size) + 2 // the CRLF is not checked, as Redis
+	}
+	rd.args = args
+	return args, pos, nil
+}
+
+func trimCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+// parseInt parses a length as Redis's string2ll does (decimal, optional
+// minus, no other characters), bounded to int64.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(bstr(b), 10, 64)
+	return n, err == nil
+}
+
+// parseInline parses a telnet-style request line, splitting and unquoting
+// it as Redis's sdssplitargs does.
+func (rd *reader) parseInline(b []byte) ([][]byte, int, error) {
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 {
+		if len(b) > maxInlineSize {
+			return nil, 0, errTooBigInline
+		}
+		return nil, 0, nil
+	}
+	line := trimCR(b[:nl])
+	args, ok := splitArgs(rd.args[:0], line)
+	if !ok {
+		return nil, 0, errUnbalancedQuotes
+	}
+	rd.args = args
+	return args, nl + 1, nil
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'
+}
+
+// splitArgs splits line into arguments like sdssplitargs: spaces separate,
+// "double quotes" understand \n \r \t \b \a \\ \" and \xhh, 'single quotes'
+// only \'. A closing quote must be followed by a space or the end.
+func splitArgs(args [][]byte, line []byte) ([][]byte, bool) {
+	// Arguments are appended to one fresh buffer per line (inline requests
+	// are for people at a terminal), never into the read buffer.
+	store := make([]byte, 0, len(line))
+	i := 0
+	for {
+		for i < len(line) && isSpace(line[i]) {
+			i++
+		}
+		if i >= len(line) {
+			return args, true
+		}
+		start := len(store)
+		inq, insq := false, false
+		done := false
+		for !done {
+			if inq {
+				if i >= len(line) {
+					return nil, false
+				}
+				c := line[i]
+				if c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]) {
+					store = append(store, hexVal(line[i+2])<<4|hexVal(line[i+3]))
+					i += 3
+				} else if c == '\\' && i+1 < len(line) {
+					i++
+					switch line[i] {
+					case 'n':
+						store = append(store, '\n')
+					case 'r':
+						store = append(store, '\r')
+					case 't':
+						store = append(store, '\t')
+					case 'b':
+						store = append(store, '\b')
+					case 'a':
+						store = append(store, '\a')
+					default:
+						store = append(store, line[i])
+					}
+				} else if c == '"' {
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					store = append(store, c)
+				}
+			} else if insq {
+				if i >= len(line) {
+					return nil, false
+				}
+				c := line[i]
+				if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
+					i++
+					store = append(store, '\'')
+				} else if c == '\'' {
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				} else {
+					store = append(store, c)
+				}
+			} else {
+				if i >= len(line) {
+					break
+				}
+				switch c := line[i]; {
+				case isSpace(c):
+					done = true
+				case c == '"':
+					inq = true
+				case c == '\'':
+					insq = true
+				default:
+					store = append(store, c)
+				}
+			}
+			if i < len(line) {
+				i++
+			}
+		}
+		args = append(args, store[start:len(store):len(store)])
+	}
+}

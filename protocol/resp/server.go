@@ -1,0 +1,255 @@
+package resp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Table is the table Redis keys live in. Default "redis".
+	Table string
+	// RequirePass, when set, makes every connection AUTH first.
+	RequirePass string
+	// Version is dynacache's version, shown by INFO and HELLO.
+	Version string
+	// Persistence describes the durability set-up for INFO (e.g. "wal
+	// everysec"); empty: in memory.
+	Persistence string
+	// SweepInterval is the expiry sweeper's period (default 100ms, Redis's
+	// hz 10); negative disables the sweeper (tests).
+	SweepInterval time.Duration
+	// RescanInterval is how often the whole table is scanned for items
+	// given an expiry outside RESP (default one minute; negative: only at
+	// start).
+	RescanInterval time.Duration
+	// Logf reports listener errors; nil discards.
+	Logf func(format string, args ...any)
+}
+
+// Server serves RESP on one store. Create it with New, give it listeners
+// with Serve, stop it with Shutdown.
+type Server struct {
+	store   *shard.Store
+	handler *dynamodb.Handler
+	opts    Options
+	start   time.Time
+
+	locks   keyLocks
+	expires expireIndex
+
+	nextID     atomic.Int64
+	totalConns atomic.Int64
+	totalCmds  atomic.Int64
+	rejected   atomic.Int64
+	expired    atomic.Int64 // keys removed by expiry
+	clients    atomic.Int64
+	netIn      atomic.Int64
+	netOut     atomic.Int64
+
+	tableMu sync.Mutex // serialises creating the table
+
+	mu struct {
+		sync.Mutex
+		listeners []net.Listener
+		conns     map[*conn]struct{}
+		closing   bool
+	}
+	wg       sync.WaitGroup // connection and listener goroutines
+	sweepers sync.WaitGroup
+	stop     chan struct{}
+}
+
+// New returns a RESP server on the store h serves; the DYNAMODB command runs
+// operations through h.
+func New(h *dynamodb.Handler, opts Options) *Server {
+	if opts.Table == "" {
+		opts.Table = "redis"
+	}
+	if opts.SweepInterval == 0 {
+		opts.SweepInterval = 100 * time.Millisecond
+	}
+	if opts.RescanInterval == 0 {
+		opts.RescanInterval = time.Minute
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
+	s.mu.conns = make(map[*conn]struct{})
+	s.expires.init()
+	if opts.SweepInterval > 0 {
+		s.sweepers.Add(1)
+		go s.sweep()
+	}
+	return s
+}
+
+// Serve accepts connections on ln until Shutdown. It returns at once.
+func (s *Server) Serve(ln net.Listener) {
+	s.mu.Lock()
+	if s.mu.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return
+	}
+	s.mu.listeners = append(s.mu.listeners, ln)
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		var delay time.Duration
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				if s.isClosing() || errors.Is(err, net.ErrClosed) {
+					return
+				}
+				// Temporary failure (e.g. out of file descriptors):
+				// back off as net/http does.
+				if delay == 0 {
+					delay = 5 * time.Millisecond
+				} else if delay *= 2; delay > time.Second {
+					delay = time.Second
+				}
+				s.opts.Logf("resp: accept: %v; retrying in %v", err, delay)
+				select {
+				case <-time.After(delay):
+				case <-s.stop:
+					return
+				}
+				continue
+			}
+			delay = 0
+			c := newConn(s, nc)
+			s.mu.Lock()
+			if s.mu.closing {
+				s.mu.Unlock()
+				nc.Close()
+				return
+			}
+			s.mu.conns[c] = struct{}{}
+			s.wg.Add(1)
+			s.mu.Unlock()
+			go func() {
+				defer s.wg.Done()
+				c.serve()
+				s.mu.Lock()
+				delete(s.mu.conns, c)
+				s.mu.Unlock()
+			}()
+		}
+	}()
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mu.closing
+}
+
+// Shutdown stops accepting connections, lets every connection finish the
+// batch of requests it is running and send its replies, closes the
+// connections, and stops the sweeper. When ctx ends first, the remaining
+// connections are closed at once.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.mu.closing {
+		s.mu.closing = true
+		close(s.stop)
+		for _, ln := range s.mu.listeners {
+			ln.Close()
+		}
+		// Wake connections blocked reading: they finish their batch and
+		// see the deadline.
+		for c := range s.mu.conns {
+			c.nc.SetReadDeadline(time.Now())
+		}
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		s.sweepers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.mu.conns {
+			c.nc.Close()
+		}
+		s.mu.Unlock()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Table errors, in Redis's style.
+func (s *Server) errBadSchema(ks shard.KeySchema) error {
+	return respErr(fmt.Sprintf("ERR table '%s' cannot hold Redis keys: its key schema must be %s (S, HASH) alone, it is %s (%s, HASH)%s",
+		s.opts.Table, attrKey, ks.HashName, ks.HashType, rangeDesc(ks)))
+}
+
+func rangeDesc(ks shard.KeySchema) string {
+	if !ks.HasRange() {
+		return ""
+	}
+	return fmt.Sprintf(" + %s (%s, RANGE)", ks.RangeName, ks.RangeType)
+}
+
+func schemaOK(ks shard.KeySchema) bool {
+	return ks.HashName == attrKey && ks.HashType == attr.S && !ks.HasRange()
+}
+
+// readTable returns the RESP table, or nil when it does not exist (reads
+// then see no keys).
+func (s *Server) readTable() (*shard.Table, error) {
+	t, ok := s.store.Table(s.opts.Table)
+	if !ok {
+		return nil, nil
+	}
+	if !schemaOK(t.Schema()) {
+		return nil, s.errBadSchema(t.Schema())
+	}
+	return t, nil
+}
+
+// writeTable returns the RESP table, creating it through the DynamoDB API
+// when it does not exist so that it is described like any table.
+func (s *Server) writeTable() (*shard.Table, error) {
+	if t, err := s.readTable(); t != nil || err != nil {
+		return t, err
+	}
+	s.tableMu.Lock()
+	defer s.tableMu.Unlock()
+	if t, err := s.readTable(); t != nil || err != nil {
+		return t, err
+	}
+	body := `{"TableName":` + string(appendJSONString(nil, s.opts.Table)) +
+		`,"AttributeDefinitions":[{"AttributeName":"` + attrKey + `","AttributeType":"S"}]` +
+		`,"KeySchema":[{"AttributeName":"` + attrKey + `","KeyType":"HASH"}]` +
+		`,"BillingMode":"PAY_PER_REQUEST"}`
+	if _, e := s.handler.Do("CreateTable", []byte(body)); e != nil && !isResourceInUse(e) {
+		return nil, dynamoError(e)
+	}
+	if t, err := s.readTable(); t != nil || err != nil {
+		return t, err
+	}
+	return nil, respErr("ERR table '" + s.opts.Table + "' could not be created")
+}
+
+func isResourceInUse(e *dynamodb.Error) bool {
+	return exceptionName(e.Type) == "ResourceInUseException"
+}
