@@ -133,6 +133,7 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 	ikey := encodeKey(hv, rv, ks.HasRange())
 	return indexEntry{
 		h:     hashPartition(Key(ikey).Partition()),
+		s8:    sortPrefix(str(ikey)),
 		ikey:  str(ikey),
 		base:  it.kv,
 		bklen: it.klen,

@@ -10,6 +10,9 @@ import (
 
 // The order of items.
 //
+// (Within one hash, items are compared first on the leading 8 bytes of their
+// sort key, then on the whole Key; see lessTableItem.)
+//
 // Every table and every secondary index is one ordered space, split into
 // numShards lock-striped shards. An item's place in its table is
 //
@@ -66,12 +69,29 @@ func bytesOf(s string) []byte {
 
 // tableItem is one item in a table shard's tree. kv holds the item's Key
 // followed by its encoding, in one allocation that never changes once
-// stored; Entries hand out slices of it.
+// stored; Entries hand out slices of it. s8 is the first 8 bytes of the
+// key's sort part, zero-padded (sortPrefix): items of one partition share
+// h, and s8 lets most comparisons between them end without reading kv.
 type tableItem struct {
 	h    uint64
+	s8   uint64
 	kv   string
 	klen uint32
 	size uint32 // DynamoDB item size
+}
+
+// sortPrefix returns the first 8 bytes, zero-padded, of the sort part of
+// key k (what follows its partition). Padding with the smallest byte keeps
+// the order: if a < b then sortPrefix(a) <= sortPrefix(b).
+func sortPrefix(k string) uint64 {
+	n, w := binary.Uvarint(bytesOf(k))
+	if w <= 0 || n > uint64(len(k)-w) {
+		return 0
+	}
+	r := k[w+int(n):]
+	var b [8]byte
+	copy(b[:], r)
+	return binary.BigEndian.Uint64(b[:])
 }
 
 func (it tableItem) key() string { return it.kv[:it.klen] }
@@ -83,9 +103,16 @@ func (it tableItem) entry() Entry {
 	return Entry{enc: bytesOf(it.kv)[it.klen:], size: int(it.size)}
 }
 
+// lessTableItem orders items by (h, s8, Key). Within one partition that is
+// Key order (s8 is monotone in the sort part); across partitions with the
+// same hash (a 64-bit collision) it interleaves them, which the walks allow
+// for (read.go).
 func lessTableItem(a, b tableItem) bool {
 	if a.h != b.h {
 		return a.h < b.h
+	}
+	if a.s8 != b.s8 {
+		return a.s8 < b.s8
 	}
 	return a.kv[:a.klen] < b.kv[:b.klen]
 }
@@ -95,6 +122,7 @@ func lessTableItem(a, b tableItem) bool {
 // costs its index key and this struct, never a copy of the item.
 type indexEntry struct {
 	h     uint64
+	s8    uint64 // sortPrefix(ikey)
 	ikey  string // the index key: uvarint(len(ip)) ip is
 	base  string // the table item's kv
 	bklen uint32 // length of the Key at the front of base
@@ -110,6 +138,9 @@ func (e indexEntry) entry() Entry {
 func lessIndexEntry(a, b indexEntry) bool {
 	if a.h != b.h {
 		return a.h < b.h
+	}
+	if a.s8 != b.s8 {
+		return a.s8 < b.s8
 	}
 	if a.ikey != b.ikey {
 		return a.ikey < b.ikey

@@ -228,8 +228,8 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 		if start != nil {
 			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key), true
 		}
-		query(sp, r, piv, excl, func(h uint64, k string) tableItem {
-			return tableItem{h: h, kv: k, klen: uint32(len(k))}
+		query(sp, r, piv, excl, func(h, s8 uint64, k string) tableItem {
+			return tableItem{h: h, s8: s8, kv: k, klen: uint32(len(k))}
 		}, fn)
 		return nil
 	}
@@ -242,8 +242,8 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 	if start != nil {
 		piv, excl = startEntry(start), true
 	}
-	query(indexSpace(ix), r, piv, excl, func(h uint64, k string) indexEntry {
-		return indexEntry{h: h, ikey: k}
+	query(indexSpace(ix), r, piv, excl, func(h, s8 uint64, k string) indexEntry {
+		return indexEntry{h: h, s8: s8, ikey: k}
 	}, fn)
 	return nil
 }
@@ -251,15 +251,16 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 func startEntry(start *Start) indexEntry {
 	return indexEntry{
 		h:     hashPartition(start.IndexKey.Partition()),
+		s8:    sortPrefix(str(start.IndexKey)),
 		ikey:  str(start.IndexKey),
 		base:  str(start.Key),
 		bklen: uint32(len(start.Key)),
 	}
 }
 
-// query walks one partition. mk builds a search key (h, key) that sorts
-// before every entry with that key.
-func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(uint64, string) T, fn func(Hit) bool) {
+// query walks one partition. mk builds a search key (h, s8, key) that
+// sorts before every entry with that key.
+func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 uint64, k string) T, fn func(Hit) bool) {
 	p := keyPrefix(r.Partition)
 	h := hashPartition(r.Partition)
 	var lo, hi []byte
@@ -295,10 +296,9 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(uint64
 			return stop
 		}
 		if !strings.HasPrefix(k, ps) {
-			if r.Reverse && k > ps {
-				return skip
-			}
-			return stop
+			// Another partition with the same hash (a collision): its
+			// items may interleave with ours (lessTableItem).
+			return skip
 		}
 		s := bytesOf(k)[len(p):]
 		switch {
@@ -317,6 +317,7 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(uint64
 	}
 	if !exclusive {
 		var k []byte
+		s8 := uint64(0)
 		switch {
 		case !r.Reverse && r.Lo != nil:
 			k = append(p[:len(p):len(p)], lo...)
@@ -333,11 +334,16 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(uint64
 			}
 			fallthrough
 		default:
-			// The end of the partition. p has a successor: its uvarint
-			// length prefix ends with a byte below 0x80.
+			// After the end of the partition: every key of the partition
+			// is below successor(p), which exists since p's uvarint length
+			// prefix ends with a byte below 0x80.
 			k, _ = successor(p)
+			s8 = ^uint64(0)
 		}
-		piv = mk(h, str(k))
+		if s8 == 0 {
+			s8 = sortPrefix(str(k))
+		}
+		piv = mk(h, s8, str(k))
 	}
 	sp.walkShard(shardOf(h), piv, exclusive, r.Reverse, check, fn)
 }

@@ -121,7 +121,7 @@ func (t *Table) locate(k Key) (uint64, *treeShard[tableItem]) {
 
 // pivotOf is a search key for k; it aliases k.
 func pivotOf(h uint64, k Key) tableItem {
-	return tableItem{h: h, kv: str(k), klen: uint32(len(k))}
+	return tableItem{h: h, s8: sortPrefix(str(k)), kv: str(k), klen: uint32(len(k))}
 }
 
 // Get returns the item stored under k.
@@ -148,7 +148,7 @@ func newTableItem(h uint64, k Key, item attr.Item) tableItem {
 	buf := make([]byte, len(k), len(k)+attr.EncodedSize(item))
 	copy(buf, k)
 	buf = attr.AppendItem(buf, item)
-	return tableItem{h: h, kv: str(buf), klen: uint32(len(k)), size: uint32(attr.ItemSize(item))}
+	return tableItem{h: h, s8: sortPrefix(str(k)), kv: str(buf), klen: uint32(len(k)), size: uint32(attr.ItemSize(item))}
 }
 
 // Mutate is the one apply path of every item write. Under the shard's lock
@@ -242,7 +242,7 @@ func (t *Table) RecoverItem(k Key, enc []byte, size int) {
 		buf := make([]byte, len(k)+len(enc))
 		copy(buf, k)
 		copy(buf[len(k):], enc)
-		cur = tableItem{h: h, kv: str(buf), klen: uint32(len(k)), size: uint32(size)}
+		cur = tableItem{h: h, s8: sortPrefix(str(k)), kv: str(buf), klen: uint32(len(k)), size: uint32(size)}
 	}
 	s.mu.Lock()
 	old, _ := s.mu.tree.Get(pivot)
