@@ -184,7 +184,7 @@ func cmdHello(c *conn, args [][]byte) error {
 			return errWrongPass
 		}
 		if pass == nil && !c.authed {
-			return respErr("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+			return errHelloNoAuth
 		}
 		if ver == 3 {
 			return errNoProto
@@ -199,7 +199,7 @@ func cmdHello(c *conn, args [][]byte) error {
 			c.setName(string(name))
 		}
 	} else if !c.authed {
-		return respErr("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return errHelloNoAuth
 	}
 	c.array(14)
 	c.bulkString("server")
@@ -218,6 +218,8 @@ func cmdHello(c *conn, args [][]byte) error {
 	c.array(0)
 	return nil
 }
+
+var errHelloNoAuth = respErr("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 
 // redisVersion is the Redis version dynacache answers as (the commands and
 // replies follow Redis 7.0).

@@ -1,0 +1,183 @@
+package resp
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDifferentialRedis sends the same commands to dynacache and to a real
+// redis-server (when one is installed) and requires byte-identical replies:
+// types, null kinds and the words of every error. redis-server listens on a
+// unix socket in a temporary directory (no TCP port).
+func TestDifferentialRedis(t *testing.T) {
+	sock := startRedis(t)
+	redis := dialRaw(t, "unix", sock)
+	ts := startServer(t, Options{SweepInterval: -1})
+	dyna := dialRaw(t, "tcp", ts.addr)
+	compareCases(t, redis, dyna, differentialCases)
+}
+
+// TestDifferentialRedisAuth compares the replies before and after AUTH
+// with a password configured.
+func TestDifferentialRedisAuth(t *testing.T) {
+	sock := startRedis(t, "--requirepass", "sesame")
+	ts := startServer(t, Options{SweepInterval: -1, RequirePass: "sesame"})
+	compareCases(t, dialRaw(t, "unix", sock), dialRaw(t, "tcp", ts.addr), authCases)
+}
+
+// TestDifferentialRedisProtocol compares the replies to malformed requests
+// (each on a fresh connection): the error, then the connection closed.
+func TestDifferentialRedisProtocol(t *testing.T) {
+	sock := startRedis(t)
+	ts := startServer(t, Options{SweepInterval: -1})
+	for _, raw := range protocolCases {
+		var replies [2]string
+		for i, c := range []*rawConn{dialRaw(t, "unix", sock), dialRaw(t, "tcp", ts.addr)} {
+			c.send([]byte(raw))
+			c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+			b, _ := io.ReadAll(c.br) // until the server closes
+			replies[i] = string(b)
+		}
+		if replies[0] != replies[1] {
+			t.Errorf("%q\n redis:     %q\n dynacache: %q", raw, replies[0], replies[1])
+		}
+	}
+}
+
+// knownDifferences are cases whose replies differ on purpose.
+var knownDifferences = map[string]string{
+	// Redis adds in 80-bit long double and prints 17 decimals
+	// ("5005.60000000000000009"); dynacache adds exactly ("5005.6").
+	"INCRBYFLOAT f 5.0e3": "exact decimal arithmetic",
+}
+
+func startRedis(t *testing.T, extra ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not installed (apt-get install redis-server)")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	args := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
+		"--databases", "1", "--dir", dir}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			return sock
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func compareCases(t *testing.T, redis, dyna *rawConn, cases []string) {
+	t.Helper()
+	for _, line := range cases {
+		args := splitCase(line)
+		want := redis.do(args...)
+		got := dyna.do(args...)
+		if _, ok := knownDifferences[line]; ok {
+			continue
+		}
+		if got != want {
+			t.Errorf("%s\n redis:     %q\n dynacache: %q", line, want, got)
+		}
+	}
+}
+
+var authCases = []string{
+	"GET k", "SET k v", "PING", "FOO", "GET", "CLIENT ID", "HELLO", "HELLO 2", "HELLO 3", "HELLO 2 AUTH default wrong",
+	"HELLO 2 AUTH bob sesame", "AUTH", "AUTH wrong", "AUTH bob sesame", "AUTH a b c", "AUTH sesame", "GET k",
+	"AUTH default sesame", "AUTH wrong", "GET k",
+}
+
+var protocolCases = []string{
+	"*x\r\n", "*-5\r\n*1\r\n$4\r\nPING\r\n$x", "*1\r\n+PING\r\n", "*1\r\n$x\r\n", "*1\r\n$-1\r\n",
+	"*1\r\n$536870913\r\n", "*3000000000\r\n", "PING \"unbalanced\r\n", "\"a\"b\r\n",
+	"*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n*1\r\n$4\r\nQUIT\r\n",
+}
+
+// splitCase splits a case on " | " when present (arguments with spaces),
+// else on spaces.
+func splitCase(line string) []string {
+	if strings.Contains(line, " | ") {
+		return strings.Split(line, " | ")
+	}
+	return strings.Fields(line)
+}
+
+// differentialCases are run in order on both servers.
+var differentialCases = []string{
+	"FLUSHDB",
+	"PING", "PING hello", "PING a b", "ECHO hi", "ECHO", "SELECT 0", "SELECT 1", "SELECT x",
+	"AUTH x", "AUTH a b c", "HELLO 4", "HELLO x", "HELLO 3 FOO",
+	"CLIENT", "CLIENT FOO", "CLIENT SETNAME", "CLIENT SETNAME a | b", "CLIENT SETNAME abc", "CLIENT GETNAME",
+	"CONFIG", "CONFIG GET", "CONFIG GET save", "CONFIG GET appendonly",
+	"COMMAND FOO", "COMMAND COUNT x",
+	"FOO", "FOO a b", "foo | a b | c",
+	// strings
+	"GET", "GET a b", "GET nokey", "SET", "SET k", "SET k v", "GET k",
+	"SET k v NX", "SET k v2 XX", "GET k", "SET k v3 NX XX", "SET k v EX", "SET k v EX x", "SET k v EX 0",
+	"SET k v EX -1", "SET k v PX 0", "SET k v EX 10 PX 10", "SET k v KEEPTTL EX 10", "SET k v FOO",
+	"SET k v GET", "SET k2 v GET", "SET k v EX 9223372036854775807",
+	"SET k v EXAT 1", "GET k", "SET k v PXAT 99999999999999", "TTL k", "SET k v2 KEEPTTL", "TTL k", "SET k v3", "TTL k",
+	"SETNX k x", "SETNX k3 x", "SETNX k3", "SETEX k 0 v", "SETEX k x v", "SETEX k -5 v", "PSETEX k 0 v",
+	"SETEX s 100 v", "TTL s", "PSETEX s 100000 v", "TTL s",
+	"GETSET k new", "GETSET nokey2 v", "GETDEL k", "GETDEL k", "GETDEL nokey",
+	"SET g v", "GETEX g", "GETEX g EX 100", "TTL g", "GETEX g PERSIST", "TTL g", "GETEX g FOO", "GETEX g EX 0",
+	"GETEX g EX 10 PX 10", "GETEX nokey EX 10", "GETEX g KEEPTTL", "GETEX g NX",
+	"MSET a 1 b 2", "MSET a", "MSET a 1 b", "MGET a b nokey", "MGET",
+	"MSETNX a 1 c 3", "MSETNX c 3 d 4", "MGET c d", "MSETNX c",
+	"APPEND ap hello", "APPEND ap | world", "GET ap", "STRLEN ap", "STRLEN nokey", "APPEND",
+	"GETRANGE ap 0 4", "GETRANGE ap -5 -1", "GETRANGE ap 5 2", "GETRANGE ap -1 -5", "GETRANGE ap 0 100",
+	"GETRANGE nokey 0 1", "GETRANGE ap x 1", "GETRANGE ap 0",
+	"SETRANGE sr 5 abc", "GET sr", "SETRANGE sr 0 X", "GET sr", "SETRANGE sr -1 x", "SETRANGE sr x y",
+	"SETRANGE nokey3 0 | ", "EXISTS nokey3", "SETRANGE sr 0 | ", "SETRANGE sr 536870912 x", "SETRANGE nokey4 536870912 | ",
+	"INCR i", "INCR i", "INCRBY i 10", "INCRBY i x", "DECR i", "DECRBY i 5", "GET i",
+	"SET big 9223372036854775807", "INCR big", "SET small -9223372036854775808", "DECR small",
+	"DECRBY i -9223372036854775808", "INCRBY i 9223372036854775808",
+	"SET notint abc", "INCR notint", "SET sp | 1 ", "INCR sp", "SET lz 01", "INCR lz", "SET neg0 -0", "INCR neg0",
+	"INCRBYFLOAT f 10.5", "INCRBYFLOAT f 0.1", "INCRBYFLOAT f -5", "INCRBYFLOAT f 5.0e3", "INCRBYFLOAT f x",
+	"INCRBYFLOAT notint 1", "INCRBYFLOAT f inf", "SET f2 3.0", "INCRBYFLOAT f2 1.5", "INCRBYFLOAT f2 0.00000000000000001",
+	"INCRBYFLOAT f3 1e2", "INCRBYFLOAT f3 -100",
+	// wrong types
+	"HSET h f v", "GET h", "SET h x GET", "APPEND h x", "INCR h", "STRLEN h", "GETRANGE h 0 1", "SETRANGE h 0 x",
+	"INCRBYFLOAT h x", "GETSET h v", "GETDEL h", "GETEX h EX 10", "MGET h a",
+	// keys
+	"DEL", "DEL nokey", "DEL a b nokey", "EXISTS a b c c", "EXISTS", "TYPE c", "TYPE h", "TYPE nokey",
+	"UNLINK c", "RENAME nokey x", "RENAME d d", "RENAME d e", "GET e", "EXISTS d", "RENAME", "RENAMENX e f",
+	"SET g2 1", "RENAMENX f g2", "RENAMENX nokey x",
+	"EXPIRE", "EXPIRE e", "EXPIRE e x", "EXPIRE e 100 FOO", "EXPIRE e 100 NX XX", "EXPIRE e 100 GT LT",
+	"EXPIRE nokey 100", "EXPIRE e 100 XX", "EXPIRE e 100 NX", "TTL e", "EXPIRE e 200 NX", "EXPIRE e 50 GT", "EXPIRE e 300 GT",
+	"TTL e", "EXPIRE e 400 LT", "EXPIRE e 10 LT", "TTL e", "PERSIST e", "PERSIST e", "TTL e", "EXPIRE e 10 GT",
+	"EXPIRE e 10 LT", "TTL e", "PEXPIRE e 100000", "PTTL nokey", "TTL nokey", "PERSIST nokey",
+	"EXPIRE e 9223372036854775807", "PEXPIRE e 9223372036854775807",
+	"EXPIREAT e 1", "EXISTS e", "SET e2 v", "PEXPIREAT e2 1", "GET e2", "EXPIRE nokey 0", "EXPIRE g2 -1", "EXISTS g2",
+	"EXPIRETIME nokey", "SET nt v", "EXPIRETIME nt", "PEXPIRETIME nt", "EXPIREAT nt 99999999999", "EXPIRETIME nt", "PEXPIRETIME nt",
+	"KEYS", "SCAN", "SCAN x", "SCAN 0 COUNT 0", "SCAN 0 COUNT x", "SCAN 0 FOO", "SCAN 0 MATCH",
+	// hashes
+	"HSET", "HSET h", "HSET h f", "HSET h f v g", "HSET h f v2 g w", "HGET h f", "HGET h nofield", "HGET nokey f",
+	"HMGET h f g nofield", "HMGET nokey f", "HLEN h", "HLEN nokey", "HEXISTS h f", "HEXISTS h x", "HSTRLEN h f",
+	"HSTRLEN h x", "HSETNX h f x", "HSETNX h n x", "HDEL h", "HDEL h nofield", "HDEL h n g", "HLEN h",
+	"HMSET h a 1 b 2", "HMSET h a", "HINCRBY h a 5", "HINCRBY h b x", "HINCRBY h new 3", "HINCRBY h f 1",
+	"HINCRBYFLOAT h a 1.5", "HINCRBYFLOAT h f 1", "HINCRBYFLOAT h a x", "HINCRBYFLOAT h a inf",
+	"HSET hb x 9223372036854775807", "HINCRBY hb x 1",
+	"HSET s1 f v", "SET s1 str", "HGET s1 f", "HSET s1 f v", "HGETALL s1", "HKEYS s1", "HVALS s1", "HLEN s1",
+	"HDEL s1 f", "HEXISTS s1 f", "HSTRLEN s1 f", "HINCRBY s1 f 1", "HINCRBYFLOAT s1 f 1", "HMGET s1 f", "HSETNX s1 f v",
+	"HGETALL nokey", "HKEYS nokey", "HVALS nokey",
+	"HSET single only 1", "HDEL single only", "EXISTS single",
+	"DBSIZE x",
+}
