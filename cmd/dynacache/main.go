@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/dynacache/dynacache/bench"
 	"github.com/dynacache/dynacache/server"
 	"github.com/dynacache/dynacache/wal"
 )
@@ -37,6 +38,9 @@ func envName(flagName string) string {
 }
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "bench" {
+		return bench.Main(args[1:], stdout, stderr)
+	}
 	cfg := server.DefaultConfig()
 	fs := flag.NewFlagSet("dynacache", flag.ContinueOnError)
 	fs.SetOutput(stderr)
