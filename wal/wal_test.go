@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.table != "t" || r.schema != testSchema || len(r.indexes) != 2 || r.indexes[0] != ix[0] || r.indexes[1] != ix[1] || string(r.meta) != "meta" {
+	if r.table != "t" || r.schema != testSchema || len(r.indexes) != 2 || !reflect.DeepEqual(r.indexes, ix) || string(r.meta) != "meta" {
 		t.Fatalf("%+v", r)
 	}
 	for i := range b {
