@@ -94,7 +94,7 @@ func TestCrossProtocol(t *testing.T) {
 
 	// A table with another key schema cannot hold Redis keys.
 	ddb(t, h, "DeleteTable", `{"TableName":"redis"}`)
-	cv.Do("GET", "greeting").Nil() // no table: no keys
+	cv.Do("GET", "greeting").Nil()  // no table: no keys
 	cv.Do("SET", "again", "1").OK() // recreated on write
 	ddb(t, h, "DeleteTable", `{"TableName":"redis"}`)
 	ddb(t, h, "CreateTable", `{"TableName":"redis","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"N"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`)
