@@ -16,7 +16,7 @@ go build -o "$bin" ./cmd/dynacache
 "$bin" --version
 
 log="$work/server.log"
-"$bin" --http 127.0.0.1:0 --in-memory >"$log" 2>&1 &
+"$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --in-memory >"$log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

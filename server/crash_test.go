@@ -126,7 +126,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Skip("needs SIGKILL semantics of Linux")
 	}
 	dir := t.TempDir()
-	args := []string{"--http", "127.0.0.1:0", "--dir", dir, "--fsync", "always", "--snapshot-bytes", "65536"}
+	args := []string{"--http", "127.0.0.1:0", "--resp", "127.0.0.1:0", "--dir", dir, "--fsync", "always", "--snapshot-bytes", "65536"}
 	const (
 		writers = 6
 		keys    = 40 // per writer
