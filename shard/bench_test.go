@@ -103,14 +103,14 @@ func BenchmarkScanPage1000(b *testing.B) {
 
 func BenchmarkGet(b *testing.B) {
 	tb := benchSetup(b)
-	keys := make([]Key, 4096)
+	keys := make([]Key, 1<<18)
 	for i := range keys {
 		keys[i], _ = benchKS.EncodeKey(benchItem(rand.Intn(benchItems)))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, ok := tb.Get(keys[i&4095]); !ok {
+		if _, ok := tb.Get(keys[i&(1<<18-1)]); !ok {
 			b.Fatal("missing")
 		}
 	}
@@ -156,14 +156,14 @@ func BenchmarkGetOldMap(b *testing.B) {
 			mapBench.put(k, it)
 		}
 	})
-	keys := make([]Key, 4096)
+	keys := make([]Key, 1<<18)
 	for i := range keys {
 		keys[i], _ = benchKS.EncodeKey(benchItem(rand.Intn(benchItems)))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, ok := mapBench.get(keys[i&4095]); !ok {
+		if _, ok := mapBench.get(keys[i&(1<<18-1)]); !ok {
 			b.Fatal("missing")
 		}
 	}
