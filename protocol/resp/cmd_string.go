@@ -389,27 +389,23 @@ func cmdMSet(c *conn, args [][]byte) error {
 		return err
 	}
 	keys := c.storeKeys(args[1:], 2)
+	vals := msetValues(args)
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
-	for i, k := range keys {
-		c.setp = setParams{value: args[2+2*i], exp: noExpiry}
-		c.tmp = c.tmp[:0]
-		if err := c.mutateLocked(t, k, decideSet); err != nil {
-			return err
-		}
+	if _, err := putStrings(t, keys, vals, lastOccurrences(keys), false); err != nil {
+		return storeError(err)
 	}
 	c.ok()
 	return nil
 }
 
-// decideCreate writes c.setp's value only where no key exists, and notes
-// the image it wrote so a failed MSETNX can take it back.
-func decideCreate(c *conn, v *view, old shard.Entry) (shard.Write, error) {
-	if v.kind != kindNone {
-		return shard.Write{Skip: true}, nil
+// msetValues returns the values of MSET's pairs.
+func msetValues(args [][]byte) [][]byte {
+	vals := make([][]byte, 0, len(args)/2)
+	for i := 2; i < len(args); i += 2 {
+		vals = append(vals, args[i])
 	}
-	c.res.ok = true
-	return shard.Write{Item: c.stringItem(textValue(c.setp.value), noExpiry)}, nil
+	return vals
 }
 
 // MSETNX is all or nothing for RESP clients: it holds the stripe locks of
@@ -439,39 +435,33 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 			}
 		}
 	}
-	written := make([]shard.Entry, 0, len(keys))
-	for i, k := range keys {
-		c.setp = setParams{value: args[2+2*i], exp: noExpiry}
-		c.tmp = c.tmp[:0]
-		c.fn = decideCreate
-		c.sk, c.res, c.now = k, result{}, nowMs()
-		_, cur, err := t.Mutate(k, c.decide)
-		clear(c.item)
-		if err == nil && !c.res.ok {
-			err = errMSetNXRaced
-		}
+	idx := lastOccurrences(keys)
+	written, err := putStrings(t, keys, msetValues(args), idx, true)
+	complete := err == nil
+	for _, i := range idx {
+		complete = complete && written[i].Exists()
+	}
+	if !complete {
+		undoCreates(t, keys, written)
 		if err != nil {
-			c.undoCreates(t, keys[:i], written)
-			if err == errMSetNXRaced {
-				c.int(0)
-				return nil
-			}
 			return storeError(err)
 		}
-		written = append(written, cur)
+		c.int(0) // a key was created meanwhile, outside RESP
+		return nil
 	}
 	c.int(1)
 	return nil
 }
 
-var errMSetNXRaced = respErr("msetnx: a key was created meanwhile")
-
 // undoCreates deletes keys[i] if it still holds the image written[i].
-func (c *conn) undoCreates(t *shard.Table, keys []shard.Key, written []shard.Entry) {
+func undoCreates(t *shard.Table, keys []shard.Key, written []shard.Entry) {
 	for i, k := range keys {
 		mine := written[i].Encoded()
+		if len(mine) == 0 {
+			continue
+		}
 		t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
-			if enc := old.Encoded(); len(enc) > 0 && len(mine) > 0 && &enc[0] == &mine[0] {
+			if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
 				return shard.Write{Delete: true}, nil
 			}
 			return shard.Write{Skip: true}, nil

@@ -1,0 +1,102 @@
+package resp
+
+import (
+	"sync"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// Multi-key writes (MSET, MSETNX) hold the stripe locks of all their keys
+// for their whole duration, so no RESP command observes them half done.
+// Within that, the keys are independent: each is its own Table.Mutate, and
+// they run concurrently so that one command waits for the log about once,
+// not once per key.
+
+// maxParallelKeys bounds the goroutines of one multi-key write.
+const maxParallelKeys = 64
+
+// lastOccurrences returns the index of the last occurrence of each distinct
+// key, in order (a key given twice takes its last value, as in Redis).
+func lastOccurrences(keys []shard.Key) []int {
+	if len(keys) > 64 {
+		return lastOccurrencesMap(keys)
+	}
+	idx := make([]int, 0, len(keys))
+outer:
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			if string(keys[i]) == string(keys[j]) {
+				continue outer
+			}
+		}
+		idx = append(idx, i)
+	}
+	return idx
+}
+
+func lastOccurrencesMap(keys []shard.Key) []int {
+	last := make(map[string]int, len(keys))
+	for i, k := range keys {
+		last[string(k)] = i
+	}
+	idx := make([]int, 0, len(last))
+	for i, k := range keys {
+		if last[string(k)] == i {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// putStrings writes vals[i] under keys[i] (no expiry) for every i of idx,
+// concurrently. create: only where no live key exists. It returns the
+// entries written (empty where nothing was) and the first error.
+// REQUIRES: the stripes of keys held for writing.
+func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, create bool) ([]shard.Entry, error) {
+	written := make([]shard.Entry, len(keys))
+	errs := make([]error, len(keys))
+	now := nowMs()
+	put := func(i int) {
+		k := keys[i]
+		_, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+			if create && old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
+				return shard.Write{Skip: true}, nil
+			}
+			return shard.Write{Item: attr.Item{
+				attrKey: {Type: attr.S, Str: bstr(k.Partition())},
+				attrVal: textValue(vals[i]),
+			}}, nil
+		})
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		if create && !cur.Exists() {
+			return
+		}
+		written[i] = cur
+	}
+	if len(idx) == 1 {
+		put(idx[0])
+	} else {
+		var wg sync.WaitGroup
+		workers := min(len(idx), maxParallelKeys)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for j := w; j < len(idx); j += workers {
+					put(idx[j])
+				}
+			}(w)
+		}
+		wg.Wait()
+	}
+	for _, i := range idx {
+		if errs[i] != nil {
+			return written, errs[i]
+		}
+	}
+	return written, nil
+}
