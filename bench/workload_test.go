@@ -1,0 +1,75 @@
+package bench
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// Over many draws with a fixed seed, every workload's operations come in
+// its proportions (within half a percentage point).
+func TestWorkloadMixes(t *testing.T) {
+	want := map[string]map[opKind]float64{
+		"a": {opRead: 0.5, opUpdate: 0.5},
+		"b": {opRead: 0.95, opUpdate: 0.05},
+		"c": {opRead: 1},
+		"d": {opRead: 0.95, opInsert: 0.05},
+		"e": {opScan: 0.95, opInsert: 0.05},
+		"f": {opRead: 0.5, opRMW: 0.5},
+	}
+	dists := map[string]string{"a": "zipfian", "b": "zipfian", "c": "zipfian", "d": "latest", "e": "zipfian", "f": "zipfian"}
+	const draws = 200_000
+	for name, props := range want {
+		w, err := parseWorkload(name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Dist != dists[name] {
+			t.Errorf("%s: distribution %s, want %s", name, w.Dist, dists[name])
+		}
+		c := newOpChooser(w)
+		rng := rand.New(rand.NewPCG(42, 7))
+		var got [numOpKinds]int
+		for range draws {
+			got[c.next(rng)]++
+		}
+		for op := range numOpKinds {
+			frac := float64(got[op]) / draws
+			if math.Abs(frac-props[op]) > 0.005 {
+				t.Errorf("workload %s: %s %.4f, want %.2f", name, opNames[op][0], frac, props[op])
+			}
+		}
+	}
+}
+
+func TestParseWorkload(t *testing.T) {
+	for _, name := range []string{"get", "put", "update", "query", "batchget", "batchwrite", "set", "incr", "hset", "mget", "insert", "scan", "rmw", "A", "ycsb-f"} {
+		if _, err := parseWorkload(name, ""); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := parseWorkload("g", ""); err == nil || !strings.Contains(err.Error(), "unknown workload") {
+		t.Errorf("unknown workload: %v", err)
+	}
+	w, err := parseWorkload("a", "get=3, put=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newOpChooser(w)
+	rng := rand.New(rand.NewPCG(1, 1))
+	reads := 0
+	for range 100_000 {
+		if c.next(rng) == opRead {
+			reads++
+		}
+	}
+	if frac := float64(reads) / 100_000; math.Abs(frac-0.75) > 0.01 {
+		t.Errorf("mix get=3,put=1: %.3f reads", frac)
+	}
+	for _, bad := range []string{"get", "get=x", "fly=1", "get=0", "get=-1"} {
+		if _, err := parseWorkload("a", bad); err == nil {
+			t.Errorf("--mix %q accepted", bad)
+		}
+	}
+}
