@@ -33,7 +33,8 @@
 //	recBatch       count:uvarint (type:byte body)*           applied all or nothing
 //
 //	schema   = hashName:str hashType:byte rangeName:str rangeType:byte
-//	indexes  = count:uvarint (name:str local:byte schema)*
+//	indexes  = count:uvarint (name:str local:byte schema projection)*
+//	projection = type:byte (0 ALL, 1 KEYS_ONLY, 2 INCLUDE) count:uvarint nonKeyAttribute:str*
 //
 // Records are physical: a put carries the item's whole new image, so replay
 // is deterministic and idempotent, and a record may be replayed over a

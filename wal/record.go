@@ -86,6 +86,11 @@ func appendTable(dst []byte, table string, ks shard.KeySchema, indexes []shard.I
 			dst = append(dst, 0)
 		}
 		dst = appendSchema(dst, ix.Key)
+		dst = append(dst, byte(ix.Projection))
+		dst = binary.AppendUvarint(dst, uint64(len(ix.NonKeyAttributes)))
+		for _, a := range ix.NonKeyAttributes {
+			dst = appendStr(dst, []byte(a))
+		}
 	}
 	return appendStr(dst, meta)
 }
@@ -216,6 +221,15 @@ func (d *reader) body(typ byte, depth int) record {
 			ix.Name = string(d.bytes())
 			ix.Local = d.byte() == 1
 			ix.Key = d.schema()
+			ix.Projection = shard.ProjectionType(d.byte())
+			na := d.uvarint()
+			if na > uint64(len(d.b)) {
+				d.fail()
+				break
+			}
+			for j := uint64(0); j < na && d.err == nil; j++ {
+				ix.NonKeyAttributes = append(ix.NonKeyAttributes, string(d.bytes()))
+			}
 			r.indexes = append(r.indexes, ix)
 		}
 		r.meta = d.bytes()

@@ -71,7 +71,10 @@ func contents(t testing.TB, s *shard.Store) string {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
-	ix := []shard.IndexSchema{{Name: "g", Key: shard.KeySchema{HashName: "a", HashType: attr.N, RangeName: "b", RangeType: attr.B}}, {Name: "l", Local: true}}
+	ix := []shard.IndexSchema{
+		{Name: "g", Key: shard.KeySchema{HashName: "a", HashType: attr.N, RangeName: "b", RangeType: attr.B}, Projection: shard.ProjectInclude, NonKeyAttributes: []string{"x", "y"}},
+		{Name: "l", Local: true, Projection: shard.ProjectKeysOnly},
+	}
 	var b []byte
 	b, st := beginRecord(b, recTable)
 	b = finishRecord(appendTable(b, "t", testSchema, ix, []byte("meta")), st)
@@ -103,7 +106,9 @@ func TestReopen(t *testing.T) {
 	}
 	del(t, tb, "k7")
 	put(t, tb, "k8", "changed")
-	if err := s.UpdateTable(tb, []shard.IndexSchema{{Name: "g", Key: testSchema}}, []byte("m2")); err != nil {
+	gsi := []shard.IndexSchema{{Name: "g", Key: shard.KeySchema{HashName: "v", HashType: attr.S},
+		Projection: shard.ProjectInclude, NonKeyAttributes: []string{"x"}}}
+	if err := s.UpdateTable(tb, gsi, []byte("m2")); err != nil {
 		t.Fatal(err)
 	}
 	gone, _ := s.CreateTable("gone", testSchema, nil, nil)
@@ -121,8 +126,8 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("after reopen:\n%s\nwant:\n%s", got, want)
 	}
 	tb2, _ := s2.Table("t")
-	if len(tb2.Indexes()) != 1 {
-		t.Fatal("indexes not recovered")
+	if !reflect.DeepEqual(tb2.Indexes(), gsi) {
+		t.Fatalf("indexes recovered as %+v, want %+v", tb2.Indexes(), gsi)
 	}
 	// Appends continue after recovery.
 	put(t, tb2, "after", "reopen")

@@ -1,13 +1,11 @@
 package dynamodb
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -26,47 +24,6 @@ func projectionType(p Projection) (shard.ProjectionType, []string) {
 		return shard.ProjectInclude, append([]string(nil), p.NonKeyAttributes...)
 	}
 	return shard.ProjectAll, nil
-}
-
-// completed remembers the tables whose index projections are known to the
-// store (see completeIndexes).
-var completed sync.Map // *shard.Table -> struct{}
-
-// completeIndexes makes sure the store knows t's index projections. The
-// log records an index's name and key but not its projection (the table's
-// description holds it), so after a restart the store counts projected
-// sizes as if every index projected ALL; the first read of the table's
-// indexes re-derives the projections from the description and has the
-// store rebuild the indexes concerned (RecoverTable, no log record).
-func completeIndexes(s *shard.Store, t *shard.Table) {
-	if len(t.Indexes()) == 0 {
-		return
-	}
-	if _, ok := completed.Load(t); ok {
-		return
-	}
-	var m tableMeta
-	if json.Unmarshal(t.Meta(), &m) == nil {
-		want := indexSchemas(&m.Desc)
-		if !sameSchemas(want, t.Indexes()) {
-			s.RecoverTable(t.Name(), t.Schema(), want, t.Meta())
-		}
-	}
-	completed.Store(t, struct{}{})
-}
-
-func sameSchemas(a, b []shard.IndexSchema) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.Name != y.Name || x.Local != y.Local || x.Key != y.Key || x.Projection != y.Projection ||
-			!slices.Equal(x.NonKeyAttributes, y.NonKeyAttributes) {
-			return false
-		}
-	}
-	return true
 }
 
 // readTarget is the table or index a Query or Scan reads.
@@ -99,7 +56,6 @@ func (h *Handler) resolveTarget(table, index string, consistent bool) (*readTarg
 	if index == "" {
 		return r, nil
 	}
-	completeIndexes(h.store, t)
 	for _, ix := range t.Indexes() {
 		if ix.Name == index {
 			r.index = &ix

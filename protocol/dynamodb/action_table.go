@@ -270,7 +270,6 @@ func (h *Handler) describeTable(in *TableNameInput) ([]byte, *Error) {
 	if !ok {
 		return nil, tableNotFound(in.TableName)
 	}
-	completeIndexes(h.store, t)
 	d, _ := describe(t, "ACTIVE")
 	return marshalReply("Table", &d), nil
 }
