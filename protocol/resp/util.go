@@ -122,9 +122,39 @@ func floatTooBig(r *big.Rat) bool {
 }
 
 // globMatch matches s against a Redis glob pattern (stringmatchlen): *, ?,
-// [abc], [^a-z], and \ escapes. nocase folds ASCII case.
+// [abc], [^a-z], and \ escapes. nocase folds ASCII case. It backtracks to
+// the last star only, so it runs in O(len(pattern)*len(s)) whatever the
+// pattern (a recursive matcher is exponential on "*a*a*a...b").
 func globMatch(pattern, s []byte, nocase bool) bool {
-	return globMatchDepth(pattern, s, nocase, 0)
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		if p < len(pattern) && pattern[p] == '*' {
+			for p < len(pattern) && pattern[p] == '*' {
+				p++
+			}
+			if p == len(pattern) {
+				return true
+			}
+			star, mark = p, i
+			continue
+		}
+		if p < len(pattern) {
+			if next, ok := matchOne(pattern, p, s[i], nocase); ok {
+				p, i = next, i+1
+				continue
+			}
+		}
+		if star < 0 {
+			return false
+		}
+		mark++
+		p, i = star, mark
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }
 
 func lowerByte(c byte) byte {
@@ -134,106 +164,54 @@ func lowerByte(c byte) byte {
 	return c
 }
 
-func globMatchDepth(p, s []byte, nocase bool, depth int) bool {
-	if depth > 1000 {
-		return false
+// matchOne matches byte c against the pattern element at p (not a star)
+// and returns the position after the element.
+func matchOne(pat []byte, p int, c byte, nocase bool) (int, bool) {
+	eq := func(a, b byte) bool {
+		if nocase {
+			return lowerByte(a) == lowerByte(b)
+		}
+		return a == b
 	}
-	for len(p) > 0 && len(s) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 1 && p[1] == '*' {
-				p = p[1:]
-			}
-			if len(p) == 1 {
-				return true
-			}
-			for len(s) > 0 {
-				if globMatchDepth(p[1:], s, nocase, depth+1) {
-					return true
-				}
-				s = s[1:]
-			}
-			return false
-		case '?':
-			s = s[1:]
-		case '[':
-			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			match := false
-			for {
-				if len(p) == 0 {
-					break
-				}
-				if p[0] == '\\' && len(p) >= 2 {
-					p = p[1:]
-					if p[0] == s[0] {
-						match = true
-					}
-				} else if p[0] == ']' {
-					break
-				} else if len(p) >= 3 && p[1] == '-' {
-					start, end := p[0], p[2]
-					if start > end {
-						start, end = end, start
-					}
-					c := s[0]
-					if nocase {
-						start, end, c = lowerByte(start), lowerByte(end), lowerByte(c)
-					}
-					p = p[2:]
-					if c >= start && c <= end {
-						match = true
-					}
-				} else {
-					if nocase {
-						if lowerByte(p[0]) == lowerByte(s[0]) {
-							match = true
-						}
-					} else if p[0] == s[0] {
-						match = true
-					}
-				}
-				p = p[1:]
-			}
-			if len(p) == 0 {
-				// no closing bracket: Redis treats the rest as matched
-				// up to here
-				p = p[:0]
-			}
-			if not {
-				match = !match
-			}
-			if !match {
-				return false
-			}
-			s = s[1:]
-		case '\\':
-			if len(p) >= 2 {
-				p = p[1:]
-			}
-			fallthrough
-		default:
-			if nocase {
-				if lowerByte(p[0]) != lowerByte(s[0]) {
-					return false
-				}
-			} else if p[0] != s[0] {
-				return false
-			}
-			s = s[1:]
+	switch pat[p] {
+	case '?':
+		return p + 1, true
+	case '\\':
+		if p+1 < len(pat) {
+			return p + 2, eq(pat[p+1], c)
 		}
-		if len(p) > 0 {
-			p = p[1:]
+		return p + 1, eq('\\', c)
+	case '[':
+		p++
+		not := p < len(pat) && pat[p] == '^'
+		if not {
+			p++
 		}
-		if len(s) == 0 {
-			for len(p) > 0 && p[0] == '*' {
-				p = p[1:]
+		match := false
+		for p < len(pat) && pat[p] != ']' {
+			switch {
+			case pat[p] == '\\' && p+1 < len(pat):
+				match = match || pat[p+1] == c
+				p += 2
+			case p+2 < len(pat) && pat[p+1] == '-':
+				lo, hi, x := pat[p], pat[p+2], c
+				if lo > hi {
+					lo, hi = hi, lo
+				}
+				if nocase {
+					lo, hi, x = lowerByte(lo), lowerByte(hi), lowerByte(x)
+				}
+				match = match || (x >= lo && x <= hi)
+				p += 3
+			default:
+				match = match || eq(pat[p], c)
+				p++
 			}
-			break
 		}
+		if p < len(pat) {
+			p++ // the closing bracket
+		}
+		return p, match != not
 	}
-	return len(p) == 0 && len(s) == 0
+	return p + 1, eq(pat[p], c)
 }
