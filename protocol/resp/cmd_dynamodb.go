@@ -33,7 +33,8 @@ func dynamoCommands() []*command {
 	return []*command{
 		{name: "dynamodb", arity: -2, flags: flagWrite, fn: cmdDynamo,
 			doc: cmdDoc{"Runs a DynamoDB operation on its JSON request (DYNAMODB GetItem {...}), or a short form: TABLES, GET table key, PUT table item, DEL table key, QUERY table pk [op value [value]] [LIMIT n] [DESC].",
-				"dynacache", "dynamodb", "operation [argument ...]"}},
+				"dynacache", "dynamodb",
+				"Operation json|TABLES|GET table key-json|PUT table item-json|DEL table key-json|QUERY table pk [op value [value]] [LIMIT count] [DESC]"}},
 	}
 }
 

@@ -84,8 +84,25 @@ func parseSeq(toks []string, i int, end string) ([]argSpec, int) {
 				}
 				continue
 			}
-			if len(inner) >= 2 && inner[len(inner)-1].name == "..." && len(seq) > 0 {
-				seq[len(seq)-1].multiple = true
+			if len(inner) == 2 && inner[1].name == "..." {
+				// "x [x ...]": x repeats; "x [y ...]": any number of y.
+				if len(seq) > 0 && seq[len(seq)-1].name == inner[0].name {
+					seq[len(seq)-1].multiple = true
+				} else {
+					inner[0].optional, inner[0].multiple = true, true
+					seq = append(seq, inner[0])
+				}
+				continue
+			}
+			if n := len(inner) - 1; n > 1 && inner[n].name == "..." {
+				// "field value [field value ...]": the group repeats.
+				block := argSpec{name: "data", typ: "block", multiple: true, args: inner[:n]}
+				if len(seq) >= n && sameNames(seq[len(seq)-n:], inner[:n]) {
+					seq = seq[:len(seq)-n]
+				} else {
+					block.optional = true
+				}
+				seq = append(seq, block)
 				continue
 			}
 			if len(inner) == 1 {
@@ -125,11 +142,26 @@ func parseSeq(toks []string, i int, end string) ([]argSpec, int) {
 	return []argSpec{one}, i
 }
 
+func sameNames(a, b []argSpec) bool {
+	for i := range a {
+		if a[i].name != b[i].name {
+			return false
+		}
+	}
+	return true
+}
+
 func isUpperWord(s string) bool {
 	return s != "" && strings.ToUpper(s) == s && strings.ToLower(s) != s
 }
 
-func isLowerWord(s string) bool { return s != "" && s != "..." && !isUpperWord(s) }
+func isLowerWord(s string) bool {
+	switch s {
+	case "", "...", "[", "]", "|":
+		return false
+	}
+	return !isUpperWord(s)
+}
 
 func argType(name string) string {
 	switch name {
