@@ -271,7 +271,7 @@ svg.chart{display:block;margin:12px 0}.plot{fill:#fafafa;stroke:#999}.grid{strok
 </table>
 {{range .R.Targets}}
 <h2>{{.Target}} ({{.Protocol}})</h2>
-{{with .Load}}<p>load: {{.Records}} records in {{printf "%.1f" .Seconds}} s ({{rate .OpsPerSec}}/s), {{.Errors}} errors</p>{{end}}
+{{with .Load}}<p>load: {{.Records}} records in {{printf "%.1f" .Seconds}} s ({{rate .RecordsPerSec}} records/s), {{.Errors}} errors</p>{{end}}
 <table><tr><th>op</th><th>ops</th><th>ops/s</th><th>errors</th><th>misses</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>
 {{range .Ops}}<tr><td>{{.Op}}</td><td>{{.Count}}</td><td>{{rate .OpsPerSec}}</td><td>{{.Errors}}</td><td>{{.Misses}}</td><td>{{us .Latency.P50}}</td><td>{{us .Latency.P90}}</td><td>{{us .Latency.P99}}</td><td>{{us .Latency.P999}}</td><td>{{us .Latency.Max}}</td></tr>
 {{end}}</table>

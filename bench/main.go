@@ -381,7 +381,7 @@ func execute(ctx context.Context, cfg *Config, targets []target, live, stderr io
 		}
 		tr.load = res
 		if live != nil {
-			fmt.Fprintf(live, "load %s: %d requests in %.1fs, %d errors\n", tr.t, res.successes(), res.Elapsed.Seconds(), res.errors())
+			fmt.Fprintf(live, "load %s: %d records in %.1fs, %d errors\n", tr.t, res.Records, res.Elapsed.Seconds(), res.errors())
 		}
 	}
 	var err error

@@ -42,11 +42,12 @@ type TargetReport struct {
 
 // PhaseReport summarises the load phase.
 type PhaseReport struct {
-	Records   uint64        `json:"records"`
-	Seconds   float64       `json:"seconds"`
-	OpsPerSec float64       `json:"ops_per_sec"`
-	Errors    uint64        `json:"errors"`
-	ErrTypes  []ErrorReport `json:"error_types,omitempty"`
+	Records       uint64        `json:"records"`
+	Requests      uint64        `json:"requests"`
+	Seconds       float64       `json:"seconds"`
+	RecordsPerSec float64       `json:"records_per_sec"`
+	Errors        uint64        `json:"errors"`
+	ErrTypes      []ErrorReport `json:"error_types,omitempty"`
 }
 
 // OpReport is one operation's figures.
@@ -119,13 +120,10 @@ func buildReport(cfg *Config, runs []*targetRun, started time.Time) *Report {
 	for _, tr := range runs {
 		trp := TargetReport{Target: tr.t.String(), Protocol: protoName(tr.t.proto())}
 		if l := tr.load; l != nil {
-			trp.Load = &PhaseReport{Records: l.successes(), Seconds: l.Elapsed.Seconds(), Errors: l.errors(),
+			trp.Load = &PhaseReport{Records: l.Records, Requests: l.successes(), Seconds: l.Elapsed.Seconds(), Errors: l.errors(),
 				ErrTypes: errReports(l, 0, true, tr.t.proto())}
 			if s := l.Elapsed.Seconds(); s > 0 {
-				trp.Load.OpsPerSec = float64(l.successes()) / s
-			}
-			if cfg.LoadBatch > 1 {
-				trp.Load.Records *= uint64(cfg.LoadBatch) // approximately: successful requests x batch
+				trp.Load.RecordsPerSec = float64(l.Records) / s
 			}
 		}
 		merged := &phaseResult{proto: tr.t.proto()}
@@ -282,7 +280,7 @@ func writeText(w io.Writer, r *Report) {
 	for _, t := range r.Targets {
 		fmt.Fprintf(w, "\n== %s (%s)\n", t.Target, t.Protocol)
 		if l := t.Load; l != nil {
-			fmt.Fprintf(w, "load: %d records in %.1fs (%.0f/s), %d errors\n", l.Records, l.Seconds, l.OpsPerSec, l.Errors)
+			fmt.Fprintf(w, "load: %d records in %.1fs (%.0f records/s, %d requests), %d errors\n", l.Records, l.Seconds, l.RecordsPerSec, l.Requests, l.Errors)
 			for _, e := range l.ErrTypes {
 				fmt.Fprintf(w, "  %d x %s: %s\n", e.Count, e.Type, e.Sample)
 			}

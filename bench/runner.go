@@ -77,6 +77,7 @@ type opStats struct {
 // histograms' atomics).
 type workerResult struct {
 	ops     [numOpKinds]opStats
+	records uint64 // records written by successful load requests
 	errs    map[errKey]uint64
 	samples map[errKey]string
 }
@@ -124,6 +125,7 @@ type phaseResult struct {
 	Round    int
 	Elapsed  time.Duration // the measured part (after warm-up)
 	Ops      [numOpKinds]opStats
+	Records  uint64 // load: records written
 	Errs     map[errKey]uint64
 	Samples  map[errKey]string
 	Timeline []tick
@@ -131,6 +133,7 @@ type phaseResult struct {
 }
 
 func (p *phaseResult) merge(w *workerResult) {
+	p.Records += w.records
 	for i := range w.ops {
 		src, dst := &w.ops[i], &p.Ops[i]
 		if src.hist != nil {
@@ -426,6 +429,9 @@ func (w *worker) loop() {
 			if r.start >= w.measureFrom || (r.errClass != "" && now >= w.measureFrom) {
 				w.res.record(r)
 				measured++
+				if w.spec.name == "load" && r.errClass == "" {
+					w.res.records += uint64(len(r.keys))
+				}
 			}
 			if r.end > w.lastEnd {
 				w.lastEnd = r.end
