@@ -57,7 +57,7 @@ func keyCommands() []*command {
 }
 
 // deleteKeys deletes keys (holding their stripes) and returns how many
-// existed.
+// existed. A key named twice counts once, as in Redis.
 func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 	t, err := c.s.readTable()
 	if t == nil {
@@ -65,22 +65,11 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 	}
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
-	var n int64
-	for _, k := range keys {
-		if err := c.mutateLocked(t, k, decideDel); err != nil {
-			return n, err
-		}
-		n += c.res.n
+	n, err := deleteAll(t, keys, lastOccurrences(keys))
+	if err != nil {
+		return n, storeError(err)
 	}
 	return n, nil
-}
-
-func decideDel(c *conn, v *view, old shard.Entry) (shard.Write, error) {
-	if v.kind == kindNone {
-		return shard.Write{Skip: true}, nil
-	}
-	c.res.n = 1
-	return shard.Write{Delete: true}, nil
 }
 
 func cmdDel(c *conn, args [][]byte) error {

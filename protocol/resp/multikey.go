@@ -2,6 +2,7 @@ package resp
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -77,26 +78,59 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 		}
 		written[i] = cur
 	}
-	if len(idx) == 1 {
-		put(idx[0])
-	} else {
-		var wg sync.WaitGroup
-		workers := min(len(idx), maxParallelKeys)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for j := w; j < len(idx); j += workers {
-					put(idx[j])
-				}
-			}(w)
-		}
-		wg.Wait()
-	}
+	parallel(idx, put)
 	for _, i := range idx {
 		if errs[i] != nil {
 			return written, errs[i]
 		}
 	}
 	return written, nil
+}
+
+// parallel calls fn(i) for every i of idx, on up to maxParallelKeys
+// goroutines (inline when there is one).
+func parallel(idx []int, fn func(i int)) {
+	if len(idx) == 1 {
+		fn(idx[0])
+		return
+	}
+	var wg sync.WaitGroup
+	workers := min(len(idx), maxParallelKeys)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for j := w; j < len(idx); j += workers {
+				fn(idx[j])
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+// deleteAll deletes the live items of keys[i] for every i of idx,
+// concurrently, and returns how many there were.
+// REQUIRES: the stripes of keys held for writing.
+func deleteAll(t *shard.Table, keys []shard.Key, idx []int) (int64, error) {
+	var n atomic.Int64
+	errs := make([]error, len(keys))
+	now := nowMs()
+	parallel(idx, func(i int) {
+		_, _, err := t.Mutate(keys[i], func(old shard.Entry) (shard.Write, error) {
+			if !old.Exists() {
+				return shard.Write{Skip: true}, nil
+			}
+			if !viewOf(old.Encoded()).expiredAt(now) {
+				n.Add(1)
+			}
+			return shard.Write{Delete: true}, nil // expired items go too
+		})
+		errs[i] = err
+	})
+	for _, i := range idx {
+		if errs[i] != nil {
+			return n.Load(), errs[i]
+		}
+	}
+	return n.Load(), nil
 }
