@@ -488,3 +488,25 @@ func itemInt(t *testing.T, tb *shard.Table, key string) int64 {
 	n, _ := strconv.ParseInt(string(v.val), 10, 64)
 	return n
 }
+
+// TestMSetNXUndo: when a key appears between MSETNX's check and its writes
+// (a DynamoDB API writer does not take the RESP stripe locks), the keys
+// MSETNX wrote are taken back and the other writer's key is left alone.
+func TestMSetNXUndo(t *testing.T) {
+	cv := newConvo(t, Options{SweepInterval: -1})
+	cv.Do("SET", "warmup", "1").OK()
+	ddb(t, cv.ts.handler, "PutItem", `{"TableName":"redis","Item":{"pk":{"S":"b"},"val":{"S":"theirs"}}}`)
+	tb, _ := cv.ts.store.Table("redis")
+	var keys []shard.Key
+	for _, k := range []string{"a", "b", "c"} {
+		sk, _ := appendKey(nil, []byte(k))
+		keys = append(keys, sk)
+	}
+	written, err := putStrings(tb, keys, argsOf("1", "2", "3"), []int{0, 1, 2}, true)
+	if err != nil || !written[0].Exists() || written[1].Exists() || !written[2].Exists() {
+		t.Fatalf("putStrings: %v %v", written, err)
+	}
+	undoCreates(tb, keys, written)
+	cv.Do("EXISTS", "a", "c").Int(0)
+	cv.Do("GET", "b").Str("theirs")
+}

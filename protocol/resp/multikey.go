@@ -60,10 +60,12 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 	now := nowMs()
 	put := func(i int) {
 		k := keys[i]
+		wrote := false
 		_, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 			if create && old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
-				return shard.Write{Skip: true}, nil
+				return shard.Write{Skip: true}, nil // someone else's key
 			}
+			wrote = true
 			return shard.Write{Item: attr.Item{
 				attrKey: {Type: attr.S, Str: bstr(k.Partition())},
 				attrVal: textValue(vals[i]),
@@ -73,10 +75,9 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 			errs[i] = err
 			return
 		}
-		if create && !cur.Exists() {
-			return
+		if wrote {
+			written[i] = cur
 		}
-		written[i] = cur
 	}
 	parallel(idx, put)
 	for _, i := range idx {
