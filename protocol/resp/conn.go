@@ -49,6 +49,20 @@ type conn struct {
 	setp   setParams // SET family parameters
 	hargs  [][]byte  // hash fields (and values) of the command
 	incrF  *big.Rat  // float increment
+	cur    *shard.Table
+	// held is the stripe a single-key write holds until its decide runs
+	// (holding says whether it still does).
+	held    int
+	holding bool
+
+	// Pipelined writes (pipeline.go): the connection's wave, and for a
+	// worker its arguments and signals.
+	wave    wave
+	argv    [][]byte
+	chained bool
+	table   *shard.Table
+	decided chan struct{}
+	done    chan struct{}
 	res    result
 	now    int64
 }
@@ -91,6 +105,7 @@ func (c *conn) serve() {
 		for {
 			args, err := c.rd.next()
 			if err != nil {
+				c.endWave()
 				var pe *protocolError
 				if errors.As(err, &pe) {
 					c.out = redcon.AppendError(c.out, "ERR "+pe.Error())
@@ -101,6 +116,11 @@ func (c *conn) serve() {
 			if args == nil {
 				break
 			}
+			if c.chainable(args) {
+				c.startInWave(args)
+				continue
+			}
+			c.endWave()
 			c.exec(args)
 			if c.quit {
 				c.flush()
@@ -110,6 +130,7 @@ func (c *conn) serve() {
 				return
 			}
 		}
+		c.endWave()
 		if len(c.out) > 0 && !c.flush() {
 			return
 		}
@@ -235,6 +256,16 @@ func (c *conn) lookupKey(k []byte) (view, error) {
 // decideEntry is the decide callback of every RESP write: it reads the
 // current item (absent when expired) and calls the command's fn.
 func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
+	if c.holding {
+		// The shard lock now orders this write: whoever takes the stripe
+		// next must also take the shard lock, so it sees this write
+		// applied. Waiting for the log need not hold the stripe.
+		c.s.locks.unlock(c.held)
+		c.holding = false
+	}
+	if c.chained {
+		c.signalDecided(c.cur)
+	}
 	v := viewOf(old.Encoded())
 	if old.Exists() && v.expiredAt(c.now) {
 		v = view{exp: noExpiry}
@@ -245,32 +276,39 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 	return c.fn(c, &v, old)
 }
 
-// mutate runs fn on key k inside one Table.Mutate (one shard lock), holding
-// k's stripe lock. fn's results are in c.res.
+// mutate runs fn on key k inside one Table.Mutate (one shard lock). It
+// holds k's stripe lock until fn is called under the shard lock, so that
+// multi-key commands, which hold their stripes throughout, never interleave
+// with it. fn's results are in c.res.
 func (c *conn) mutate(k []byte, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
 	t, err := c.s.writeTable()
 	if err != nil {
 		return err
 	}
 	sk := c.storeKey(k)
-	st := c.s.locks.lock(sk)
-	err = c.mutateLocked(t, sk, fn)
-	c.s.locks.unlock(st)
+	c.held, c.holding = c.s.locks.lock(sk), true
+	err = c.runMutate(t, sk, fn)
+	if c.holding { // decide was not called
+		c.s.locks.unlock(c.held)
+		c.holding = false
+	}
 	return err
 }
 
-// mutateLocked is mutate for a caller holding the stripe locks.
-func (c *conn) mutateLocked(t *shard.Table, sk shard.Key, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
+// runMutate runs fn on store key sk in one Table.Mutate.
+func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
 	c.fn = fn
 	c.sk = sk
 	c.res = result{}
 	c.now = nowMs()
 	c.tmp = c.tmp[:0]
+	c.cur = t
 	_, cur, err := t.Mutate(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.
 		if t, err = c.s.writeTable(); err == nil {
 			c.res = result{}
+			c.cur = t
 			_, cur, err = t.Mutate(sk, c.decide)
 		}
 	}

@@ -149,9 +149,15 @@ func TestDynamoDBCommand(t *testing.T) {
 	}
 }
 
-// TestConcurrentIncr: INCR from many clients loses no update.
+// TestConcurrentIncr: INCR from many clients loses no update, whether
+// each command waits for its reply or clients pipeline them in waves.
 func TestConcurrentIncr(t *testing.T) {
-	cv := newConvo(t, Options{SweepInterval: -1})
+	t.Run("sequential", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1}, false) })
+	t.Run("pipelined waves", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1, Persistence: "test"}, true) })
+}
+
+func testConcurrentIncr(t *testing.T, opts Options, pipelined bool) {
+	cv := newConvo(t, opts)
 	ctx := context.Background()
 	const clients, each = 16, 200
 	var wg sync.WaitGroup
@@ -161,6 +167,18 @@ func TestConcurrentIncr(t *testing.T) {
 			defer wg.Done()
 			c := redis.NewClient(&redis.Options{Addr: cv.ts.addr, Protocol: 2, DisableIdentity: true, PoolSize: 1})
 			defer c.Close()
+			if pipelined {
+				pipe := c.Pipeline()
+				for j := 0; j < each; j++ {
+					pipe.Incr(ctx, "n")
+					pipe.HIncrBy(ctx, "h", "n", 2)
+					pipe.Append(ctx, "log", "x")
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					t.Error(err)
+				}
+				return
+			}
 			for j := 0; j < each; j++ {
 				if err := c.Incr(ctx, "n").Err(); err != nil {
 					t.Error(err)
@@ -369,9 +387,15 @@ func TestExpiryFoundByRescan(t *testing.T) {
 	}
 }
 
-// TestPipeline: a pipeline is answered in order, whole.
+// TestPipeline: a pipeline is answered in order, whole; with waves
+// (Persistence set) and without.
 func TestPipeline(t *testing.T) {
-	cv := newConvo(t, Options{SweepInterval: -1})
+	t.Run("sequential", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1}) })
+	t.Run("waves", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1, Persistence: "test"}) })
+}
+
+func testPipeline(t *testing.T, opts Options) {
+	cv := newConvo(t, opts)
 	ctx := context.Background()
 	pipe := cv.c.Pipeline()
 	const n = 2000
@@ -509,4 +533,85 @@ func TestMSetNXUndo(t *testing.T) {
 	undoCreates(tb, keys, written)
 	cv.Do("EXISTS", "a", "c").Int(0)
 	cv.Do("GET", "b").Str("theirs")
+}
+
+// slowLog is a shard.Log whose writes become durable after a delay, like
+// an fsync, and which records the order of the keys it was given.
+type slowLog struct {
+	delay time.Duration
+	mu    sync.Mutex
+	keys  []string
+}
+
+func (l *slowLog) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+	l.mu.Lock()
+	l.keys = append(l.keys, string(key.Partition()))
+	l.mu.Unlock()
+	return func() error { time.Sleep(l.delay); return nil }, nil
+}
+
+func (l *slowLog) LogTable(string, shard.KeySchema, []shard.IndexSchema, []byte, bool) (func() error, error) {
+	return nil, nil
+}
+
+// TestPipelineWaves: with a persisting store, a pipeline's single-key
+// writes overlap their log waits, yet are logged and applied in pipeline
+// order and answered in order.
+func TestPipelineWaves(t *testing.T) {
+	log := &slowLog{delay: 2 * time.Millisecond}
+	store := shard.New(log)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(dynamodb.NewHandler(store, dynamodb.Options{}), Options{SweepInterval: -1, Persistence: "test"})
+	s.Serve(ln)
+	defer s.Shutdown(context.Background())
+	raw := dialRaw(t, "tcp", ln.Addr().String())
+	if got := raw.do("SET", "warm", "up"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	log.mu.Lock()
+	log.keys = nil
+	log.mu.Unlock()
+
+	const n = 300
+	var batch []byte
+	var want []string
+	for i := 0; i < n; i++ {
+		k := "k" + strconv.Itoa(i%7)
+		batch = append(batch, encodeCommand("INCR", "n")...)
+		batch = append(batch, encodeCommand("APPEND", k, "x")...)
+		want = append(want, "n", k)
+		if i%50 == 49 { // a read in the middle ends the wave and sees it all
+			batch = append(batch, encodeCommand("GET", "n")...)
+		}
+	}
+	start := time.Now()
+	raw.send(batch)
+	counts := map[string]int{}
+	for i := 0; i < n; i++ {
+		k := "k" + strconv.Itoa(i%7)
+		counts[k]++
+		if got := raw.reply(); got != ":"+strconv.Itoa(i+1)+"\r\n" {
+			t.Fatalf("INCR %d: %q", i, got)
+		}
+		if got := raw.reply(); got != ":"+strconv.Itoa(counts[k])+"\r\n" {
+			t.Fatalf("APPEND %d: %q", i, got)
+		}
+		if i%50 == 49 {
+			if got, w := raw.reply(), "$"+strconv.Itoa(len(strconv.Itoa(i+1)))+"\r\n"+strconv.Itoa(i+1)+"\r\n"; got != w {
+				t.Fatalf("GET after %d: %q want %q", i, got, w)
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	log.mu.Lock()
+	got := append([]string(nil), log.keys...)
+	log.mu.Unlock()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("log order differs from the pipeline's:\n got %v\nwant %v", got[:min(len(got), 20)], want[:20])
+	}
+	// Sequential waits would take 2n * 2ms = 1.2s.
+	t.Logf("%d pipelined writes with a 2ms log wait each: %v", 2*n, elapsed)
 }

@@ -56,6 +56,8 @@ type Server struct {
 	netIn      atomic.Int64
 	netOut     atomic.Int64
 
+	overlap bool // pipelined writes overlap their log waits (pipeline.go)
+
 	tableMu sync.Mutex // serialises creating the table
 
 	mu struct {
@@ -84,7 +86,8 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
+	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{}),
+		overlap: opts.Persistence != ""}
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
 	if opts.SweepInterval > 0 {
