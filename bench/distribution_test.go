@@ -188,3 +188,5 @@ func TestUnknownDistribution(t *testing.T) {
 		t.Error("unknown distribution accepted")
 	}
 }
+
+func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(11, 12)) }

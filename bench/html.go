@@ -268,6 +268,7 @@ svg.chart{display:block;margin:12px 0}.plot{fill:#fafafa;stroke:#999}.grid{strok
 <tr><td>records</td><td>{{.R.Records}} x {{.R.ValueSize}} B</td></tr>
 <tr><td>connections</td><td>{{.R.Connections}}{{if gt .R.Pipeline 1}}, pipeline {{.R.Pipeline}}{{end}}</td></tr>
 <tr><td>rounds</td><td>{{.R.Rounds}} x {{if .R.Ops}}{{.R.Ops}} ops{{else}}{{.R.Duration}}{{end}}, warm-up {{.R.Warmup}}</td></tr>
+<tr><td>pacing</td><td>{{if .R.Rate}}{{rate .R.Rate}} ops/s, latency from when each request was due{{else}}closed loop (each connection sends when its reply is in){{end}}</td></tr>
 </table>
 {{range .R.Targets}}
 <h2>{{.Target}} ({{.Protocol}})</h2>

@@ -31,6 +31,7 @@ type Config struct {
 	Ops           int64
 	Warmup        time.Duration
 	Rounds        int
+	Rate          float64
 	Load          bool
 	LoadOnly      bool
 	LoadBatch     int
@@ -122,7 +123,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	rep, err := execute(ctx, cfg, targets, live, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "dynacache bench: %v\n", err)
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "dynacache bench: interrupted: the figures are partial")
+		} else {
+			fmt.Fprintf(stderr, "dynacache bench: %v\n", err)
+		}
 		if rep == nil {
 			return 1
 		}
@@ -173,6 +178,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time per round and target")
 	fs.Int64Var(&cfg.Ops, "ops", 0, "measured operations per round and target (0: run for --duration)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "warm-up before each measured round (run, not counted)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "target `ops/s` over all connections; latency then counts from when each request was due (0: closed loop, as fast as replies come)")
 	fs.IntVar(&cfg.Rounds, "rounds", 0, "rounds per target (default 1, or 3 when comparing)")
 	skipLoad := fs.Bool("skip-load", false, "do not load the records first")
 	fs.BoolVar(&cfg.LoadOnly, "load-only", false, "load the records, then stop")
@@ -258,6 +264,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, errors.New("--warmup must be in [0, 1h]")
 	case cfg.Rounds < 1 || cfg.Rounds > 100:
 		return nil, errors.New("--rounds must be in 1..100")
+	case cfg.Rate < 0 || cfg.Rate > 1e9:
+		return nil, errors.New("--rate must be in 0..10^9")
 	case cfg.Ops < 0:
 		return nil, errors.New("--ops must not be negative")
 	case cfg.Timeout <= 0:
@@ -394,7 +402,7 @@ func execute(ctx context.Context, cfg *Config, targets []target, live, stderr io
 					depth = cfg.Pipeline
 				}
 				spec := phaseSpec{name: "run", workload: cfg.Workload, dist: cfg.Dist, warmup: cfg.Warmup,
-					duration: cfg.Duration, ops: cfg.Ops, depth: depth}
+					duration: cfg.Duration, ops: cfg.Ops, depth: depth, rate: cfg.Rate}
 				res, e := runPhase(ctx, cfg, tr.t, spec, tr.keys, r+1, live)
 				if res != nil {
 					tr.rounds = append(tr.rounds, res)

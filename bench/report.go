@@ -24,6 +24,7 @@ type Report struct {
 	Ops          int64          `json:"ops,omitempty"`
 	Warmup       string         `json:"warmup"`
 	Rounds       int            `json:"rounds"`
+	Rate         float64        `json:"rate,omitempty"`
 	Targets      []TargetReport `json:"targets"`
 	Ratios       []RatioReport  `json:"ratios,omitempty"`
 }
@@ -115,7 +116,7 @@ func buildReport(cfg *Config, runs []*targetRun, started time.Time) *Report {
 	rep := &Report{
 		Started: started, Workload: cfg.Workload.Name, Distribution: cfg.Dist, Records: cfg.Records,
 		ValueSize: cfg.ValueSize, Connections: cfg.Conns, Pipeline: cfg.Pipeline, Duration: cfg.Duration.String(),
-		Ops: cfg.Ops, Warmup: cfg.Warmup.String(), Rounds: cfg.Rounds,
+		Ops: cfg.Ops, Warmup: cfg.Warmup.String(), Rounds: cfg.Rounds, Rate: cfg.Rate,
 	}
 	for _, tr := range runs {
 		trp := TargetReport{Target: tr.t.String(), Protocol: protoName(tr.t.proto())}
@@ -276,7 +277,13 @@ func writeText(w io.Writer, r *Report) {
 	} else {
 		fmt.Fprintf(w, ", %s", r.Duration)
 	}
-	fmt.Fprintf(w, " x %d round(s), warm-up %s\n", r.Rounds, r.Warmup)
+	fmt.Fprintf(w, " x %d round(s), warm-up %s", r.Rounds, r.Warmup)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, ", rate %.0f ops/s (latency from when each request was due)", r.Rate)
+	} else {
+		fmt.Fprint(w, ", closed loop")
+	}
+	fmt.Fprintln(w)
 	for _, t := range r.Targets {
 		fmt.Fprintf(w, "\n== %s (%s)\n", t.Target, t.Protocol)
 		if l := t.Load; l != nil {

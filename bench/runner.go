@@ -184,6 +184,7 @@ type phaseSpec struct {
 	duration time.Duration // bound on the measured part
 	ops      int64         // measured operations (0: duration only)
 	depth    int           // requests per batch (pipeline depth)
+	rate     float64       // ops/s over all workers (0: closed loop)
 	loadFrom int64         // load: record numbers [loadFrom, loadTo)
 	loadTo   int64
 }
@@ -237,6 +238,11 @@ func runPhase(ctx context.Context, cfg *Config, t target, spec phaseSpec, keys *
 			rng:         rand.New(rand.NewPCG(cfg.Seed, uint64(w)*0x9E3779B97F4A7C15+uint64(round)+1)),
 			measureFrom: measureFrom, deadline: deadline, stop: &stop,
 		}
+		if spec.rate > 0 && spec.name != "load" {
+			// Each worker sends at rate/conns, the workers staggered.
+			wk.interval = int64(float64(conns) * 1e9 / spec.rate)
+			wk.intended = start + wk.interval*int64(w)/int64(conns)
+		}
 		if spec.name == "load" {
 			n := spec.loadTo - spec.loadFrom
 			wk.loadFrom = spec.loadFrom + n*int64(w)/int64(conns)
@@ -274,6 +280,7 @@ func runPhase(ctx context.Context, cfg *Config, t target, spec phaseSpec, keys *
 	drain := func() {
 		at := float64(nanotime()-start) / 1e9
 		tc := tick{At: at, Secs: at - lastAt, Ops: map[string]tickOp{}}
+		warming := start+int64(lastAt*1e9) < measureFrom-int64(time.Millisecond) // the tick began in the warm-up
 		lastAt = at
 		total := newCoarseHistogram()
 		var totalErr uint64
@@ -293,10 +300,10 @@ func runPhase(ctx context.Context, cfg *Config, t target, spec phaseSpec, keys *
 		res.Timeline = append(res.Timeline, tc)
 		if live != nil {
 			phase := spec.name
-			if nanotime() < measureFrom {
+			if warming {
 				phase = "warm-up"
 			}
-			fmt.Fprintf(live, "[%s %4.0fs] %-28s %9.0f ops/s  p50 %8s  p99 %8s  errors %d\n",
+			fmt.Fprintf(live, "[%-7s %4.0fs] %-28s %9.0f ops/s  p50 %8s  p99 %8s  errors %d\n",
 				phase, at, truncate(t.String(), 28), float64(total.Count())/max(tc.Secs, 1e-3), fmtDur(total.Quantile(0.5)), fmtDur(total.Quantile(0.99)), totalErr)
 		}
 	}
@@ -344,6 +351,13 @@ type worker struct {
 	quota                 int64 // measured operations to run (0: no count)
 	loadFrom, loadTo      int64 // load: records to write
 	lastEnd               int64
+
+	// Rate mode (--rate): the worker sends request i at intended +
+	// i*interval, sleeping when early, and measures each latency from that
+	// intended time, so a stall counts for every request it delayed, not
+	// only the one it caught (coordinated omission).
+	interval int64
+	intended int64
 
 	chooser keyChooser
 	opc     *opChooser
@@ -409,10 +423,23 @@ func (w *worker) loop() {
 				w.fill(&w.reqs[i])
 			}
 		}
+		if w.interval > 0 {
+			if w.intended >= w.deadline {
+				return
+			}
+			if d := w.intended - now; d > 0 {
+				time.Sleep(time.Duration(d))
+			}
+		}
 		reqs := w.reqs[:n]
 		w.client.run(reqs)
 		for i := range reqs {
 			r := &reqs[i]
+			if w.interval > 0 {
+				if it := w.intended + int64(i)*w.interval; r.start > it {
+					r.start = it
+				}
+			}
 			if r.op == opInsert {
 				w.keys.ack(r.keys[0])
 			}
@@ -437,6 +464,7 @@ func (w *worker) loop() {
 				w.lastEnd = r.end
 			}
 		}
+		w.intended += int64(n) * w.interval
 	}
 }
 
