@@ -32,9 +32,11 @@
 // against aws-sdk-go-v2's signer.
 //
 // Latency is measured from the write of a request (or of a pipeline) to the
-// read of its reply. The loop is closed (the next request waits for the
-// previous reply), so under a stall the percentiles show the stall once,
-// not the requests that would have queued behind it (coordinated omission).
+// read of its reply. By default the loop is closed (the next request waits
+// for the previous reply), so under a stall the percentiles show the stall
+// once, not the requests that would have queued behind it (coordinated
+// omission); with --rate the workers send on a schedule and measure each
+// latency from the time the request was due.
 //
 // The record layout shared by both protocols is in keys.go; the key
 // distributions (uniform, YCSB's scrambled zipfian, latest) in

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +48,10 @@ type Config struct {
 	Progress      string
 	FailOnError   bool
 }
+
+// tableName is DynamoDB's rule for table names (and keeps the name safe to
+// write into JSON unescaped).
+var tableName = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 
 // targetList is a repeatable --target flag.
 type targetList []string
@@ -264,6 +269,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, errors.New("--warmup must be in [0, 1h]")
 	case cfg.Rounds < 1 || cfg.Rounds > 100:
 		return nil, errors.New("--rounds must be in 1..100")
+	case !tableName.MatchString(cfg.Table):
+		return nil, fmt.Errorf("--table %q: a DynamoDB table name is 3-255 characters of a-z, A-Z, 0-9, '_', '-', '.'", cfg.Table)
 	case cfg.Rate < 0 || cfg.Rate > 1e9:
 		return nil, errors.New("--rate must be in 0..10^9")
 	case cfg.Ops < 0:
