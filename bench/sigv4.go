@@ -32,8 +32,6 @@ import (
 const (
 	sigAlgorithm = "AWS4-HMAC-SHA256"
 	amzDateFmt   = "20060102T150405Z"
-	// emptySHA256 is hex(sha256("")).
-	emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
 // Credentials are AWS credentials; SessionToken is optional.
