@@ -247,8 +247,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 		cfg.Duration = 10 * time.Minute // a bound, not the goal
 	}
 	switch {
-	case cfg.Records < 1 || cfg.Records > 1e12:
-		return nil, errors.New("--records must be in 1..10^12")
+	case cfg.Records < 1 || cfg.Records > 1e10:
+		return nil, errors.New("--records must be in 1..10^10")
 	case cfg.ValueSize < 1 || cfg.ValueSize > 350_000:
 		return nil, errors.New("--value-size must be in 1..350000 (a DynamoDB item is at most 400 KB)")
 	case cfg.Conns < 1 || cfg.Conns > 10_000:

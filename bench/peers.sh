@@ -261,6 +261,22 @@ if [ "$resp_present" = yes ]; then
   done
 fi
 
+# The same comparison with this package's generator (GET and SET, 50
+# connections, pipeline 16): a cross-check of its RESP client against
+# redis-benchmark's, on the same servers.
+gen_table=""
+if [ "$resp_present" = yes ]; then
+  resp_targets=(--target "resp://$DC_RESP" --target "resp://127.0.0.1:$RD_PORT")
+  resp_common=(--records "$RECORDS" --value-size 100 --connections 50 --pipeline 16 --distribution uniform
+    --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" --progress never --json)
+  log "dynacache bench, RESP GET and SET, pipeline 16"
+  bounded 900 "$bin" bench "${resp_targets[@]}" --workload get "${resp_common[@]}" >"$work/resp-get.json" 2>"$work/resp-get.err" ||
+    { cat "$work/resp-get.err"; die "RESP GET run"; }
+  bounded 900 "$bin" bench "${resp_targets[@]}" --workload set --skip-load "${resp_common[@]}" >"$work/resp-set.json" 2>"$work/resp-set.err" ||
+    { cat "$work/resp-set.err"; die "RESP SET run"; }
+  gen_table=$( { http_rows "$work/resp-get.json"; http_rows "$work/resp-set.json"; } )
+fi
+
 # Stop the comparison servers before the memory runs.
 for p in "$DC_PID" "$DL_PID" "$RD_PID"; do stop_pid "$p"; done
 
@@ -343,6 +359,14 @@ log "writing $OUT"
     echo "| test | pipeline | dynacache req/s | redis req/s | ratio | dynacache p50 / p99 | redis p50 / p99 | req/s per round (dynacache / redis) |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|"
     printf '%s' "$resp_table"
+    echo
+    echo "The same servers driven by \`dynacache bench --target resp://DYNACACHE --target resp://REDIS --workload get|set"
+    echo "--connections 50 --pipeline 16 --distribution uniform --records $RECORDS --rounds $ROUNDS --duration $DURATION\`"
+    echo "(a cross-check of this generator's client against redis-benchmark's; latencies in ms, ratio = dynacache / redis):"
+    echo
+    echo "| operation | dynacache ops/s | redis ops/s | ratio | dynacache p50 / p99 | redis p50 / p99 | errors | ops/s per round |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    echo "$gen_table"
   else
     echo "Skipped: the dynacache binary built from this tree has no RESP port yet."
   fi
