@@ -390,6 +390,9 @@ func cmdMSet(c *conn, args [][]byte) error {
 	}
 	keys := c.storeKeys(args[1:], 2)
 	vals := msetValues(args)
+	if err := checkSizes(keys, vals); err != nil {
+		return err
+	}
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
 	if _, err := putStrings(t, keys, vals, lastOccurrences(keys), false); err != nil {
@@ -424,6 +427,10 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 		return err
 	}
 	keys := c.storeKeys(args[1:], 2)
+	vals := msetValues(args)
+	if err := checkSizes(keys, vals); err != nil {
+		return err
+	}
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
 	now := nowMs()
@@ -436,7 +443,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 		}
 	}
 	idx := lastOccurrences(keys)
-	written, err := putStrings(t, keys, msetValues(args), idx, true)
+	written, err := putStrings(t, keys, vals, idx, true)
 	complete := err == nil
 	for _, i := range idx {
 		complete = complete && written[i].Exists()

@@ -63,8 +63,8 @@ type conn struct {
 	table   *shard.Table
 	decided chan struct{}
 	done    chan struct{}
-	res    result
-	now    int64
+	res     result
+	now     int64
 }
 
 // result is what a decide function reports back to its command.
@@ -273,7 +273,14 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 	} else if !old.Exists() {
 		v.kind = kindNone
 	}
-	return c.fn(c, &v, old)
+	w, err := c.fn(c, &v, old)
+	if !w.Skip && !w.Delete && w.Item != nil && attr.ItemSize(w.Item) > attr.MaxItemSize {
+		// Keep every item writable through the DynamoDB API too, and the
+		// cost of a write (a whole new image, logged) bounded.
+		c.res = result{err: errItemTooLarge}
+		return shard.Write{Skip: true}, nil
+	}
+	return w, err
 }
 
 // mutate runs fn on key k inside one Table.Mutate (one shard lock). It

@@ -330,6 +330,17 @@ func TestStrings(t *testing.T) {
 		cv.Do(cmd...).Err("WRONGTYPE Operation against a key holding the wrong kind of value")
 	}
 	cv.Do("MGET", "h", "a").Arr(nil, "1")
+	// A key is a DynamoDB item: 400 KB at most, whatever the command.
+	big := strings.Repeat("x", 400*1024)
+	cv.Do("SET", "big", big).Err("ERR ValidationException: Item size to update has exceeded the maximum allowed size")
+	cv.Do("MSET", "b1", "1", "big", big).Err("ERR ValidationException: Item size to update has exceeded the maximum allowed size")
+	cv.Do("EXISTS", "b1", "big").Int(0)
+	cv.Do("SET", "big", big[:300*1024]).OK()
+	cv.Do("APPEND", "big", big[:200*1024]).Err("ERR ValidationException: Item size to update has exceeded the maximum allowed size")
+	cv.Do("STRLEN", "big").Int(300 * 1024)
+	cv.Do("HSET", "bigh", "a", big[:300*1024]).Int(1)
+	cv.Do("HSET", "bigh", "b", big[:200*1024]).Err("ERR ValidationException: Item size to update has exceeded the maximum allowed size")
+	cv.Do("HLEN", "bigh").Int(1)
 	cv.Do("SET", "h", "now a string").OK() // SET overwrites any type
 	cv.Do("TYPE", "h").Str("string")
 }

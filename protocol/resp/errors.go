@@ -37,6 +37,9 @@ const (
 	errNoProto       = respErr("NOPROTO unsupported protocol version")
 	errProtoVersion  = respErr("ERR Protocol version is not an integer or out of range")
 	errClientName    = respErr("ERR Client names cannot contain spaces, newlines or special characters.")
+	// errItemTooLarge: a RESP key is a DynamoDB item, and obeys its size
+	// limit (DynamoDB's words for UpdateItem).
+	errItemTooLarge = respErr("ERR ValidationException: Item size to update has exceeded the maximum allowed size")
 )
 
 func errInvalidExpire(cmd string) error {
@@ -100,6 +103,9 @@ func dynamoError(e *dynamodb.Error) respErr {
 
 // storeError words an error of the store or its log.
 func storeError(err error) respErr {
+	if e, ok := err.(respErr); ok {
+		return e
+	}
 	return respErr(sanitize("ERR " + err.Error()))
 }
 

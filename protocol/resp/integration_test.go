@@ -153,7 +153,7 @@ func TestDynamoDBCommand(t *testing.T) {
 // each command waits for its reply or clients pipeline them in waves.
 func TestConcurrentIncr(t *testing.T) {
 	t.Run("sequential", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1}, false) })
-	t.Run("pipelined waves", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1, Persistence: "test"}, true) })
+	t.Run("pipelined waves", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1, OverlapLogWaits: true}, true) })
 }
 
 func testConcurrentIncr(t *testing.T, opts Options, pipelined bool) {
@@ -391,7 +391,7 @@ func TestExpiryFoundByRescan(t *testing.T) {
 // (Persistence set) and without.
 func TestPipeline(t *testing.T) {
 	t.Run("sequential", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1}) })
-	t.Run("waves", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1, Persistence: "test"}) })
+	t.Run("waves", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1, OverlapLogWaits: true}) })
 }
 
 func testPipeline(t *testing.T, opts Options) {
@@ -564,7 +564,7 @@ func TestPipelineWaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(dynamodb.NewHandler(store, dynamodb.Options{}), Options{SweepInterval: -1, Persistence: "test"})
+	s := New(dynamodb.NewHandler(store, dynamodb.Options{}), Options{SweepInterval: -1, OverlapLogWaits: true})
 	s.Serve(ln)
 	defer s.Shutdown(context.Background())
 	raw := dialRaw(t, "tcp", ln.Addr().String())

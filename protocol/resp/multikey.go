@@ -50,6 +50,18 @@ func lastOccurrencesMap(keys []shard.Key) []int {
 	return idx
 }
 
+// checkSizes refuses, before anything is written, a multi-key write one of
+// whose items would exceed DynamoDB's item size limit.
+func checkSizes(keys []shard.Key, vals [][]byte) error {
+	for i, k := range keys {
+		it := attr.Item{attrKey: {Type: attr.S, Str: bstr(k.Partition())}, attrVal: textValue(vals[i])}
+		if attr.ItemSize(it) > attr.MaxItemSize {
+			return errItemTooLarge
+		}
+	}
+	return nil
+}
+
 // putStrings writes vals[i] under keys[i] (no expiry) for every i of idx,
 // concurrently. create: only where no live key exists. It returns the
 // entries written (empty where nothing was) and the first error.
@@ -65,11 +77,15 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 			if create && old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
 				return shard.Write{Skip: true}, nil // someone else's key
 			}
-			wrote = true
-			return shard.Write{Item: attr.Item{
+			it := attr.Item{
 				attrKey: {Type: attr.S, Str: bstr(k.Partition())},
 				attrVal: textValue(vals[i]),
-			}}, nil
+			}
+			if attr.ItemSize(it) > attr.MaxItemSize {
+				return shard.Write{}, errItemTooLarge
+			}
+			wrote = true
+			return shard.Write{Item: it}, nil
 		})
 		if err != nil {
 			errs[i] = err

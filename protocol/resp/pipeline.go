@@ -24,9 +24,10 @@ import (
 //   - the replies are appended in order when the wave ends: before any
 //     other command, at the end of the batch, or after maxWave commands.
 //
-// Only a connection that has authenticated uses waves, and only when the
-// store persists (Options.Persistence): without a log there is no wait to
-// overlap.
+// Only a connection that has authenticated uses waves, and only with
+// Options.OverlapLogWaits: measured on two cores, waves more than double
+// pipelined writes under --fsync always, and slow them down by a third under
+// everysec, where a wait is only the committer's write to the OS.
 
 const maxWave = 64
 

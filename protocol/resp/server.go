@@ -23,8 +23,13 @@ type Options struct {
 	// Version is dynacache's version, shown by INFO and HELLO.
 	Version string
 	// Persistence describes the durability set-up for INFO (e.g. "wal
-	// everysec"); empty: in memory.
+	// fsync everysec"); empty: in memory.
 	Persistence string
+	// OverlapLogWaits lets a pipeline's single-key writes overlap their
+	// waits for the log (pipeline.go). It pays when a wait is an fsync
+	// (--fsync always); when it is a mere write to the OS, the extra
+	// goroutines cost more than they save.
+	OverlapLogWaits bool
 	// SweepInterval is the expiry sweeper's period (default 100ms, Redis's
 	// hz 10); negative disables the sweeper (tests).
 	SweepInterval time.Duration
@@ -87,7 +92,7 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 		opts.Logf = func(string, ...any) {}
 	}
 	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{}),
-		overlap: opts.Persistence != ""}
+		overlap: opts.OverlapLogWaits}
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
 	if opts.SweepInterval > 0 {
