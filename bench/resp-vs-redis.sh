@@ -6,9 +6,9 @@
 #   bench/resp-vs-redis.sh                  # the defaults below
 #   N=20000 TESTS=set,get bench/resp-vs-redis.sh
 #
-# Both servers persist with an fsync a second: redis-server with
-# --appendonly yes --appendfsync everysec --save '', dynacache with
-# --fsync everysec, each in a temporary directory. Both listen on loopback
+# Both servers persist with an fsync a second (FSYNC=always: every write):
+# redis-server with --appendonly yes --appendfsync everysec --save '',
+# dynacache with --fsync everysec, each in a temporary directory. Both listen on loopback
 # only; each redis-benchmark run is bounded by TIMEOUT seconds; both servers
 # are stopped by PID at exit. Needs redis-server and redis-benchmark
 # (apt-get install redis-server redis-tools) and Go.
@@ -20,6 +20,8 @@ C=${C:-50}                 # clients
 P=${P:-16}                 # pipeline depth of the pipelined runs
 TESTS=${TESTS:-set,get,incr,hset,mset}
 TIMEOUT=${TIMEOUT:-300}    # seconds per redis-benchmark run
+R=${R:-}                   # set: -r R (random keys; HSET then grows one hash: see README)
+FSYNC=${FSYNC:-everysec}   # redis-server's appendfsync and dynacache's --fsync
 
 for tool in redis-server redis-benchmark go; do
   command -v "$tool" >/dev/null || { echo "resp-vs-redis: $tool not found (apt-get install redis-server redis-tools)" >&2; exit 2; }
@@ -43,7 +45,7 @@ go build -o "$work/dynacache" ./cmd/dynacache
 
 # dynacache picks its own free ports; its start-up lines say which.
 mkdir -p "$work/dyna"
-"$work/dynacache" --http 127.0.0.1:0 --resp 127.0.0.1:0 --dir "$work/dyna" --fsync everysec >"$work/dyna.log" 2>&1 &
+"$work/dynacache" --http 127.0.0.1:0 --resp 127.0.0.1:0 --dir "$work/dyna" --fsync "$FSYNC" >"$work/dyna.log" 2>&1 &
 dyna_pid=$!
 dyna_addr=
 for _ in $(seq 1 100); do
@@ -61,7 +63,7 @@ mkdir -p "$work/redis"
 redis_port=
 for _ in $(seq 1 10); do
   port=$((20000 + RANDOM % 40000))
-  redis-server --bind 127.0.0.1 --port "$port" --dir "$work/redis" --appendonly yes --appendfsync everysec \
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$work/redis" --appendonly yes --appendfsync "$FSYNC" \
     --save '' --daemonize no --logfile "$work/redis.log" &
   redis_pid=$!
   for _ in $(seq 1 50); do
@@ -75,12 +77,12 @@ done
 [ -n "$redis_port" ] || { echo "redis-server did not start" >&2; exit 1; }
 
 echo "== redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on 127.0.0.1:$redis_port, dynacache on $dyna_addr"
-echo "== redis-benchmark -t $TESTS -c $C -n $N, with and without -P $P"
+echo "== redis-benchmark -t $TESTS -c $C -n $N${R:+ -r $R}, with and without -P $P; fsync $FSYNC"
 
 # run PORT EXTRA... prints "test,rps" lines.
 run() {
   local port=$1; shift
-  timeout "$TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$TESTS" -c "$C" -n "$N" --csv "$@" 2>/dev/null |
+  timeout "$TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$TESTS" -c "$C" -n "$N" ${R:+-r "$R"} --csv "$@" 2>/dev/null |
     awk -F'","' 'NR > 1 { gsub(/"/, "", $1); gsub(/"/, "", $2); print $1 "," $2 }'
 }
 
