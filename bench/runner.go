@@ -248,6 +248,7 @@ func runPhase(ctx context.Context, cfg *Config, t target, spec phaseSpec, keys *
 			wk.loadFrom = spec.loadFrom + n*int64(w)/int64(conns)
 			wk.loadTo = spec.loadFrom + n*int64(w+1)/int64(conns)
 		} else if spec.ops > 0 {
+			wk.counted = true
 			wk.quota = spec.ops / int64(conns)
 			if int64(w) < spec.ops%int64(conns) {
 				wk.quota++
@@ -348,7 +349,8 @@ type worker struct {
 	stop   *atomic.Bool
 
 	measureFrom, deadline int64
-	quota                 int64 // measured operations to run (0: no count)
+	counted               bool  // the phase runs a number of operations
+	quota                 int64 // measured operations to run, when counted
 	loadFrom, loadTo      int64 // load: records to write
 	lastEnd               int64
 
@@ -413,7 +415,7 @@ func (w *worker) loop() {
 				next += k
 			}
 		} else {
-			if w.quota > 0 && now >= w.measureFrom {
+			if w.counted && now >= w.measureFrom {
 				if measured >= w.quota {
 					return
 				}

@@ -30,7 +30,7 @@ func newTestWorker(c client, spec *phaseSpec, quota int64) *worker {
 		live[i] = newLiveHistogram()
 	}
 	w := &worker{cfg: cfg, spec: spec, keys: newKeySpace(100), client: c, live: &live, stop: &stop,
-		measureFrom: -1 << 62, deadline: nanotime() + int64(time.Minute), quota: quota}
+		measureFrom: -1 << 62, deadline: nanotime() + int64(time.Minute), counted: true, quota: quota}
 	w.rng = newTestRand()
 	w.init()
 	return w
@@ -62,6 +62,17 @@ func TestRateModeCountsFromDueTime(t *testing.T) {
 	w.loop()
 	if h := w.res.ops[opRead].hist; h.Count() != 10 || h.Max() != 1000 {
 		t.Errorf("closed loop: count %d max %d, want 10 and 1000", h.Count(), h.Max())
+	}
+}
+
+// A worker with a zero share of --ops (fewer operations than connections)
+// does nothing rather than run until the deadline.
+func TestWorkerZeroQuota(t *testing.T) {
+	c := &stubClient{latency: 5}
+	w := newTestWorker(c, &phaseSpec{name: "run", workload: ycsbWorkloads["c"], dist: "uniform", depth: 1}, 0)
+	w.loop()
+	if c.calls != 0 {
+		t.Errorf("%d calls, want none", c.calls)
 	}
 }
 
