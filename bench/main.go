@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +48,7 @@ type Config struct {
 	Report        string
 	Progress      string
 	FailOnError   bool
+	CPUProfile    string
 }
 
 // tableName is DynamoDB's rule for table names (and keeps the name safe to
@@ -126,6 +128,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.JSON && live != nil {
 		live = stderr
 	}
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "dynacache bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "dynacache bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := execute(ctx, cfg, targets, live, stderr)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -201,6 +216,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.StringVar(&cfg.Report, "report", "", "write a self-contained HTML report to `FILE`")
 	fs.StringVar(&cfg.Progress, "progress", "auto", "live line each second: auto (when stdout is a terminal), always or never")
 	fs.BoolVar(&cfg.FailOnError, "fail-on-error", false, "exit 1 if any operation failed")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the generator's own CPU profile to `FILE` (to check it is not the bottleneck)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
