@@ -378,6 +378,11 @@ func cmdConfigGet(c *conn, args [][]byte) error {
 func cmdConfigResetStat(c *conn, args [][]byte) error {
 	s := c.s
 	s.totalCmds.Store(0)
+	s.mu.Lock()
+	for o := range s.mu.conns {
+		o.cmds.Store(0)
+	}
+	s.mu.Unlock()
 	s.totalConns.Store(0)
 	s.rejected.Store(0)
 	s.expired.Store(0)
@@ -500,7 +505,7 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 	case "stats":
 		b.WriteString("# Stats\r\n")
 		line("total_connections_received", s.totalConns.Load())
-		line("total_commands_processed", s.totalCmds.Load())
+		line("total_commands_processed", s.commandsProcessed())
 		line("total_net_input_bytes", s.netIn.Load())
 		line("total_net_output_bytes", s.netOut.Load())
 		line("rejected_connections", 0)
@@ -523,6 +528,18 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 			}
 		}
 	}
+}
+
+// commandsProcessed is the commands of closed connections plus those of
+// the open ones.
+func (s *Server) commandsProcessed() int64 {
+	n := s.totalCmds.Load()
+	s.mu.Lock()
+	for c := range s.mu.conns {
+		n += c.cmds.Load()
+	}
+	s.mu.Unlock()
+	return n
 }
 
 func orNone(s string) string {

@@ -172,14 +172,12 @@ type scanCache struct {
 	i      int
 }
 
-var scans scanCache // per process; ids make a snapshot's owner irrelevant
-
 func scanPos(k []byte) uint64 { return xxhash.Sum64(k) >> (64 - scanPosBits) }
 
 func (c *conn) takeScanSnapshot(t *shard.Table) *scanSnapshot {
-	snap := &scanSnapshot{id: scans.nextID.Add(1) & 0xffff}
+	snap := &scanSnapshot{id: c.s.scans.nextID.Add(1) & 0xffff}
 	if snap.id == 0 { // cursor 0 means start and end
-		snap.id = scans.nextID.Add(1) & 0xffff
+		snap.id = c.s.scans.nextID.Add(1) & 0xffff
 	}
 	if t != nil {
 		t.Dump(func(k shard.Key, e shard.Entry) error {
@@ -196,17 +194,17 @@ func (c *conn) takeScanSnapshot(t *shard.Table) *scanSnapshot {
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	scans.mu.Lock()
-	scans.snaps[scans.i] = snap
-	scans.i = (scans.i + 1) % len(scans.snaps)
-	scans.mu.Unlock()
+	c.s.scans.mu.Lock()
+	c.s.scans.snaps[c.s.scans.i] = snap
+	c.s.scans.i = (c.s.scans.i + 1) % len(c.s.scans.snaps)
+	c.s.scans.mu.Unlock()
 	return snap
 }
 
-func findScanSnapshot(id uint64) *scanSnapshot {
-	scans.mu.Lock()
-	defer scans.mu.Unlock()
-	for _, s := range scans.snaps {
+func (c *conn) findScanSnapshot(id uint64) *scanSnapshot {
+	c.s.scans.mu.Lock()
+	defer c.s.scans.mu.Unlock()
+	for _, s := range c.s.scans.snaps {
 		if s != nil && s.id == id {
 			return s
 		}
@@ -252,7 +250,7 @@ func cmdScan(c *conn, args [][]byte) error {
 	pos, id := cursor>>16, cursor&0xffff
 	var snap *scanSnapshot
 	if cursor != 0 {
-		snap = findScanSnapshot(id)
+		snap = c.findScanSnapshot(id)
 	}
 	if snap == nil {
 		snap = c.takeScanSnapshot(t)

@@ -393,9 +393,12 @@ func cmdMSet(c *conn, args [][]byte) error {
 	if err := checkSizes(keys, vals); err != nil {
 		return err
 	}
+	// The stripes are held until every key is applied, so RESP readers
+	// see all of the MSET or none of it; the log waits happen after.
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
-	defer c.s.locks.unlockAll(c.stripe, true)
-	if _, err := putStrings(t, keys, vals, lastOccurrences(keys), false); err != nil {
+	wait := msetApplied(t, keys, vals, lastOccurrences(keys))
+	c.s.locks.unlockAll(c.stripe, true)
+	if err := wait(); err != nil {
 		return storeError(err)
 	}
 	c.ok()

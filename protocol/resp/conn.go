@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/redcon"
@@ -30,7 +31,8 @@ type conn struct {
 	authed bool
 	quit   bool // QUIT: close after this batch's replies
 	since  time.Time
-	cmd    string // last command, for CLIENT LIST
+	cmds   atomic.Int64 // commands run; added to the server's total at close
+	parent *conn        // a wave worker's connection (pipeline.go)
 
 	// Scratch reused by every command, so the GET and SET paths allocate
 	// nothing of their own.
@@ -101,6 +103,7 @@ func (c *conn) serve() {
 	s.clients.Add(1)
 	defer s.clients.Add(-1)
 	defer c.nc.Close()
+	defer func() { s.totalCmds.Add(c.cmds.Swap(0)) }()
 	for {
 		for {
 			args, err := c.rd.next()
@@ -162,7 +165,11 @@ func (c *conn) flush() bool {
 // exec runs one request, in Redis's order of checks: command lookup,
 // arity, authentication.
 func (c *conn) exec(args [][]byte) {
-	c.s.totalCmds.Add(1)
+	if c.parent != nil {
+		c.parent.cmds.Add(1) // a wave worker counts for its connection
+	} else {
+		c.cmds.Add(1) // the connection's own counter: no shared cache line
+	}
 	cmd := lookup(args[0])
 	if cmd == nil {
 		c.s.rejected.Add(1)
@@ -179,7 +186,6 @@ func (c *conn) exec(args [][]byte) {
 		c.out = redcon.AppendError(c.out, string(errNoAuth))
 		return
 	}
-	c.cmd = cmd.name
 	if err := cmd.fn(c, args); err != nil {
 		c.writeError(err)
 	}

@@ -264,9 +264,14 @@ func TestSetNXRace(t *testing.T) {
 	}
 }
 
-// TestMSetAtomicForReaders: a reader's MGET never sees half of an MSET.
+// TestMSetAtomicForReaders: a reader's MGET never sees half of an MSET,
+// also when MSET's log waits are slow (it releases its keys once they are
+// applied, before the waits end).
 func TestMSetAtomicForReaders(t *testing.T) {
-	cv := newConvo(t, Options{SweepInterval: -1})
+	ts := startServerOn(t, shard.New(&slowLog{delay: time.Millisecond}), Options{SweepInterval: -1})
+	c := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, MaxRetries: -1, DisableIdentity: true})
+	t.Cleanup(func() { c.Close() })
+	cv := &convo{t: t, c: c, ts: ts}
 	ctx := context.Background()
 	done := make(chan struct{})
 	var wg sync.WaitGroup

@@ -70,38 +70,92 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 	written := make([]shard.Entry, len(keys))
 	errs := make([]error, len(keys))
 	now := nowMs()
-	put := func(i int) {
-		k := keys[i]
-		wrote := false
-		_, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
-			if create && old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
-				return shard.Write{Skip: true}, nil // someone else's key
-			}
-			it := attr.Item{
-				attrKey: {Type: attr.S, Str: bstr(k.Partition())},
-				attrVal: textValue(vals[i]),
-			}
-			if attr.ItemSize(it) > attr.MaxItemSize {
-				return shard.Write{}, errItemTooLarge
-			}
-			wrote = true
-			return shard.Write{Item: it}, nil
-		})
-		if err != nil {
-			errs[i] = err
-			return
-		}
-		if wrote {
-			written[i] = cur
-		}
-	}
-	parallel(idx, put)
+	parallel(idx, func(i int) {
+		written[i], errs[i] = putString(t, keys[i], vals[i], create, now, nil)
+	})
 	for _, i := range idx {
 		if errs[i] != nil {
 			return written, errs[i]
 		}
 	}
 	return written, nil
+}
+
+// putString writes val under k (no expiry); create: only where no live key
+// exists (the entry returned is then empty if it did). decided, if not nil,
+// is called from the decide callback, under the shard lock.
+func putString(t *shard.Table, k shard.Key, val []byte, create bool, now int64, decided func()) (shard.Entry, error) {
+	wrote := false
+	_, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		if decided != nil {
+			decided()
+		}
+		if create && old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
+			return shard.Write{Skip: true}, nil // someone else's key
+		}
+		it := attr.Item{
+			attrKey: {Type: attr.S, Str: bstr(k.Partition())},
+			attrVal: textValue(val),
+		}
+		if attr.ItemSize(it) > attr.MaxItemSize {
+			return shard.Write{}, errItemTooLarge
+		}
+		wrote = true
+		return shard.Write{Item: it}, nil
+	})
+	if err != nil || !wrote {
+		return shard.Entry{}, err
+	}
+	return cur, nil
+}
+
+// msetApplied writes vals[i] under keys[i] for every i of idx and returns
+// once every write has been applied, not yet made durable: each write's
+// decide callback signals, then Table.Get on its key waits for Mutate to
+// release the shard lock, which it holds through the log append and the
+// apply. The caller may then release the stripes (RESP readers see the
+// whole MSET) and call wait, which returns the first error once every
+// write is durable.
+// REQUIRES: the stripes of keys held for writing.
+func msetApplied(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int) (wait func() error) {
+	errs := make([]error, len(keys))
+	now := nowMs()
+	signals := make(chan int, len(idx))
+	var wg sync.WaitGroup
+	workers := min(len(idx), maxParallelKeys)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for j := w; j < len(idx); j += workers {
+				i := idx[j]
+				signaled := false
+				_, errs[i] = putString(t, keys[i], vals[i], false, now, func() {
+					if !signaled {
+						signaled = true
+						signals <- i
+					}
+				})
+				if !signaled {
+					signals <- -1 // Mutate failed before decide: nothing to wait for
+				}
+			}
+		}(w)
+	}
+	for range idx {
+		if i := <-signals; i >= 0 {
+			t.Get(keys[i]) // returns once that Mutate has applied and unlocked
+		}
+	}
+	return func() error {
+		wg.Wait()
+		for _, i := range idx {
+			if errs[i] != nil {
+				return errs[i]
+			}
+		}
+		return nil
+	}
 }
 
 // parallel calls fn(i) for every i of idx, on up to maxParallelKeys

@@ -39,7 +39,7 @@ type wave struct {
 // worker returns the i-th worker conn of c, made on first use.
 func (c *conn) worker(i int) *conn {
 	for len(c.wave.workers) <= i {
-		w := &conn{s: c.s, nc: c.nc, id: c.id, addr: c.addr, since: c.since, authed: true,
+		w := &conn{s: c.s, parent: c, nc: c.nc, id: c.id, addr: c.addr, since: c.since, authed: true,
 			item: make(attr.Item, 8), decided: make(chan struct{}, 1), done: make(chan struct{}, 1)}
 		w.decide = w.decideEntry
 		c.wave.workers = append(c.wave.workers, w)

@@ -61,7 +61,9 @@ type Server struct {
 	netIn      atomic.Int64
 	netOut     atomic.Int64
 
-	overlap bool // pipelined writes overlap their log waits (pipeline.go)
+	overlap bool        // pipelined writes overlap their log waits (pipeline.go)
+	closing atomic.Bool // set once by Shutdown; read by every connection per batch
+	scans   scanCache   // SCAN snapshots (cmd_key.go)
 
 	tableMu sync.Mutex // serialises creating the table
 
@@ -159,11 +161,7 @@ func (s *Server) Serve(ln net.Listener) {
 	}()
 }
 
-func (s *Server) isClosing() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mu.closing
-}
+func (s *Server) isClosing() bool { return s.closing.Load() }
 
 // Shutdown stops accepting connections, lets every connection finish the
 // batch of requests it is running and send its replies, closes the
@@ -173,6 +171,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.mu.closing {
 		s.mu.closing = true
+		s.closing.Store(true)
 		close(s.stop)
 		for _, ln := range s.mu.listeners {
 			ln.Close()

@@ -25,7 +25,12 @@ type testServer struct {
 
 func startServer(t testing.TB, opts Options) *testServer {
 	t.Helper()
-	store := shard.New(nil)
+	return startServerOn(t, shard.New(nil), opts)
+}
+
+// startServerOn is startServer on a given store (e.g. one with a log).
+func startServerOn(t testing.TB, store *shard.Store, opts Options) *testServer {
+	t.Helper()
 	h := dynamodb.NewHandler(store, dynamodb.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
