@@ -32,6 +32,13 @@ type chartSpec struct {
 	xTicks   []Point // X: position, Y unused; label from xTickLabel
 	xLabelFn func(float64) string
 	yLabelFn func(float64) string
+	// markers are labelled vertical lines (round starts).
+	markers []marker
+}
+
+type marker struct {
+	x     float64
+	label string
 }
 
 // lineChart renders series as an inline SVG line chart.
@@ -119,6 +126,14 @@ func lineChart(spec chartSpec, ss []series) template.HTML {
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis" text-anchor="middle">%s</text>`, left+pw/2, h-6, html.EscapeString(spec.xLabel))
 	fmt.Fprintf(&b, `<text x="14" y="%.1f" class="axis" text-anchor="middle" transform="rotate(-90 14 %.1f)">%s</text>`, top+ph/2, top+ph/2, html.EscapeString(spec.yLabel))
+	for _, m := range spec.markers {
+		if m.x < minX || m.x > maxX {
+			continue
+		}
+		x := sx(m.x)
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="marker"/>`, x, x, top, top+ph)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick">%s</text>`, x+3, top+11, html.EscapeString(m.label))
+	}
 	// Lines and legend.
 	for i, s := range ss {
 		color := palette[i%len(palette)]
@@ -179,7 +194,21 @@ func fmtRate(v float64) string {
 // htmlCharts builds the report's charts.
 func htmlCharts(r *Report) []template.HTML {
 	var tput, p99, spec []series
+	var rounds []marker
 	multi := len(r.Targets) > 1
+	if len(r.Targets) > 0 && r.Rounds > 1 {
+		prev := 0
+		for i, tp := range r.Targets[0].Timeline {
+			if tp.Round != prev {
+				x := 0.0
+				if i > 0 {
+					x = r.Targets[0].Timeline[i-1].T
+				}
+				rounds = append(rounds, marker{x, fmt.Sprintf("round %d", tp.Round)})
+				prev = tp.Round
+			}
+		}
+	}
 	label := func(t TargetReport, op string) string {
 		if multi {
 			return shortTarget(t.Target) + " " + op
@@ -229,10 +258,10 @@ func htmlCharts(r *Report) []template.HTML {
 		return map[float64]string{0: "0%", 1: "90%", 2: "99%", 3: "99.9%", 4: "99.99%", 5: "max"}[x]
 	}
 	return []template.HTML{
-		lineChart(chartSpec{title: "Throughput over time (ops/s; rounds back to back, warm-ups included)", xLabel: "time (s)", yLabel: "ops/s",
-			xLabelFn: secs, yLabelFn: fmtRate}, tput),
+		lineChart(chartSpec{title: "Throughput over time (ops/s; each target's rounds back to back, warm-ups included)", xLabel: "time (s)", yLabel: "ops/s",
+			xLabelFn: secs, yLabelFn: fmtRate, markers: rounds}, tput),
 		lineChart(chartSpec{title: "p99 latency over time (per second)", xLabel: "time (s)", yLabel: "p99 (ms)", logY: true,
-			xLabelFn: secs, yLabelFn: ms}, p99),
+			xLabelFn: secs, yLabelFn: ms, markers: rounds}, p99),
 		lineChart(chartSpec{title: "Latency by percentile (measured rounds, merged)", xLabel: "percentile", yLabel: "latency (ms)", logY: true,
 			xTicks: pct, xLabelFn: pctLabel, yLabelFn: ms}, spec),
 	}
@@ -259,7 +288,7 @@ table{border-collapse:collapse;margin:8px 0}th,td{padding:3px 10px;border-bottom
 th:first-child,td:first-child{text-align:left}
 .meta td{text-align:left}.err{color:#b00}
 svg.chart{display:block;margin:12px 0}.plot{fill:#fafafa;stroke:#999}.grid{stroke:#e3e3e3}
-.tick{font-size:11px;fill:#555}.axis{font-size:12px;fill:#333}.title{font-size:13px;font-weight:600}.legend{font-size:11px}
+.tick{font-size:11px;fill:#555}.marker{stroke:#888;stroke-dasharray:4 3}.axis{font-size:12px;fill:#333}.title{font-size:13px;font-weight:600}.legend{font-size:11px}
 </style></head><body>
 <h1>dynacache bench</h1>
 <table class="meta">
