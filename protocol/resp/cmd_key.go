@@ -65,7 +65,7 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 	}
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
-	n, err := deleteAll(t, keys, lastOccurrences(keys))
+	n, err := deleteAll(t, keys, lastOccurrences(keys), c.s.opts.Persistence != "")
 	if err != nil {
 		return n, storeError(err)
 	}

@@ -396,6 +396,16 @@ func cmdMSet(c *conn, args [][]byte) error {
 	// The stripes are held until every key is applied, so RESP readers
 	// see all of the MSET or none of it; the log waits happen after.
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
+	if c.s.opts.Persistence == "" {
+		// No log to wait for: concurrency would only cost.
+		_, err := putStrings(t, keys, vals, lastOccurrences(keys), false, false)
+		c.s.locks.unlockAll(c.stripe, true)
+		if err != nil {
+			return storeError(err)
+		}
+		c.ok()
+		return nil
+	}
 	wait := msetApplied(t, keys, vals, lastOccurrences(keys))
 	c.s.locks.unlockAll(c.stripe, true)
 	if err := wait(); err != nil {
@@ -446,7 +456,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 		}
 	}
 	idx := lastOccurrences(keys)
-	written, err := putStrings(t, keys, vals, idx, true)
+	written, err := putStrings(t, keys, vals, idx, true, c.s.opts.Persistence != "")
 	complete := err == nil
 	for _, i := range idx {
 		complete = complete && written[i].Exists()

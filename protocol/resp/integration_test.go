@@ -204,7 +204,12 @@ func testConcurrentIncr(t *testing.T, opts Options, pipelined bool) {
 // TestSetNXRace: of many clients racing SETNX (and MSETNX) on one key,
 // exactly one wins each round.
 func TestSetNXRace(t *testing.T) {
-	cv := newConvo(t, Options{SweepInterval: -1})
+	t.Run("in memory", func(t *testing.T) { testSetNXRace(t, Options{SweepInterval: -1}) })
+	t.Run("persisting", func(t *testing.T) { testSetNXRace(t, Options{SweepInterval: -1, Persistence: "test"}) })
+}
+
+func testSetNXRace(t *testing.T, opts Options) {
+	cv := newConvo(t, opts)
 	ctx := context.Background()
 	const clients, rounds = 8, 50
 	wins := make([]atomic.Int64, rounds)
@@ -268,7 +273,7 @@ func TestSetNXRace(t *testing.T) {
 // also when MSET's log waits are slow (it releases its keys once they are
 // applied, before the waits end).
 func TestMSetAtomicForReaders(t *testing.T) {
-	ts := startServerOn(t, shard.New(&slowLog{delay: time.Millisecond}), Options{SweepInterval: -1})
+	ts := startServerOn(t, shard.New(&slowLog{delay: time.Millisecond}), Options{SweepInterval: -1, Persistence: "slow log"})
 	c := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, MaxRetries: -1, DisableIdentity: true})
 	t.Cleanup(func() { c.Close() })
 	cv := &convo{t: t, c: c, ts: ts}
@@ -531,7 +536,7 @@ func TestMSetNXUndo(t *testing.T) {
 		sk, _ := appendKey(nil, []byte(k))
 		keys = append(keys, sk)
 	}
-	written, err := putStrings(tb, keys, argsOf("1", "2", "3"), []int{0, 1, 2}, true)
+	written, err := putStrings(tb, keys, argsOf("1", "2", "3"), []int{0, 1, 2}, true, true)
 	if err != nil || !written[0].Exists() || written[1].Exists() || !written[2].Exists() {
 		t.Fatalf("putStrings: %v %v", written, err)
 	}

@@ -63,14 +63,15 @@ func checkSizes(keys []shard.Key, vals [][]byte) error {
 }
 
 // putStrings writes vals[i] under keys[i] (no expiry) for every i of idx,
-// concurrently. create: only where no live key exists. It returns the
-// entries written (empty where nothing was) and the first error.
+// concurrently when concurrent (a store with a log to wait for). create:
+// only where no live key exists. It returns the entries written (empty where
+// nothing was) and the first error.
 // REQUIRES: the stripes of keys held for writing.
-func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, create bool) ([]shard.Entry, error) {
+func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, create, concurrent bool) ([]shard.Entry, error) {
 	written := make([]shard.Entry, len(keys))
 	errs := make([]error, len(keys))
 	now := nowMs()
-	parallel(idx, func(i int) {
+	parallel(idx, concurrent, func(i int) {
 		written[i], errs[i] = putString(t, keys[i], vals[i], create, now, nil)
 	})
 	for _, i := range idx {
@@ -159,10 +160,12 @@ func msetApplied(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int) (wa
 }
 
 // parallel calls fn(i) for every i of idx, on up to maxParallelKeys
-// goroutines (inline when there is one).
-func parallel(idx []int, fn func(i int)) {
-	if len(idx) == 1 {
-		fn(idx[0])
+// goroutines when concurrent (else, or for one key, inline).
+func parallel(idx []int, concurrent bool, fn func(i int)) {
+	if len(idx) == 1 || !concurrent {
+		for _, i := range idx {
+			fn(i)
+		}
 		return
 	}
 	var wg sync.WaitGroup
@@ -182,11 +185,11 @@ func parallel(idx []int, fn func(i int)) {
 // deleteAll deletes the live items of keys[i] for every i of idx,
 // concurrently, and returns how many there were.
 // REQUIRES: the stripes of keys held for writing.
-func deleteAll(t *shard.Table, keys []shard.Key, idx []int) (int64, error) {
+func deleteAll(t *shard.Table, keys []shard.Key, idx []int, concurrent bool) (int64, error) {
 	var n atomic.Int64
 	errs := make([]error, len(keys))
 	now := nowMs()
-	parallel(idx, func(i int) {
+	parallel(idx, concurrent, func(i int) {
 		_, _, err := t.Mutate(keys[i], func(old shard.Entry) (shard.Write, error) {
 			if !old.Exists() {
 				return shard.Write{Skip: true}, nil
