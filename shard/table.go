@@ -39,28 +39,17 @@ type treeShard[T any] struct {
 		sync.RWMutex
 		tree *btree.BTreeG[T]
 		// points is, for table shards, Get's hash index beside the tree:
-		// xxhash64(Key) -> the item (see getLocked).
-		points map[uint64]point
-		// collided is set once two keys shared a points slot; from then on
-		// a miss in points is checked in the tree.
-		collided bool
+		// Key -> the item (see getLocked, points.go).
+		points pointIndex
 	}
 	count atomic.Int64 // items
 	bytes atomic.Int64 // DynamoDB item sizes summed
-}
-
-// point is an item as the hash index holds it.
-type point struct {
-	kv   string
-	klen uint32
-	size uint32
 }
 
 func newTable(s *Store, name string, schema KeySchema) *Table {
 	t := &Table{name: name, schema: schema, store: s}
 	for i := range t.shards {
 		t.shards[i].mu.tree = newTableTree()
-		t.shards[i].mu.points = make(map[uint64]point)
 	}
 	t.indexes.Store(&indexSet{})
 	return t
@@ -147,26 +136,20 @@ func (t *Table) Get(k Key) (Entry, bool) {
 	return it.entry(), ok
 }
 
-// getLocked looks an item up by its pivot: in the hash index, and in the
-// tree only after a hash collision.
+// getLocked looks an item up by its pivot in the hash index.
 //
 // Why a hash index beside the tree: a point lookup in the tree walks three
 // or four nodes of a 15,000-item shard (a 1M-item table) with a cache miss
 // or more per node, 2.6us against 0.3us for a hash lookup when the working
 // set is out of cache (BenchmarkGet, BenchmarkGetOldMap). The index costs
-// about 40 bytes per item (a 24-byte slot plus map overhead), which brings
-// the store back to the old map store's bytes per item while keeping the
-// order (TestMemoryPerItem).
+// about 40 bytes per item (pointIndex).
 // REQUIRES: s.mu held.
 func getLocked(s *treeShard[tableItem], pivot tableItem) (tableItem, bool) {
-	key := pivot.key()
-	if p, ok := s.mu.points[keyHash(key)]; ok && p.kv[:p.klen] == key {
-		return tableItem{h: pivot.h, s8: pivot.s8, kv: p.kv, klen: p.klen, size: p.size}, true
-	}
-	if !s.mu.collided {
+	kv, klen, size, ok := s.mu.points.get(pivot.key())
+	if !ok {
 		return tableItem{}, false
 	}
-	return s.mu.tree.Get(pivot)
+	return tableItem{h: pivot.h, s8: pivot.s8, kv: kv, klen: klen, size: size}, true
 }
 
 func keyHash(k string) uint64 { return xxhash.Sum64String(k) }
@@ -246,21 +229,12 @@ func (t *Table) applyLocked(s *treeShard[tableItem], pivot, old, cur tableItem, 
 	if old.kv == "" && cur.kv == "" {
 		return
 	}
-	kh := keyHash(pivot.key())
-	p, inPoints := s.mu.points[kh]
 	if cur.kv != "" {
 		s.mu.tree.Set(cur)
-		switch {
-		case !inPoints || p.kv[:p.klen] == pivot.key():
-			s.mu.points[kh] = point{kv: cur.kv, klen: cur.klen, size: cur.size}
-		default:
-			s.mu.collided = true
-		}
+		s.mu.points.set(cur)
 	} else {
 		s.mu.tree.Delete(pivot)
-		if inPoints && p.kv[:p.klen] == pivot.key() {
-			delete(s.mu.points, kh)
-		}
+		s.mu.points.delete(pivot.key())
 	}
 	dc, db := int64(0), int64(cur.size)-int64(old.size)
 	if old.kv != "" {

@@ -1,0 +1,42 @@
+package shard
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// TestPointIndex checks the hash index against a map under random sets and
+// deletes, with the real hash and with every key in four home slots.
+func TestPointIndex(t *testing.T) {
+	for _, weak := range []bool{false, true} {
+		rng := rand.New(rand.NewSource(1))
+		x := pointIndex{weak: weak}
+		model := map[string]uint32{}
+		for step := 0; step < 20000; step++ {
+			k := fmt.Sprint("k", rng.Intn(500))
+			if rng.Intn(3) == 0 {
+				x.delete(k)
+				delete(model, k)
+			} else {
+				sz := uint32(rng.Intn(1000))
+				kv := k + "enc"
+				x.set(tableItem{kv: kv, klen: uint32(len(k)), size: sz})
+				model[k] = sz
+			}
+			if x.n != len(model) {
+				t.Fatalf("weak=%v step %d: %d slots in use, want %d", weak, step, x.n, len(model))
+			}
+			if step%97 == 0 {
+				for i := 0; i < 500; i++ {
+					k := fmt.Sprint("k", i)
+					kv, klen, sz, ok := x.get(k)
+					want, in := model[k]
+					if ok != in || (ok && (sz != want || kv != k+"enc" || kv[:klen] != k)) {
+						t.Fatalf("weak=%v step %d: get(%s) = %q %d %v, want %d %v", weak, step, k, kv, sz, ok, want, in)
+					}
+				}
+			}
+		}
+	}
+}
