@@ -63,12 +63,13 @@ func (h *Handler) batchGetItem(in *BatchGetItemInput) ([]byte, *Error) {
 				units[i] += attr.ReadUnits(0, ka.ConsistentRead)
 				continue
 			}
-			it, err := ent.Item()
-			if err != nil {
-				return nil, internalError("stored item is unreadable: " + err.Error())
-			}
+			var it attr.Item
 			size := ent.Size()
 			if ka.Proj != nil {
+				var err error
+				if it, err = ent.Item(); err != nil {
+					return nil, internalError("stored item is unreadable: " + err.Error())
+				}
 				it = ka.Proj.Apply(it)
 				size = attr.ItemSize(it)
 			}
@@ -81,7 +82,14 @@ func (h *Handler) batchGetItem(in *BatchGetItemInput) ([]byte, *Error) {
 			if n > 0 {
 				out = append(out, ',')
 			}
-			out = appendItem(out, it)
+			if ka.Proj != nil {
+				out = appendItem(out, it)
+			} else {
+				var e *Error
+				if out, e = h.appendEntryJSON(out, name, k, ent); e != nil {
+					return nil, e
+				}
+			}
 			n++
 		}
 		out = append(out, ']')

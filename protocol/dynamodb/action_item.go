@@ -354,15 +354,18 @@ func (h *Handler) getItem(in *GetItemInput) ([]byte, *Error) {
 	out := make([]byte, 0, 128+len(ent.Encoded())*2)
 	out = append(out, '{')
 	if ok {
-		it, err := ent.Item()
-		if err != nil {
-			return nil, internalError("stored item is unreadable: " + err.Error())
-		}
-		if in.Proj != nil {
-			it = in.Proj.Apply(it)
-		}
 		out = append(out, `"Item":`...)
-		out = appendItem(out, it)
+		if in.Proj == nil {
+			if out, e = h.appendEntryJSON(out, in.TableName, k, ent); e != nil {
+				return nil, e
+			}
+		} else {
+			it, err := ent.Item()
+			if err != nil {
+				return nil, internalError("stored item is unreadable: " + err.Error())
+			}
+			out = appendItem(out, in.Proj.Apply(it))
+		}
 	}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
 		if len(out) > 1 {

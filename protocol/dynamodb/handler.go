@@ -31,6 +31,9 @@ type Options struct {
 	Region string
 	// AccountID is the account in ARNs. Default "000000000000".
 	AccountID string
+	// CacheBytes bounds the read cache (cache.go), which holds the JSON of
+	// hot items for GetItem and BatchGetItem. 0 turns it off.
+	CacheBytes int64
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -38,11 +41,15 @@ type Handler struct {
 	store *shard.Store
 	opts  Options
 
+	cache *readCache // nil: off
+
 	idPrefix string
 	idSeq    atomic.Uint64
 }
 
-// NewHandler returns a Handler serving store.
+// NewHandler returns a Handler serving store. Close it to stop the read
+// cache's goroutines. It panics only if ristretto rejects a positive
+// CacheBytes, which it does not.
 func NewHandler(store *shard.Store, opts Options) *Handler {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
@@ -52,12 +59,20 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 	}
 	var b [20]byte
 	rand.Read(b[:])
+	cache, err := newReadCache(opts.CacheBytes)
+	if err != nil {
+		panic("dynamodb: read cache: " + err.Error())
+	}
 	return &Handler{
 		store:    store,
 		opts:     opts,
+		cache:    cache,
 		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
 	}
 }
+
+// Close releases the read cache. The handler must not serve afterwards.
+func (h *Handler) Close() { h.cache.close() }
 
 // Store returns the store the handler serves.
 func (h *Handler) Store() *shard.Store { return h.store }
