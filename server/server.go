@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -37,7 +38,19 @@ type Config struct {
 	RESPTable   string
 	RequirePass string
 	Version     string // shown by RESP INFO and HELLO
+
+	// CacheBytes bounds the DynamoDB read cache (0: off).
+	CacheBytes int64
+	// PprofAddr, when set, serves net/http/pprof on its own listener; it
+	// must be a loopback address.
+	PprofAddr string
 }
+
+// DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
+// JSON of a hot set of about 100,000 items of a few hundred bytes, a small
+// share of what an in-memory store of hot data uses anyway, and its
+// ristretto counters take about 1 MB.
+const DefaultCacheBytes = 64 << 20
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
@@ -47,6 +60,8 @@ func DefaultConfig() Config {
 		Dir:      "./dynacache-data",
 		Fsync:    "everysec",
 		Region:   "us-east-1",
+
+		CacheBytes: DefaultCacheBytes,
 	}
 }
 
@@ -60,7 +75,26 @@ func (c Config) Validate() error {
 	if c.HTTPAddr == "" {
 		return errors.New("--http address must not be empty")
 	}
+	if c.CacheBytes < 0 {
+		return fmt.Errorf("invalid --cache-bytes %d: must not be negative", c.CacheBytes)
+	}
+	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
+		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
+	}
 	return nil
+}
+
+// isLoopback reports whether addr (host:port) names a loopback host.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Server is a running dynacache.
@@ -104,7 +138,7 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region})
+	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes})
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
@@ -142,6 +176,28 @@ func (s *Server) ServeHTTP(ln net.Listener) {
 	}()
 }
 
+// ServePprof serves net/http/pprof on ln, on a mux of its own, until
+// Shutdown. It returns at once.
+func (s *Server) ServePprof(ln net.Listener) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	s.mu.Lock()
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(s.cfg.Log, "dynacache: pprof server: %v\n", err)
+		}
+	}()
+}
+
 // ServeRESP serves the Redis protocol on ln until Shutdown. It returns at
 // once.
 func (s *Server) ServeRESP(ln net.Listener) { s.resp.Serve(ln) }
@@ -165,6 +221,17 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		s.ServeRESP(rln)
 		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s\n", rln.Addr())
+	}
+	if s.cfg.PprofAddr != "" {
+		pln, err := net.Listen("tcp", s.cfg.PprofAddr)
+		if err != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			s.Shutdown(sctx)
+			return fmt.Errorf("listen on --pprof %s: %w", s.cfg.PprofAddr, err)
+		}
+		s.ServePprof(pln)
+		fmt.Fprintf(s.cfg.Log, "dynacache: pprof on http://%s/debug/pprof/\n", pln.Addr())
 	}
 	if s.cfg.InMemory {
 		fmt.Fprintf(s.cfg.Log, "dynacache: in memory: nothing is persisted\n")
@@ -194,6 +261,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.wg.Wait()
 	if err := s.resp.Shutdown(ctx); err != nil && first == nil {
 		first = err
+	}
+	if first == nil {
+		// Only once nothing is serving: ristretto must not be used after
+		// Close, and a handler still running past ctx might.
+		s.handler.Close()
 	}
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {
