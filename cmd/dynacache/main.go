@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,6 +56,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
+	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
+		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: dynacache [flags]\n\n"+
@@ -92,6 +95,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if *showVersion {
 		fmt.Fprintf(stdout, "dynacache %s\n", version)
 		return 0
+	}
+	if *gcPercent > 0 {
+		debug.SetGCPercent(*gcPercent)
 	}
 	cfg.Log = stdout
 	cfg.Version = version
