@@ -52,14 +52,14 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 	if ks.HasRange() {
 		n = 2
 	}
-	mismatch := validationError("The provided key element does not match the schema")
+	mismatch := func() *Error { return validationError("The provided key element does not match the schema") }
 	if len(key) != n {
-		return nil, mismatch
+		return nil, mismatch()
 	}
 	check := func(name string, t attr.Type, hash bool) *Error {
 		v, ok := key[name]
 		if !ok || v.Type != t {
-			return mismatch
+			return mismatch()
 		}
 		return checkKeyPiece(name, v, hash, false)
 	}
@@ -73,7 +73,7 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 	}
 	k, err := ks.EncodeKey(key)
 	if err != nil {
-		return nil, mismatch
+		return nil, mismatch()
 	}
 	return k, nil
 }

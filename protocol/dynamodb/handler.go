@@ -77,16 +77,25 @@ func (h *Handler) Close() { h.cache.close() }
 // Store returns the store the handler serves.
 func (h *Handler) Store() *shard.Store { return h.store }
 
-// requestID returns a 52-character request ID, unique per process.
+// requestIDLen is the length of a request ID.
+const requestIDLen = 52
+
+// requestID returns a request ID, unique per process.
 func (h *Handler) requestID() string {
-	var b [52]byte
-	copy(b[:], h.idPrefix)
+	return string(h.appendRequestID(make([]byte, 0, requestIDLen)))
+}
+
+// appendRequestID appends a new request ID: the process's random prefix
+// and a sequence number in base 32.
+func (h *Handler) appendRequestID(dst []byte) []byte {
+	dst = append(dst, h.idPrefix...)
 	n := h.idSeq.Add(1)
-	for i := 51; i >= 32; i-- {
+	var b [requestIDLen - 32]byte
+	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = "0123456789ABCDEFGHIJKLMNOPQRSTUV"[n&31]
 		n >>= 5
 	}
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 // operations is every operation the API knows. An operation outside this
@@ -132,14 +141,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	hdr["X-Amzn-Requestid"] = []string{h.requestID()}
-
 	reply, apiErr := h.serve(r, body)
 	if apiErr != nil {
-		writeRaw(w, apiErr.Status, contentType, apiErr.appendJSON(nil))
+		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
 		return
 	}
-	writeRaw(w, 200, contentType, reply)
+	h.writeReply(w, 200, contentType, reply, true)
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
@@ -213,7 +220,7 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 // verified (yet): any AWS4 Authorization header, or presigned query, passes.
 func checkAuth(r *http.Request) *Error {
 	auth := r.Header.Get("Authorization")
-	query := r.URL.Query().Has("X-Amz-Algorithm")
+	query := r.URL.RawQuery != "" && r.URL.Query().Has("X-Amz-Algorithm")
 	if auth != "" && query {
 		return &Error{Status: 400, Type: nsCoralService + "InvalidSignatureException",
 			Message: "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."}
@@ -231,7 +238,9 @@ func readBody(r *http.Request) ([]byte, error) {
 	}
 	size := 512
 	if r.ContentLength > 0 {
-		size = int(r.ContentLength)
+		// One byte more than announced, so the read that finds EOF does
+		// not grow the buffer.
+		size = int(r.ContentLength) + 1
 	}
 	buf := make([]byte, 0, size)
 	lr := io.LimitReader(r.Body, MaxRequestBytes+1)
@@ -255,10 +264,32 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	(*Handler)(nil).writeReply(w, status, contentType, body, false)
+}
+
+// writeReply writes a reply: its headers (with a new request ID when
+// withID) and body. The header values share one string and one slice
+// array, two allocations in all; net/http only reads them.
+func (h *Handler) writeReply(w http.ResponseWriter, status int, contentType string, body []byte, withID bool) {
+	var buf [requestIDLen + 2*20]byte
+	b := buf[:0]
+	if withID {
+		b = h.appendRequestID(b)
+	}
+	idEnd := len(b)
+	b = strconv.AppendUint(b, uint64(crc32.ChecksumIEEE(body)), 10)
+	crcEnd := len(b)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	s := string(b)
+	vals := make([]string, 4)
+	vals[0], vals[1], vals[2], vals[3] = contentType, s[idEnd:crcEnd], s[crcEnd:], s[:idEnd]
 	hdr := w.Header()
-	hdr["Content-Type"] = []string{contentType}
-	hdr["X-Amz-Crc32"] = []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}
-	hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	hdr["Content-Type"] = vals[0:1:1]
+	hdr["X-Amz-Crc32"] = vals[1:2:2]
+	hdr["Content-Length"] = vals[2:3:3]
+	if withID {
+		hdr["X-Amzn-Requestid"] = vals[3:4:4]
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 }
