@@ -158,42 +158,64 @@ func TestCacheNeverStale(t *testing.T) {
 }
 
 // Hot-key GetItem through the HTTP handler, with and without the cache:
-// keys drawn from a Zipf distribution (s=1.1) over 10,000 items of about
-// 200 bytes, as a read-heavy cache workload.
+// keys drawn from a Zipf distribution (s=1.1) over 10,000 items, as a
+// read-heavy cache workload. small: 5 attributes, about 200 bytes; large:
+// 25 attributes of mixed types, about 2 KB.
 func BenchmarkGetItemHTTPCache(b *testing.B) {
-	for _, mode := range []struct {
-		name  string
-		bytes int64
-	}{{"off", 0}, {"on", 64 << 20}} {
-		b.Run(mode.name, func(b *testing.B) {
-			h := NewHandler(shard.New(nil), Options{CacheBytes: mode.bytes})
-			defer h.Close()
-			call(b, h, "CreateTable", `{"TableName":"bench","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`, nil)
-			const items = 10000
-			bodies := make([]string, items)
-			for i := range bodies {
-				pk := "user#" + strconv.Itoa(i)
-				call(b, h, "PutItem", `{"TableName":"bench","Item":{"pk":{"S":"`+pk+`"},"v":{"S":"`+benchValue+`"},"n":{"N":"42"},"tags":{"SS":["a","b","c"]},"m":{"M":{"x":{"N":"1"},"y":{"BOOL":true}}}}}`, nil)
-				bodies[i] = `{"TableName":"bench","Key":{"pk":{"S":"` + pk + `"}}}`
-			}
-			z := rand.NewZipf(rand.New(rand.NewSource(1)), 1.1, 1, items-1)
-			seq := make([]int, 1<<16)
-			for i := range seq {
-				seq[i] = int(z.Uint64())
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				req := httptest.NewRequest("POST", "/", strings.NewReader(bodies[seq[i&(len(seq)-1)]]))
-				req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-				req.Header.Set("Authorization", testAuth)
-				req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
-				w := httptest.NewRecorder()
-				h.ServeHTTP(w, req)
-				if w.Code != 200 || w.Body.Len() < 100 {
-					b.Fatal(w.Body.String())
-				}
-			}
-		})
+	small := `"v":{"S":"` + benchValue + `"},"n":{"N":"42"},"tags":{"SS":["a","b","c"]},"m":{"M":{"x":{"N":"1"},"y":{"BOOL":true}}}`
+	large := small
+	for i := 0; i < 20; i++ {
+		large += `,"a` + strconv.Itoa(i) + `":`
+		switch i % 4 {
+		case 0:
+			large += `{"S":"` + benchValue + `"}`
+		case 1:
+			large += `{"N":"` + strconv.Itoa(i*7919) + `.25"}`
+		case 2:
+			large += `{"L":[{"S":"x"},{"N":"1"},{"BOOL":false}]}`
+		case 3:
+			large += `{"M":{"k":{"S":"` + benchValue[:40] + `"},"z":{"NULL":true}}}`
+		}
+	}
+	for _, size := range []struct{ name, attrs string }{{"small", small}, {"large", large}} {
+		for _, mode := range []struct {
+			name  string
+			bytes int64
+		}{{"off", 0}, {"on", 64 << 20}} {
+			b.Run(size.name+"/"+mode.name, func(b *testing.B) {
+				benchGetItemHTTPCache(b, mode.bytes, size.attrs)
+			})
+		}
+	}
+}
+
+func benchGetItemHTTPCache(b *testing.B, cacheBytes int64, attrs string) {
+	h := NewHandler(shard.New(nil), Options{CacheBytes: cacheBytes})
+	defer h.Close()
+	call(b, h, "CreateTable", `{"TableName":"bench","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`, nil)
+	const items = 10000
+	bodies := make([]string, items)
+	for i := range bodies {
+		pk := "user#" + strconv.Itoa(i)
+		call(b, h, "PutItem", `{"TableName":"bench","Item":{"pk":{"S":"`+pk+`"},`+attrs+`}}`, nil)
+		bodies[i] = `{"TableName":"bench","Key":{"pk":{"S":"` + pk + `"}}}`
+	}
+	z := rand.NewZipf(rand.New(rand.NewSource(1)), 1.1, 1, items-1)
+	seq := make([]int, 1<<16)
+	for i := range seq {
+		seq[i] = int(z.Uint64())
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(bodies[seq[i&(len(seq)-1)]]))
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		req.Header.Set("Authorization", testAuth)
+		req.Header.Set("X-Amz-Target", "DynamoDB_20120810.GetItem")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 || w.Body.Len() < 100 {
+			b.Fatal(w.Body.String())
+		}
 	}
 }
