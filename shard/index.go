@@ -111,7 +111,7 @@ func keyValue(v attr.Value, ok bool, t attr.Type) (attr.Value, bool) {
 // index key. item is it decoded, or nil.
 func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 	ks := &ix.schema.Key
-	enc := bytesOf(it.kv)[it.klen:]
+	enc := it.enc()
 	get := func(name string, t attr.Type) (attr.Value, bool) {
 		if item != nil {
 			v, ok := item[name]
@@ -135,7 +135,7 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 		h:     hashPartition(Key(ikey).Partition()),
 		s8:    sortPrefix(str(ikey)),
 		ikey:  str(ikey),
-		base:  it.kv,
+		base:  it.kv(),
 		bklen: it.klen,
 		size:  uint32(ix.projectedSize(it, item)),
 	}, true
@@ -159,7 +159,7 @@ func encodeKey(hv, rv attr.Value, hasRange bool) []byte {
 // index.
 func (ix *index) projectedSize(it tableItem, item attr.Item) int {
 	if ix.projected == nil {
-		return int(it.size)
+		return int(it.size())
 	}
 	n := 0
 	for _, name := range ix.projected {
@@ -169,7 +169,7 @@ func (ix *index) projectedSize(it tableItem, item attr.Item) int {
 			}
 			continue
 		}
-		raw, ok := encodedAttr(bytesOf(it.kv)[it.klen:], name)
+		raw, ok := encodedAttr(it.enc(), name)
 		if !ok {
 			continue
 		}
@@ -185,10 +185,10 @@ func (ix *index) projectedSize(it tableItem, item attr.Item) int {
 func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	var oe, ne indexEntry
 	var oldIn, newIn bool
-	if old.kv != "" {
+	if old.exists() {
 		oe, oldIn = ix.entryOf(old, nil)
 	}
-	if cur.kv != "" {
+	if cur.exists() {
 		ne, newIn = ix.entryOf(cur, curItem)
 	}
 	if !oldIn && !newIn {

@@ -20,13 +20,12 @@ type pointIndex struct {
 	weak bool
 }
 
-// pointSlot is one item: its kv (Key then encoding, as in tableItem) and
-// its DynamoDB size; kv == nil is an empty slot.
+// pointSlot is one item: its tableItem's p, n and klen; kv == nil is an
+// empty slot.
 type pointSlot struct {
 	kv   *byte
-	n    uint32 // len(kv)
+	n    uint32
 	klen uint32
-	size uint32
 	tag  uint32
 }
 
@@ -58,20 +57,20 @@ func (x *pointIndex) find(k string) int {
 	}
 }
 
-// get returns the item stored under key k.
-func (x *pointIndex) get(k string) (kv string, klen, size uint32, ok bool) {
+// get returns the p and n of the item stored under key k.
+func (x *pointIndex) get(k string) (p *byte, n uint32, ok bool) {
 	i := x.find(k)
 	if i < 0 {
-		return "", 0, 0, false
+		return nil, 0, false
 	}
 	s := &x.slots[i]
-	return unsafe.String(s.kv, s.n), s.klen, s.size, true
+	return s.kv, s.n, true
 }
 
 // set stores it, replacing the item with the same key.
 func (x *pointIndex) set(it tableItem) {
 	k := it.key()
-	slot := pointSlot{kv: unsafe.StringData(it.kv), n: uint32(len(it.kv)), klen: it.klen, size: it.size, tag: x.hash(k)}
+	slot := pointSlot{kv: it.p, n: it.n, klen: it.klen, tag: x.hash(k)}
 	if i := x.find(k); i >= 0 {
 		x.slots[i] = slot
 		return

@@ -19,10 +19,10 @@ func TestPointIndex(t *testing.T) {
 				x.delete(k)
 				delete(model, k)
 			} else {
-				sz := uint32(rng.Intn(1000))
-				kv := k + "enc"
-				x.set(tableItem{kv: kv, klen: uint32(len(k)), size: sz})
-				model[k] = sz
+				sz := rng.Intn(1000)
+				it := storedItem(0, Key(k), 3, func(b []byte) []byte { return append(b, "enc"...) }, sz)
+				x.set(it)
+				model[k] = uint32(sz)
 			}
 			if x.n != len(model) {
 				t.Fatalf("weak=%v step %d: %d slots in use, want %d", weak, step, x.n, len(model))
@@ -30,10 +30,11 @@ func TestPointIndex(t *testing.T) {
 			if step%97 == 0 {
 				for i := 0; i < 500; i++ {
 					k := fmt.Sprint("k", i)
-					kv, klen, sz, ok := x.get(k)
+					p, n, ok := x.get(k)
 					want, in := model[k]
-					if ok != in || (ok && (sz != want || kv != k+"enc" || kv[:klen] != k)) {
-						t.Fatalf("weak=%v step %d: get(%s) = %q %d %v, want %d %v", weak, step, k, kv, sz, ok, want, in)
+					it := tableItem{p: p, n: n, klen: uint32(len(k))}
+					if ok != in || (ok && (it.size() != want || it.kv() != k+"enc" || it.key() != k)) {
+						t.Fatalf("weak=%v step %d: get(%s) = %v, want %d %v", weak, step, k, ok, want, in)
 					}
 				}
 			}

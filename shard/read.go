@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Reading in key order: Query (one partition, by sort key) and Scan (the
@@ -229,7 +230,7 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key), true
 		}
 		query(sp, r, piv, excl, func(h, s8 uint64, k string) tableItem {
-			return tableItem{h: h, s8: s8, kv: k, klen: uint32(len(k))}
+			return tableItem{h: h, s8: s8, p: unsafe.StringData(k), n: uint32(len(k)), klen: uint32(len(k))}
 		}, fn)
 		return nil
 	}

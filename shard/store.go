@@ -88,7 +88,7 @@ func (s *Store) logItem(t *Table, k Key, cur Entry) (func() error, error) {
 	if s.log == nil {
 		return nil, nil
 	}
-	return s.log.LogItem(t.name, k, cur.enc, cur.size)
+	return s.log.LogItem(t.name, k, cur.enc, cur.Size())
 }
 
 // SetLog attaches the log every later mutation is written to. Recovery

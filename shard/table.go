@@ -1,8 +1,10 @@
 package shard
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -60,8 +62,13 @@ func newTable(s *Store, name string, schema KeySchema) *Table {
 // produced it is released.
 type Entry struct {
 	enc  []byte
-	size int
+	size int // sizeInTrailer: in the trailer after enc (see tableItem)
 }
+
+// sizeInTrailer is Entry.size for an item whose size follows its encoding
+// in memory: reading it touches the item, which a Query or Scan that only
+// counts or pages items would not otherwise do.
+const sizeInTrailer = -1
 
 // Exists reports whether the entry holds an item.
 func (e Entry) Exists() bool { return e.enc != nil }
@@ -71,7 +78,12 @@ func (e Entry) Encoded() []byte { return e.enc }
 
 // Size returns the item's DynamoDB size (0 when there is no item). For an
 // entry read from a secondary index it is the size of the projected item.
-func (e Entry) Size() int { return e.size }
+func (e Entry) Size() int {
+	if e.size == sizeInTrailer {
+		return int(binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.enc)), len(e.enc))), sizeTrailer)))
+	}
+	return e.size
+}
 
 // Item decodes the item; it returns nil when there is none.
 func (e Entry) Item() (attr.Item, error) {
@@ -124,7 +136,7 @@ func (t *Table) locate(k Key) (uint64, *treeShard[tableItem]) {
 
 // pivotOf is a search key for k; it aliases k.
 func pivotOf(h uint64, k Key) tableItem {
-	return tableItem{h: h, s8: sortPrefix(str(k)), kv: str(k), klen: uint32(len(k))}
+	return tableItem{h: h, s8: sortPrefix(str(k)), p: unsafe.StringData(str(k)), n: uint32(len(k)), klen: uint32(len(k))}
 }
 
 // Get returns the item stored under k.
@@ -145,11 +157,11 @@ func (t *Table) Get(k Key) (Entry, bool) {
 // about 40 bytes per item (pointIndex).
 // REQUIRES: s.mu held.
 func getLocked(s *treeShard[tableItem], pivot tableItem) (tableItem, bool) {
-	kv, klen, size, ok := s.mu.points.get(pivot.key())
+	p, n, ok := s.mu.points.get(pivot.key())
 	if !ok {
 		return tableItem{}, false
 	}
-	return tableItem{h: pivot.h, s8: pivot.s8, kv: kv, klen: klen, size: size}, true
+	return tableItem{h: pivot.h, s8: pivot.s8, p: p, n: n, klen: pivot.klen}, true
 }
 
 func keyHash(k string) uint64 { return xxhash.Sum64String(k) }
@@ -166,10 +178,7 @@ type Write struct {
 
 // newTableItem encodes item under k, key and encoding in one allocation.
 func newTableItem(h uint64, k Key, item attr.Item) tableItem {
-	buf := make([]byte, len(k), len(k)+attr.EncodedSize(item))
-	copy(buf, k)
-	buf = attr.AppendItem(buf, item)
-	return tableItem{h: h, s8: sortPrefix(str(k)), kv: str(buf), klen: uint32(len(k)), size: uint32(attr.ItemSize(item))}
+	return storedItem(h, k, attr.EncodedSize(item), func(b []byte) []byte { return attr.AppendItem(b, item) }, attr.ItemSize(item))
 }
 
 // Mutate is the one apply path of every item write. Under the shard's lock
@@ -226,21 +235,28 @@ func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur E
 // decoded, or nil when only the encoding is at hand.
 // REQUIRES: s.mu held for writing.
 func (t *Table) applyLocked(s *treeShard[tableItem], pivot, old, cur tableItem, curItem attr.Item) {
-	if old.kv == "" && cur.kv == "" {
+	if !old.exists() && !cur.exists() {
 		return
 	}
-	if cur.kv != "" {
+	if cur.exists() {
 		s.mu.tree.Set(cur)
 		s.mu.points.set(cur)
 	} else {
 		s.mu.tree.Delete(pivot)
 		s.mu.points.delete(pivot.key())
 	}
-	dc, db := int64(0), int64(cur.size)-int64(old.size)
-	if old.kv != "" {
+	var db int64
+	if old.exists() {
+		db -= int64(old.size())
+	}
+	if cur.exists() {
+		db += int64(cur.size())
+	}
+	dc := int64(0)
+	if old.exists() {
 		dc--
 	}
-	if cur.kv != "" {
+	if cur.exists() {
 		dc++
 	}
 	if dc != 0 {
@@ -262,10 +278,7 @@ func (t *Table) RecoverItem(k Key, enc []byte, size int) {
 	pivot := pivotOf(h, k)
 	var cur tableItem
 	if enc != nil {
-		buf := make([]byte, len(k)+len(enc))
-		copy(buf, k)
-		copy(buf[len(k):], enc)
-		cur = tableItem{h: h, s8: sortPrefix(str(k)), kv: str(buf), klen: uint32(len(k)), size: uint32(size)}
+		cur = storedItem(h, k, len(enc), func(b []byte) []byte { return append(b, enc...) }, size)
 	}
 	s.mu.Lock()
 	old, _ := getLocked(s, pivot)
