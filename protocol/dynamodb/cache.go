@@ -28,6 +28,11 @@ import (
 //     encoding while the entry lives: the same address means the same
 //     allocation, hence the same bytes, hence the same JSON.
 //
+// This rests on one property of shard, stated on shard.Entry: a stored
+// encoding is never modified and its memory is never reused while
+// referenced (it is garbage-collected memory, not an arena with a free
+// list). A store that recycled encodings would need a version number here.
+//
 // So a hit is only possible for the current version, and there is nothing
 // to invalidate: a stale entry (an older version, or a Set that ristretto
 // applies late, after a newer one) is a miss and is replaced on the next

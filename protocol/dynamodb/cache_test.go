@@ -60,6 +60,16 @@ func TestCacheServesCurrentVersion(t *testing.T) {
 			t.Fatalf("after put %d: cache holds %v %q", i, ok, ci)
 		}
 	}
+	// A projection or consumed capacity is applied around the cached JSON,
+	// never served from it.
+	out, e := h.Do("GetItem", []byte(`{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ProjectionExpression":"pk"}`))
+	if e != nil || string(out) != `{"Item":{"pk":{"S":"a"}}}` {
+		t.Fatalf("projected: %s %v", out, e)
+	}
+	out, e = h.Do("GetItem", []byte(`{"TableName":"tbl","Key":{"pk":{"S":"a"}},"ReturnConsumedCapacity":"TOTAL"}`))
+	if e != nil || !strings.HasPrefix(string(out), `{"Item":{`) || !strings.Contains(string(out), `"ConsumedCapacity":{"CapacityUnits":0.5,"TableName":"tbl"}}`) {
+		t.Fatalf("with capacity: %s %v", out, e)
+	}
 	// Deleted: no item, whatever the cache holds.
 	if _, e := h.Do("DeleteItem", []byte(get)); e != nil {
 		t.Fatal(e)
@@ -87,8 +97,9 @@ func mustKey(t testing.TB, h *Handler, pk string) shard.Key {
 	return k
 }
 
-// Writers bump a counter while readers GetItem it through the cache: a
-// read that starts after a write completed never returns an older value.
+// Writers bump a counter while readers GetItem (and BatchGetItem) it
+// through the cache: a read that starts after a write completed never
+// returns an older value.
 func TestCacheNeverStale(t *testing.T) {
 	h := newCachedHandler(t)
 	h.Do("PutItem", []byte(`{"TableName":"tbl","Item":{"pk":{"S":"c"},"n":{"N":"0"}}}`))
@@ -120,16 +131,36 @@ func TestCacheNeverStale(t *testing.T) {
 	var rg sync.WaitGroup
 	for r := 0; r < readers; r++ {
 		rg.Add(1)
+		batch := r%2 == 1 // half the readers use BatchGetItem
 		go func() {
 			defer rg.Done()
 			for !stop.Load() {
 				before := done.Load()
-				out, e := h.Do("GetItem", []byte(`{"TableName":"tbl","Key":{"pk":{"S":"c"}}}`))
-				if e != nil {
-					t.Error(e)
-					return
+				var n int64
+				if batch {
+					out, e := h.Do("BatchGetItem", []byte(`{"RequestItems":{"tbl":{"Keys":[{"pk":{"S":"c"}}]}}}`))
+					if e != nil {
+						t.Error(e)
+						return
+					}
+					var v struct {
+						Responses map[string][]map[string]map[string]string
+					}
+					if err := json.Unmarshal(out, &v); err != nil || len(v.Responses["tbl"]) != 1 {
+						t.Errorf("%s: %v", out, err)
+						return
+					}
+					x, _ := strconv.Atoi(v.Responses["tbl"][0]["n"]["N"])
+					n = int64(x)
+				} else {
+					out, e := h.Do("GetItem", []byte(`{"TableName":"tbl","Key":{"pk":{"S":"c"}}}`))
+					if e != nil {
+						t.Error(e)
+						return
+					}
+					n = int64(counterOf(t, out, "Item"))
 				}
-				if n := int64(counterOf(t, out, "Item")); n < before {
+				if n < before {
 					t.Errorf("read %d after a write of %d completed", n, before)
 					return
 				}
