@@ -68,7 +68,7 @@ func bytesOf(s string) []byte {
 }
 
 // tableItem is one item in a table shard's tree (32 bytes: the tree holds
-// them inline, so every byte here costs about 1.7 bytes per item). p points
+// them inline, so every byte here costs about 1.5 bytes per item). p points
 // at the item's n bytes: its Key, its encoding and its DynamoDB size as a
 // 4-byte little-endian trailer, in one allocation that never changes once
 // stored; Entries hand out slices of it. A pivot (a search key) points at
