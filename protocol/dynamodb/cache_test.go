@@ -191,7 +191,9 @@ func TestCacheNeverStale(t *testing.T) {
 // Hot-key GetItem through the HTTP handler, with and without the cache:
 // keys drawn from a Zipf distribution (s=1.1) over 10,000 items, as a
 // read-heavy cache workload. small: 5 attributes, about 200 bytes; large:
-// 25 attributes of mixed types, about 2 KB.
+// 25 attributes of mixed types, about 2 KB. tiny is a cache far smaller
+// than the items read, mostly misses: what the cache costs when it does
+// not help.
 func BenchmarkGetItemHTTPCache(b *testing.B) {
 	small := `"v":{"S":"` + benchValue + `"},"n":{"N":"42"},"tags":{"SS":["a","b","c"]},"m":{"M":{"x":{"N":"1"},"y":{"BOOL":true}}}`
 	large := small
@@ -212,7 +214,7 @@ func BenchmarkGetItemHTTPCache(b *testing.B) {
 		for _, mode := range []struct {
 			name  string
 			bytes int64
-		}{{"off", 0}, {"on", 64 << 20}} {
+		}{{"off", 0}, {"on", 64 << 20}, {"tiny", 256 << 10}} {
 			b.Run(size.name+"/"+mode.name, func(b *testing.B) {
 				benchGetItemHTTPCache(b, mode.bytes, size.attrs)
 			})
