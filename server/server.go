@@ -202,6 +202,19 @@ func (s *Server) ServePprof(ln net.Listener) {
 // once.
 func (s *Server) ServeRESP(ln net.Listener) { s.resp.Serve(ln) }
 
+// listen opens a further listener of Run; if it fails, what Run has
+// started is shut down.
+func (s *Server) listen(flag, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Shutdown(sctx)
+		return nil, fmt.Errorf("listen on %s %s: %w", flag, addr, err)
+	}
+	return ln, nil
+}
+
 // Run listens on the configured addresses, prints one line per listener,
 // and serves until ctx is done; then it shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
@@ -212,23 +225,17 @@ func (s *Server) Run(ctx context.Context) error {
 	s.ServeHTTP(ln)
 	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on http://%s\n", ln.Addr())
 	if s.cfg.RESPAddr != "" {
-		rln, err := net.Listen("tcp", s.cfg.RESPAddr)
+		rln, err := s.listen("--resp", s.cfg.RESPAddr)
 		if err != nil {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			s.Shutdown(sctx)
-			return fmt.Errorf("listen on --resp %s: %w", s.cfg.RESPAddr, err)
+			return err
 		}
 		s.ServeRESP(rln)
 		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s\n", rln.Addr())
 	}
 	if s.cfg.PprofAddr != "" {
-		pln, err := net.Listen("tcp", s.cfg.PprofAddr)
+		pln, err := s.listen("--pprof", s.cfg.PprofAddr)
 		if err != nil {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			s.Shutdown(sctx)
-			return fmt.Errorf("listen on --pprof %s: %w", s.cfg.PprofAddr, err)
+			return err
 		}
 		s.ServePprof(pln)
 		fmt.Fprintf(s.cfg.Log, "dynacache: pprof on http://%s/debug/pprof/\n", pln.Addr())

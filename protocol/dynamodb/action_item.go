@@ -78,32 +78,20 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 	return k, nil
 }
 
-// checkIndexKeys checks an item's values for the tables' index key
-// attributes: where present they must have the index key's type and, for
-// strings and binaries, not be empty.
-func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
+// eachIndexKey calls fn for every index key attribute in DynamoDB's order
+// (indexes in schema order, GSIs before LSIs; partition key, then sort key;
+// an LSI's partition key is the table's and is skipped) and returns the
+// first error.
+func eachIndexKey(indexes []shard.IndexSchema, fn func(ix *shard.IndexSchema, name string, t attr.Type) *Error) *Error {
 	for i := range indexes {
 		ix := &indexes[i]
-		check := func(name string, t attr.Type) *Error {
-			v, ok := item[name]
-			if !ok {
-				return nil
-			}
-			if v.Type != t {
-				return validationError("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " + t.String() + " Actual: " + v.Type.String() + " IndexName: " + ix.Name)
-			}
-			if (t == attr.S || t == attr.B) && v.Str == "" {
-				return validationError("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + map[bool]string{true: "string", false: "binary"}[t == attr.S] + " value. IndexName: " + ix.Name + ", IndexKey: " + name)
-			}
-			return nil
-		}
 		if !ix.Local {
-			if e := check(ix.Key.HashName, ix.Key.HashType); e != nil {
+			if e := fn(ix, ix.Key.HashName, ix.Key.HashType); e != nil {
 				return e
 			}
 		}
 		if ix.Key.HasRange() {
-			if e := check(ix.Key.RangeName, ix.Key.RangeType); e != nil {
+			if e := fn(ix, ix.Key.RangeName, ix.Key.RangeType); e != nil {
 				return e
 			}
 		}
@@ -111,35 +99,48 @@ func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
 	return nil
 }
 
+func indexTypeMismatch(ix *shard.IndexSchema, name string, want, got attr.Type) *Error {
+	return validationError("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " + want.String() + " Actual: " + got.String() + " IndexName: " + ix.Name)
+}
+
+// checkIndexKeys checks an item's values for the table's index key
+// attributes: where present they must have the index key's type and, for
+// strings and binaries, not be empty.
+func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
+	return eachIndexKey(indexes, func(ix *shard.IndexSchema, name string, t attr.Type) *Error {
+		v, ok := item[name]
+		if !ok {
+			return nil
+		}
+		if v.Type != t {
+			return indexTypeMismatch(ix, name, t, v.Type)
+		}
+		if (t == attr.S || t == attr.B) && v.Str == "" {
+			kind := "string"
+			if t == attr.B {
+				kind = "binary"
+			}
+			return validationError("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + kind + " value. IndexName: " + ix.Name + ", IndexKey: " + name)
+		}
+		return nil
+	})
+}
+
 // checkStaticIndexTypes rejects, before the item is read, an update that
 // writes a value of the wrong type to an index key attribute when that type
 // is known from the request alone (a literal value, a function's result).
 func checkStaticIndexTypes(indexes []shard.IndexSchema, actions []expr.ActionInfo) *Error {
-	for i := range indexes {
-		ix := &indexes[i]
-		check := func(name string, want attr.Type) *Error {
-			for _, a := range actions {
-				if len(a.Path) == 1 && a.Path[0].Name == name {
-					if a.Type != attr.TypeInvalid && a.Type != want {
-						return validationError("One or more parameter values were invalid: Type mismatch for Index Key " + name + " Expected: " + want.String() + " Actual: " + a.Type.String() + " IndexName: " + ix.Name)
-					}
-					return nil
+	return eachIndexKey(indexes, func(ix *shard.IndexSchema, name string, want attr.Type) *Error {
+		for _, a := range actions {
+			if len(a.Path) == 1 && a.Path[0].Name == name {
+				if a.Type != attr.TypeInvalid && a.Type != want {
+					return indexTypeMismatch(ix, name, want, a.Type)
 				}
-			}
-			return nil
-		}
-		if !ix.Local {
-			if e := check(ix.Key.HashName, ix.Key.HashType); e != nil {
-				return e
+				return nil
 			}
 		}
-		if ix.Key.HasRange() {
-			if e := check(ix.Key.RangeName, ix.Key.RangeType); e != nil {
-				return e
-			}
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func isIndexKeyAttr(indexes []shard.IndexSchema, name string) bool {
