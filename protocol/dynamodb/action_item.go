@@ -292,6 +292,25 @@ func toAPIError(err error) *Error {
 	return internalError(err.Error())
 }
 
+// checkCondition runs inside a write's decision, under the shard lock: it
+// decodes the current item when the write needs it (needOld, or a
+// condition to evaluate) and fails with ConditionalCheckFailedException
+// when cond does not hold. It returns the decoded item (nil: none, or not
+// needed).
+func checkCondition(old shard.Entry, cond *expr.Condition, opts *WriteOptions, needOld bool) (attr.Item, error) {
+	var oldItem attr.Item
+	if needOld || cond != nil {
+		var err error
+		if oldItem, err = decodeEntry(old); err != nil {
+			return nil, err
+		}
+	}
+	if cond != nil && !cond.Eval(oldItem) {
+		return oldItem, apiError{condFailed(opts, oldItem)}
+	}
+	return oldItem, nil
+}
+
 func decodeEntry(e shard.Entry) (attr.Item, error) {
 	it, err := e.Item()
 	if err != nil {
@@ -315,14 +334,9 @@ func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
 	var oldItem attr.Item
 	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
-		if needOld {
-			var err error
-			if oldItem, err = decodeEntry(old); err != nil {
-				return shard.Write{}, err
-			}
-		}
-		if in.Cond != nil && !in.Cond.Eval(oldItem) {
-			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
+		var err error
+		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, needOld); err != nil {
+			return shard.Write{}, err
 		}
 		return shard.Write{Item: in.Item}, nil
 	})
@@ -389,14 +403,9 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	var oldItem attr.Item
 	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
 	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
-		if needOld {
-			var err error
-			if oldItem, err = decodeEntry(old); err != nil {
-				return shard.Write{}, err
-			}
-		}
-		if in.Cond != nil && !in.Cond.Eval(oldItem) {
-			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
+		var err error
+		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, needOld); err != nil {
+			return shard.Write{}, err
 		}
 		if !old.Exists() {
 			return shard.Write{Skip: true}, nil
@@ -443,11 +452,8 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 	var oldItem, newItem attr.Item
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 		var err error
-		if oldItem, err = decodeEntry(old); err != nil {
+		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, true); err != nil {
 			return shard.Write{}, err
-		}
-		if in.Cond != nil && !in.Cond.Eval(oldItem) {
-			return shard.Write{}, apiError{condFailed(&in.WriteOptions, oldItem)}
 		}
 		var base attr.Item
 		if oldItem != nil {
