@@ -145,8 +145,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass,
 		Version: cfg.Version, Persistence: persistence,
-		OverlapLogWaits: !cfg.InMemory && cfg.Fsync == "always",
-		Logf:            func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
+		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil
 }
 

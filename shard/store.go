@@ -26,7 +26,9 @@ var (
 // until the record is durable under the log's fsync policy.
 type Log interface {
 	// LogItem records the new image enc, of DynamoDB size size, of the item
-	// under key in table (enc nil: the item was deleted).
+	// under key in table (enc nil: the item was deleted). Records are made
+	// durable in the order they were logged: once a record's wait has
+	// returned nil, so would the wait of every record logged before it.
 	LogItem(table string, key Key, enc []byte, size int) (wait func() error, err error)
 	// LogTable records a table's creation or new definition, or, when
 	// deleted, its removal.

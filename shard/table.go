@@ -196,38 +196,48 @@ func newTableItem(h uint64, k Key, item attr.Item) tableItem {
 //
 // It returns the old and the new entry.
 func (t *Table) Mutate(k Key, decide func(old Entry) (Write, error)) (old, cur Entry, err error) {
+	old, cur, wait, err := t.MutateDeferred(k, decide)
+	if err == nil && wait != nil {
+		err = wait()
+	}
+	return old, cur, err
+}
+
+// MutateDeferred is Mutate without its last step: when it returns, the
+// write is logged and applied (other readers see it), and wait, when not
+// nil, blocks until the log has made it durable. The caller must not
+// acknowledge the write before wait has returned nil. A connection that
+// runs a pipeline of writes calls their waits once the pipeline has run,
+// so the writes share one log write (and one fsync): a record's wait
+// returning nil means every record logged before it is durable too.
+func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (old, cur Entry, wait func() error, err error) {
 	h, s := t.locate(k)
 	pivot := pivotOf(h, k)
 	s.mu.Lock()
 	if t.dropped {
 		s.mu.Unlock()
-		return Entry{}, Entry{}, ErrTableNotFound
+		return Entry{}, Entry{}, nil, ErrTableNotFound
 	}
 	oldIt, _ := getLocked(s, pivot)
 	old = oldIt.entry()
 	w, err := decide(old)
 	if err != nil || w.Skip {
 		s.mu.Unlock()
-		return old, old, err
+		return old, old, nil, err
 	}
 	var curIt tableItem
 	if !w.Delete {
 		curIt = newTableItem(h, k, w.Item)
 		cur = curIt.entry()
 	}
-	wait, err := t.store.logItem(t, k, cur)
+	wait, err = t.store.logItem(t, k, cur)
 	if err != nil {
 		s.mu.Unlock()
-		return old, old, err
+		return old, old, nil, err
 	}
 	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
 	s.mu.Unlock()
-	if wait != nil {
-		if err := wait(); err != nil {
-			return old, cur, err
-		}
-	}
-	return old, cur, nil
+	return old, cur, wait, nil
 }
 
 // applyLocked replaces old (kv "" when there was no item) by cur (kv ""

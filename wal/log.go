@@ -271,6 +271,11 @@ func (l *Log) append(typ byte, fill func([]byte) []byte) (func() error, error) {
 // the group commit.
 func (l *Log) waiter(g *group) func() error {
 	return func() error {
+		select {
+		case <-g.done: // committed already (a pipeline's later waits)
+			return g.err
+		default:
+		}
 		if l.commitMu.TryLock() {
 			l.commit()
 			l.commitMu.Unlock()

@@ -16,11 +16,11 @@ func hashCommands() []*command {
 	w, r, f := flagWrite, flagReadonly, flagFast
 	k1 := func(cmd *command) *command { cmd.first, cmd.last, cmd.step = 1, 1, 1; return cmd }
 	return []*command{
-		k1(&command{name: "hset", arity: -4, flags: flagChain | w | f, fn: cmdHSet,
+		k1(&command{name: "hset", arity: -4, flags: w | f, fn: cmdHSet,
 			doc: cmdDoc{"Creates or modifies the value of a field in a hash.", "2.0.0", "hash", "key field value [field value ...]"}}),
-		k1(&command{name: "hmset", arity: -4, flags: flagChain | w | f, fn: cmdHSet,
+		k1(&command{name: "hmset", arity: -4, flags: w | f, fn: cmdHSet,
 			doc: cmdDoc{"Sets the values of multiple fields.", "2.0.0", "hash", "key field value [field value ...]"}}),
-		k1(&command{name: "hsetnx", arity: 4, flags: flagChain | w | f, fn: cmdHSetNX,
+		k1(&command{name: "hsetnx", arity: 4, flags: w | f, fn: cmdHSetNX,
 			doc: cmdDoc{"Sets the value of a field in a hash only when the field doesn't exist.", "2.0.0", "hash", "key field value"}}),
 		k1(&command{name: "hget", arity: 3, flags: r | f, fn: cmdHGet,
 			doc: cmdDoc{"Returns the value of a field in a hash.", "2.0.0", "hash", "key field"}}),
@@ -32,7 +32,7 @@ func hashCommands() []*command {
 			doc: cmdDoc{"Returns all fields in a hash.", "2.0.0", "hash", "key"}}),
 		k1(&command{name: "hvals", arity: 2, flags: r, fn: hashList(false, true),
 			doc: cmdDoc{"Returns all values in a hash.", "2.0.0", "hash", "key"}}),
-		k1(&command{name: "hdel", arity: -3, flags: flagChain | w | f, fn: cmdHDel,
+		k1(&command{name: "hdel", arity: -3, flags: w | f, fn: cmdHDel,
 			doc: cmdDoc{"Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "2.0.0", "hash", "key field [field ...]"}}),
 		k1(&command{name: "hexists", arity: 3, flags: r | f, fn: cmdHExists,
 			doc: cmdDoc{"Determines whether a field exists in a hash.", "2.0.0", "hash", "key field"}}),
@@ -40,9 +40,9 @@ func hashCommands() []*command {
 			doc: cmdDoc{"Returns the number of fields in a hash.", "2.0.0", "hash", "key"}}),
 		k1(&command{name: "hstrlen", arity: 3, flags: r | f, fn: cmdHStrlen,
 			doc: cmdDoc{"Returns the length of the value of a field.", "3.2.0", "hash", "key field"}}),
-		k1(&command{name: "hincrby", arity: 4, flags: flagChain | w | f, fn: cmdHIncrBy,
+		k1(&command{name: "hincrby", arity: 4, flags: w | f, fn: cmdHIncrBy,
 			doc: cmdDoc{"Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "2.0.0", "hash", "key field increment"}}),
-		k1(&command{name: "hincrbyfloat", arity: 4, flags: flagChain | w | f, fn: cmdHIncrByFloat,
+		k1(&command{name: "hincrbyfloat", arity: 4, flags: w | f, fn: cmdHIncrByFloat,
 			doc: cmdDoc{"Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "2.6.0", "hash", "key field float-increment"}}),
 	}
 }

@@ -19,7 +19,7 @@ func keyCommands() []*command {
 	w, r, f := flagWrite, flagReadonly, flagFast
 	k1 := func(cmd *command) *command { cmd.first, cmd.last, cmd.step = 1, 1, 1; return cmd }
 	expireDoc := func(name, summary, since, arg string) *command {
-		return k1(&command{name: name, arity: -3, flags: flagChain | w | f, fn: expireCommand(name),
+		return k1(&command{name: name, arity: -3, flags: w | f, fn: expireCommand(name),
 			doc: cmdDoc{summary, since, "generic", "key " + arg + " [NX|XX|GT|LT]"}})
 	}
 	return []*command{
@@ -51,7 +51,7 @@ func keyCommands() []*command {
 			doc: cmdDoc{"Returns the expiration time of a key as a Unix timestamp.", "7.0.0", "generic", "key"}}),
 		k1(&command{name: "pexpiretime", arity: 2, flags: r | f, fn: ttlCommand(true, true),
 			doc: cmdDoc{"Returns the expiration time of a key as a Unix milliseconds timestamp.", "7.0.0", "generic", "key"}}),
-		k1(&command{name: "persist", arity: 2, flags: flagChain | w | f, fn: cmdPersist,
+		k1(&command{name: "persist", arity: 2, flags: w | f, fn: cmdPersist,
 			doc: cmdDoc{"Removes the expiration time of a key.", "2.2.0", "generic", "key"}}),
 	}
 }

@@ -16,9 +16,6 @@ const (
 	flagAdmin
 	flagLoading
 	flagStale
-	// flagChain: a single-key write that may run in a pipeline wave
-	// (pipeline.go).
-	flagChain
 )
 
 func (f cmdFlags) names() []string {

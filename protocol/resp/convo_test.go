@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dynacache/dynacache/shard"
 )
 
 // Conversation tests, tile38 style: each line is a command and what Redis
@@ -24,7 +26,13 @@ type convo struct {
 
 func newConvo(t testing.TB, opts Options) *convo {
 	t.Helper()
-	ts := startServer(t, opts)
+	return newConvoOn(t, shard.New(nil), opts)
+}
+
+// newConvoOn is newConvo on a given store (e.g. one with a log).
+func newConvoOn(t testing.TB, store *shard.Store, opts Options) *convo {
+	t.Helper()
+	ts := startServerOn(t, store, opts)
 	c := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, MaxRetries: -1, DisableIdentity: true,
 		Password: opts.RequirePass})
 	t.Cleanup(func() { c.Close() })

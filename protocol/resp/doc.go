@@ -8,7 +8,9 @@
 // Each connection is one goroutine that reads requests with a bounded RESP
 // reader (reader.go), runs every complete request already received (a
 // pipeline is one batch), and writes all of the batch's replies with one
-// write. Replies are encoded with redcon's RESP writers. Shutdown stops
+// write, once every write of the batch is durable (conn.serve: the writes
+// are logged and applied one by one, in order, and wait for the log
+// together, so a pipeline costs one log write). Replies are encoded with redcon's RESP writers. Shutdown stops
 // accepting, lets each connection finish the batch it is running and flush
 // its replies, then closes it.
 //

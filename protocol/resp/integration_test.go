@@ -3,6 +3,7 @@ package resp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/wal"
 )
 
 // do runs a DynamoDB operation through the handler and decodes the reply.
@@ -150,14 +152,34 @@ func TestDynamoDBCommand(t *testing.T) {
 }
 
 // TestConcurrentIncr: INCR from many clients loses no update, whether
-// each command waits for its reply or clients pipeline them in waves.
+// each command waits for its reply or clients pipeline them (their writes
+// then wait for the log together), in memory and over a real log.
 func TestConcurrentIncr(t *testing.T) {
-	t.Run("sequential", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1}, false) })
-	t.Run("pipelined waves", func(t *testing.T) { testConcurrentIncr(t, Options{SweepInterval: -1, OverlapLogWaits: true}, true) })
+	for _, logged := range []bool{false, true} {
+		for _, pipelined := range []bool{false, true} {
+			t.Run(fmt.Sprintf("logged=%v/pipelined=%v", logged, pipelined), func(t *testing.T) {
+				testConcurrentIncr(t, newConvoOn(t, testStore(t, logged), Options{SweepInterval: -1}), pipelined)
+			})
+		}
+	}
 }
 
-func testConcurrentIncr(t *testing.T, opts Options, pipelined bool) {
-	cv := newConvo(t, opts)
+// testStore returns an in-memory store, or one recovered from a fresh
+// write-ahead log (fsync everysec) in a temporary directory.
+func testStore(t *testing.T, logged bool) *shard.Store {
+	t.Helper()
+	if !logged {
+		return shard.New(nil)
+	}
+	l, store, err := wal.Open(t.TempDir(), wal.Options{Policy: wal.FsyncEverySec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return store
+}
+
+func testConcurrentIncr(t *testing.T, cv *convo, pipelined bool) {
 	ctx := context.Background()
 	const clients, each = 16, 200
 	var wg sync.WaitGroup
@@ -397,15 +419,16 @@ func TestExpiryFoundByRescan(t *testing.T) {
 	}
 }
 
-// TestPipeline: a pipeline is answered in order, whole; with waves
-// (Persistence set) and without.
+// TestPipeline: a pipeline is answered in order, whole; in memory and over
+// a real log (where its writes wait for the log together).
 func TestPipeline(t *testing.T) {
-	t.Run("sequential", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1}) })
-	t.Run("waves", func(t *testing.T) { testPipeline(t, Options{SweepInterval: -1, OverlapLogWaits: true}) })
+	t.Run("in memory", func(t *testing.T) { testPipeline(t, newConvo(t, Options{SweepInterval: -1})) })
+	t.Run("logged", func(t *testing.T) {
+		testPipeline(t, newConvoOn(t, testStore(t, true), Options{SweepInterval: -1}))
+	})
 }
 
-func testPipeline(t *testing.T, opts Options) {
-	cv := newConvo(t, opts)
+func testPipeline(t *testing.T, cv *convo) {
 	ctx := context.Background()
 	pipe := cv.c.Pipeline()
 	const n = 2000
@@ -564,20 +587,13 @@ func (l *slowLog) LogTable(string, shard.KeySchema, []shard.IndexSchema, []byte,
 	return nil, nil
 }
 
-// TestPipelineWaves: with a persisting store, a pipeline's single-key
-// writes overlap their log waits, yet are logged and applied in pipeline
-// order and answered in order.
-func TestPipelineWaves(t *testing.T) {
-	log := &slowLog{delay: 2 * time.Millisecond}
-	store := shard.New(log)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(dynamodb.NewHandler(store, dynamodb.Options{}), Options{SweepInterval: -1, OverlapLogWaits: true})
-	s.Serve(ln)
-	defer s.Shutdown(context.Background())
-	raw := dialRaw(t, "tcp", ln.Addr().String())
+// TestPipelineLogOrder: a pipeline's writes are logged and applied in
+// pipeline order, read by the commands after them, and answered in order,
+// though they wait for the log together.
+func TestPipelineLogOrder(t *testing.T) {
+	log := &slowLog{delay: 50 * time.Microsecond}
+	ts := startServerOn(t, shard.New(log), Options{SweepInterval: -1})
+	raw := dialRaw(t, "tcp", ts.addr)
 	if got := raw.do("SET", "warm", "up"); got != "+OK\r\n" {
 		t.Fatal(got)
 	}
@@ -593,11 +609,10 @@ func TestPipelineWaves(t *testing.T) {
 		batch = append(batch, encodeCommand("INCR", "n")...)
 		batch = append(batch, encodeCommand("APPEND", k, "x")...)
 		want = append(want, "n", k)
-		if i%50 == 49 { // a read in the middle ends the wave and sees it all
+		if i%50 == 49 { // a read in the middle sees every write before it
 			batch = append(batch, encodeCommand("GET", "n")...)
 		}
 	}
-	start := time.Now()
 	raw.send(batch)
 	counts := map[string]int{}
 	for i := 0; i < n; i++ {
@@ -615,13 +630,79 @@ func TestPipelineWaves(t *testing.T) {
 			}
 		}
 	}
-	elapsed := time.Since(start)
 	log.mu.Lock()
 	got := append([]string(nil), log.keys...)
 	log.mu.Unlock()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("log order differs from the pipeline's:\n got %v\nwant %v", got[:min(len(got), 20)], want[:20])
 	}
-	// Sequential waits would take 2n * 2ms = 1.2s.
-	t.Logf("%d pipelined writes with a 2ms log wait each: %v", 2*n, elapsed)
+}
+
+// gateLog is a shard.Log whose waits block until release is closed and
+// then fail for the keys in fail. entered is signalled by each wait.
+type gateLog struct {
+	release chan struct{}
+	entered chan struct{}
+	fail    map[string]bool
+}
+
+func (l *gateLog) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+	k := string(key.Partition())
+	return func() error {
+		select {
+		case l.entered <- struct{}{}:
+		default:
+		}
+		<-l.release
+		if l.fail[k] {
+			return errors.New("wal: write failed, refusing further writes: disk on fire")
+		}
+		return nil
+	}, nil
+}
+
+func (l *gateLog) LogTable(string, shard.KeySchema, []shard.IndexSchema, []byte, bool) (func() error, error) {
+	return nil, nil
+}
+
+// TestPipelineAckAfterLog: no reply of a batch leaves before every write in
+// it is durable; a write the log fails is answered with the log's error in
+// its place, and every other command keeps its own reply.
+func TestPipelineAckAfterLog(t *testing.T) {
+	log := &gateLog{release: make(chan struct{}), entered: make(chan struct{}, 1), fail: map[string]bool{"bad": true}}
+	var release sync.Once
+	open := func() { release.Do(func() { close(log.release) }) }
+	store := shard.New(nil)
+	ts := startServerOn(t, store, Options{SweepInterval: -1})
+	t.Cleanup(open) // runs before the server's shutdown, even when the test fails
+	raw := dialRaw(t, "tcp", ts.addr)
+	if got := raw.do("SET", "warm", "up"); got != "+OK\r\n" { // creates the table
+		t.Fatal(got)
+	}
+	store.SetLog(log)
+
+	var batch []byte
+	for _, c := range [][]string{{"SET", "a", "1"}, {"GET", "a"}, {"SET", "bad", "2"}, {"INCR", "n"}, {"PING"}} {
+		batch = append(batch, encodeCommand(c...)...)
+	}
+	raw.send(batch)
+	select {
+	case <-log.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server never waited for the log")
+	}
+	// The server is blocked in a wait: a reply written before it would be
+	// in the socket already.
+	raw.nc.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if b, err := raw.br.Peek(1); err == nil {
+		t.Fatalf("a reply (%q) left before its writes were durable", b)
+	}
+	open()
+	raw.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i, want := range []string{"+OK\r\n", "$1\r\n1\r\n",
+		"-ERR wal: write failed, refusing further writes: disk on fire\r\n", ":1\r\n", "+PONG\r\n"} {
+		if got := raw.reply(); got != want {
+			t.Fatalf("reply %d: got %q want %q", i, got, want)
+		}
+	}
 }

@@ -25,11 +25,6 @@ type Options struct {
 	// Persistence describes the durability set-up for INFO (e.g. "wal
 	// fsync everysec"); empty: in memory.
 	Persistence string
-	// OverlapLogWaits lets a pipeline's single-key writes overlap their
-	// waits for the log (pipeline.go). It pays when a wait is an fsync
-	// (--fsync always); when it is a mere write to the OS, the extra
-	// goroutines cost more than they save.
-	OverlapLogWaits bool
 	// SweepInterval is the expiry sweeper's period (default 100ms, Redis's
 	// hz 10); negative disables the sweeper (tests).
 	SweepInterval time.Duration
@@ -61,7 +56,6 @@ type Server struct {
 	netIn      atomic.Int64
 	netOut     atomic.Int64
 
-	overlap bool        // pipelined writes overlap their log waits (pipeline.go)
 	closing atomic.Bool // set once by Shutdown; read by every connection per batch
 	scans   scanCache   // SCAN snapshots (cmd_key.go)
 
@@ -93,8 +87,7 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{}),
-		overlap: opts.OverlapLogWaits}
+	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
 	if opts.SweepInterval > 0 {
