@@ -111,12 +111,14 @@ wait_line() { # wait_line FILE REGEX SECONDS: print the first line of FILE match
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k/1024}'; }
 
-# start_dynacache NAME: start dynacache (fsync everysec, fresh directory) on
-# free ports; sets dc_pid, dc_http, dc_resp ("" when there is no RESP port).
+# start_dynacache NAME [FLAG...]: start dynacache (fsync everysec, fresh
+# directory, and any extra flags) on free ports; sets dc_pid, dc_http,
+# dc_resp ("" when there is no RESP port).
 start_dynacache() {
   local name=$1 dir="$work/$1.data" logf="$work/$1.log"
+  shift
   mkdir -p "$dir"
-  "$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --fsync everysec --dir "$dir" >"$logf" 2>&1 &
+  "$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --fsync everysec --dir "$dir" "$@" >"$logf" 2>&1 &
   dc_pid=$!
   pids+=("$dc_pid")
   wait_line "$logf" 'DynamoDB API listening on' 30 >/dev/null || { cat "$logf"; die "$name did not start"; }
@@ -225,6 +227,54 @@ http_rows() { # http_rows FILE: one table row per operation
   ' "$1"
 }
 http_table=$( { http_rows "$work/http-get.json"; http_rows "$work/http-put.json"; } )
+
+# The floor: a bare net/http server answering every request with {}.
+log "HTTP floor: GetItem, dynacache vs a bare net/http server (bench/nullhttp)"
+bounded 300 go build -o "$work/nullhttp" ./bench/nullhttp
+"$work/nullhttp" --addr 127.0.0.1:0 >"$work/nullhttp.log" 2>&1 &
+nl_pid=$!
+pids+=("$nl_pid")
+wait_line "$work/nullhttp.log" 'listening on' 30 >/dev/null || { cat "$work/nullhttp.log"; die "nullhttp did not start"; }
+NL_HTTP=$(sed -n 's|.*listening on http://\([0-9.:]*\).*|\1|p' "$work/nullhttp.log" | head -1)
+bounded 900 "$bin" bench --target "http://$DC_HTTP" --target "http://$NL_HTTP" --workload get --skip-load "${common[@]}" \
+  >"$work/http-null.json" 2>"$work/http-null.err" || { cat "$work/http-null.err"; die "HTTP floor run"; }
+stop_pid "$nl_pid"
+null_table=$(http_rows "$work/http-null.json")
+
+# The read cache: hot keys (zipfian) read from dynacache with its default
+# cache and from one started with --cache-bytes 0, same data.
+log "read cache: hot-key GetItem, --cache-bytes default vs 0"
+start_dynacache nocache --cache-bytes 0; NC_PID=$dc_pid; NC_HTTP=$dc_http
+cache_common=(--records "$RECORDS" --value-size 100 --connections 64 --distribution zipfian --rounds "$ROUNDS"
+  --duration "$DURATION" --warmup "$WARMUP" --progress never --json)
+bounded 900 "$bin" bench --target "http://$DC_HTTP" --target "http://$NC_HTTP" --workload get --load-batch 25 "${cache_common[@]}" \
+  >"$work/http-cache.json" 2>"$work/http-cache.err" || { cat "$work/http-cache.err"; die "read cache run"; }
+stop_pid "$NC_PID"
+cache_table=$(http_rows "$work/http-cache.json")
+
+# Latency at half of the maximum throughput: the closed-loop maximum of a
+# run above, halved, offered as --rate (latency counted from when each
+# request was due).
+half_common=(--records "$RECORDS" --value-size 100 --distribution uniform --rounds 1 --duration "$DURATION"
+  --warmup "$WARMUP" --progress never --json --skip-load)
+half_rows=""
+half_run() { # half_run LABEL MAXJSON TARGET WORKLOAD CONNS [FLAG...]: one row of the half-load table
+  local label=$1 maxjson=$2 target=$3 workload=$4 conns=$5
+  shift 5
+  local max rate f="$work/half-$RANDOM.json"
+  max=$(jq -r '.targets[0].ops[0].ops_per_sec' "$maxjson")
+  rate=$(awk -v m="$max" 'BEGIN {printf "%d", m / 2}')
+  log "half load: $label at $rate ops/s"
+  bounded 300 "$bin" bench --target "$target" --workload "$workload" --connections "$conns" --rate "$rate" "${half_common[@]}" "$@" \
+    >"$f" 2>"$f.err" || { cat "$f.err"; die "half-load run $label"; }
+  half_rows+=$(jq -r --arg l "$label" --arg m "$max" --arg r "$rate" '
+    def ms: ((. / 1000 * 1000 | round) / 1000 | tostring);
+    .targets[0].ops[0] as $o |
+    "| \($l) | \($m | tonumber | round) | \($r) | \($o.ops_per_sec | round) | \($o.latency_us.p50 | ms) | \($o.latency_us.p99 | ms) | \($o.latency_us.p99_9 | ms) | \($o.errors) |"' "$f")$'\n'
+}
+half_run "HTTP GetItem (64 connections)" "$work/http-get.json" "http://$DC_HTTP" get 64
+half_run "HTTP PutItem (64 connections)" "$work/http-put.json" "http://$DC_HTTP" put 64
+
 load_row=$(jq -r '.targets | map("\(.target): \(.load.records) items in \((.load.seconds * 10 | round) / 10) s, \(.load.errors) errors") | join("; ")' "$work/http-get.json")
 
 # ---------------------------------------------------------------- RESP: redis-benchmark
@@ -275,6 +325,15 @@ if [ "$resp_present" = yes ]; then
   bounded 900 "$bin" bench "${resp_targets[@]}" --workload set --skip-load "${resp_common[@]}" >"$work/resp-set.json" 2>"$work/resp-set.err" ||
     { cat "$work/resp-set.err"; die "RESP SET run"; }
   gen_table=$( { http_rows "$work/resp-get.json"; http_rows "$work/resp-set.json"; } )
+
+  # Half load on the RESP port: the closed-loop maximum without pipelining
+  # (50 connections, dynacache alone), then half of it.
+  for w in get set; do
+    log "RESP $w closed loop, no pipelining, for the half-load run"
+    bounded 300 "$bin" bench --target "resp://$DC_RESP" --workload "$w" --connections 50 "${half_common[@]}" \
+      >"$work/resp-max-$w.json" 2>"$work/resp-max-$w.err" || { cat "$work/resp-max-$w.err"; die "RESP $w max run"; }
+    half_run "RESP $(echo "$w" | tr a-z A-Z) (50 connections, no pipelining)" "$work/resp-max-$w.json" "resp://$DC_RESP" "$w" 50
+  done
 fi
 
 # Stop the comparison servers before the memory runs.
@@ -348,6 +407,34 @@ log "writing $OUT"
   echo "$http_table"
   echo
   echo "Load: $load_row."
+  echo
+  echo "### The floor: a bare net/http server"
+  echo
+  echo "The same GetItem run (uniform, 64 connections) against \`bench/nullhttp\`, a bare \`net/http\` server answering every"
+  echo "request with the fixed body \`{}\` (so its \"misses\" are all its reads). Ratio = dynacache / nullhttp: at 1x or above,"
+  echo "dynacache's whole DynamoDB path costs less than \`net/http\`'s own per-request work."
+  echo
+  echo "| operation | dynacache ops/s | nullhttp ops/s | ratio | dynacache p50 / p99 | nullhttp p50 / p99 | errors | ops/s per round |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "$null_table"
+  echo
+  echo "### The read cache: hot keys with and without it"
+  echo
+  echo "GetItem with zipfian keys (YCSB's hot set) over the same $RECORDS items, against dynacache with its default"
+  echo "\`--cache-bytes\` and against a second dynacache started with \`--cache-bytes 0\`; ratio = with / without."
+  echo
+  echo "| operation | with cache ops/s | without ops/s | ratio | with p50 / p99 | without p50 / p99 | errors | ops/s per round |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "$cache_table"
+  echo
+  echo "## Latency at half of the maximum throughput"
+  echo
+  echo "dynacache alone: the closed-loop maximum (from the runs above; for RESP a run without pipelining), then"
+  echo "\`--rate\` at half of it for $DURATION (latency from when each request was due, so queueing counts). Latencies in ms."
+  echo
+  echo "| port and operation | max ops/s | offered ops/s | achieved ops/s | p50 | p99 | p99.9 | errors |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s' "$half_rows"
   echo
   echo "## RESP: redis-benchmark, dynacache vs redis-server"
   echo

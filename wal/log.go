@@ -78,7 +78,10 @@ const DefaultSnapshotBytes = 256 << 20
 // (tidwall/wal in production), so tests can inject a failing or slow log.
 type segmentLog interface {
 	WriteBatch(b *twal.Batch) error
+	// Sync fsyncs what has been written; WriteBatch waits for it.
 	Sync() error
+	// SyncTail fsyncs what has been written, while WriteBatch goes on.
+	SyncTail() error
 	TruncateFront(index uint64) error
 	Close() error
 }
@@ -167,7 +170,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		lock.Close()
 		return nil, nil, err
 	}
-	files, err := twal.Open(filepath.Join(dir, "wal"), &twal.Options{
+	files, err := openSegments(filepath.Join(dir, "wal"), &twal.Options{
 		NoSync:      true, // the committer fsyncs, per policy
 		SegmentSize: opts.SegmentBytes,
 		// Recovery reads segments itself; at run time tidwall/wal reads
@@ -180,7 +183,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		lock.Close()
 		return nil, nil, fmt.Errorf("wal: open log: %w", err)
 	}
-	if err := alignFirst(files, next); err != nil {
+	if err := alignFirst(files.Log, next); err != nil {
 		files.Close()
 		lock.Close()
 		return nil, nil, err
@@ -394,7 +397,7 @@ func (l *Log) syncIfNeeded() {
 	if !need || l.opts.Policy == FsyncNo {
 		return
 	}
-	if err := l.files.Sync(); err != nil {
+	if err := l.files.SyncTail(); err != nil {
 		l.fail(fmt.Errorf("wal: fsync failed, refusing further writes: %w", err))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	twal "github.com/tidwall/wal"
 
@@ -455,6 +456,78 @@ func (f *failingFiles) Sync() error {
 		return errors.New("injected: input/output error")
 	}
 	return f.segmentLog.Sync()
+}
+
+func (f *failingFiles) SyncTail() error {
+	if f.failSync {
+		return errors.New("injected: input/output error")
+	}
+	return f.segmentLog.SyncTail()
+}
+
+// TestEverySecFsyncFailureIsSticky: under everysec a write is acknowledged
+// before its fsync; a failed fsync then refuses every later write.
+func TestEverySecFsyncFailureIsSticky(t *testing.T) {
+	l, s := openT(t, t.TempDir(), Options{Policy: FsyncEverySec})
+	defer l.Close()
+	tb, _ := s.CreateTable("t", testSchema, nil, nil)
+	l.files = &failingFiles{segmentLog: l.files, failSync: true}
+	it := attr.Item{"pk": attr.Str("a")}
+	k, _ := testSchema.EncodeKey(it)
+	if _, _, err := tb.Mutate(k, func(shard.Entry) (shard.Write, error) { return shard.Write{Item: it}, nil }); err != nil {
+		t.Fatalf("write before the fsync: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for l.Err() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the failed fsync was not reported")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, _, err := tb.Mutate(k, func(shard.Entry) (shard.Write, error) { return shard.Write{Item: it}, nil })
+	if err == nil || !strings.Contains(err.Error(), "fsync failed") {
+		t.Fatalf("write after the failed fsync: %v", err)
+	}
+}
+
+// TestSyncTailFollowsSegments: SyncTail finds the tail segment as the log
+// moves on to new ones, and everything written stays readable.
+func TestSyncTailFollowsSegments(t *testing.T) {
+	dir := t.TempDir()
+	l, s := openT(t, dir, Options{Policy: FsyncEverySec, SegmentBytes: 4096, SnapshotBytes: -1})
+	tb, _ := s.CreateTable("t", testSchema, nil, nil)
+	f := l.files.(*segmentFiles)
+	seen := map[string]bool{}
+	for i := 0; i < 400; i++ {
+		it := attr.Item{"pk": attr.Str(fmt.Sprint("k", i)), "v": attr.Str(strings.Repeat("x", 100))}
+		k, _ := testSchema.EncodeKey(it)
+		if _, _, err := tb.Mutate(k, func(shard.Entry) (shard.Write, error) { return shard.Write{Item: it}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SyncTail(); err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.tailSegment()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.tailName != want {
+			t.Fatalf("after write %d SyncTail synced %q, the tail is %q", i, f.tailName, want)
+		}
+		seen[f.tailName] = true
+	}
+	if len(seen) < 3 {
+		t.Fatalf("the log used %d segments; the test needs several", len(seen))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, s2 := openT(t, dir, Options{Policy: FsyncEverySec})
+	defer l2.Close()
+	tb2, _ := s2.Table("t")
+	if n := tb2.ItemCount(); n != 400 {
+		t.Fatalf("recovered %d items, want 400", n)
+	}
 }
 
 func TestFailuresAreSticky(t *testing.T) {
