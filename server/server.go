@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/wal"
@@ -44,6 +45,13 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener; it
 	// must be a loopback address.
 	PprofAddr string
+	// RESPLoops is the number of RESP event loops (0: resp's default;
+	// negative: a goroutine per connection).
+	RESPLoops int
+	// HTTPServer is the HTTP/1.1 server of the DynamoDB API: "dynacache"
+	// (protocol/http1, the default) or "net/http" (the standard library's,
+	// a fallback for a client that meets a difference between them).
+	HTTPServer string
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -62,6 +70,7 @@ func DefaultConfig() Config {
 		Region:   "us-east-1",
 
 		CacheBytes: DefaultCacheBytes,
+		HTTPServer: "dynacache",
 	}
 }
 
@@ -71,6 +80,11 @@ func (c Config) Validate() error {
 	case "always", "everysec", "no":
 	default:
 		return fmt.Errorf("invalid --fsync %q: must be always, everysec or no", c.Fsync)
+	}
+	switch c.HTTPServer {
+	case "", "dynacache", "net/http":
+	default:
+		return fmt.Errorf("invalid --http-server %q: must be dynacache or net/http", c.HTTPServer)
 	}
 	if c.HTTPAddr == "" {
 		return errors.New("--http address must not be empty")
@@ -106,7 +120,7 @@ type Server struct {
 	resp    *resp.Server
 
 	mu      sync.Mutex
-	servers []*http.Server
+	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
 	wg      sync.WaitGroup
 }
 
@@ -144,7 +158,7 @@ func Open(cfg Config) (*Server, error) {
 		persistence = "wal fsync " + cfg.Fsync
 	}
 	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass,
-		Version: cfg.Version, Persistence: persistence,
+		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops,
 		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil
 }
@@ -157,6 +171,32 @@ func (s *Server) Handler() *dynamodb.Handler { return s.handler }
 
 // ServeHTTP serves the DynamoDB API on ln until Shutdown. It returns at once.
 func (s *Server) ServeHTTP(ln net.Listener) {
+	if s.cfg.HTTPServer == "net/http" {
+		s.serveNetHTTP(ln)
+		return
+	}
+	hs := &http1.Server{
+		Handler:        s.handler,
+		MaxHeaderBytes: 64 << 10,
+		MaxBodyBytes:   dynamodb.MaxRequestBytes,
+		ReadTimeout:    30 * time.Second,
+		IdleTimeout:    5 * time.Minute,
+		ErrorLog:       func(format string, args ...any) { fmt.Fprintf(s.cfg.Log, "dynacache: http: "+format+"\n", args...) },
+	}
+	s.mu.Lock()
+	s.servers = append(s.servers, hs)
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http1.ErrServerClosed) {
+			fmt.Fprintf(s.cfg.Log, "dynacache: http server: %v\n", err)
+		}
+	}()
+}
+
+// serveNetHTTP is ServeHTTP on net/http's server.
+func (s *Server) serveNetHTTP(ln net.Listener) {
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

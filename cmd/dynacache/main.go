@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/dynacache/dynacache/bench"
+	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/server"
 	"github.com/dynacache/dynacache/wal"
 )
@@ -56,6 +57,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
+	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")
+	fs.StringVar(&cfg.HTTPServer, "http-server", cfg.HTTPServer, "HTTP/1.1 `server` of the DynamoDB API: dynacache (its own) or net/http (Go's)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")

@@ -14,6 +14,7 @@ import (
 	"hash/crc32"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -98,24 +99,32 @@ func (h *Handler) appendRequestID(dst []byte) []byte {
 	return append(dst, b[:]...)
 }
 
-// operations is every operation the API knows. An operation outside this
-// set is answered with UnknownOperationException.
-var operations = map[string]bool{
-	"CreateTable": true, "DescribeTable": true, "ListTables": true, "DeleteTable": true,
-	"UpdateTable": true, "PutItem": true, "GetItem": true, "UpdateItem": true, "DeleteItem": true,
-	"DescribeTimeToLive": true, "Query": true, "Scan": true, "BatchGetItem": true, "BatchWriteItem": true,
-}
+// operations is every operation the API knows, each mapped to its own
+// name (so an operation named by bytes of a connection's buffer is taken
+// from here, never kept). An operation outside this set is answered with
+// UnknownOperationException.
+var operations = func() map[string]string {
+	m := map[string]string{}
+	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable",
+		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
+		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem"} {
+		m[op] = op
+	}
+	return m
+}()
 
 const targetPrefix = "DynamoDB_20120810."
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hdr := w.Header()
-	if r.Method == http.MethodGet && r.URL.Path == "/" {
+// envelope is the first check of every request, in DynamoDB's order: the
+// health check, the content type, the method. It returns the content type
+// the reply is given and, when the request is answered already (before its
+// body is read), that answer. contentLength is the declared body length
+// (-1: not declared). The request's strings are not kept.
+func envelope(method, path, contentType string, contentLength int64) (replyType string, status int, raw []byte, answered bool) {
+	if method == "GET" && path == "/" {
 		// DynamoDB answers health checks this way (trailing space included).
-		writeRaw(w, 200, "text/plain", []byte("healthy: dynamodb.us-east-1.amazonaws.com "))
-		return
+		return "text/plain", 200, healthyBody, true
 	}
-	contentType := r.Header.Get("Content-Type")
 	if i := strings.IndexByte(contentType, ';'); i >= 0 {
 		contentType = contentType[:i]
 	}
@@ -123,25 +132,40 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch contentType {
 	case "application/x-amz-json-1.0", "application/x-amz-json-1.1", "application/json":
 	default:
-		if r.Method != http.MethodPost || r.ContentLength != 0 {
-			writeRaw(w, 404, "application/x-amz-json-1.0", []byte("<UnknownOperationException/>\n"))
-			return
+		if method != "POST" || contentLength != 0 {
+			return "application/x-amz-json-1.0", 404, unknownOperationBody, true
 		}
 	}
-	if r.Method != http.MethodPost {
-		writeRaw(w, 404, "application/x-amz-json-1.0", []byte("<UnknownOperationException/>\n"))
-		return
+	if method != "POST" {
+		return "application/x-amz-json-1.0", 404, unknownOperationBody, true
 	}
-	if contentType != "application/x-amz-json-1.1" && contentType != "application/json" {
-		contentType = "application/x-amz-json-1.0"
+	switch contentType {
+	case "application/x-amz-json-1.1":
+		return "application/x-amz-json-1.1", 0, nil, false
+	case "application/json":
+		return "application/json", 0, nil, false
+	}
+	return "application/x-amz-json-1.0", 0, nil, false
+}
+
+var (
+	healthyBody          = []byte("healthy: dynamodb.us-east-1.amazonaws.com ")
+	unknownOperationBody = []byte("<UnknownOperationException/>\n")
+)
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	contentType, status, raw, answered := envelope(r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.ContentLength)
+	if answered {
+		writeRaw(w, status, contentType, raw)
+		return
 	}
 	body, err := readBody(r)
 	if err != nil {
-		hdr.Set("Content-Length", "0")
+		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	reply, apiErr := h.serve(r, body)
+	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body)
 	if apiErr != nil {
 		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
 		return
@@ -150,17 +174,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
-// target, authentication) and runs the operation.
-func (h *Handler) serve(r *http.Request, body []byte) ([]byte, *Error) {
+// target, authentication) and runs the operation. The strings are not kept.
+func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Error) {
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := strings.CutPrefix(target, targetPrefix)
-	if !ok || !operations[op] {
+	name, ok := strings.CutPrefix(target, targetPrefix)
+	op, known := operations[name]
+	if !ok || !known {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
-	if e := checkAuth(r); e != nil {
+	if e := checkAuth(auth, rawQuery); e != nil {
 		return nil, e
 	}
 	return h.Do(op, body)
@@ -170,7 +194,7 @@ func (h *Handler) serve(r *http.Request, body []byte) ([]byte, *Error) {
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
 // calls it too.
 func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
-	if !operations[op] {
+	if _, ok := operations[op]; !ok {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
 	if len(body) == 0 {
@@ -218,9 +242,12 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 
 // checkAuth requires a signature, as DynamoDB does. Signatures are not
 // verified (yet): any AWS4 Authorization header, or presigned query, passes.
-func checkAuth(r *http.Request) *Error {
-	auth := r.Header.Get("Authorization")
-	query := r.URL.RawQuery != "" && r.URL.Query().Has("X-Amz-Algorithm")
+func checkAuth(auth, rawQuery string) *Error {
+	query := false
+	if rawQuery != "" {
+		q, _ := url.ParseQuery(rawQuery)
+		query = q.Has("X-Amz-Algorithm")
+	}
 	if auth != "" && query {
 		return &Error{Status: 400, Type: nsCoralService + "InvalidSignatureException",
 			Message: "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."}

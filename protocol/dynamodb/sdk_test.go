@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,18 +14,20 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/shard"
 )
 
-// newClient starts a handler on 127.0.0.1:0 and returns an SDK client
-// pointed at it by endpoint override.
+// newClient starts a handler on 127.0.0.1:0, behind protocol/http1 as
+// dynacache serves it, and returns an SDK client pointed at it by endpoint
+// override.
 func newClient(t testing.TB) *ddb.Client {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: dynamodb.NewHandler(shard.New(nil), dynamodb.Options{})}
+	srv := &http1.Server{Handler: dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}), MaxBodyBytes: dynamodb.MaxRequestBytes}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ddb.New(ddb.Options{

@@ -32,6 +32,7 @@ type conn struct {
 	quit   bool // QUIT: close after this batch's replies
 	since  time.Time
 	cmds   atomic.Int64 // commands run; added to the server's total at close
+	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
 
 	// Scratch reused by every command, so the GET and SET paths allocate
 	// nothing of their own.
@@ -115,31 +116,12 @@ func (c *conn) serve() {
 	defer c.nc.Close()
 	defer func() { s.totalCmds.Add(c.cmds.Swap(0)) }()
 	for {
-		for {
-			args, err := c.rd.next()
-			if err != nil {
-				var pe *protocolError
-				if errors.As(err, &pe) {
-					c.out = redcon.AppendError(c.out, "ERR "+pe.Error())
-				}
-				c.flush()
-				return
-			}
-			if args == nil {
-				break
-			}
-			start, n := len(c.out), len(c.waits)
-			c.exec(args)
-			for i := n; i < len(c.waits); i++ {
-				c.waits[i].start, c.waits[i].end = start, len(c.out)
-			}
-			if c.quit {
-				c.flush()
-				return
-			}
-			if len(c.out) > maxPendingOutput && !c.flush() {
-				return
-			}
+		switch c.runBatch() {
+		case batchClose:
+			c.flush()
+			return
+		case batchFailed:
+			return
 		}
 		if len(c.out) > 0 && !c.flush() {
 			return
@@ -151,6 +133,50 @@ func (c *conn) serve() {
 			return
 		}
 		s.netIn.Add(int64(c.rd.end - c.rd.start))
+	}
+}
+
+// batchEnd says why runBatch stopped.
+type batchEnd int
+
+const (
+	batchDone   batchEnd = iota // no complete request is buffered: read more
+	batchClose                  // QUIT or a protocol error: flush, then close
+	batchFailed                 // writing to the client failed: close
+	batchPaused                 // (event loop) the client does not read its replies: wait until it does
+)
+
+// runBatch runs every complete request already buffered, appending the
+// replies to c.out (written early when they pass maxPendingOutput).
+func (c *conn) runBatch() batchEnd {
+	for {
+		args, err := c.rd.next()
+		if err != nil {
+			var pe *protocolError
+			if errors.As(err, &pe) {
+				c.out = redcon.AppendError(c.out, "ERR "+pe.Error())
+			}
+			return batchClose
+		}
+		if args == nil {
+			return batchDone
+		}
+		start, n := len(c.out), len(c.waits)
+		c.exec(args)
+		for i := n; i < len(c.waits); i++ {
+			c.waits[i].start, c.waits[i].end = start, len(c.out)
+		}
+		if c.quit {
+			return batchClose
+		}
+		if len(c.out) > maxPendingOutput {
+			if !c.flush() {
+				return batchFailed
+			}
+			if c.fd != nil && c.fd.backlogged() {
+				return batchPaused
+			}
+		}
 	}
 }
 

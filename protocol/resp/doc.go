@@ -5,14 +5,21 @@
 //
 // # Connections
 //
-// Each connection is one goroutine that reads requests with a bounded RESP
-// reader (reader.go), runs every complete request already received (a
-// pipeline is one batch), and writes all of the batch's replies with one
-// write, once every write of the batch is durable (conn.serve: the writes
-// are logged and applied one by one, in order, and wait for the log
-// together, so a pipeline costs one log write). Replies are encoded with redcon's RESP writers. Shutdown stops
-// accepting, lets each connection finish the batch it is running and flush
-// its replies, then closes it.
+// On Linux, connections are served by event loops (loop_linux.go; one by
+// default, Options.EventLoops): epoll returns every connection with input,
+// each gets one read and runs every complete request read so far (a
+// pipeline is one batch), and once all have run, each connection's replies
+// are written with one write. Elsewhere, or with EventLoops < 0, each
+// connection is one goroutine doing the same for itself. Requests are read
+// with a bounded RESP reader (reader.go) and replies encoded with redcon's
+// RESP writers.
+//
+// Replies leave only once every write of the batch is durable (conn.serve,
+// conn.settle): writes are logged and applied one by one, in order, and wait
+// for the log together, so a pipeline (and, under an event loop, one loop
+// turn of every connection) costs one log write. Shutdown stops accepting,
+// lets each connection finish the batch it is running and flush its
+// replies, then closes it.
 //
 // # The RESP table
 //

@@ -155,11 +155,13 @@ func TestDynamoDBCommand(t *testing.T) {
 // each command waits for its reply or clients pipeline them (their writes
 // then wait for the log together), in memory and over a real log.
 func TestConcurrentIncr(t *testing.T) {
-	for _, logged := range []bool{false, true} {
-		for _, pipelined := range []bool{false, true} {
-			t.Run(fmt.Sprintf("logged=%v/pipelined=%v", logged, pipelined), func(t *testing.T) {
-				testConcurrentIncr(t, newConvoOn(t, testStore(t, logged), Options{SweepInterval: -1}), pipelined)
-			})
+	for _, loops := range []int{0, -1} { // an event loop; a goroutine per connection
+		for _, logged := range []bool{false, true} {
+			for _, pipelined := range []bool{false, true} {
+				t.Run(fmt.Sprintf("loops=%d/logged=%v/pipelined=%v", loops, logged, pipelined), func(t *testing.T) {
+					testConcurrentIncr(t, newConvoOn(t, testStore(t, logged), Options{SweepInterval: -1, EventLoops: loops}), pipelined)
+				})
+			}
 		}
 	}
 }
@@ -422,10 +424,14 @@ func TestExpiryFoundByRescan(t *testing.T) {
 // TestPipeline: a pipeline is answered in order, whole; in memory and over
 // a real log (where its writes wait for the log together).
 func TestPipeline(t *testing.T) {
-	t.Run("in memory", func(t *testing.T) { testPipeline(t, newConvo(t, Options{SweepInterval: -1})) })
-	t.Run("logged", func(t *testing.T) {
-		testPipeline(t, newConvoOn(t, testStore(t, true), Options{SweepInterval: -1}))
-	})
+	for _, loops := range []int{0, -1} {
+		t.Run(fmt.Sprintf("loops=%d/in memory", loops), func(t *testing.T) {
+			testPipeline(t, newConvo(t, Options{SweepInterval: -1, EventLoops: loops}))
+		})
+		t.Run(fmt.Sprintf("loops=%d/logged", loops), func(t *testing.T) {
+			testPipeline(t, newConvoOn(t, testStore(t, true), Options{SweepInterval: -1, EventLoops: loops}))
+		})
+	}
 }
 
 func testPipeline(t *testing.T, cv *convo) {
@@ -669,11 +675,17 @@ func (l *gateLog) LogTable(string, shard.KeySchema, []shard.IndexSchema, []byte,
 // it is durable; a write the log fails is answered with the log's error in
 // its place, and every other command keeps its own reply.
 func TestPipelineAckAfterLog(t *testing.T) {
+	for _, loops := range []int{0, -1} {
+		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) { testPipelineAckAfterLog(t, loops) })
+	}
+}
+
+func testPipelineAckAfterLog(t *testing.T, loops int) {
 	log := &gateLog{release: make(chan struct{}), entered: make(chan struct{}, 1), fail: map[string]bool{"bad": true}}
 	var release sync.Once
 	open := func() { release.Do(func() { close(log.release) }) }
 	store := shard.New(nil)
-	ts := startServerOn(t, store, Options{SweepInterval: -1})
+	ts := startServerOn(t, store, Options{SweepInterval: -1, EventLoops: loops})
 	t.Cleanup(open) // runs before the server's shutdown, even when the test fails
 	raw := dialRaw(t, "tcp", ts.addr)
 	if got := raw.do("SET", "warm", "up"); got != "+OK\r\n" { // creates the table

@@ -25,6 +25,11 @@ type Options struct {
 	// Persistence describes the durability set-up for INFO (e.g. "wal
 	// fsync everysec"); empty: in memory.
 	Persistence string
+	// EventLoops is the number of event loops serving connections
+	// (loop_linux.go); 0 means DefaultEventLoops, a negative number none:
+	// every connection then has a goroutine of its own (also where epoll
+	// is not available).
+	EventLoops int
 	// SweepInterval is the expiry sweeper's period (default 100ms, Redis's
 	// hz 10); negative disables the sweeper (tests).
 	SweepInterval time.Duration
@@ -35,6 +40,11 @@ type Options struct {
 	// Logf reports listener errors; nil discards.
 	Logf func(format string, args ...any)
 }
+
+// DefaultEventLoops is the number of event loops by default: one, as
+// Redis has one event loop, leaves the other cores to the DynamoDB API, the
+// log and the garbage collector (measured on two cores, bench/RESULTS.md).
+const DefaultEventLoops = 1
 
 // Server serves RESP on one store. Create it with New, give it listeners
 // with Serve, stop it with Shutdown.
@@ -57,7 +67,9 @@ type Server struct {
 	netOut     atomic.Int64
 
 	closing atomic.Bool // set once by Shutdown; read by every connection per batch
-	scans   scanCache   // SCAN snapshots (cmd_key.go)
+	loops   []*loop     // event loops (none: a goroutine per connection)
+	next    atomic.Uint64
+	scans   scanCache // SCAN snapshots (cmd_key.go)
 
 	tableMu sync.Mutex // serialises creating the table
 
@@ -90,6 +102,11 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
+	if opts.EventLoops == 0 {
+		opts.EventLoops = DefaultEventLoops
+	}
+	s.opts = opts
+	s.loops = startLoops(s, opts.EventLoops)
 	if opts.SweepInterval > 0 {
 		s.sweepers.Add(1)
 		go s.sweep()
@@ -133,6 +150,21 @@ func (s *Server) Serve(ln net.Listener) {
 				continue
 			}
 			delay = 0
+			if len(s.loops) > 0 {
+				l := s.loops[s.next.Add(1)%uint64(len(s.loops))]
+				if c, ok := l.adopt(nc); ok {
+					s.mu.Lock()
+					if s.mu.closing {
+						s.mu.Unlock()
+						c.fd.Close()
+						return
+					}
+					s.mu.conns[c] = struct{}{}
+					s.mu.Unlock()
+					l.add(c)
+					continue
+				}
+			}
 			c := newConn(s, nc)
 			s.mu.Lock()
 			if s.mu.closing {
@@ -156,6 +188,13 @@ func (s *Server) Serve(ln net.Listener) {
 
 func (s *Server) isClosing() bool { return s.closing.Load() }
 
+// forget removes a closed connection from the server's list.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.mu.conns, c)
+	s.mu.Unlock()
+}
+
 // Shutdown stops accepting connections, lets every connection finish the
 // batch of requests it is running and send its replies, closes the
 // connections, and stops the sweeper. When ctx ends first, the remaining
@@ -170,9 +209,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			ln.Close()
 		}
 		// Wake connections blocked reading: they finish their batch and
-		// see the deadline.
+		// see the deadline; event loops finish their turn and close theirs.
 		for c := range s.mu.conns {
 			c.nc.SetReadDeadline(time.Now())
+		}
+		for _, l := range s.loops {
+			l.wake()
 		}
 	}
 	s.mu.Unlock()
@@ -188,7 +230,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		s.mu.Lock()
 		for c := range s.mu.conns {
-			c.nc.Close()
+			if c.fd == nil { // a loop closes its own
+				c.nc.Close()
+			}
 		}
 		s.mu.Unlock()
 		<-done

@@ -1,0 +1,430 @@
+//go:build linux
+
+package resp
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Event loops (Linux).
+//
+// A goroutine per connection costs, per request, a read that finds nothing
+// (EAGAIN), a park, a netpoll wake-up and often a futex to wake another
+// thread: on two cores shared with redis-benchmark, twice redis-server's CPU
+// per GET, most of it in the scheduler and the extra syscalls. An event loop
+// serves many connections from one goroutine, as Redis does: one epoll_wait
+// returns every connection with input; each gets one read and runs every
+// complete request in it; then, once all have run, each connection's
+// replies are written, one write per connection.
+//
+// Writes of one loop turn wait for the log together: the first
+// connection's flush commits the log group holding every connection's
+// records of that turn (one write to the OS, or one fsync under --fsync
+// always) and the others find their records committed. So group commit
+// spans connections, not only a pipeline.
+//
+// The loop owns its connections: only it reads, runs and writes them. A
+// connection whose client does not read its replies keeps them (fdConn's
+// pending bytes) and is not read from until the socket has taken them, so
+// its memory stays bounded by one batch's replies.
+//
+// A command that blocks (a wait for the log, a stripe another command
+// holds) blocks its loop's other connections for that time, as in Redis.
+
+// fdConn is a connection's socket in non-blocking mode, owned by a loop. It
+// implements the net.Conn the rest of the connection code uses: Read
+// returns errWouldBlock instead of waiting, Write keeps what the socket does
+// not take in pending.
+type fdConn struct {
+	fd           int
+	pending      []byte
+	laddr, raddr net.Addr
+	closed       atomic.Bool
+}
+
+var errWouldBlock = errors.New("resp: would block")
+
+func (f *fdConn) Read(p []byte) (int, error) {
+	for {
+		n, err := syscall.Read(f.fd, p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, errWouldBlock
+		case err != nil:
+			return 0, err
+		case n == 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (f *fdConn) Write(p []byte) (int, error) {
+	if len(f.pending) > 0 {
+		f.pending = append(f.pending, p...)
+		return len(p), nil
+	}
+	off, err := f.write(p)
+	if err != nil {
+		return off, err
+	}
+	if off < len(p) {
+		f.pending = append(f.pending, p[off:]...)
+	}
+	return len(p), nil
+}
+
+// write writes p until the socket takes no more (EAGAIN); it returns how
+// much it took.
+func (f *fdConn) write(p []byte) (int, error) {
+	off := 0
+	for off < len(p) {
+		n, err := syscall.Write(f.fd, p[off:])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return off, nil
+		case err != nil:
+			return off, err
+		}
+		off += n
+	}
+	return off, nil
+}
+
+// drain writes pending bytes; done reports that none are left.
+func (f *fdConn) drain() (done bool, err error) {
+	n, err := f.write(f.pending)
+	if err != nil {
+		return false, err
+	}
+	rest := copy(f.pending, f.pending[n:])
+	f.pending = f.pending[:rest]
+	if rest == 0 && cap(f.pending) > maxPendingOutput {
+		f.pending = nil
+	}
+	return rest == 0, nil
+}
+
+// backlogged reports whether replies wait for the client to read.
+func (f *fdConn) backlogged() bool { return len(f.pending) > 0 }
+
+func (f *fdConn) Close() error {
+	if f.closed.CompareAndSwap(false, true) {
+		return syscall.Close(f.fd)
+	}
+	return nil
+}
+
+func (f *fdConn) LocalAddr() net.Addr                { return f.laddr }
+func (f *fdConn) RemoteAddr() net.Addr               { return f.raddr }
+func (f *fdConn) SetDeadline(t time.Time) error      { return nil }
+func (f *fdConn) SetReadDeadline(t time.Time) error  { return nil }
+func (f *fdConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// loopState is a loop's view of one of its connections.
+type loopState struct {
+	dirty      bool // ran requests this turn: flush at its end
+	closeAfter bool // close once its replies are written
+	writeWait  bool // registered for EPOLLOUT (backlogged)
+}
+
+// loop is one event loop: an epoll instance, its connections, and the
+// goroutine that serves them (run).
+type loop struct {
+	s            *Server
+	epfd         int
+	wakeR, wakeW int // a pipe: a byte written wakes epoll_wait
+
+	mu       sync.Mutex
+	incoming []*conn // handed over by the accept goroutine
+
+	conns  map[int]*conn
+	state  map[*conn]*loopState
+	dirty  []*conn
+	events []syscall.EpollEvent
+}
+
+func newLoop(s *Server) (*loop, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		syscall.Close(epfd)
+		return nil, err
+	}
+	l := &loop{s: s, epfd: epfd, wakeR: p[0], wakeW: p[1], conns: map[int]*conn{},
+		state: map[*conn]*loopState{}, events: make([]syscall.EpollEvent, 256)}
+	if err := l.ctl(syscall.EPOLL_CTL_ADD, l.wakeR, syscall.EPOLLIN); err != nil {
+		l.closeFDs()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *loop) ctl(op, fd int, events uint32) error {
+	return syscall.EpollCtl(l.epfd, op, fd, &syscall.EpollEvent{Events: events, Fd: int32(fd)})
+}
+
+func (l *loop) closeFDs() {
+	syscall.Close(l.wakeR)
+	syscall.Close(l.wakeW)
+	syscall.Close(l.epfd)
+}
+
+// wake makes the loop return from epoll_wait (new connections, shutdown).
+func (l *loop) wake() {
+	b := [1]byte{1}
+	syscall.Write(l.wakeW, b[:]) // a full pipe already wakes it
+}
+
+// adopt takes nc over for the loop: its socket is duplicated in
+// non-blocking mode and nc closed. It returns false (nc untouched) when
+// nc is not a TCP or Unix socket or the duplication fails; the caller
+// then serves nc on a goroutine.
+func (l *loop) adopt(nc net.Conn) (*conn, bool) {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil, false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	fd := -1
+	var derr error
+	if err := raw.Control(func(f uintptr) { fd, derr = syscall.Dup(int(f)) }); err != nil || derr != nil {
+		return nil, false
+	}
+	syscall.CloseOnExec(fd)
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, false
+	}
+	f := &fdConn{fd: fd, laddr: nc.LocalAddr(), raddr: nc.RemoteAddr()}
+	nc.Close() // the socket stays open through fd
+	c := newConn(l.s, f)
+	c.fd = f
+	return c, true
+}
+
+// add hands c to the loop (from the accept goroutine).
+func (l *loop) add(c *conn) {
+	l.mu.Lock()
+	l.incoming = append(l.incoming, c)
+	l.mu.Unlock()
+	l.wake()
+}
+
+func (l *loop) takeIncoming() {
+	l.mu.Lock()
+	in := l.incoming
+	l.incoming = nil
+	l.mu.Unlock()
+	for _, c := range in {
+		if err := l.ctl(syscall.EPOLL_CTL_ADD, c.fd.fd, syscall.EPOLLIN|syscall.EPOLLRDHUP); err != nil {
+			l.s.opts.Logf("resp: event loop: %v", err)
+			l.s.forget(c)
+			c.fd.Close()
+			continue
+		}
+		l.conns[c.fd.fd] = c
+		l.state[c] = &loopState{}
+		l.s.totalConns.Add(1)
+		l.s.clients.Add(1)
+	}
+}
+
+// run serves the loop's connections until the server shuts down: then
+// every connection has finished its batch and been sent its replies, and
+// is closed.
+func (l *loop) run() {
+	defer l.s.wg.Done()
+	defer l.closeFDs()
+	for {
+		n, err := syscall.EpollWait(l.epfd, l.events, -1)
+		if err != nil && err != syscall.EINTR {
+			l.s.opts.Logf("resp: event loop: epoll_wait: %v", err)
+			l.closeAll()
+			return
+		}
+		for i := 0; i < n; i++ {
+			ev := l.events[i]
+			fd := int(ev.Fd)
+			if fd == l.wakeR {
+				var b [64]byte
+				for {
+					if n, _ := syscall.Read(l.wakeR, b[:]); n <= 0 {
+						break
+					}
+				}
+				l.takeIncoming()
+				continue
+			}
+			c := l.conns[fd]
+			if c == nil {
+				continue
+			}
+			if ev.Events&syscall.EPOLLOUT != 0 {
+				l.writable(c)
+			}
+			if ev.Events&(syscall.EPOLLIN|syscall.EPOLLERR|syscall.EPOLLHUP|syscall.EPOLLRDHUP) != 0 {
+				l.readable(c)
+			}
+		}
+		l.flushDirty()
+		if l.s.isClosing() {
+			l.takeIncoming()
+			l.closeAll()
+			return
+		}
+	}
+}
+
+// readable reads once from c and runs every complete request.
+func (l *loop) readable(c *conn) {
+	st := l.state[c]
+	if st == nil || st.closeAfter || c.fd.backlogged() {
+		return
+	}
+	if err := c.rd.fill(); err != nil {
+		if err != errWouldBlock {
+			l.markDirty(c, st) // EOF or a reset: close once flushed
+			st.closeAfter = true
+		}
+		return
+	}
+	l.s.netIn.Add(int64(c.rd.end - c.rd.start))
+	l.runBatch(c, st)
+}
+
+// writable writes c's pending replies; once they are all out, c is read
+// from again, starting with what it has buffered.
+func (l *loop) writable(c *conn) {
+	st := l.state[c]
+	if st == nil {
+		return
+	}
+	done, err := c.fd.drain()
+	if err != nil {
+		l.close(c)
+		return
+	}
+	if !done {
+		return
+	}
+	st.writeWait = false
+	if st.closeAfter {
+		l.close(c)
+		return
+	}
+	if err := l.ctl(syscall.EPOLL_CTL_MOD, c.fd.fd, syscall.EPOLLIN|syscall.EPOLLRDHUP); err != nil {
+		l.close(c)
+		return
+	}
+	l.runBatch(c, st)
+}
+
+func (l *loop) runBatch(c *conn, st *loopState) {
+	switch c.runBatch() {
+	case batchClose:
+		st.closeAfter = true
+	case batchFailed:
+		l.close(c)
+		return
+	}
+	l.markDirty(c, st)
+}
+
+func (l *loop) markDirty(c *conn, st *loopState) {
+	if !st.dirty {
+		st.dirty = true
+		l.dirty = append(l.dirty, c)
+	}
+}
+
+// flushDirty writes the replies of every connection that ran requests this
+// turn (the first flush commits the log group of them all).
+func (l *loop) flushDirty() {
+	for i, c := range l.dirty {
+		l.dirty[i] = nil
+		st := l.state[c]
+		if st == nil { // closed this turn
+			continue
+		}
+		st.dirty = false
+		if !c.flush() {
+			l.close(c)
+			continue
+		}
+		if c.fd.backlogged() {
+			if !st.writeWait {
+				// Wait for the socket to take the rest; read nothing
+				// meanwhile (level-triggered EPOLLIN would spin).
+				if err := l.ctl(syscall.EPOLL_CTL_MOD, c.fd.fd, syscall.EPOLLOUT|syscall.EPOLLRDHUP); err != nil {
+					l.close(c)
+					continue
+				}
+				st.writeWait = true
+			}
+			continue
+		}
+		if st.closeAfter {
+			l.close(c)
+		}
+	}
+	l.dirty = l.dirty[:0]
+}
+
+// close closes c and forgets it.
+func (l *loop) close(c *conn) {
+	if _, ok := l.state[c]; !ok {
+		return
+	}
+	syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd.fd, nil)
+	delete(l.conns, c.fd.fd)
+	delete(l.state, c)
+	c.fd.Close()
+	l.s.clients.Add(-1)
+	l.s.totalCmds.Add(c.cmds.Swap(0))
+	l.s.forget(c)
+}
+
+func (l *loop) closeAll() {
+	for _, c := range l.conns {
+		if c.fd.backlogged() {
+			// Shutdown: one last chance for replies the client has not
+			// read yet.
+			c.fd.drain()
+		}
+		l.close(c)
+	}
+}
+
+// startLoops starts n event loops for s (none when n <= 0, or when epoll
+// is unavailable: connections then get a goroutine each).
+func startLoops(s *Server, n int) []*loop {
+	var loops []*loop
+	for i := 0; i < n; i++ {
+		l, err := newLoop(s)
+		if err != nil {
+			s.opts.Logf("resp: event loop: %v; serving connections on goroutines", err)
+			break
+		}
+		loops = append(loops, l)
+		s.wg.Add(1)
+		go l.run()
+	}
+	return loops
+}
