@@ -183,16 +183,7 @@ func (s *Server) ServeHTTP(ln net.Listener) {
 		IdleTimeout:    5 * time.Minute,
 		ErrorLog:       func(format string, args ...any) { fmt.Fprintf(s.cfg.Log, "dynacache: http: "+format+"\n", args...) },
 	}
-	s.mu.Lock()
-	s.servers = append(s.servers, hs)
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http1.ErrServerClosed) {
-			fmt.Fprintf(s.cfg.Log, "dynacache: http server: %v\n", err)
-		}
-	}()
+	s.start("http server", hs, func() error { return hs.Serve(ln) }, http1.ErrServerClosed)
 }
 
 // serveNetHTTP is ServeHTTP on net/http's server.
@@ -203,16 +194,7 @@ func (s *Server) serveNetHTTP(ln net.Listener) {
 		IdleTimeout:       5 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
-	s.mu.Lock()
-	s.servers = append(s.servers, hs)
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(s.cfg.Log, "dynacache: http server: %v\n", err)
-		}
-	}()
+	s.start("http server", hs, func() error { return hs.Serve(ln) }, http.ErrServerClosed)
 }
 
 // ServePprof serves net/http/pprof on ln, on a mux of its own, until
@@ -225,14 +207,20 @@ func (s *Server) ServePprof(ln net.Listener) {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	s.start("pprof server", hs, func() error { return hs.Serve(ln) }, http.ErrServerClosed)
+}
+
+// start runs serve on a goroutine of its own until Shutdown, which shuts
+// srv down; an error other than closed is logged under name.
+func (s *Server) start(name string, srv interface{ Shutdown(context.Context) error }, serve func() error, closed error) {
 	s.mu.Lock()
-	s.servers = append(s.servers, hs)
+	s.servers = append(s.servers, srv)
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintf(s.cfg.Log, "dynacache: pprof server: %v\n", err)
+		if err := serve(); err != nil && !errors.Is(err, closed) {
+			fmt.Fprintf(s.cfg.Log, "dynacache: %s: %v\n", name, err)
 		}
 	}()
 }
