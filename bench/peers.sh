@@ -336,6 +336,36 @@ if [ "$resp_present" = yes ]; then
   done
 fi
 
+# dynacache's own choices, by the numbers: its HTTP server against Go's
+# net/http (--http-server net/http), its RESP event loop against a
+# goroutine per connection (--resp-loops -1), on a second dynacache.
+log "dynacache's choices: --http-server net/http --resp-loops -1 beside the defaults"
+start_dynacache alt --http-server net/http --resp-loops -1; ALT_PID=$dc_pid; ALT_HTTP=$dc_http; ALT_RESP=$dc_resp
+bounded 900 "$bin" bench --target "http://$DC_HTTP" --target "http://$ALT_HTTP" --workload get --load-batch 25 "${common[@]}" \
+  >"$work/choice-http.json" 2>"$work/choice-http.err" || { cat "$work/choice-http.err"; die "HTTP server choice run"; }
+choice_http=$(http_rows "$work/choice-http.json")
+choice_resp=""
+if [ "$resp_present" = yes ]; then
+  for mode in none 16; do
+    n=$RB_N; pflag=()
+    if [ "$mode" != none ]; then n=$RB_NP; pflag=(-P "$mode"); fi
+    : >"$work/ch-dc-$mode"; : >"$work/ch-alt-$mode"
+    for r in $(seq 1 "$ROUNDS"); do
+      log "redis-benchmark ${pflag[*]} round $r: event loop, then goroutines"
+      rb "${DC_RESP##*:}" "$n" "${pflag[@]}" >>"$work/ch-dc-$mode" || log "redis-benchmark against dynacache failed"
+      rb "${ALT_RESP##*:}" "$n" "${pflag[@]}" >>"$work/ch-alt-$mode" || log "redis-benchmark against dynacache (goroutines) failed"
+    done
+    for t in SET GET INCR; do
+      a=$(awk -v t="$t" '$1 == t {print $2}' "$work/ch-dc-$mode" | median)
+      b=$(awk -v t="$t" '$1 == t {print $2}' "$work/ch-alt-$mode" | median)
+      ratio=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN {if (b > 0) printf "%.2f", a/b; else print "n/a"}')
+      pl=1; [ "$mode" != none ] && pl=$mode
+      choice_resp+="| $t | $pl | ${a:-n/a} | ${b:-n/a} | **${ratio}x** |"$'\n'
+    done
+  done
+fi
+stop_pid "$ALT_PID"
+
 # Stop the comparison servers before the memory runs.
 for p in "$DC_PID" "$DL_PID" "$RD_PID"; do stop_pid "$p"; done
 
@@ -458,6 +488,22 @@ log "writing $OUT"
     echo "Skipped: the dynacache binary built from this tree has no RESP port yet."
   fi
   echo
+  echo "## dynacache's own choices"
+  echo
+  echo "The defaults against a second dynacache started with \`--http-server net/http --resp-loops -1\` (Go's HTTP server; a"
+  echo "goroutine per RESP connection instead of the event loop), same run. HTTP: the GetItem run above (ratio = default /"
+  echo "net/http); RESP: redis-benchmark as above, $ROUNDS alternating rounds, medians (ratio = event loop / goroutines)."
+  echo
+  echo "| operation | default ops/s | net/http ops/s | ratio | default p50 / p99 | net/http p50 / p99 | errors | ops/s per round |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "$choice_http"
+  echo
+  if [ -n "$choice_resp" ]; then
+    echo "| test | pipeline | event loop req/s | goroutines req/s | ratio |"
+    echo "|---|---:|---:|---:|---:|"
+    printf '%s' "$choice_resp"
+    echo
+  fi
   echo "## Memory: $MEM_RECORDS items of 100-byte values"
   echo
   echo "Each server fresh, loaded with \`dynacache bench --load-only --records $MEM_RECORDS --value-size 100\`, RSS read"
