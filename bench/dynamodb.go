@@ -241,7 +241,15 @@ func (c *dynamoClient) appendItem(b []byte, rec int64, value []byte) []byte {
 	b = c.appendKeyAttrs(b, rec)
 	b = append(b, `,"v":{"S":"`...)
 	b = append(b, value...)
-	return append(b, `"}}`...)
+	b = append(b, `"}`...)
+	for i := 1; i < c.t.cfg.Fields; i++ {
+		b = append(b, `,"f`...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `":{"S":"`...)
+		b = append(b, value...)
+		b = append(b, `"}`...)
+	}
+	return append(b, '}')
 }
 
 func (c *dynamoClient) appendGetItem(b []byte, rec int64) []byte {

@@ -24,6 +24,7 @@ type Config struct {
 	Dist          string
 	Records       int64
 	ValueSize     int
+	Fields        int // DynamoDB: attributes of value-size bytes per item (v, f1, f2, ...)
 	Conns         int
 	Pipeline      int
 	Batch         int
@@ -190,6 +191,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 	dist := fs.String("distribution", "", "key distribution: uniform, zipfian or latest (default: the workload's)")
 	fs.Int64Var(&cfg.Records, "records", 100_000, "`number` of records (loaded first, then read and updated)")
 	fs.IntVar(&cfg.ValueSize, "value-size", 100, "value size in `bytes`")
+	fs.IntVar(&cfg.Fields, "fields", 1, "DynamoDB: value attributes per item, each of --value-size bytes (v, f1, f2, ...; YCSB's records have 10)")
 	fs.IntVar(&cfg.Conns, "connections", 16, "concurrent connections (one worker each)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 1, "RESP: commands in flight per connection")
 	fs.IntVar(&cfg.Batch, "batch", 10, "keys per BatchGetItem/BatchWriteItem/MGET")
@@ -267,6 +269,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, errors.New("--records must be in 1..10^10")
 	case cfg.ValueSize < 1 || cfg.ValueSize > 350_000:
 		return nil, errors.New("--value-size must be in 1..350000 (a DynamoDB item is at most 400 KB)")
+	case cfg.Fields < 1 || cfg.Fields > 1000:
+		return nil, errors.New("--fields must be in 1..1000")
+	case int64(cfg.Fields)*int64(cfg.ValueSize) > 350_000:
+		return nil, errors.New("--fields x --value-size must be at most 350000 (a DynamoDB item is at most 400 KB)")
 	case cfg.Conns < 1 || cfg.Conns > 10_000:
 		return nil, errors.New("--connections must be in 1..10000")
 	case cfg.Pipeline < 1 || cfg.Pipeline > 10_000:

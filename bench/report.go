@@ -18,6 +18,7 @@ type Report struct {
 	Distribution string         `json:"distribution"`
 	Records      int64          `json:"records"`
 	ValueSize    int            `json:"value_size"`
+	Fields       int            `json:"fields"`
 	Connections  int            `json:"connections"`
 	Pipeline     int            `json:"pipeline"`
 	Duration     string         `json:"duration"`
@@ -115,7 +116,7 @@ var spectrumPercentiles = []float64{0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95
 func buildReport(cfg *Config, runs []*targetRun, started time.Time) *Report {
 	rep := &Report{
 		Started: started, Workload: cfg.Workload.Name, Distribution: cfg.Dist, Records: cfg.Records,
-		ValueSize: cfg.ValueSize, Connections: cfg.Conns, Pipeline: cfg.Pipeline, Duration: cfg.Duration.String(),
+		ValueSize: cfg.ValueSize, Fields: cfg.Fields, Connections: cfg.Conns, Pipeline: cfg.Pipeline, Duration: cfg.Duration.String(),
 		Ops: cfg.Ops, Warmup: cfg.Warmup.String(), Rounds: cfg.Rounds, Rate: cfg.Rate,
 	}
 	for _, tr := range runs {
@@ -267,8 +268,11 @@ func fmtUS(v float64) string { return fmtDur(uint64(v * 1e3)) }
 // writeText prints the human report: per target a table of operations,
 // then the ratios when there are several targets.
 func writeText(w io.Writer, r *Report) {
-	fmt.Fprintf(w, "\nworkload %s, %s keys, %d records x %d B, %d connections",
-		r.Workload, r.Distribution, r.Records, r.ValueSize, r.Connections)
+	fmt.Fprintf(w, "\nworkload %s, %s keys, %d records x %d B", r.Workload, r.Distribution, r.Records, r.ValueSize)
+	if r.Fields > 1 {
+		fmt.Fprintf(w, " x %d fields", r.Fields)
+	}
+	fmt.Fprintf(w, ", %d connections", r.Connections)
 	if r.Pipeline > 1 {
 		fmt.Fprintf(w, ", pipeline %d", r.Pipeline)
 	}

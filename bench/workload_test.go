@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -70,6 +72,31 @@ func TestParseWorkload(t *testing.T) {
 	for _, bad := range []string{"get", "get=x", "fly=1", "get=0", "get=-1"} {
 		if _, err := parseWorkload("a", bad); err == nil {
 			t.Errorf("--mix %q accepted", bad)
+		}
+	}
+}
+
+// TestItemFields: --fields N gives each item N value attributes (v, f1,
+// ...), each the value, in valid JSON.
+func TestItemFields(t *testing.T) {
+	for _, fields := range []int{1, 3} {
+		c := &dynamoClient{t: &dynamoTarget{cfg: &Config{Fields: fields, PartitionSize: 100}}}
+		b := c.appendItem(nil, 7, []byte("xyz"))
+		var item map[string]map[string]string
+		if err := json.Unmarshal(b, &item); err != nil {
+			t.Fatalf("fields %d: %s: %v", fields, b, err)
+		}
+		want := []string{"v"}
+		for i := 1; i < fields; i++ {
+			want = append(want, "f"+strconv.Itoa(i))
+		}
+		for _, name := range want {
+			if item[name]["S"] != "xyz" {
+				t.Fatalf("fields %d: attribute %s in %s", fields, name, b)
+			}
+		}
+		if len(item) != len(want)+2 { // and the key attributes
+			t.Fatalf("fields %d: %d attributes in %s", fields, len(item), b)
 		}
 	}
 }
