@@ -293,18 +293,23 @@ rb() { # rb PORT N [-P 16]: redis-benchmark CSV rows "test rps p50"
   bounded 300 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -d 100 -t set,get,incr --csv "$@" 2>/dev/null |
     awk -F, 'NR > 1 {for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $1, $2, $5, $7}'
 }
+# rb_rounds MODE A_PORT A_FILE B_PORT B_FILE LABEL: $ROUNDS alternating
+# redis-benchmark rounds (MODE none or a pipeline depth) into the two files.
+rb_rounds() {
+  local mode=$1 ap=$2 af=$3 bp=$4 bf=$5 label=$6 n=$RB_N pflag=()
+  if [ "$mode" != none ]; then n=$RB_NP; pflag=(-P "$mode"); fi
+  : >"$af"; : >"$bf"
+  for r in $(seq 1 "$ROUNDS"); do
+    log "redis-benchmark -c 50 ${pflag[*]} round $r: $label"
+    rb "$ap" "$n" "${pflag[@]}" >>"$af" || log "redis-benchmark against port $ap failed"
+    rb "$bp" "$n" "${pflag[@]}" >>"$bf" || log "redis-benchmark against port $bp failed"
+  done
+}
 resp_table=""
 if [ "$resp_present" = yes ]; then
   dc_rport=${DC_RESP##*:}
   for mode in none 16; do
-    n=$RB_N; pflag=()
-    if [ "$mode" != none ]; then n=$RB_NP; pflag=(-P "$mode"); fi
-    : >"$work/rb-dc-$mode"; : >"$work/rb-rd-$mode"
-    for r in $(seq 1 "$ROUNDS"); do
-      log "redis-benchmark -c 50 ${pflag[*]} round $r: dynacache, then redis-server"
-      rb "$dc_rport" "$n" "${pflag[@]}" >>"$work/rb-dc-$mode" || log "redis-benchmark against dynacache failed"
-      rb "$RD_PORT" "$n" "${pflag[@]}" >>"$work/rb-rd-$mode" || log "redis-benchmark against redis failed"
-    done
+    rb_rounds "$mode" "$dc_rport" "$work/rb-dc-$mode" "$RD_PORT" "$work/rb-rd-$mode" "dynacache, then redis-server"
     for t in SET GET INCR; do
       dcr=$(awk -v t="$t" '$1 == t {print $2}' "$work/rb-dc-$mode" | median)
       rdr=$(awk -v t="$t" '$1 == t {print $2}' "$work/rb-rd-$mode" | median)
@@ -357,14 +362,7 @@ choice_http=$(http_rows "$work/choice-http.json")
 choice_resp=""
 if [ "$resp_present" = yes ]; then
   for mode in none 16; do
-    n=$RB_N; pflag=()
-    if [ "$mode" != none ]; then n=$RB_NP; pflag=(-P "$mode"); fi
-    : >"$work/ch-dc-$mode"; : >"$work/ch-alt-$mode"
-    for r in $(seq 1 "$ROUNDS"); do
-      log "redis-benchmark ${pflag[*]} round $r: event loop, then goroutines"
-      rb "${DC_RESP##*:}" "$n" "${pflag[@]}" >>"$work/ch-dc-$mode" || log "redis-benchmark against dynacache failed"
-      rb "${ALT_RESP##*:}" "$n" "${pflag[@]}" >>"$work/ch-alt-$mode" || log "redis-benchmark against dynacache (goroutines) failed"
-    done
+    rb_rounds "$mode" "${DC_RESP##*:}" "$work/ch-dc-$mode" "${ALT_RESP##*:}" "$work/ch-alt-$mode" "event loop, then goroutines"
     for t in SET GET INCR; do
       a=$(awk -v t="$t" '$1 == t {print $2}' "$work/ch-dc-$mode" | median)
       b=$(awk -v t="$t" '$1 == t {print $2}' "$work/ch-alt-$mode" | median)
