@@ -24,14 +24,23 @@ var (
 // it with the affected shard's lock held, so that log order equals apply
 // order; the returned wait (nil when there is nothing to wait for) blocks
 // until the record is durable under the log's fsync policy.
+//
+// An item write is applied to memory as soon as LogItem has accepted its
+// record, before the record is written: that is what lets writers share
+// one write and one fsync (group commit). When the log then fails to
+// write a record, it must revert, newest first, the undo of that record
+// and of every record logged after it, and only then release their waits
+// with the error: so a write the log refused is never left in memory, and
+// its writer learns of the refusal only once memory is as it was.
 type Log interface {
 	// LogItem records the new image enc, of DynamoDB size size, of the item
 	// under key in table (enc nil: the item was deleted). Records are made
 	// durable in the order they were logged: once a record's wait has
 	// returned nil, so would the wait of every record logged before it.
-	LogItem(table string, key Key, enc []byte, size int) (wait func() error, err error)
+	// undo reverts the write in memory should the record be refused.
+	LogItem(table string, key Key, enc []byte, size int, undo Undo) (wait func() error, err error)
 	// LogTable records a table's creation or new definition, or, when
-	// deleted, its removal.
+	// deleted, its removal. The store waits for it before applying it.
 	LogTable(table string, schema KeySchema, indexes []IndexSchema, meta []byte, deleted bool) (wait func() error, err error)
 }
 
@@ -86,11 +95,12 @@ func New(log Log) *Store {
 	return s
 }
 
-func (s *Store) logItem(t *Table, k Key, cur Entry) (func() error, error) {
+func (s *Store) logItem(t *Table, k Key, old, cur tableItem) (func() error, error) {
 	if s.log == nil {
 		return nil, nil
 	}
-	return s.log.LogItem(t.name, k, cur.enc, cur.Size())
+	e := cur.entry()
+	return s.log.LogItem(t.name, k, e.enc, e.Size(), Undo{t: t, old: old, cur: cur})
 }
 
 // SetLog attaches the log every later mutation is written to. Recovery
@@ -148,27 +158,34 @@ func (s *Store) CreateTable(name string, schema KeySchema, indexes []IndexSchema
 		s.mu.Unlock()
 		return nil, ErrTableExists
 	}
+	if err := s.logTableLocked(name, schema, indexes, meta, false); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
 	t := newTable(s, name, schema)
 	t.meta.Store(&meta)
 	for _, ix := range t.installIndexes(indexes) {
 		ix.ready.Store(true) // the table is empty
 	}
-	var wait func() error
-	if s.log != nil {
-		var err error
-		if wait, err = s.log.LogTable(name, schema, indexes, meta, false); err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-	}
 	s.mu.tables[name] = t
 	s.mu.Unlock()
-	if wait != nil {
-		if err := wait(); err != nil {
-			return t, err
-		}
-	}
 	return t, nil
+}
+
+// logTableLocked logs a table's definition (or its drop) and waits until
+// the log has it: table changes are rare, so they are applied only once
+// logged rather than undone when the log refuses them. Lookups of every
+// table wait meanwhile, for one log write.
+// REQUIRES: s.mu held for writing.
+func (s *Store) logTableLocked(name string, schema KeySchema, indexes []IndexSchema, meta []byte, deleted bool) error {
+	if s.log == nil {
+		return nil
+	}
+	wait, err := s.log.LogTable(name, schema, indexes, meta, deleted)
+	if err == nil && wait != nil {
+		err = wait()
+	}
+	return err
 }
 
 // UpdateTable replaces a table's indexes and description. An index it
@@ -176,21 +193,14 @@ func (s *Store) CreateTable(name string, schema KeySchema, indexes []IndexSchema
 // (IndexStats.Backfilling until done); one it no longer names is dropped.
 func (s *Store) UpdateTable(t *Table, indexes []IndexSchema, meta []byte) error {
 	s.mu.Lock()
-	var wait func() error
-	if s.log != nil {
-		var err error
-		if wait, err = s.log.LogTable(t.name, t.schema, indexes, meta, false); err != nil {
-			s.mu.Unlock()
-			return err
-		}
+	if err := s.logTableLocked(t.name, t.schema, indexes, meta, false); err != nil {
+		s.mu.Unlock()
+		return err
 	}
 	t.meta.Store(&meta)
 	fresh := t.installIndexes(indexes)
 	s.mu.Unlock()
 	s.startBackfills(t, fresh)
-	if wait != nil {
-		return wait()
-	}
 	return nil
 }
 
@@ -203,13 +213,14 @@ func (s *Store) Table(name string) (*Table, bool) {
 }
 
 // DeleteTable removes the named table and returns it. Every shard of the
-// table is locked while the drop is logged, so that no write to the table
-// can be logged after its drop record.
+// table is locked while the drop is appended to the log, so that no write
+// to the table can be logged after its drop record; the table is removed
+// once the log has the record, and left as it was if the log refuses it.
 func (s *Store) DeleteTable(name string) (*Table, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	t, ok := s.mu.tables[name]
 	if !ok {
-		s.mu.Unlock()
 		return nil, ErrTableNotFound
 	}
 	for i := range t.shards {
@@ -221,25 +232,28 @@ func (s *Store) DeleteTable(name string) (*Table, error) {
 		wait, err = s.log.LogTable(name, t.schema, nil, nil, true)
 	}
 	if err == nil {
-		t.dropped = true
-		for _, ix := range t.indexes.Load().ixs {
-			ix.dropped.Store(true)
-		}
+		t.setDropped(true)
 	}
 	for i := range t.shards {
 		t.shards[i].mu.Unlock()
 	}
+	if err == nil && wait != nil {
+		if err = wait(); err != nil {
+			// Refused: the writes fenced off meanwhile were answered
+			// ErrTableNotFound; the table is back as it was.
+			for i := range t.shards {
+				t.shards[i].mu.Lock()
+			}
+			t.setDropped(false)
+			for i := range t.shards {
+				t.shards[i].mu.Unlock()
+			}
+		}
+	}
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
 	}
 	delete(s.mu.tables, name)
-	s.mu.Unlock()
-	if wait != nil {
-		if err := wait(); err != nil {
-			return t, err
-		}
-	}
 	return t, nil
 }
 

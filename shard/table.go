@@ -230,7 +230,7 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		curIt = newTableItem(h, k, w.Item)
 		cur = curIt.entry()
 	}
-	wait, err = t.store.logItem(t, k, cur)
+	wait, err = t.store.logItem(t, k, oldIt, curIt)
 	if err != nil {
 		s.mu.Unlock()
 		return old, old, nil, err
@@ -238,6 +238,45 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
 	s.mu.Unlock()
 	return old, cur, wait, nil
+}
+
+// setDropped marks the table and its indexes dropped (or not).
+// REQUIRES: every shard lock of t held for writing.
+func (t *Table) setDropped(dropped bool) {
+	t.dropped = dropped
+	for _, ix := range t.indexes.Load().ixs {
+		ix.dropped.Store(dropped)
+	}
+}
+
+// Undo reverts one item write in memory: the log calls Revert when it
+// refuses the write's record (see Log). It is a value, kept by the log
+// beside the record until the record is written.
+type Undo struct {
+	t        *Table
+	old, cur tableItem
+}
+
+// Revert puts back the item that the write replaced, with its index
+// entries, unless the item has changed since; that does not happen when
+// the log reverts newest first, since every write after a refused one is
+// refused too (it is the check that keeps a misuse harmless).
+func (u Undo) Revert() {
+	it := u.cur
+	if !it.exists() {
+		it = u.old
+	}
+	if !it.exists() || u.t == nil {
+		return // a delete of nothing changed nothing
+	}
+	pivot := tableItem{h: it.h, s8: it.s8, p: it.p, n: it.klen, klen: it.klen}
+	s := &u.t.shards[shardOf(it.h)]
+	s.mu.Lock()
+	now, _ := getLocked(s, pivot)
+	if now.p == u.cur.p {
+		u.t.applyLocked(s, pivot, now, u.old, nil)
+	}
+	s.mu.Unlock()
 }
 
 // applyLocked replaces old (kv "" when there was no item) by cur (kv ""

@@ -123,6 +123,9 @@ type Log struct {
 // one release of all its waiters.
 type group struct {
 	batch *twal.Batch
+	// undos are the group's item writes, applied in memory already, to
+	// revert should the group be refused (shard.Log), in log order.
+	undos *[]shard.Undo
 	first uint64
 	last  uint64
 	bytes int64
@@ -130,11 +133,33 @@ type group struct {
 	err   error
 }
 
-// batches recycles the buffers of committed groups.
-var batches = sync.Pool{New: func() any { return new(twal.Batch) }}
+// batches and undoLists recycle the buffers of committed groups.
+var (
+	batches   = sync.Pool{New: func() any { return new(twal.Batch) }}
+	undoLists = sync.Pool{New: func() any { return new([]shard.Undo) }}
+)
 
 func newGroup() *group {
-	return &group{batch: batches.Get().(*twal.Batch), done: make(chan struct{})}
+	return &group{batch: batches.Get().(*twal.Batch), undos: undoLists.Get().(*[]shard.Undo), done: make(chan struct{})}
+}
+
+// recycle returns the group's buffers to their pools.
+func (g *group) recycle() {
+	g.batch.Clear()
+	batches.Put(g.batch)
+	g.batch = nil
+	clear(*g.undos) // drop the references to items
+	*g.undos = (*g.undos)[:0]
+	undoLists.Put(g.undos)
+	g.undos = nil
+}
+
+// revert undoes the group's item writes in memory, newest first.
+func (g *group) revert() {
+	u := *g.undos
+	for i := len(u) - 1; i >= 0; i-- {
+		u[i].Revert()
+	}
 }
 
 func (g *group) wait() error {
@@ -240,8 +265,9 @@ func lockDir(dir string) (*os.File, error) {
 }
 
 // append encodes one record with fill into the pending group and returns
-// its waiter. It is called with the caller's shard lock held.
-func (l *Log) append(typ byte, fill func([]byte) []byte) (func() error, error) {
+// its waiter. It is called with the caller's shard lock held. undo, when
+// not nil, reverts the record's write in memory should the log refuse it.
+func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo) (func() error, error) {
 	l.mu.Lock()
 	if err := l.mu.failed; err != nil {
 		l.mu.Unlock()
@@ -259,6 +285,9 @@ func (l *Log) append(typ byte, fill func([]byte) []byte) (func() error, error) {
 	l.mu.next++
 	g := l.mu.pending
 	g.batch.Write(seq, buf)
+	if undo != nil {
+		*g.undos = append(*g.undos, *undo)
+	}
 	g.last = seq
 	g.bytes += int64(len(buf))
 	l.mu.sinceSnapshot += int64(len(buf))
@@ -293,19 +322,19 @@ func (l *Log) waiter(g *group) func() error {
 }
 
 // LogItem implements shard.Log.
-func (l *Log) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+func (l *Log) LogItem(table string, key shard.Key, enc []byte, size int, undo shard.Undo) (func() error, error) {
 	if enc == nil {
-		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) })
+		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) }, &undo)
 	}
-	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) })
+	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) }, &undo)
 }
 
 // LogTable implements shard.Log.
 func (l *Log) LogTable(table string, schema shard.KeySchema, indexes []shard.IndexSchema, meta []byte, deleted bool) (func() error, error) {
 	if deleted {
-		return l.append(recDropTable, func(b []byte) []byte { return appendStr(b, []byte(table)) })
+		return l.append(recDropTable, func(b []byte) []byte { return appendStr(b, []byte(table)) }, nil)
 	}
-	return l.append(recTable, func(b []byte) []byte { return appendTable(b, table, schema, indexes, meta) })
+	return l.append(recTable, func(b []byte) []byte { return appendTable(b, table, schema, indexes, meta) }, nil)
 }
 
 // run is the committer: it takes the pending group, writes it with one
@@ -376,15 +405,38 @@ func (l *Log) commit() {
 		}
 	}
 	if err != nil {
-		l.fail(err)
+		l.refuse(g, err)
+		return
 	}
-	g.batch.Clear()
-	batches.Put(g.batch)
-	g.batch = nil
-	g.err = err
+	g.recycle()
 	close(g.done)
-	if err == nil {
-		l.maybeSnapshot()
+	l.maybeSnapshot()
+}
+
+// refuse fails the log with err and refuses group g and every record
+// logged after it: their writes are reverted in memory, newest first,
+// before their writers learn of the refusal (shard.Log). Failing the log
+// and taking the pending group happen under one lock, so no record can be
+// logged after them.
+// REQUIRES: l.commitMu held; g is no longer pending.
+func (l *Log) refuse(g *group, err error) {
+	l.mu.Lock()
+	if l.mu.failed == nil {
+		l.mu.failed = err
+		l.logf("%v", err)
+	}
+	later := l.mu.pending
+	l.mu.pending = newGroup()
+	l.mu.pending.first = l.mu.next
+	l.mu.Unlock()
+	// A writer whose record is in later may still be applying it under
+	// its shard lock; Revert takes that lock, so it reverts after.
+	later.revert()
+	g.revert()
+	for _, x := range []*group{later, g} {
+		x.recycle()
+		x.err = err
+		close(x.done)
 	}
 }
 

@@ -340,7 +340,7 @@ type countingLog struct {
 	puts, deletes atomic.Int64
 }
 
-func (l *countingLog) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+func (l *countingLog) LogItem(table string, key shard.Key, enc []byte, size int, _ shard.Undo) (func() error, error) {
 	if enc == nil {
 		l.deletes.Add(1)
 	} else {
@@ -582,7 +582,7 @@ type slowLog struct {
 	keys  []string
 }
 
-func (l *slowLog) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+func (l *slowLog) LogItem(table string, key shard.Key, enc []byte, size int, _ shard.Undo) (func() error, error) {
 	l.mu.Lock()
 	l.keys = append(l.keys, string(key.Partition()))
 	l.mu.Unlock()
@@ -652,7 +652,7 @@ type gateLog struct {
 	fail    map[string]bool
 }
 
-func (l *gateLog) LogItem(table string, key shard.Key, enc []byte, size int) (func() error, error) {
+func (l *gateLog) LogItem(table string, key shard.Key, enc []byte, size int, _ shard.Undo) (func() error, error) {
 	k := string(key.Partition())
 	return func() error {
 		select {
