@@ -80,4 +80,12 @@
 // (no). A failed write or fsync is never ignored: the log fails, every
 // waiter and every later write gets the error, and the server refuses
 // writes rather than acknowledge what it cannot keep.
+//
+// Writes are applied in memory once appended to the pending group, before
+// the group is written: so a refused group must not stay visible. The log
+// keeps, beside each pending item record, its shard.Undo; when a group is
+// refused, the log fails (no record can be appended after that moment),
+// reverts the group and every record pending after it, newest first, and
+// only then releases their writers with the error. Table records are
+// waited for before they are applied (shard.Store), so they need no undo.
 package wal

@@ -110,6 +110,9 @@ type Log struct {
 	stopped  chan struct{} // closed when the committer and syncer exit
 	snapping sync.Mutex    // one snapshot at a time
 	store    *shard.Store
+	// readOnly, set by recovery, is why the log cannot be written (a torn
+	// tail that could not be cut): the server then starts read-only.
+	readOnly error
 
 	// commitMu is held while a group is written (and, under FsyncAlways,
 	// fsynced): commits happen one at a time, in sequence order.
@@ -194,6 +197,20 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 	if err != nil {
 		lock.Close()
 		return nil, nil, err
+	}
+	if l.readOnly != nil {
+		// tidwall/wal refuses a torn log, and we could not cut the tear:
+		// serve what was recovered, refuse every write, say why.
+		l.files = readOnlyFiles{}
+		l.store = store
+		l.mu.next = next
+		l.mu.pending = newGroup()
+		l.mu.pending.first = next
+		l.mu.failed = fmt.Errorf("%w: %v; make room on the disk and restart to accept writes", ErrReadOnly, l.readOnly)
+		logf("%v", l.mu.failed)
+		go l.run()
+		store.SetLog(l)
+		return l, store, nil
 	}
 	files, err := openSegments(filepath.Join(dir, "wal"), &twal.Options{
 		NoSync:      true, // the committer fsyncs, per policy
@@ -512,6 +529,9 @@ func (l *Log) Close() error {
 	l.snapping.Lock() // wait for a snapshot in progress
 	defer l.snapping.Unlock()
 	err := l.Err()
+	if errors.Is(err, ErrReadOnly) {
+		err = nil // nothing was refused: nothing was asked of it
+	}
 	if serr := l.files.Sync(); serr != nil && err == nil {
 		err = serr
 	}
@@ -523,3 +543,13 @@ func (l *Log) Close() error {
 }
 
 var _ io.Closer = (*Log)(nil)
+
+// readOnlyFiles is the segmentLog of a log started read-only: it is never
+// written (every append fails first).
+type readOnlyFiles struct{}
+
+func (readOnlyFiles) WriteBatch(*twal.Batch) error { return ErrReadOnly }
+func (readOnlyFiles) Sync() error                  { return nil }
+func (readOnlyFiles) SyncTail() error              { return nil }
+func (readOnlyFiles) TruncateFront(uint64) error   { return ErrReadOnly }
+func (readOnlyFiles) Close() error                 { return nil }

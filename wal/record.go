@@ -33,6 +33,8 @@ var (
 	ErrCorrupt = errors.New("wal: corrupt record")
 	// ErrClosed is returned by appends after Close.
 	ErrClosed = errors.New("wal: log closed")
+	// ErrReadOnly is returned by appends to a log started read-only.
+	ErrReadOnly = errors.New("wal: started read-only")
 )
 
 // beginRecord appends a record header (checksum placeholder) to dst and

@@ -1,7 +1,9 @@
 package wal
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -9,34 +11,45 @@ import (
 )
 
 // recover rebuilds the store from the newest snapshot and the log, and
-// returns it with the sequence number the next record must take.
+// returns it with the sequence number the next record must take. A
+// snapshot that does not verify is set aside (renamed *.corrupt) and the
+// one before it is used, with the log from its start, which is kept for
+// that (snapshotLocked); when none is usable and the log no longer reaches
+// back to the first record, the start fails. When a torn tail cannot be cut
+// (a full disk), l.readOnly says why and the store holds what came before
+// the tear.
 func (l *Log) recover() (*shard.Store, uint64, error) {
 	began := time.Now()
-	store := shard.New(nil)
-	snapPath, start, snapItems, err := loadNewestSnapshot(l.dir, store)
+	logDir := filepath.Join(l.dir, "wal")
+	segs, err := listSegments(logDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	store, snapPath, start, snapItems, err := l.loadSnapshot(segs)
 	if err != nil {
 		return nil, 0, err
 	}
 	if start == 0 {
 		start = 1
 	}
-	logDir := filepath.Join(l.dir, "wal")
-	segs, err := listSegments(logDir)
-	if err != nil {
-		return nil, 0, err
-	}
-	next := start
+	next := start // after the loop: the sequence number of the next record
+	logNext := uint64(0)
 	replayed := 0
 	for i, seg := range segs {
-		if i > 0 && seg.first != next {
+		if i > 0 && seg.first != logNext {
 			return nil, 0, fmt.Errorf("wal: %s: %w: segment starts at entry %d but the log before it ends at %d (missing or damaged segment)",
-				seg.path, ErrCorrupt, seg.first, next-1)
+				seg.path, ErrCorrupt, seg.first, logNext-1)
 		}
 		if i == 0 && seg.first > start {
 			return nil, 0, fmt.Errorf("wal: %s: %w: log starts at entry %d but the snapshot needs entries from %d",
 				seg.path, ErrCorrupt, seg.first, start)
 		}
 		entries, err := scanSegment(seg, i == len(segs)-1, l.logf)
+		var torn *tornTailError
+		if errors.As(err, &torn) {
+			l.readOnly = torn
+			err = nil
+		}
 		if err != nil {
 			return nil, 0, err
 		}
@@ -51,10 +64,10 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			applyRecord(store, &r)
 			replayed++
 		}
-		next = seg.first + uint64(len(entries))
-		if next < start {
-			next = start
-		}
+		logNext = seg.first + uint64(len(entries))
+	}
+	if logNext > next {
+		next = logNext
 	}
 	var items int64
 	for _, t := range store.Tables() {
@@ -67,6 +80,51 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 	l.logf("wal: recovered %d items in %d tables from %s + %d log records in %v",
 		items, len(store.Tables()), from, replayed, time.Since(began).Round(time.Millisecond))
 	return store, next, nil
+}
+
+// loadSnapshot loads the newest snapshot that verifies and that the log
+// segs reaches back to into a new store. It returns the store, the
+// snapshot's path, start sequence number and item count ("", 0, 0: none).
+func (l *Log) loadSnapshot(segs []segmentFile) (*shard.Store, string, uint64, int, error) {
+	names, err := snapshots(l.dir)
+	if err != nil {
+		return nil, "", 0, 0, err
+	}
+	logFirst := uint64(1)
+	if len(segs) > 0 {
+		logFirst = segs[0].first
+	}
+	var damaged error
+	for i, name := range names {
+		path := filepath.Join(l.dir, name)
+		if st, _ := parseSnapshotName(name); i > 0 && st < logFirst {
+			break // the log no longer reaches back to it
+		}
+		store := shard.New(nil)
+		start, items, err := loadSnapshotFile(path, store)
+		if err == nil {
+			if damaged != nil {
+				l.logf("wal: started from the older snapshot %s and the log after it", name)
+			}
+			return store, path, start, items, nil
+		}
+		if damaged == nil {
+			damaged = err
+		}
+		set := path + ".corrupt"
+		if rerr := os.Rename(path, set); rerr != nil {
+			set = path
+		}
+		l.logf("wal: %v; falling back to the snapshot before it (kept in %s)", err, filepath.Base(set))
+	}
+	if damaged == nil {
+		return shard.New(nil), "", 0, 0, nil
+	}
+	if len(segs) > 0 && logFirst == 1 {
+		l.logf("wal: no usable snapshot: replaying the whole log")
+		return shard.New(nil), "", 0, 0, nil
+	}
+	return nil, "", 0, 0, fmt.Errorf("%w (and no older snapshot, nor a log from the first record, to fall back to)", damaged)
 }
 
 // applyRecord installs one record's effect. Records are images, so

@@ -75,9 +75,24 @@ type entry struct {
 	data []byte // the record (aliases the segment's bytes)
 }
 
+// tornTailError is a torn tail that could not be cut (the disk is full or
+// read-only): the log can be read up to it but not written after it.
+type tornTailError struct {
+	path  string
+	off   int
+	cause error
+}
+
+func (e *tornTailError) Error() string {
+	return fmt.Sprintf("wal: cannot repair the torn tail of %s at offset %d: %v", e.path, e.off, e.cause)
+}
+
+func (e *tornTailError) Unwrap() error { return e.cause }
+
 // scanSegment parses the entries of one segment. When last is true, a torn
 // tail is repaired (see doc.go); otherwise any bad entry is an error. It
-// returns the entries in order.
+// returns the entries in order; when the repair itself fails, the entries
+// before the tear and a *tornTailError.
 func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry, error) {
 	data, err := os.ReadFile(seg.path)
 	if err != nil {
@@ -103,7 +118,7 @@ func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry
 		// A torn tail: the entry at off was being written when the
 		// process or machine stopped. Cut it and everything after it.
 		if err := cutTail(seg.path, data, off); err != nil {
-			return nil, err
+			return out, &tornTailError{path: seg.path, off: off, cause: err}
 		}
 		logf("wal: repaired a torn tail of %s: cut %d bytes at offset %d (entry %d), kept in %s.broken*",
 			seg.path, len(data)-off, off, seg.first+uint64(len(out)), seg.path)
@@ -132,6 +147,7 @@ func cutTail(path string, data []byte, off int) error {
 		broken = path + ".broken." + strconv.Itoa(i)
 	}
 	if err := writeFileSync(broken, data[off:]); err != nil {
+		os.Remove(broken)
 		return fmt.Errorf("wal: keep torn tail of %s: %w", path, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)

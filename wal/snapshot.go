@@ -3,6 +3,7 @@ package wal
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,22 +44,15 @@ func snapshots(dir string) ([]string, error) {
 	return out, nil
 }
 
-// loadNewestSnapshot loads the newest snapshot into store and returns its
-// path, start sequence number and item count (0s when there is none).
-func loadNewestSnapshot(dir string, store *shard.Store) (string, uint64, int, error) {
-	names, err := snapshots(dir)
-	if err != nil || len(names) == 0 {
-		return "", 0, 0, err
-	}
-	path := filepath.Join(dir, names[0])
-	start, items, err := loadSnapshot(path, store)
-	if err != nil {
-		return "", 0, 0, err
-	}
-	return path, start, items, nil
+// corruptDetail is err's message without the ErrCorrupt prefix, for a
+// message that names ErrCorrupt already.
+func corruptDetail(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": ")
 }
 
-func loadSnapshot(path string, store *shard.Store) (uint64, int, error) {
+// loadSnapshotFile loads one snapshot into store and returns its start
+// sequence number and item count.
+func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("wal: read snapshot: %w", err)
@@ -81,7 +75,7 @@ func loadSnapshot(path string, store *shard.Store) (uint64, int, error) {
 		}
 		r, err := decodeRecord(data[off+n : off+n+int(size)])
 		if err != nil {
-			return 0, 0, bad(off, err.Error())
+			return 0, 0, bad(off, corruptDetail(err))
 		}
 		at := off
 		off += n + int(size)
@@ -145,6 +139,11 @@ func (l *Log) snapshotLocked() error {
 		l.mu.Unlock()
 		return ErrClosed
 	}
+	if errors.Is(l.mu.failed, ErrReadOnly) {
+		err := l.mu.failed
+		l.mu.Unlock()
+		return err
+	}
 	// Every record before start is applied in memory, or is being applied
 	// by a writer holding its shard's lock, which the dump below waits for.
 	start := l.mu.next
@@ -165,6 +164,12 @@ func (l *Log) snapshotLocked() error {
 		err = cerr
 	}
 	if err == nil {
+		// Every record before start must be in the log before the
+		// snapshot that follows them can be found: recovery replays from
+		// start and expects the log to reach it.
+		err = l.Sync()
+	}
+	if err == nil {
 		err = os.Rename(tmp, final)
 	}
 	if err == nil {
@@ -174,22 +179,30 @@ func (l *Log) snapshotLocked() error {
 		os.Remove(tmp)
 		return err
 	}
-	// The snapshot is durable. Everything before start may go, once it has
-	// been written (TruncateFront needs the entries to exist).
-	if err := l.Sync(); err != nil {
-		return err
-	}
-	if err := l.files.TruncateFront(start); err != nil {
-		return fmt.Errorf("wal: truncate log before %d: %w", start, err)
-	}
+	// The snapshot is durable. The previous one is kept, with the log
+	// from its start, so that recovery can fall back to it should this one
+	// be damaged; anything older may go.
 	names, _ := snapshots(l.dir)
-	for _, n := range names {
-		if n != filepath.Base(final) {
+	if len(names) > 1 && names[0] == filepath.Base(final) {
+		prev, _ := parseSnapshotName(names[1])
+		if err := l.files.TruncateFront(prev); err != nil {
+			return fmt.Errorf("wal: truncate log before %d: %w", prev, err)
+		}
+		for _, n := range names[2:] {
 			os.Remove(filepath.Join(l.dir, n))
 		}
 	}
 	l.logf("wal: snapshot %s: %d items in %v", filepath.Base(final), items, time.Since(began).Round(time.Millisecond))
 	return nil
+}
+
+// parseSnapshotName returns the start sequence number of a snapshot file.
+func parseSnapshotName(name string) (uint64, bool) {
+	if len(name) != len(snapshotName(0)) || !strings.HasPrefix(name, "snap-") || !strings.HasSuffix(name, ".dcs") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(name[len("snap-"):len(name)-len(".dcs")], 10, 64)
+	return n, err == nil
 }
 
 func writeSnapshot(f *os.File, store *shard.Store, start uint64) (int, error) {

@@ -369,8 +369,8 @@ func TestSnapshotUnderWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	snaps, _ := filepath.Glob(filepath.Join(dir, "snap-*.dcs"))
-	if len(snaps) != 1 {
-		t.Fatalf("want exactly one snapshot left, got %v", snaps)
+	if len(snaps) != 2 {
+		t.Fatalf("want the newest snapshot and the one before it left, got %v", snaps)
 	}
 	l2, s2 := openT(t, dir, Options{})
 	defer l2.Close()
@@ -420,22 +420,86 @@ func TestFuzzySnapshotConverges(t *testing.T) {
 	}
 }
 
+// TestSnapshotCorrupt: a snapshot that does not verify is set aside and
+// recovery falls back to the one before it (and the log kept from its
+// start), or to the whole log; with neither, the start fails with one
+// clear error naming the file and the offset.
 func TestSnapshotCorrupt(t *testing.T) {
-	dir := t.TempDir()
-	l, s := openT(t, dir, Options{SnapshotBytes: -1})
-	tb, _ := s.CreateTable("t", testSchema, nil, nil)
-	put(t, tb, "a", "b")
-	if err := l.Snapshot(); err != nil {
-		t.Fatal(err)
+	flip := func(t *testing.T, path string) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)/2] ^= 0x40
+		os.WriteFile(path, data, 0o644)
 	}
-	l.Close()
-	snaps, _ := filepath.Glob(filepath.Join(dir, "snap-*.dcs"))
-	data, _ := os.ReadFile(snaps[0])
-	data[len(data)/2] ^= 0x40
-	os.WriteFile(snaps[0], data, 0o644)
-	if _, _, err := Open(dir, Options{}); err == nil || !strings.Contains(err.Error(), "snapshot") || !strings.Contains(err.Error(), "offset") {
-		t.Fatalf("corrupt snapshot: %v", err)
+	build := func(t *testing.T, snapshots int) (dir, want string, snaps []string) {
+		dir = t.TempDir()
+		l, s := openT(t, dir, Options{SnapshotBytes: -1})
+		tb, _ := s.CreateTable("t", testSchema, nil, nil)
+		for i := range snapshots {
+			put(t, tb, fmt.Sprint("k", i), "before snapshot")
+			if err := l.Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put(t, tb, "tail", "after the last snapshot")
+		want = contents(t, s)
+		l.Close()
+		snaps, _ = filepath.Glob(filepath.Join(dir, "snap-*.dcs"))
+		sort.Strings(snaps)
+		return dir, want, snaps
 	}
+	t.Run("newest of several", func(t *testing.T) {
+		dir, want, snaps := build(t, 3)
+		if len(snaps) != 2 {
+			t.Fatalf("snapshots kept: %v", snaps)
+		}
+		flip(t, snaps[1])
+		var logged []string
+		l, s := openT(t, dir, Options{Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }})
+		if got := contents(t, s); got != want {
+			t.Fatalf("recovered from the older snapshot:\n%s\nwant:\n%s", got, want)
+		}
+		if _, err := os.Stat(snaps[1] + ".corrupt"); err != nil {
+			t.Fatalf("damaged snapshot not set aside: %v", err)
+		}
+		if !strings.Contains(strings.Join(logged, "\n"), "falling back") {
+			t.Fatalf("fallback not logged: %q", logged)
+		}
+		// The next snapshot keeps the good one as its fallback, not the
+		// damaged one.
+		if err := l.Snapshot(); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		l2, s2 := openT(t, dir, Options{})
+		defer l2.Close()
+		if got := contents(t, s2); got != want {
+			t.Fatal("recovered state differs after the next snapshot")
+		}
+	})
+	t.Run("the only one", func(t *testing.T) {
+		dir, want, snaps := build(t, 1)
+		flip(t, snaps[0])
+		l, s := openT(t, dir, Options{})
+		defer l.Close()
+		if got := contents(t, s); got != want {
+			t.Fatalf("recovered from the whole log:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("nothing to fall back to", func(t *testing.T) {
+		dir, _, snaps := build(t, 3)
+		flip(t, snaps[0])
+		flip(t, snaps[1])
+		_, _, err := Open(dir, Options{})
+		if err == nil || !strings.Contains(err.Error(), "snapshot") || !strings.Contains(err.Error(), "offset") {
+			t.Fatalf("corrupt snapshots: %v", err)
+		}
+		if n := strings.Count(err.Error(), ErrCorrupt.Error()); n != 1 {
+			t.Fatalf("%q names %q %d times", err, ErrCorrupt, n)
+		}
+	})
 }
 
 // failingFiles injects write or fsync failures into the commit pipeline.
