@@ -39,9 +39,21 @@ type Log interface {
 	// returned nil, so would the wait of every record logged before it.
 	// undo reverts the write in memory should the record be refused.
 	LogItem(table string, key Key, enc []byte, size int, undo Undo) (wait func() error, err error)
+	// LogBatch records the new images of several items as one record,
+	// recovered all or nothing, with their undos.
+	LogBatch(items []BatchItem) (wait func() error, err error)
 	// LogTable records a table's creation or new definition, or, when
 	// deleted, its removal. The store waits for it before applying it.
 	LogTable(table string, schema KeySchema, indexes []IndexSchema, meta []byte, deleted bool) (wait func() error, err error)
+}
+
+// BatchItem is one item of a LogBatch: as LogItem's arguments.
+type BatchItem struct {
+	Table string
+	Key   Key
+	Enc   []byte // nil: deleted
+	Size  int
+	Undo  Undo
 }
 
 // Store holds every table.

@@ -15,6 +15,7 @@ import (
 // xxhash of the partition key and kept in key order (see order.go), with
 // its secondary indexes.
 type Table struct {
+	id     uint64 // creation order, for the lock order of multi.go
 	name   string
 	schema KeySchema
 	store  *Store
@@ -49,7 +50,7 @@ type treeShard[T any] struct {
 }
 
 func newTable(s *Store, name string, schema KeySchema) *Table {
-	t := &Table{name: name, schema: schema, store: s}
+	t := &Table{id: tableIDs.Add(1), name: name, schema: schema, store: s}
 	for i := range t.shards {
 		t.shards[i].mu.tree = newTableTree()
 	}

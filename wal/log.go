@@ -283,8 +283,9 @@ func lockDir(dir string) (*os.File, error) {
 
 // append encodes one record with fill into the pending group and returns
 // its waiter. It is called with the caller's shard lock held. undo, when
-// not nil, reverts the record's write in memory should the log refuse it.
-func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo) (func() error, error) {
+// not nil, reverts the record's write in memory should the log refuse it;
+// so do undos.
+func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo, undos ...shard.BatchItem) (func() error, error) {
 	l.mu.Lock()
 	if err := l.mu.failed; err != nil {
 		l.mu.Unlock()
@@ -304,6 +305,9 @@ func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo) (func
 	g.batch.Write(seq, buf)
 	if undo != nil {
 		*g.undos = append(*g.undos, *undo)
+	}
+	for i := range undos {
+		*g.undos = append(*g.undos, undos[i].Undo)
 	}
 	g.last = seq
 	g.bytes += int64(len(buf))
@@ -344,6 +348,11 @@ func (l *Log) LogItem(table string, key shard.Key, enc []byte, size int, undo sh
 		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) }, &undo)
 	}
 	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) }, &undo)
+}
+
+// LogBatch implements shard.Log: one recBatch record.
+func (l *Log) LogBatch(items []shard.BatchItem) (func() error, error) {
+	return l.append(recBatch, func(b []byte) []byte { return appendBatch(b, items) }, nil, items...)
 }
 
 // LogTable implements shard.Log.

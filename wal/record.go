@@ -69,6 +69,20 @@ func appendDelete(dst []byte, table string, key shard.Key) []byte {
 	return appendStr(dst, key)
 }
 
+func appendBatch(dst []byte, items []shard.BatchItem) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(items)))
+	for _, it := range items {
+		if it.Enc == nil {
+			dst = append(dst, recDelete)
+			dst = appendDelete(dst, it.Table, it.Key)
+		} else {
+			dst = append(dst, recPut)
+			dst = appendPut(dst, it.Table, it.Key, it.Size, it.Enc)
+		}
+	}
+	return dst
+}
+
 func appendSchema(dst []byte, ks shard.KeySchema) []byte {
 	dst = appendStr(dst, []byte(ks.HashName))
 	dst = append(dst, byte(ks.HashType))
