@@ -50,8 +50,8 @@ func corruptDetail(err error) string {
 	return strings.TrimPrefix(err.Error(), ErrCorrupt.Error()+": ")
 }
 
-// loadSnapshotFile loads one snapshot into store and returns its start
-// sequence number and item count.
+// loadSnapshotFile loads one snapshot into store (nil: only verifies it)
+// and returns its start sequence number and item count.
 func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -67,7 +67,8 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	off := len(snapMagic) + 8
 	var count uint64
 	items := 0
-	var cur *shard.Table
+	var cur *shard.Table // nil when only verifying
+	curName := "\x00"    // no table yet
 	for {
 		size, n := binary.Uvarint(data[off:])
 		if n <= 0 || size > uint64(len(data)-off-n) {
@@ -89,12 +90,17 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 			}
 			return start, items, nil
 		case recTable:
-			cur = store.RecoverTable(r.table, r.schema, r.indexes, append([]byte(nil), r.meta...))
+			curName = r.table
+			if store != nil {
+				cur = store.RecoverTable(r.table, r.schema, r.indexes, append([]byte(nil), r.meta...))
+			}
 		case recPut:
-			if cur == nil || cur.Name() != r.table {
+			if curName != r.table {
 				return 0, 0, bad(at, "item outside its table")
 			}
-			cur.RecoverItem(shard.Key(r.key), append([]byte(nil), r.item...), r.size)
+			if cur != nil {
+				cur.RecoverItem(shard.Key(r.key), append([]byte(nil), r.item...), r.size)
+			}
 			items++
 		default:
 			return 0, 0, bad(at, "unexpected record type "+strconv.Itoa(int(r.typ)))

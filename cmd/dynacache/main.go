@@ -43,6 +43,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if len(args) > 0 && args[0] == "bench" {
 		return bench.Main(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 {
+		if tool, ok := tools[args[0]]; ok {
+			return tool(args[1:], getenv, stdout, stderr)
+		}
+	}
 	cfg := server.DefaultConfig()
 	fs := flag.NewFlagSet("dynacache", flag.ContinueOnError)
 	fs.SetOutput(stderr)
