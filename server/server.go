@@ -38,7 +38,13 @@ type Config struct {
 	// RequirePass, when set, makes RESP clients AUTH first.
 	RESPTable   string
 	RequirePass string
-	Version     string // shown by RESP INFO and HELLO
+	// Credentials, when set, is a file of access keys (LoadCredentials):
+	// every DynamoDB request must then be signed with one of them.
+	Credentials string
+	// ProtectedMode refuses to listen beyond loopback with no credentials
+	// (and, for RESP, no password). On by default.
+	ProtectedMode bool
+	Version       string // shown by RESP INFO and HELLO
 
 	// CacheBytes bounds the DynamoDB read cache (0: off).
 	CacheBytes int64
@@ -69,8 +75,9 @@ func DefaultConfig() Config {
 		Fsync:    "everysec",
 		Region:   "us-east-1",
 
-		CacheBytes: DefaultCacheBytes,
-		HTTPServer: "dynacache",
+		CacheBytes:    DefaultCacheBytes,
+		HTTPServer:    "dynacache",
+		ProtectedMode: true,
 	}
 }
 
@@ -95,7 +102,7 @@ func (c Config) Validate() error {
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
 	}
-	return nil
+	return c.checkProtected()
 }
 
 // isLoopback reports whether addr (host:port) names a loopback host.
@@ -133,6 +140,13 @@ func Open(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
+	var creds map[string]string
+	if cfg.Credentials != "" {
+		var err error
+		if creds, err = LoadCredentials(cfg.Credentials); err != nil {
+			return nil, err
+		}
+	}
 	var (
 		store *shard.Store
 		log   *wal.Log
@@ -152,7 +166,7 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes})
+	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds})
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync

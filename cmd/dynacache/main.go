@@ -55,6 +55,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.RESPAddr, "resp", cfg.RESPAddr, "RESP (Redis protocol) listen `address` (empty: none)")
 	fs.StringVar(&cfg.RESPTable, "resp-table", "redis", "`table` holding the Redis keys (created on first write)")
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "RESP `password` clients must AUTH with (empty: none)")
+	fs.StringVar(&cfg.Credentials, "credentials", "", "`file` of access keys, one \"ACCESS_KEY_ID SECRET_ACCESS_KEY\" per line: DynamoDB requests must be signed (SigV4) with one of them (empty: signatures are not verified)")
+	fs.BoolVar(&cfg.ProtectedMode, "protected-mode", cfg.ProtectedMode, "refuse to listen beyond loopback without --credentials (and, for RESP, --requirepass)")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "data `directory`")
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep everything in memory (no persistence)")
 	fs.StringVar(&cfg.Fsync, "fsync", cfg.Fsync, "log fsync `policy`: always, everysec or no")

@@ -56,8 +56,25 @@ func TestEnvName(t *testing.T) {
 }
 
 func TestListenError(t *testing.T) {
-	code, _, errOut := runWith([]string{"--http", "256.0.0.1:1", "--in-memory"}, nil)
+	code, _, errOut := runWith([]string{"--http", "256.0.0.1:1", "--in-memory", "--protected-mode=false"}, nil)
 	if code != 1 || !strings.Contains(errOut, "listen on --http") {
 		t.Fatalf("%d %q", code, errOut)
+	}
+}
+
+// TestProtectedMode: listening beyond loopback with nothing that keeps
+// strangers out is refused, with a message saying how to allow it.
+func TestProtectedMode(t *testing.T) {
+	code, _, errOut := runWith([]string{"--http", "0.0.0.0:0", "--resp", "", "--in-memory"}, nil)
+	if code != 1 || !strings.Contains(errOut, "without --credentials") || !strings.Contains(errOut, "--protected-mode=false") {
+		t.Fatalf("HTTP beyond loopback: %d %q", code, errOut)
+	}
+	code, _, errOut = runWith([]string{"--http", "127.0.0.1:0", "--resp", ":0", "--in-memory"}, nil)
+	if code != 1 || !strings.Contains(errOut, "RESP on :0 without --requirepass") {
+		t.Fatalf("RESP beyond loopback: %d %q", code, errOut)
+	}
+	code, _, errOut = runWith([]string{"--http", "127.0.0.1:0", "--credentials", "/nonexistent/creds", "--in-memory"}, nil)
+	if code != 1 || !strings.Contains(errOut, "--credentials") {
+		t.Fatalf("missing credentials file: %d %q", code, errOut)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/dynacache/dynacache/shard"
 )
@@ -35,6 +36,10 @@ type Options struct {
 	// CacheBytes bounds the read cache (cache.go), which holds the JSON of
 	// hot items for GetItem and BatchGetItem. 0 turns it off.
 	CacheBytes int64
+	// Credentials, when not nil, are the access key ids and their secrets
+	// a request must be signed with (SigV4, sigv4.go); nil accepts any
+	// AWS4 signature unverified.
+	Credentials map[string]string
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -165,7 +170,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body)
+	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body, (*netRequest)(r))
 	if apiErr != nil {
 		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
 		return
@@ -174,8 +179,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
-// target, authentication) and runs the operation. The strings are not kept.
-func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Error) {
+// target, authentication) and runs the operation. The strings are not kept;
+// req is read only to verify a signature (Options.Credentials).
+func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigRequest) ([]byte, *Error) {
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
@@ -186,6 +192,11 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Er
 	}
 	if e := checkAuth(auth, rawQuery); e != nil {
 		return nil, e
+	}
+	if h.opts.Credentials != nil {
+		if e := verifySignature(h.opts.Credentials, req, auth, body, time.Now()); e != nil {
+			return nil, e
+		}
 	}
 	return h.Do(op, body)
 }

@@ -24,7 +24,7 @@ func (h *Handler) ServeHTTP1(w *http1.Response, r *http1.Request) {
 		return
 	}
 	reply, apiErr := h.serve(unsafeString(r.Header("X-Amz-Target")), unsafeString(r.Header("Authorization")),
-		unsafeString(r.RawQuery), r.Body)
+		unsafeString(r.RawQuery), r.Body, (*http1Request)(r))
 	if apiErr != nil {
 		h.writeReply1(w, apiErr.Status, contentType, apiErr.appendJSON(w.Body[:0]), true)
 		return
