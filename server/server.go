@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
@@ -51,6 +52,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener; it
 	// must be a loopback address.
 	PprofAddr string
+	// MetricsAddr, when set, serves Prometheus metrics (/metrics) and
+	// /healthz, /readyz on its own listener.
+	MetricsAddr string
 	// RESPLoops is the number of RESP event loops (0: resp's default;
 	// negative: a goroutine per connection).
 	RESPLoops int
@@ -129,6 +133,9 @@ type Server struct {
 	mu      sync.Mutex
 	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
 	wg      sync.WaitGroup
+
+	closing      atomic.Bool  // Shutdown has begun (readyz)
+	netHTTPConns atomic.Int64 // open connections of the net/http server
 }
 
 // Open prepares a server: it opens the store (and, with persistence, its
@@ -207,6 +214,7 @@ func (s *Server) serveNetHTTP(ln net.Listener) {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       5 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         connCounter(&s.netHTTPConns),
 	}
 	s.start("http server", hs, func() error { return hs.Serve(ln) }, http.ErrServerClosed)
 }
@@ -273,6 +281,14 @@ func (s *Server) Run(ctx context.Context) error {
 		s.ServeRESP(rln)
 		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s\n", rln.Addr())
 	}
+	if s.cfg.MetricsAddr != "" {
+		mln, err := s.listen("--metrics", s.cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		s.ServeMetrics(mln)
+		fmt.Fprintf(s.cfg.Log, "dynacache: metrics on http://%s/metrics\n", mln.Addr())
+	}
 	if s.cfg.PprofAddr != "" {
 		pln, err := s.listen("--pprof", s.cfg.PprofAddr)
 		if err != nil {
@@ -296,6 +312,7 @@ func (s *Server) Run(ctx context.Context) error {
 // Shutdown stops accepting requests, waits for those in flight (until ctx
 // is done), and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
 	s.mu.Lock()
 	servers := s.servers
 	s.servers = nil

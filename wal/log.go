@@ -113,6 +113,7 @@ type Log struct {
 	// readOnly, set by recovery, is why the log cannot be written (a torn
 	// tail that could not be cut): the server then starts read-only.
 	readOnly error
+	stats    *Stats
 
 	// commitMu is held while a group is written (and, under FsyncAlways,
 	// fsynced): commits happen one at a time, in sequence order.
@@ -191,7 +192,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf,
+	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf, stats: newStats(),
 		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	store, next, err := l.recover()
 	if err != nil {
@@ -313,6 +314,8 @@ func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo, undos
 	g.bytes += int64(len(buf))
 	l.mu.sinceSnapshot += int64(len(buf))
 	l.mu.Unlock()
+	l.stats.Records.Add(1)
+	l.stats.Bytes.Add(uint64(len(buf)))
 	return l.waiter(g), nil
 }
 
@@ -413,6 +416,7 @@ func (l *Log) commit() {
 
 	err := failed
 	if err == nil {
+		l.stats.GroupRecords.Observe(float64(g.last - g.first + 1))
 		err = l.files.WriteBatch(g.batch)
 		if err != nil {
 			err = fmt.Errorf("wal: write failed, refusing further writes: %w", err)
@@ -421,7 +425,7 @@ func (l *Log) commit() {
 	if err == nil {
 		l.written = g.last
 		if l.opts.Policy == FsyncAlways {
-			if serr := l.files.Sync(); serr != nil {
+			if serr := l.timedFsync(l.files.Sync); serr != nil {
 				err = fmt.Errorf("wal: fsync failed, refusing further writes: %w", serr)
 			}
 		} else {
@@ -475,7 +479,7 @@ func (l *Log) syncIfNeeded() {
 	if !need || l.opts.Policy == FsyncNo {
 		return
 	}
-	if err := l.files.SyncTail(); err != nil {
+	if err := l.timedFsync(l.files.SyncTail); err != nil {
 		l.fail(fmt.Errorf("wal: fsync failed, refusing further writes: %w", err))
 	}
 }

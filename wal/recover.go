@@ -77,6 +77,9 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 	if snapPath != "" {
 		from = fmt.Sprintf("snapshot %s (%d items)", filepath.Base(snapPath), snapItems)
 	}
+	l.stats.RecoverySeconds = time.Since(began).Seconds()
+	l.stats.RecoveredRecords = int64(replayed)
+	l.stats.RecoveredSnapshot = snapPath != ""
 	l.logf("wal: recovered %d items in %d tables from %s + %d log records in %v",
 		items, len(store.Tables()), from, replayed, time.Since(began).Round(time.Millisecond))
 	return store, next, nil

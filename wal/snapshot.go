@@ -198,6 +198,11 @@ func (l *Log) snapshotLocked() error {
 			os.Remove(filepath.Join(l.dir, n))
 		}
 	}
+	l.stats.Snapshot.Since(began)
+	l.stats.SnapshotItems.Store(int64(items))
+	if fi, err := os.Stat(final); err == nil {
+		l.stats.SnapshotBytes.Store(fi.Size())
+	}
 	l.logf("wal: snapshot %s: %d items in %v", filepath.Base(final), items, time.Since(began).Round(time.Millisecond))
 	return nil
 }

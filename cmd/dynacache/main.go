@@ -64,6 +64,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics (/metrics) and /healthz, /readyz on this `address` (empty: off)")
 	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")
 	fs.StringVar(&cfg.HTTPServer, "http-server", cfg.HTTPServer, "HTTP/1.1 `server` of the DynamoDB API: dynacache (its own) or net/http (Go's)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+

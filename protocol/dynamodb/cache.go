@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
@@ -44,6 +45,8 @@ import (
 // bound holds for the memory the cache keeps alive.
 type readCache struct {
 	c *ristretto.Cache[uint64, *cachedItem]
+	// hits and misses count reads of whole items (metrics).
+	hits, misses atomic.Uint64
 }
 
 // cachedItem is one item's JSON and the stored encoding it was made from.
@@ -75,6 +78,16 @@ func newReadCache(maxBytes int64) (*readCache, error) {
 		return nil, err
 	}
 	return &readCache{c: c}, nil
+}
+
+// CacheStats returns the read cache's hits and misses and its cost in
+// bytes (zeros when it is off).
+func (h *Handler) CacheStats() (hits, misses uint64, bytes int64) {
+	rc := h.cache
+	if rc == nil {
+		return 0, 0, 0
+	}
+	return rc.hits.Load(), rc.misses.Load(), int64(rc.c.MaxCost()) - int64(rc.c.RemainingCost())
 }
 
 // close stops the cache's goroutines.
@@ -109,8 +122,10 @@ func (h *Handler) appendEntryJSON(dst []byte, table string, k shard.Key, ent sha
 	if rc != nil {
 		ck = cacheKey(table, k)
 		if ci, ok := rc.c.Get(ck); ok && sameEncoding(ci.enc, ent.Encoded()) {
+			rc.hits.Add(1)
 			return append(dst, ci.json...), nil
 		}
+		rc.misses.Add(1)
 	}
 	it, err := ent.Item()
 	if err != nil {

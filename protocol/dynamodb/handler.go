@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dynacache/dynacache/metrics"
 	"github.com/dynacache/dynacache/shard"
 )
 
@@ -48,6 +49,7 @@ type Handler struct {
 	opts  Options
 
 	cache *readCache // nil: off
+	stats *metrics.Requests
 
 	idPrefix string
 	idSeq    atomic.Uint64
@@ -69,10 +71,15 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 	if err != nil {
 		panic("dynamodb: read cache: " + err.Error())
 	}
+	ops := make([]string, 0, len(operations))
+	for op := range operations {
+		ops = append(ops, op)
+	}
 	return &Handler{
 		store:    store,
 		opts:     opts,
 		cache:    cache,
+		stats:    metrics.NewRequests(ops),
 		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
 	}
 }
@@ -190,16 +197,34 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	if !ok || !known {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
-	if e := checkAuth(auth, rawQuery); e != nil {
-		return nil, e
+	start := time.Now()
+	e := checkAuth(auth, rawQuery)
+	if e == nil && h.opts.Credentials != nil {
+		e = verifySignature(h.opts.Credentials, req, auth, body, start)
 	}
-	if h.opts.Credentials != nil {
-		if e := verifySignature(h.opts.Credentials, req, auth, body, time.Now()); e != nil {
-			return nil, e
-		}
+	var reply []byte
+	if e == nil {
+		reply, e = h.Do(op, body)
 	}
-	return h.Do(op, body)
+	h.stats.Observe(op, outcome(e), time.Since(start))
+	return reply, e
 }
+
+// outcome names a request's outcome for metrics: "ok" or the error's type
+// without its namespace.
+func outcome(e *Error) string {
+	if e == nil {
+		return "ok"
+	}
+	if i := strings.LastIndexByte(e.Type, '#'); i >= 0 {
+		return e.Type[i+1:]
+	}
+	return e.Type
+}
+
+// Stats returns the counts and latencies of the requests served over HTTP,
+// by operation and outcome.
+func (h *Handler) Stats() *metrics.Requests { return h.stats }
 
 // Do runs one operation on a JSON request body and returns the JSON reply.
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
