@@ -503,7 +503,7 @@ func decideAppend(c *conn, v *view, old shard.Entry) (shard.Write, error) {
 	if !ok {
 		return shard.Write{Skip: true}, nil
 	}
-	if len(cur)+len(c.setp.value) > maxBulkLen {
+	if int64(len(cur)+len(c.setp.value)) > c.s.opts.ProtoMaxBulkLen {
 		c.res.err = errStringTooBig
 		return shard.Write{Skip: true}, nil
 	}
@@ -595,7 +595,7 @@ func decideSetRange(c *conn, v *view, old shard.Entry) (shard.Write, error) {
 		c.res.n = int64(len(cur))
 		return shard.Write{Skip: true}, nil
 	}
-	if off+int64(len(val)) > maxBulkLen {
+	if off+int64(len(val)) > c.s.opts.ProtoMaxBulkLen {
 		c.res.err = errStringTooBig
 		return shard.Write{Skip: true}, nil
 	}

@@ -34,6 +34,10 @@ type conn struct {
 	cmds   atomic.Int64 // commands run; added to the server's total at close
 	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
 
+	// aborted: a request looked like HTTP (security.go); the connection is
+	// closed without the replies it has not been sent (quit is set too).
+	aborted bool
+
 	// Scratch reused by every command, so the GET and SET paths allocate
 	// nothing of their own.
 	key    []byte    // encoded store key
@@ -87,7 +91,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
 		s:     s,
 		nc:    nc,
-		rd:    newReader(nc),
+		rd:    newReader(nc, s.opts.ProtoMaxBulkLen),
 		id:    s.nextID.Add(1),
 		addr:  nc.RemoteAddr().String(),
 		since: time.Now(),
@@ -234,10 +238,14 @@ func (c *conn) replaceFailedReplies() {
 	c.out = append(c.out, out[last:]...)
 }
 
-// exec runs one request, in Redis's order of checks: command lookup,
-// arity, authentication.
+// exec runs one request, in Redis's order of checks: cross protocol
+// scripting (security.go), command lookup, arity, authentication.
 func (c *conn) exec(args [][]byte) {
 	c.cmds.Add(1) // the connection's own counter: no shared cache line
+	if isCrossProtocol(args[0]) {
+		c.abortCrossProtocol()
+		return
+	}
 	cmd := lookup(args[0])
 	if cmd == nil {
 		c.s.rejected.Add(1)

@@ -31,7 +31,8 @@ func TestDifferentialRedisAuth(t *testing.T) {
 }
 
 // TestDifferentialRedisProtocol compares the replies to malformed requests
-// (each on a fresh connection): the error, then the connection closed.
+// (each on a fresh connection): the error, then the connection closed
+// (or not).
 func TestDifferentialRedisProtocol(t *testing.T) {
 	sock := startRedis(t)
 	ts := startServer(t, Options{SweepInterval: -1})
@@ -40,8 +41,11 @@ func TestDifferentialRedisProtocol(t *testing.T) {
 		for i, c := range []*rawConn{dialRaw(t, "unix", sock), dialRaw(t, "tcp", ts.addr)} {
 			c.send([]byte(raw))
 			c.nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
-			b, _ := io.ReadAll(c.br) // until the server closes
-			replies[i] = string(b)
+			b, err := io.ReadAll(c.br) // until the server closes
+			replies[i] = string(b) + "<closed>"
+			if err != nil {
+				replies[i] = string(b) + "<open>"
+			}
 		}
 		if replies[0] != replies[1] {
 			t.Errorf("%q\n redis:     %q\n dynacache: %q", raw, replies[0], replies[1])
@@ -64,8 +68,10 @@ func startRedis(t *testing.T, extra ...string) string {
 	}
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "redis.sock")
+	// proto-max-bulk-len as dynacache's default (1 MiB, also Redis's
+	// smallest value).
 	args := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
-		"--databases", "1", "--dir", dir}, extra...)
+		"--databases", "1", "--dir", dir, "--proto-max-bulk-len", "1mb"}, extra...)
 	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -108,6 +114,12 @@ var protocolCases = []string{
 	"*x\r\n", "*-5\r\n*1\r\n$4\r\nPING\r\n$x", "*1\r\n+PING\r\n", "*1\r\n$x\r\n", "*1\r\n$-1\r\n",
 	"*1\r\n$536870913\r\n", "*3000000000\r\n", "PING \"unbalanced\r\n", "\"a\"b\r\n",
 	"*2\r\n$4\r\nECHO\r\n$3\r\nabc\r\n*1\r\n$4\r\nQUIT\r\n",
+	// proto-max-bulk-len: refused from the length line.
+	"*1\r\n$1048577\r\n", "PING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n",
+	// Cross protocol scripting: closed without a word, even the replies
+	// to what came before in the same read.
+	browserPost("SET pwned 1\r\n"), "PING\r\nPOST / HTTP/1.1\r\nPING\r\n", "host: x\r\nPING\r\n",
+	"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\npOsT\r\n$1\r\n/\r\n*1\r\n$4\r\nPING\r\n", "*1\r\n$5\r\nHOST:\r\n",
 }
 
 // splitCase splits a case on " | " when present (arguments with spaces),
@@ -125,7 +137,8 @@ var differentialCases = []string{
 	"PING", "PING hello", "PING a b", "ECHO hi", "ECHO", "SELECT 0", "SELECT 1", "SELECT x",
 	"AUTH x", "AUTH a b c", "HELLO 4", "HELLO x", "HELLO 3 FOO",
 	"CLIENT", "CLIENT FOO", "CLIENT SETNAME", "CLIENT SETNAME a | b", "CLIENT SETNAME abc", "CLIENT GETNAME",
-	"CONFIG", "CONFIG GET", "CONFIG GET save", "CONFIG GET appendonly",
+	"CONFIG", "CONFIG GET", "CONFIG GET save", "CONFIG GET appendonly", "CONFIG GET proto-max-bulk-len",
+	"GET post", "SET post Host:", "GET post", "ECHO POST",
 	"COMMAND FOO", "COMMAND COUNT x",
 	"FOO", "FOO a b", "foo | a b | c",
 	// strings

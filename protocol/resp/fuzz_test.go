@@ -27,7 +27,7 @@ func FuzzCommand(f *testing.F) {
 	s := New(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}), Options{SweepInterval: -1})
 	defer s.Shutdown(f.Context())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c := &conn{s: s, rd: newReader(bytes.NewReader(data)), authed: true}
+		c := &conn{s: s, rd: newReader(bytes.NewReader(data), 0), authed: true}
 		c.item = make(attr.Item)
 		c.decide = c.decideEntry
 		replies := 0
@@ -44,6 +44,12 @@ func FuzzCommand(f *testing.F) {
 			}
 			c.exec(args)
 			replies++
+			if c.aborted { // an HTTP-looking request: nothing is sent
+				if len(c.out) != 0 {
+					t.Fatalf("aborted connection has replies to send: %q", c.out)
+				}
+				replies = 0
+			}
 			if c.quit {
 				break
 			}

@@ -7,16 +7,28 @@ import (
 	"strconv"
 )
 
-// Limits of the request reader, Redis's defaults.
+// Limits of the request reader. All but the bulk length are Redis's.
 const (
 	maxInlineSize   = 64 << 10  // PROTO_INLINE_MAX_SIZE: an inline request, a count line
-	maxBulkLen      = 512 << 20 // proto-max-bulk-len
 	maxMultibulk    = 1<<31 - 1 // INT_MAX
 	maxQueryBuffer  = 1 << 30   // client-query-buffer-limit
 	unauthMultibulk = 10        // before AUTH, as Redis
 	unauthBulkLen   = 16384
 	readChunk       = 16 << 10
 )
+
+// DefaultProtoMaxBulkLen is the default proto-max-bulk-len: the largest
+// bulk string, and the most arguments, one request may have.
+//
+// Redis's default is 512 MB, which lets any client (without requirepass)
+// make the server buffer 512 MB per connection. No Redis value dynacache can
+// store is near that: an item is at most 400 KB (DynamoDB's limit), so a
+// string value or hash field is below 400 KB. 1 MiB leaves room for the
+// JSON of a DYNAMODB command on an item of that size (base64 of a binary
+// value is 4/3 of it) and is the smallest value Redis accepts for the
+// setting. Larger DYNAMODB requests (a BatchWriteItem may reach DynamoDB's
+// 16 MB) need --proto-max-bulk-len raised.
+const DefaultProtoMaxBulkLen = 1 << 20
 
 // protocolError is a malformed request: the connection gets
 // "-ERR Protocol error: <msg>" and is closed, as Redis does.
@@ -51,10 +63,17 @@ type reader struct {
 	// unauth applies Redis's limits for connections that have not
 	// authenticated yet.
 	unauth bool
+	// maxBulk is proto-max-bulk-len: the largest bulk string and the most
+	// arguments of a request. Both are refused from their length line,
+	// before any byte of them is buffered.
+	maxBulk int64
 }
 
-func newReader(r io.Reader) *reader {
-	return &reader{r: r, buf: make([]byte, readChunk)}
+func newReader(r io.Reader, maxBulk int64) *reader {
+	if maxBulk <= 0 {
+		maxBulk = DefaultProtoMaxBulkLen
+	}
+	return &reader{r: r, buf: make([]byte, readChunk), maxBulk: maxBulk}
 }
 
 // buffered reports whether bytes of a next request are already buffered.
@@ -133,7 +152,10 @@ func (rd *reader) parse(b []byte) ([][]byte, int, error) {
 		return nil, 0, nil
 	}
 	count, ok := parseInt(trimCR(b[1:nl]))
-	if !ok || count > maxMultibulk {
+	// Redis's bound is INT_MAX; a request of more arguments than the
+	// longest bulk has bytes is nothing a client sends, and each argument
+	// costs a slice header here.
+	if !ok || count > maxMultibulk || count > rd.maxBulk {
 		return nil, 0, errInvalidMultibulk
 	}
 	if rd.unauth && count > unauthMultibulk {
@@ -161,7 +183,7 @@ func (rd *reader) parse(b []byte) ([][]byte, int, error) {
 			return nil, 0, nil
 		}
 		size, ok := parseInt(trimCR(b[pos+1 : pos+nl]))
-		if !ok || size < 0 || size > maxBulkLen {
+		if !ok || size < 0 || size > rd.maxBulk {
 			return nil, 0, errInvalidBulk
 		}
 		if rd.unauth && size > unauthBulkLen {
