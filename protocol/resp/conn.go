@@ -59,6 +59,9 @@ type conn struct {
 	// (holding says whether it still does).
 	held    int
 	holding bool
+	// decided: the write in progress was decided (and tracked in the
+	// expiry index).
+	decided bool
 
 	res result
 	now int64
@@ -346,6 +349,10 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.holding = false
 	}
 	v := viewOf(old.Encoded())
+	oldExp := noExpiry // of the stored item, even expired
+	if old.Exists() {
+		oldExp = v.exp
+	}
 	if old.Exists() && v.expiredAt(c.now) {
 		v = view{exp: noExpiry}
 		old = shard.Entry{}
@@ -358,6 +365,10 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		// cost of a write (a whole new image, logged) bounded.
 		c.res = result{err: errItemTooLarge}
 		return shard.Write{Skip: true}, nil
+	}
+	if err == nil && !w.Skip {
+		c.s.expires.track(c.sk, oldExp, w) // under the shard lock (expire.go)
+		c.decided = true
 	}
 	return w, err
 }
@@ -388,12 +399,13 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 	c.res = result{}
 	c.now = nowMs()
 	c.tmp = c.tmp[:0]
-	_, cur, wait, err := t.MutateDeferred(sk, c.decide)
+	c.decided = false
+	_, _, wait, err := t.MutateDeferred(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.
 		if t, err = c.s.writeTable(); err == nil {
 			c.res = result{}
-			_, cur, wait, err = t.MutateDeferred(sk, c.decide)
+			_, _, wait, err = t.MutateDeferred(sk, c.decide)
 		}
 	}
 	if wait != nil {
@@ -401,12 +413,10 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 		c.waits = append(c.waits, pendingWrite{wait: wait})
 	}
 	clear(c.item)
-	if err == nil && cur.Exists() {
-		if v := viewOf(cur.Encoded()); v.exp != noExpiry {
-			c.s.expires.note(sk, v.exp)
-		}
-	}
 	if err != nil {
+		if c.decided { // the log refused the write decide tracked
+			c.s.reindex(t, sk)
+		}
 		return storeError(err)
 	}
 	return c.res.err
