@@ -344,7 +344,7 @@ func (s *Server) configParams() map[string]string {
 		"databases": "1", "maxmemory": "0", "maxmemory-policy": "noeviction",
 		"timeout": "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
 		"maxclients": "10000", "hz": "10", "requirepass": requirepass,
-		"client-query-buffer-limit": strconv.Itoa(maxQueryBuffer),
+		"client-query-buffer-limit": strconv.FormatInt(queryBufferLimit(s.opts.ProtoMaxBulkLen), 10),
 	}
 }
 

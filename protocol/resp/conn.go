@@ -137,9 +137,18 @@ func (c *conn) serve() {
 			return
 		}
 		if err := c.rd.fill(); err != nil {
+			c.readFailed(err)
 			return
 		}
 		s.netIn.Add(int64(c.rd.end - c.rd.start))
+	}
+}
+
+// readFailed reports why reading from the client ended, when it was the
+// query buffer limit (Redis logs it too; an EOF is not worth a line).
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, errQueryBufferTooLong) {
+		c.s.opts.Logf("resp: closing client %s that reached max query buffer length (client-query-buffer-limit %d bytes)", c.addr, c.rd.maxQuery)
 	}
 }
 

@@ -64,7 +64,9 @@
 // Lengths are checked before bytes are buffered: a bulk string longer than
 // proto-max-bulk-len (Options.ProtoMaxBulkLen, 1 MiB by default) or a
 // request of more arguments is a protocol error that closes the
-// connection, as are Redis's lower limits before AUTH. A request whose
+// connection, as are Redis's lower limits before AUTH; a request bigger
+// than client-query-buffer-limit (64 MiB, or twice proto-max-bulk-len)
+// closes it without a reply. A request whose
 // first word is POST or Host: is an HTTP request a web page made a browser
 // send (cross protocol scripting): the connection is closed before anything
 // after it runs, as Redis does (security.go).

@@ -80,7 +80,7 @@ func TestExpiryIndexExact(t *testing.T) {
 		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
 			ts := startServer(t, Options{SweepInterval: -1, EventLoops: loops})
 			c := dialRaw(t, "tcp", ts.addr)
-			const n = 300
+			const n = 100
 			far := "100000000"
 			cycles := []struct {
 				name  string

@@ -1,7 +1,9 @@
 package resp
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,5 +97,70 @@ func TestUnauthenticatedLimits(t *testing.T) {
 				t.Fatalf("MSET of 10 keys after AUTH: %q", got)
 			}
 		})
+	}
+}
+
+// TestQueryBufferLimit: a request bigger than client-query-buffer-limit
+// (here of bulks each within proto-max-bulk-len) closes the connection
+// without a reply, as in Redis, and is logged; one just under it runs.
+func TestQueryBufferLimit(t *testing.T) {
+	for _, loops := range []int{1, -1} {
+		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
+			var logs logLines
+			ts := startServer(t, Options{SweepInterval: -1, EventLoops: loops, Logf: logs.logf})
+			c := dialRaw(t, "tcp", ts.addr)
+			want := "*2\r\n$25\r\nclient-query-buffer-limit\r\n$8\r\n67108864\r\n"
+			if got := c.do("CONFIG", "GET", "client-query-buffer-limit"); got != want {
+				t.Fatalf("CONFIG GET client-query-buffer-limit = %q", got)
+			}
+			bulk := "$1048576\r\n" + strings.Repeat("k", 1<<20) + "\r\n"
+			under := "*41\r\n$6\r\nEXISTS\r\n" + strings.Repeat(bulk, 40)
+			c.send([]byte(under))
+			if got := c.reply(); got != ":0\r\n" {
+				t.Fatalf("EXISTS of 40 MiB: %q", got)
+			}
+			over := dialRaw(t, "tcp", ts.addr)
+			go func() { // the server closes the connection while this writes
+				over.nc.Write([]byte("*71\r\n$6\r\nEXISTS\r\n" + strings.Repeat(bulk, 70)))
+			}()
+			if got := closedSilently(t, over); got != "" {
+				t.Fatalf("over the limit: reply %q", got)
+			}
+			if logs.count("reached max query buffer length") != 1 {
+				t.Fatalf("log: %q", logs.lines)
+			}
+			if got := c.do("PING"); got != "+PONG\r\n" { // the others go on
+				t.Fatalf("PING: %q", got)
+			}
+		})
+	}
+}
+
+// TestReaderGrowth: reading a request of many bulks allocates a small
+// multiple of its size (the buffer doubles), not a copy per bulk.
+func TestReaderGrowth(t *testing.T) {
+	const n, size = 32, 1 << 20
+	req := []byte("*" + strconv.Itoa(n+1) + "\r\n$6\r\nEXISTS\r\n" + strings.Repeat("$1048576\r\n"+strings.Repeat("k", size)+"\r\n", n))
+	rd := newReader(bytes.NewReader(req), 0)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var args [][]byte
+	for i := 0; i < 1000 && args == nil; i++ {
+		var err error
+		if args, err = rd.next(); err != nil {
+			t.Fatal(err)
+		}
+		if args == nil {
+			if err := rd.fill(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if len(args) != n+1 {
+		t.Fatalf("%d arguments, want %d", len(args), n+1)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*uint64(len(req)) {
+		t.Fatalf("reading a request of %d bytes allocated %d", len(req), alloc)
 	}
 }

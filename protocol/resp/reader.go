@@ -11,7 +11,6 @@ import (
 const (
 	maxInlineSize   = 64 << 10  // PROTO_INLINE_MAX_SIZE: an inline request, a count line
 	maxMultibulk    = 1<<31 - 1 // INT_MAX
-	maxQueryBuffer  = 1 << 30   // client-query-buffer-limit
 	unauthMultibulk = 10        // before AUTH, as Redis
 	unauthBulkLen   = 16384
 	readChunk       = 16 << 10
@@ -48,6 +47,20 @@ var (
 	errQueryBufferTooLong = errors.New("resp: query buffer limit exceeded")
 )
 
+// minQueryBufferLimit is the least client-query-buffer-limit: the most
+// bytes one request may have (the buffer holds only the request being
+// read; complete ones run before the next read). Redis's default is 1 GB,
+// which proto-max-bulk-len alone does not bound: 500 bulks of 1 MiB were
+// 1 GB of RSS for one connection. dynacache's largest useful requests are
+// far smaller (an item is at most 400 KB, a DynamoDB request 16 MB), so
+// the limit is 64 MiB, or twice proto-max-bulk-len when that is larger.
+const minQueryBufferLimit = 64 << 20
+
+// queryBufferLimit is client-query-buffer-limit for a proto-max-bulk-len.
+func queryBufferLimit(maxBulk int64) int64 {
+	return max(minQueryBufferLimit, 2*maxBulk)
+}
+
 // reader reads RESP requests (multibulk arrays of bulk strings, or inline
 // commands for telnet users) from a connection. Arguments it returns share
 // its buffer: they are valid until the next call to next.
@@ -67,13 +80,16 @@ type reader struct {
 	// arguments of a request. Both are refused from their length line,
 	// before any byte of them is buffered.
 	maxBulk int64
+	// maxQuery is client-query-buffer-limit: a request that needs more
+	// buffer closes the connection, as in Redis.
+	maxQuery int
 }
 
 func newReader(r io.Reader, maxBulk int64) *reader {
 	if maxBulk <= 0 {
 		maxBulk = DefaultProtoMaxBulkLen
 	}
-	return &reader{r: r, buf: make([]byte, readChunk), maxBulk: maxBulk}
+	return &reader{r: r, buf: make([]byte, readChunk), maxBulk: maxBulk, maxQuery: int(queryBufferLimit(maxBulk))}
 }
 
 // buffered reports whether bytes of a next request are already buffered.
@@ -107,10 +123,10 @@ func (rd *reader) fill() error {
 		rd.start = 0
 	}
 	if rd.end == len(rd.buf) {
-		if len(rd.buf) >= maxQueryBuffer {
+		if len(rd.buf) >= rd.maxQuery {
 			return errQueryBufferTooLong
 		}
-		nb := make([]byte, 2*len(rd.buf))
+		nb := make([]byte, min(2*len(rd.buf), rd.maxQuery))
 		copy(nb, rd.buf[rd.start:rd.end])
 		rd.end -= rd.start
 		rd.start = 0
@@ -128,11 +144,19 @@ func (rd *reader) fill() error {
 }
 
 // grow makes room for a request known to need total bytes from rd.start.
+// The buffer at least doubles: a request of many bulks calls grow once per
+// bulk, and growing to fit each would copy the request once per bulk
+// (500 bulks of 1 MiB took 2.4 GB of RSS).
 func (rd *reader) grow(total int) {
-	if rd.start+total <= len(rd.buf) || total > maxQueryBuffer {
+	if rd.start+total <= len(rd.buf) || total > rd.maxQuery {
 		return
 	}
-	nb := make([]byte, total+readChunk)
+	if total+readChunk <= len(rd.buf) { // moving the request to the front is enough
+		rd.end = copy(rd.buf, rd.buf[rd.start:rd.end])
+		rd.start = 0
+		return
+	}
+	nb := make([]byte, min(max(total+readChunk, 2*len(rd.buf)), rd.maxQuery))
 	rd.end = copy(nb, rd.buf[rd.start:rd.end])
 	rd.start = 0
 	rd.buf = nb
