@@ -70,6 +70,18 @@ func (x *expireIndex) note(k shard.Key, exp int64) {
 	st.mu.Unlock()
 }
 
+// get returns k's entry (noExpiry: none).
+func (x *expireIndex) get(k shard.Key) int64 {
+	st := &x.stripes[x.stripe(k)]
+	st.mu.Lock()
+	exp, ok := st.m[string(k)]
+	st.mu.Unlock()
+	if !ok {
+		return noExpiry
+	}
+	return exp
+}
+
 // drop removes k from the index.
 func (x *expireIndex) drop(k shard.Key) {
 	st := &x.stripes[x.stripe(k)]
@@ -252,7 +264,9 @@ func (s *Server) sweep() {
 
 // rescan makes the index agree with the table for changes made outside
 // RESP (the DynamoDB API, the log's replay at start): every item that
-// carries an exp and every indexed key is reindexed under its shard lock.
+// carries an exp the index does not know, and every indexed key, is
+// reindexed under its shard lock (a write lock that logs nothing: about
+// one per key with a TTL per RescanInterval).
 func (s *Server) rescan() {
 	t, _ := s.readTable()
 	if t == nil {
@@ -273,7 +287,10 @@ func (s *Server) rescan() {
 			return errStopped
 		default:
 		}
-		if expOfEntry(e) != noExpiry {
+		// An item already indexed with its exp needs nothing: if it has
+		// changed since the dump copied it, the change updated the index
+		// (RESP), or the second pass below finds it (DynamoDB API).
+		if exp := expOfEntry(e); exp != noExpiry && s.expires.get(k) != exp {
 			s.reindex(t, k)
 		}
 		return nil
