@@ -117,9 +117,7 @@ func (x *expireIndex) track(k shard.Key, oldExp int64, w shard.Write) {
 	switch {
 	case w.Skip:
 	case w.Delete:
-		if oldExp != noExpiry {
-			x.drop(k)
-		}
+		x.drop(k) // even an entry the DynamoDB API left stale
 	default:
 		if exp := expOfItem(w.Item); exp != noExpiry || oldExp != noExpiry {
 			x.set(k, exp)
