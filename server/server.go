@@ -58,6 +58,10 @@ type Config struct {
 	// RESPLoops is the number of RESP event loops (0: resp's default;
 	// negative: a goroutine per connection).
 	RESPLoops int
+	// ProtoMaxBulkLen is RESP's proto-max-bulk-len, the longest bulk
+	// string and the most arguments of a request (0: resp's default, 1 MiB;
+	// else at least 1 MiB, as Redis requires).
+	ProtoMaxBulkLen int64
 	// HTTPServer is the HTTP/1.1 server of the DynamoDB API: "dynacache"
 	// (protocol/http1, the default) or "net/http" (the standard library's,
 	// a fallback for a client that meets a difference between them).
@@ -102,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if c.CacheBytes < 0 {
 		return fmt.Errorf("invalid --cache-bytes %d: must not be negative", c.CacheBytes)
+	}
+	if c.ProtoMaxBulkLen != 0 && c.ProtoMaxBulkLen < 1<<20 {
+		return fmt.Errorf("invalid --proto-max-bulk-len %d: must be at least 1048576 (1 MiB), as in Redis", c.ProtoMaxBulkLen)
 	}
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
@@ -179,7 +186,7 @@ func Open(cfg Config) (*Server, error) {
 		persistence = "wal fsync " + cfg.Fsync
 	}
 	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass,
-		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops,
+		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil
 }

@@ -66,6 +66,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics (/metrics) and /healthz, /readyz on this `address` (empty: off)")
 	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")
+	fs.Int64Var(&cfg.ProtoMaxBulkLen, "proto-max-bulk-len", resp.DefaultProtoMaxBulkLen, "longest RESP bulk string, and most arguments of a request, in `bytes` (at least 1048576)")
 	fs.StringVar(&cfg.HTTPServer, "http-server", cfg.HTTPServer, "HTTP/1.1 `server` of the DynamoDB API: dynacache (its own) or net/http (Go's)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")

@@ -85,7 +85,7 @@ func BenchmarkReader(b *testing.B) {
 	for i := 0; i < 16; i++ {
 		buf = append(buf, encodeCommand("SET", "key:"+strconv.Itoa(i), "xxx")...)
 	}
-	rd := newReader(bytes.NewReader(nil))
+	rd := newReader(bytes.NewReader(nil), 0)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
 	for b.Loop() {

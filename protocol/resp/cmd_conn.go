@@ -342,9 +342,9 @@ func (s *Server) configParams() map[string]string {
 	return map[string]string{
 		"save": "", "appendonly": appendonly, "appendfsync": s.fsyncPolicy(),
 		"databases": "1", "maxmemory": "0", "maxmemory-policy": "noeviction",
-		"timeout": "0", "proto-max-bulk-len": strconv.Itoa(maxBulkLen),
+		"timeout": "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
 		"maxclients": "10000", "hz": "10", "requirepass": requirepass,
-		"client-query-buffer-limit": strconv.Itoa(maxQueryBuffer),
+		"client-query-buffer-limit": strconv.FormatInt(queryBufferLimit(s.opts.ProtoMaxBulkLen), 10),
 	}
 }
 

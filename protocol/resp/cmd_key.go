@@ -65,7 +65,7 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 	}
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	defer c.s.locks.unlockAll(c.stripe, true)
-	n, err := deleteAll(t, keys, lastOccurrences(keys), c.s.opts.Persistence != "")
+	n, err := c.s.deleteAll(t, keys, lastOccurrences(keys), c.s.opts.Persistence != "")
 	if err != nil {
 		return n, storeError(err)
 	}
@@ -345,7 +345,7 @@ func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
 			return 0, nil
 		}
 	}
-	_, cur, err := t.Mutate(dst, func(old shard.Entry) (shard.Write, error) {
+	_, _, err = c.s.mutate(t, dst, func(old shard.Entry) (shard.Write, error) {
 		if err := c.renameImage(se, dst); err != nil {
 			return shard.Write{}, err
 		}
@@ -355,11 +355,8 @@ func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
 	if err != nil {
 		return 0, storeError(err)
 	}
-	if v := viewOf(cur.Encoded()); v.exp != noExpiry {
-		c.s.expires.note(dst, v.exp)
-	}
 	mine := se.Encoded()
-	_, _, err = t.Mutate(src, func(old shard.Entry) (shard.Write, error) {
+	_, _, err = c.s.mutate(t, src, func(old shard.Entry) (shard.Write, error) {
 		if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
 			return shard.Write{Delete: true}, nil
 		}
@@ -543,7 +540,7 @@ func cmdFlushDB(c *conn, args [][]byte) error {
 				defer wg.Done()
 				for i := w; i < len(keys); i += workers {
 					st := c.s.locks.lock(keys[i])
-					_, _, err := t.Mutate(keys[i], func(old shard.Entry) (shard.Write, error) {
+					_, _, err := c.s.mutate(t, keys[i], func(old shard.Entry) (shard.Write, error) {
 						if !old.Exists() {
 							return shard.Write{Skip: true}, nil
 						}
@@ -566,7 +563,6 @@ func cmdFlushDB(c *conn, args [][]byte) error {
 			return storeError(firstErr)
 		}
 	}
-	c.s.expires.clearAll()
 	c.ok()
 	return nil
 }

@@ -398,7 +398,7 @@ func cmdMSet(c *conn, args [][]byte) error {
 	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
 	if c.s.opts.Persistence == "" {
 		// No log to wait for: concurrency would only cost.
-		_, err := putStrings(t, keys, vals, lastOccurrences(keys), false, false)
+		_, err := c.s.putStrings(t, keys, vals, lastOccurrences(keys), false, false)
 		c.s.locks.unlockAll(c.stripe, true)
 		if err != nil {
 			return storeError(err)
@@ -406,7 +406,7 @@ func cmdMSet(c *conn, args [][]byte) error {
 		c.ok()
 		return nil
 	}
-	wait := msetApplied(t, keys, vals, lastOccurrences(keys))
+	wait := c.s.msetApplied(t, keys, vals, lastOccurrences(keys))
 	c.s.locks.unlockAll(c.stripe, true)
 	if err := wait(); err != nil {
 		return storeError(err)
@@ -456,13 +456,13 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 		}
 	}
 	idx := lastOccurrences(keys)
-	written, err := putStrings(t, keys, vals, idx, true, c.s.opts.Persistence != "")
+	written, err := c.s.putStrings(t, keys, vals, idx, true, c.s.opts.Persistence != "")
 	complete := err == nil
 	for _, i := range idx {
 		complete = complete && written[i].Exists()
 	}
 	if !complete {
-		undoCreates(t, keys, written)
+		c.s.undoCreates(t, keys, written)
 		if err != nil {
 			return storeError(err)
 		}
@@ -474,13 +474,13 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 }
 
 // undoCreates deletes keys[i] if it still holds the image written[i].
-func undoCreates(t *shard.Table, keys []shard.Key, written []shard.Entry) {
+func (s *Server) undoCreates(t *shard.Table, keys []shard.Key, written []shard.Entry) {
 	for i, k := range keys {
 		mine := written[i].Encoded()
 		if len(mine) == 0 {
 			continue
 		}
-		t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		s.mutate(t, k, func(old shard.Entry) (shard.Write, error) {
 			if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
 				return shard.Write{Delete: true}, nil
 			}
@@ -503,7 +503,7 @@ func decideAppend(c *conn, v *view, old shard.Entry) (shard.Write, error) {
 	if !ok {
 		return shard.Write{Skip: true}, nil
 	}
-	if len(cur)+len(c.setp.value) > maxBulkLen {
+	if int64(len(cur)+len(c.setp.value)) > c.s.opts.ProtoMaxBulkLen {
 		c.res.err = errStringTooBig
 		return shard.Write{Skip: true}, nil
 	}
@@ -595,7 +595,7 @@ func decideSetRange(c *conn, v *view, old shard.Entry) (shard.Write, error) {
 		c.res.n = int64(len(cur))
 		return shard.Write{Skip: true}, nil
 	}
-	if off+int64(len(val)) > maxBulkLen {
+	if off+int64(len(val)) > c.s.opts.ProtoMaxBulkLen {
 		c.res.err = errStringTooBig
 		return shard.Write{Skip: true}, nil
 	}

@@ -34,6 +34,10 @@ type conn struct {
 	cmds   atomic.Int64 // commands run; added to the server's total at close
 	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
 
+	// aborted: a request looked like HTTP (security.go); the connection is
+	// closed without the replies it has not been sent (quit is set too).
+	aborted bool
+
 	// Scratch reused by every command, so the GET and SET paths allocate
 	// nothing of their own.
 	key    []byte    // encoded store key
@@ -55,6 +59,9 @@ type conn struct {
 	// (holding says whether it still does).
 	held    int
 	holding bool
+	// decided: the write in progress was decided (and tracked in the
+	// expiry index).
+	decided bool
 
 	res result
 	now int64
@@ -87,7 +94,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c := &conn{
 		s:     s,
 		nc:    nc,
-		rd:    newReader(nc),
+		rd:    newReader(nc, s.opts.ProtoMaxBulkLen),
 		id:    s.nextID.Add(1),
 		addr:  nc.RemoteAddr().String(),
 		since: time.Now(),
@@ -130,9 +137,18 @@ func (c *conn) serve() {
 			return
 		}
 		if err := c.rd.fill(); err != nil {
+			c.readFailed(err)
 			return
 		}
 		s.netIn.Add(int64(c.rd.end - c.rd.start))
+	}
+}
+
+// readFailed reports why reading from the client ended, when it was the
+// query buffer limit (Redis logs it too; an EOF is not worth a line).
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, errQueryBufferTooLong) {
+		c.s.opts.Logf("resp: closing client %s that reached max query buffer length (client-query-buffer-limit %d bytes)", c.addr, c.rd.maxQuery)
 	}
 }
 
@@ -234,10 +250,14 @@ func (c *conn) replaceFailedReplies() {
 	c.out = append(c.out, out[last:]...)
 }
 
-// exec runs one request, in Redis's order of checks: command lookup,
-// arity, authentication.
+// exec runs one request, in Redis's order of checks: cross protocol
+// scripting (security.go), command lookup, arity, authentication.
 func (c *conn) exec(args [][]byte) {
 	c.cmds.Add(1) // the connection's own counter: no shared cache line
+	if isCrossProtocol(args[0]) {
+		c.abortCrossProtocol()
+		return
+	}
 	cmd := lookup(args[0])
 	if cmd == nil {
 		c.s.rejected.Add(1)
@@ -338,6 +358,10 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.holding = false
 	}
 	v := viewOf(old.Encoded())
+	oldExp := noExpiry // of the stored item, even expired
+	if old.Exists() {
+		oldExp = v.exp
+	}
 	if old.Exists() && v.expiredAt(c.now) {
 		v = view{exp: noExpiry}
 		old = shard.Entry{}
@@ -350,6 +374,10 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		// cost of a write (a whole new image, logged) bounded.
 		c.res = result{err: errItemTooLarge}
 		return shard.Write{Skip: true}, nil
+	}
+	if err == nil && !w.Skip {
+		c.s.expires.track(c.sk, oldExp, w) // under the shard lock (expire.go)
+		c.decided = true
 	}
 	return w, err
 }
@@ -380,12 +408,13 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 	c.res = result{}
 	c.now = nowMs()
 	c.tmp = c.tmp[:0]
-	_, cur, wait, err := t.MutateDeferred(sk, c.decide)
+	c.decided = false
+	_, _, wait, err := t.MutateDeferred(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.
 		if t, err = c.s.writeTable(); err == nil {
 			c.res = result{}
-			_, cur, wait, err = t.MutateDeferred(sk, c.decide)
+			_, _, wait, err = t.MutateDeferred(sk, c.decide)
 		}
 	}
 	if wait != nil {
@@ -393,12 +422,10 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 		c.waits = append(c.waits, pendingWrite{wait: wait})
 	}
 	clear(c.item)
-	if err == nil && cur.Exists() {
-		if v := viewOf(cur.Encoded()); v.exp != noExpiry {
-			c.s.expires.note(sk, v.exp)
-		}
-	}
 	if err != nil {
+		if c.decided { // the log refused the write decide tracked
+			c.s.reindex(t, sk)
+		}
 		return storeError(err)
 	}
 	return c.res.err

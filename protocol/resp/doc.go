@@ -53,7 +53,23 @@
 // do not return it and writes treat it as absent. Expired items are removed
 // by a Redis-like sweeper (expire.go) that samples the keys known to carry an
 // exp and deletes the expired ones through Table.Mutate, so removals are
-// logged like any write.
+// logged like any write. The index of keys carrying an exp is changed by
+// every RESP write under the item's shard lock, so it holds exactly the
+// items that carry one (INFO's expires=); changes made through the DynamoDB
+// API reach it at the next scan of the table (at start, after the log's
+// replay, and every RescanInterval).
+//
+// # Hostile input
+//
+// Lengths are checked before bytes are buffered: a bulk string longer than
+// proto-max-bulk-len (Options.ProtoMaxBulkLen, 1 MiB by default) or a
+// request of more arguments is a protocol error that closes the
+// connection, as are Redis's lower limits before AUTH; a request bigger
+// than client-query-buffer-limit (64 MiB, or twice proto-max-bulk-len)
+// closes it without a reply. A request whose
+// first word is POST or Host: is an HTTP request a web page made a browser
+// send (cross protocol scripting): the connection is closed before anything
+// after it runs, as Redis does (security.go).
 //
 // # Atomicity
 //

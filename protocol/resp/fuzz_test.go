@@ -3,7 +3,11 @@ package resp
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/shard"
@@ -27,7 +31,7 @@ func FuzzCommand(f *testing.F) {
 	s := New(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}), Options{SweepInterval: -1})
 	defer s.Shutdown(f.Context())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c := &conn{s: s, rd: newReader(bytes.NewReader(data)), authed: true}
+		c := &conn{s: s, rd: newReader(bytes.NewReader(data), 0), authed: true}
 		c.item = make(attr.Item)
 		c.decide = c.decideEntry
 		replies := 0
@@ -44,6 +48,12 @@ func FuzzCommand(f *testing.F) {
 			}
 			c.exec(args)
 			replies++
+			if c.aborted { // an HTTP-looking request: nothing is sent
+				if len(c.out) != 0 {
+					t.Fatalf("aborted connection has replies to send: %q", c.out)
+				}
+				replies = 0
+			}
 			if c.quit {
 				break
 			}
@@ -76,4 +86,46 @@ func FuzzGlob(f *testing.F) {
 			t.Fatalf("literal %q vs %q", pat, s)
 		}
 	})
+}
+
+// FuzzReaderChunks reads the same bytes whole and one byte at a time: the
+// requests and the error must not depend on how the bytes arrive (the
+// buffer's growing and compacting are exercised by the second).
+func FuzzReaderChunks(f *testing.F) {
+	for _, raw := range protocolCases {
+		f.Add([]byte(raw))
+	}
+	f.Add([]byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nPING\r\n*1\r\n$4\r\nPING\r\n"))
+	f.Add([]byte("*2\r\n$4\r\nECHO\r\n$70000\r\n" + strings.Repeat("x", 70000) + "\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		whole, errWhole := readAll(newReader(bytes.NewReader(data), 1<<16), len(data))
+		chunked, errChunked := readAll(newReader(iotest.OneByteReader(bytes.NewReader(data)), 1<<16), len(data))
+		if !reflect.DeepEqual(whole, chunked) || fmt.Sprint(errWhole) != fmt.Sprint(errChunked) {
+			t.Fatalf("whole: %q %v\nchunked: %q %v", whole, errWhole, chunked, errChunked)
+		}
+	})
+}
+
+// readAll returns every request rd reads (copied) and the protocol error
+// that ended them, if any.
+func readAll(rd *reader, n int) ([][]string, error) {
+	var reqs [][]string
+	for range 2*n + 10 {
+		args, err := rd.next()
+		if err != nil {
+			return reqs, err
+		}
+		if args == nil {
+			if rd.fill() != nil {
+				return reqs, nil
+			}
+			continue
+		}
+		req := make([]string, len(args))
+		for i, a := range args {
+			req[i] = string(a)
+		}
+		reqs = append(reqs, req)
+	}
+	return reqs, nil
 }

@@ -565,11 +565,11 @@ func TestMSetNXUndo(t *testing.T) {
 		sk, _ := appendKey(nil, []byte(k))
 		keys = append(keys, sk)
 	}
-	written, err := putStrings(tb, keys, argsOf("1", "2", "3"), []int{0, 1, 2}, true, true)
+	written, err := cv.ts.putStrings(tb, keys, argsOf("1", "2", "3"), []int{0, 1, 2}, true, true)
 	if err != nil || !written[0].Exists() || written[1].Exists() || !written[2].Exists() {
 		t.Fatalf("putStrings: %v %v", written, err)
 	}
-	undoCreates(tb, keys, written)
+	cv.ts.undoCreates(tb, keys, written)
 	cv.Do("EXISTS", "a", "c").Int(0)
 	cv.Do("GET", "b").Str("theirs")
 }

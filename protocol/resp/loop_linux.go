@@ -300,6 +300,7 @@ func (l *loop) readable(c *conn) {
 	}
 	if err := c.rd.fill(); err != nil {
 		if err != errWouldBlock {
+			c.readFailed(err)
 			l.markDirty(c, st) // EOF or a reset: close once flushed
 			st.closeAfter = true
 		}

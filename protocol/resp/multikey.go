@@ -67,12 +67,12 @@ func checkSizes(keys []shard.Key, vals [][]byte) error {
 // only where no live key exists. It returns the entries written (empty where
 // nothing was) and the first error.
 // REQUIRES: the stripes of keys held for writing.
-func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, create, concurrent bool) ([]shard.Entry, error) {
+func (s *Server) putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, create, concurrent bool) ([]shard.Entry, error) {
 	written := make([]shard.Entry, len(keys))
 	errs := make([]error, len(keys))
 	now := nowMs()
 	parallel(idx, concurrent, func(i int) {
-		written[i], errs[i] = putString(t, keys[i], vals[i], create, now, nil)
+		written[i], errs[i] = s.putString(t, keys[i], vals[i], create, now, nil)
 	})
 	for _, i := range idx {
 		if errs[i] != nil {
@@ -85,9 +85,9 @@ func putStrings(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int, crea
 // putString writes val under k (no expiry); create: only where no live key
 // exists (the entry returned is then empty if it did). decided, if not nil,
 // is called from the decide callback, under the shard lock.
-func putString(t *shard.Table, k shard.Key, val []byte, create bool, now int64, decided func()) (shard.Entry, error) {
+func (s *Server) putString(t *shard.Table, k shard.Key, val []byte, create bool, now int64, decided func()) (shard.Entry, error) {
 	wrote := false
-	_, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	_, cur, err := s.mutate(t, k, func(old shard.Entry) (shard.Write, error) {
 		if decided != nil {
 			decided()
 		}
@@ -118,7 +118,7 @@ func putString(t *shard.Table, k shard.Key, val []byte, create bool, now int64, 
 // whole MSET) and call wait, which returns the first error once every
 // write is durable.
 // REQUIRES: the stripes of keys held for writing.
-func msetApplied(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int) (wait func() error) {
+func (s *Server) msetApplied(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int) (wait func() error) {
 	errs := make([]error, len(keys))
 	now := nowMs()
 	signals := make(chan int, len(idx))
@@ -131,7 +131,7 @@ func msetApplied(t *shard.Table, keys []shard.Key, vals [][]byte, idx []int) (wa
 			for j := w; j < len(idx); j += workers {
 				i := idx[j]
 				signaled := false
-				_, errs[i] = putString(t, keys[i], vals[i], false, now, func() {
+				_, errs[i] = s.putString(t, keys[i], vals[i], false, now, func() {
 					if !signaled {
 						signaled = true
 						signals <- i
@@ -185,12 +185,12 @@ func parallel(idx []int, concurrent bool, fn func(i int)) {
 // deleteAll deletes the live items of keys[i] for every i of idx,
 // concurrently, and returns how many there were.
 // REQUIRES: the stripes of keys held for writing.
-func deleteAll(t *shard.Table, keys []shard.Key, idx []int, concurrent bool) (int64, error) {
+func (s *Server) deleteAll(t *shard.Table, keys []shard.Key, idx []int, concurrent bool) (int64, error) {
 	var n atomic.Int64
 	errs := make([]error, len(keys))
 	now := nowMs()
 	parallel(idx, concurrent, func(i int) {
-		_, _, err := t.Mutate(keys[i], func(old shard.Entry) (shard.Write, error) {
+		_, _, err := s.mutate(t, keys[i], func(old shard.Entry) (shard.Write, error) {
 			if !old.Exists() {
 				return shard.Write{Skip: true}, nil
 			}

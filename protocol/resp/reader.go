@@ -7,16 +7,27 @@ import (
 	"strconv"
 )
 
-// Limits of the request reader, Redis's defaults.
+// Limits of the request reader. All but the bulk length are Redis's.
 const (
 	maxInlineSize   = 64 << 10  // PROTO_INLINE_MAX_SIZE: an inline request, a count line
-	maxBulkLen      = 512 << 20 // proto-max-bulk-len
 	maxMultibulk    = 1<<31 - 1 // INT_MAX
-	maxQueryBuffer  = 1 << 30   // client-query-buffer-limit
 	unauthMultibulk = 10        // before AUTH, as Redis
 	unauthBulkLen   = 16384
 	readChunk       = 16 << 10
 )
+
+// DefaultProtoMaxBulkLen is the default proto-max-bulk-len: the largest
+// bulk string, and the most arguments, one request may have.
+//
+// Redis's default is 512 MB, which lets any client (without requirepass)
+// make the server buffer 512 MB per connection. No Redis value dynacache can
+// store is near that: an item is at most 400 KB (DynamoDB's limit), so a
+// string value or hash field is below 400 KB. 1 MiB leaves room for the
+// JSON of a DYNAMODB command on an item of that size (base64 of a binary
+// value is 4/3 of it) and is the smallest value Redis accepts for the
+// setting. Larger DYNAMODB requests (a BatchWriteItem may reach DynamoDB's
+// 16 MB) need --proto-max-bulk-len raised.
+const DefaultProtoMaxBulkLen = 1 << 20
 
 // protocolError is a malformed request: the connection gets
 // "-ERR Protocol error: <msg>" and is closed, as Redis does.
@@ -36,6 +47,20 @@ var (
 	errQueryBufferTooLong = errors.New("resp: query buffer limit exceeded")
 )
 
+// minQueryBufferLimit is the least client-query-buffer-limit: the most
+// bytes one request may have (the buffer holds only the request being
+// read; complete ones run before the next read). Redis's default is 1 GB,
+// which proto-max-bulk-len alone does not bound: 500 bulks of 1 MiB were
+// 1 GB of RSS for one connection. dynacache's largest useful requests are
+// far smaller (an item is at most 400 KB, a DynamoDB request 16 MB), so
+// the limit is 64 MiB, or twice proto-max-bulk-len when that is larger.
+const minQueryBufferLimit = 64 << 20
+
+// queryBufferLimit is client-query-buffer-limit for a proto-max-bulk-len.
+func queryBufferLimit(maxBulk int64) int64 {
+	return max(minQueryBufferLimit, 2*maxBulk)
+}
+
 // reader reads RESP requests (multibulk arrays of bulk strings, or inline
 // commands for telnet users) from a connection. Arguments it returns share
 // its buffer: they are valid until the next call to next.
@@ -51,10 +76,20 @@ type reader struct {
 	// unauth applies Redis's limits for connections that have not
 	// authenticated yet.
 	unauth bool
+	// maxBulk is proto-max-bulk-len: the largest bulk string and the most
+	// arguments of a request. Both are refused from their length line,
+	// before any byte of them is buffered.
+	maxBulk int64
+	// maxQuery is client-query-buffer-limit: a request that needs more
+	// buffer closes the connection, as in Redis.
+	maxQuery int
 }
 
-func newReader(r io.Reader) *reader {
-	return &reader{r: r, buf: make([]byte, readChunk)}
+func newReader(r io.Reader, maxBulk int64) *reader {
+	if maxBulk <= 0 {
+		maxBulk = DefaultProtoMaxBulkLen
+	}
+	return &reader{r: r, buf: make([]byte, readChunk), maxBulk: maxBulk, maxQuery: int(queryBufferLimit(maxBulk))}
 }
 
 // buffered reports whether bytes of a next request are already buffered.
@@ -88,10 +123,10 @@ func (rd *reader) fill() error {
 		rd.start = 0
 	}
 	if rd.end == len(rd.buf) {
-		if len(rd.buf) >= maxQueryBuffer {
+		if len(rd.buf) >= rd.maxQuery {
 			return errQueryBufferTooLong
 		}
-		nb := make([]byte, 2*len(rd.buf))
+		nb := make([]byte, min(2*len(rd.buf), rd.maxQuery))
 		copy(nb, rd.buf[rd.start:rd.end])
 		rd.end -= rd.start
 		rd.start = 0
@@ -109,11 +144,19 @@ func (rd *reader) fill() error {
 }
 
 // grow makes room for a request known to need total bytes from rd.start.
+// The buffer at least doubles: a request of many bulks calls grow once per
+// bulk, and growing to fit each would copy the request once per bulk
+// (500 bulks of 1 MiB took 2.4 GB of RSS).
 func (rd *reader) grow(total int) {
-	if rd.start+total <= len(rd.buf) || total > maxQueryBuffer {
+	if rd.start+total <= len(rd.buf) || total > rd.maxQuery {
 		return
 	}
-	nb := make([]byte, total+readChunk)
+	if total+readChunk <= len(rd.buf) { // moving the request to the front is enough
+		rd.end = copy(rd.buf, rd.buf[rd.start:rd.end])
+		rd.start = 0
+		return
+	}
+	nb := make([]byte, min(max(total+readChunk, 2*len(rd.buf)), rd.maxQuery))
 	rd.end = copy(nb, rd.buf[rd.start:rd.end])
 	rd.start = 0
 	rd.buf = nb
@@ -133,7 +176,10 @@ func (rd *reader) parse(b []byte) ([][]byte, int, error) {
 		return nil, 0, nil
 	}
 	count, ok := parseInt(trimCR(b[1:nl]))
-	if !ok || count > maxMultibulk {
+	// Redis's bound is INT_MAX; a request of more arguments than the
+	// longest bulk has bytes is nothing a client sends, and each argument
+	// costs a slice header here.
+	if !ok || count > maxMultibulk || count > rd.maxBulk {
 		return nil, 0, errInvalidMultibulk
 	}
 	if rd.unauth && count > unauthMultibulk {
@@ -161,7 +207,7 @@ func (rd *reader) parse(b []byte) ([][]byte, int, error) {
 			return nil, 0, nil
 		}
 		size, ok := parseInt(trimCR(b[pos+1 : pos+nl]))
-		if !ok || size < 0 || size > maxBulkLen {
+		if !ok || size < 0 || size > rd.maxBulk {
 			return nil, 0, errInvalidBulk
 		}
 		if rd.unauth && size > unauthBulkLen {

@@ -37,7 +37,12 @@ type Options struct {
 	// given an expiry outside RESP (default one minute; negative: only at
 	// start).
 	RescanInterval time.Duration
-	// Logf reports listener errors; nil discards.
+	// ProtoMaxBulkLen is proto-max-bulk-len: the longest bulk string and
+	// the most arguments a request may have (0: DefaultProtoMaxBulkLen).
+	// A longer one gets Redis's protocol error and closes the connection
+	// before its bytes are buffered.
+	ProtoMaxBulkLen int64
+	// Logf reports listener errors and possible attacks; nil discards.
 	Logf func(format string, args ...any)
 }
 
@@ -65,6 +70,8 @@ type Server struct {
 	clients    atomic.Int64
 	netIn      atomic.Int64
 	netOut     atomic.Int64
+
+	securityLogged atomic.Int64 // when the cross protocol warning was last logged (UnixNano)
 
 	closing atomic.Bool // set once by Shutdown; read by every connection per batch
 	loops   []*loop     // event loops (none: a goroutine per connection)
@@ -104,6 +111,9 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	s.expires.init()
 	if opts.EventLoops == 0 {
 		opts.EventLoops = DefaultEventLoops
+	}
+	if opts.ProtoMaxBulkLen <= 0 {
+		opts.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
 	}
 	s.opts = opts
 	s.loops = startLoops(s, opts.EventLoops)
