@@ -245,8 +245,14 @@ func TestParseLimits(t *testing.T) {
 		t.Errorf("299 operators: %v", err)
 	}
 	deep := strings.Repeat("(", 5000) + "a = :s" + strings.Repeat(")", 5000)
-	if _, err := Parse(cond(deep)); err == nil || !strings.HasPrefix(err.Error(), "Invalid ConditionExpression: Syntax error;") {
-		t.Errorf("deep nesting: %v", err)
+	want = "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 10006"
+	if _, err := Parse(cond(deep)); err == nil || err.Error() != want {
+		t.Errorf("deep nesting past 4 KB: %v", err)
+	}
+	// The parser's own depth guard, past the size limit.
+	in2 := cond(deep)
+	if _, msg := parseCondition(deep, newParseContext(in2.Names, in2.Values)); !strings.HasPrefix(msg, "Syntax error;") {
+		t.Errorf("deep nesting: %v", msg)
 	}
 }
 
