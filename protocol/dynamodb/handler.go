@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/dynacache/dynacache/shard"
 )
@@ -35,6 +36,10 @@ type Options struct {
 	// CacheBytes bounds the read cache (cache.go), which holds the JSON of
 	// hot items for GetItem and BatchGetItem. 0 turns it off.
 	CacheBytes int64
+	// RequestTimeout bounds how long a Query, Scan or BatchGetItem runs
+	// (from the arrival of its request) before it stops with an
+	// InternalServerError (stop.go). 0: no deadline.
+	RequestTimeout time.Duration
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -165,7 +170,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body)
+	st := stopper{ctx: r.Context()}
+	if h.opts.RequestTimeout > 0 {
+		st.deadline = time.Now().Add(h.opts.RequestTimeout)
+	}
+	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body, &st)
 	if apiErr != nil {
 		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
 		return
@@ -174,8 +183,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
-// target, authentication) and runs the operation. The strings are not kept.
-func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Error) {
+// target, authentication) and runs the operation, which st may stop. The
+// strings are not kept.
+func (h *Handler) serve(target, auth, rawQuery string, body []byte, st *stopper) ([]byte, *Error) {
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
@@ -187,13 +197,16 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Er
 	if e := checkAuth(auth, rawQuery); e != nil {
 		return nil, e
 	}
-	return h.Do(op, body)
+	return h.do(op, body, st)
 }
 
 // Do runs one operation on a JSON request body and returns the JSON reply.
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
 // calls it too.
-func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
+func (h *Handler) Do(op string, body []byte) ([]byte, *Error) { return h.do(op, body, nil) }
+
+// do is Do with the request's cancellation (nil: none).
+func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if _, ok := operations[op]; !ok {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
@@ -204,6 +217,7 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	attachStop(in, st)
 	switch in := in.(type) {
 	case *CreateTableInput:
 		return h.createTable(in)
