@@ -44,6 +44,12 @@ func TestBadFlags(t *testing.T) {
 	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_IN_MEMORY": "maybe"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_IN_MEMORY") {
 		t.Fatalf("bad bool from env: %d %q", code, errOut)
 	}
+	if code, _, errOut := runWith([]string{"--request-timeout", "-1s"}, nil); code != 1 || !strings.Contains(errOut, "invalid --request-timeout") {
+		t.Fatalf("negative request timeout: %d %q", code, errOut)
+	}
+	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_REQUEST_TIMEOUT": "soon"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_REQUEST_TIMEOUT") {
+		t.Fatalf("bad duration from env: %d %q", code, errOut)
+	}
 	if code, _, _ := runWith([]string{"extra"}, nil); code != 2 {
 		t.Fatalf("extra argument: exit %d", code)
 	}
