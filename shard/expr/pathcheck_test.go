@@ -84,3 +84,36 @@ func TestPathCheckManyPaths(t *testing.T) {
 		t.Fatalf("update: %s", msg)
 	}
 }
+
+// FuzzPathCheck compares the linear path check with the pairwise
+// definition on path lists decoded from the fuzzer's bytes: each byte is a
+// piece (low bits: which; 0x80: starts a new path).
+func FuzzPathCheck(f *testing.F) {
+	f.Add([]byte{0x80, 1, 0x80, 1, 2})
+	f.Add([]byte{0x80, 1, 0x10, 0x80, 1, 2, 0x80, 3})
+	f.Add([]byte{0x81, 0x11, 0x81, 2, 0x82, 0x12, 0x82, 3, 0x80, 0x3f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var paths [][]rawElem
+		for _, c := range b {
+			if c&0x80 != 0 || len(paths) == 0 {
+				paths = append(paths, nil)
+			}
+			var e rawElem
+			switch v := int(c & 0x0f); {
+			case c&0x30 == 0x10 && len(paths[len(paths)-1]) > 0:
+				e = rawElem{kind: eIndex, index: v}
+			case c&0x30 == 0x30:
+				e = rawElem{kind: eName, text: "#u"}
+			default:
+				name := string(rune('a' + v))
+				e = rawElem{kind: eIdent, text: name, name: name}
+			}
+			paths[len(paths)-1] = append(paths[len(paths)-1], e)
+		}
+		wo, wc := checkPathsPairwise(paths)
+		gotO, gotC := checkPathsTrie(paths)
+		if wo != gotO || (wo == "" && wc != gotC) {
+			t.Fatalf("pairwise %q %q, trie %q %q", wo, wc, gotO, gotC)
+		}
+	})
+}
