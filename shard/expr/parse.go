@@ -177,6 +177,15 @@ const (
 	msgOperandType    = "Incorrect operand type for operator or function; operator or function: "
 )
 
+// tooManyOperators is DynamoDB's message for an expression with more than
+// maxOperators operators and functions. DynamoDB gives the count at which
+// the limit was passed, not the total ("operator count: 301" for an
+// expression of 909 operators), and reports an invalid function name
+// before it ("Invalid function name; function: f" for a < f(f(...(b)))
+// nested 1,355 deep), as ScyllaDB's tests recorded against DynamoDB
+// (test/alternator/test_limits.py, test_deeply_nested_expression_2 and _5).
+func tooManyOperators() string { return msgTooManyOps + strconv.Itoa(maxOperators+1) }
+
 // firstErr records msg in *slot unless the slot is already set: DynamoDB
 // reports the first error of each kind.
 func firstErr(slot *string, msg string) {

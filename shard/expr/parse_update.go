@@ -126,8 +126,8 @@ func parseUpdate(src string, ctx *parseContext) (*Update, string) {
 	if p.err != nil {
 		return nil, p.err.message()
 	}
-	if p.ops > maxOperators {
-		return nil, msgTooManyOps + strconv.Itoa(p.ops)
+	if p.ops > maxOperators && p.errs.unknownFunction == "" {
+		return nil, tooManyOperators()
 	}
 	if len(p.actions) > 1 {
 		var buf [smallPathList][]rawElem
