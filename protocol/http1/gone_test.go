@@ -9,7 +9,7 @@ import (
 // for its reply or has sent more, true once it has closed the connection.
 func TestRequestClientGone(t *testing.T) {
 	type seen struct {
-		before, pipelined, after bool
+		before, after bool
 		received                 bool
 	}
 	started := make(chan struct{}, 1)
