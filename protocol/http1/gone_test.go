@@ -10,7 +10,7 @@ import (
 func TestRequestClientGone(t *testing.T) {
 	type seen struct {
 		before, after bool
-		received                 bool
+		received      bool
 	}
 	started := make(chan struct{}, 1)
 	closed := make(chan struct{})
