@@ -66,6 +66,10 @@ type Config struct {
 	// (protocol/http1, the default) or "net/http" (the standard library's,
 	// a fallback for a client that meets a difference between them).
 	HTTPServer string
+	// RequestTimeout bounds how long a DynamoDB Query, Scan or
+	// BatchGetItem runs before it stops with an InternalServerError (0:
+	// no bound). Writes are never stopped.
+	RequestTimeout time.Duration
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -73,6 +77,13 @@ type Config struct {
 // share of what an in-memory store of hot data uses anyway, and its
 // ristretto counters take about 1 MB.
 const DefaultCacheBytes = 64 << 20
+
+// DefaultRequestTimeout is the default RequestTimeout. A page of Query or
+// Scan (at most 1 MB) takes milliseconds; 30 s is far beyond any request
+// doing useful work, and shorter than the AWS SDKs' socket timeouts (the
+// Java SDK's 50 s), so the server stops before the client gives up and
+// retries, rather than working on behind its back.
+const DefaultRequestTimeout = 30 * time.Second
 
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
@@ -86,6 +97,8 @@ func DefaultConfig() Config {
 		CacheBytes:    DefaultCacheBytes,
 		HTTPServer:    "dynacache",
 		ProtectedMode: true,
+
+		RequestTimeout: DefaultRequestTimeout,
 	}
 }
 
@@ -103,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTPAddr == "" {
 		return errors.New("--http address must not be empty")
+	}
+	if c.RequestTimeout < 0 {
+		return fmt.Errorf("invalid --request-timeout %v: must not be negative", c.RequestTimeout)
 	}
 	if c.CacheBytes < 0 {
 		return fmt.Errorf("invalid --cache-bytes %d: must not be negative", c.CacheBytes)
@@ -180,7 +196,7 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds})
+	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout})
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync

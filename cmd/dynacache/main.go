@@ -63,6 +63,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "`region` named in table ARNs")
 	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
+	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "stop a DynamoDB Query, Scan or BatchGetItem running longer than this `duration` with an InternalServerError (0: never)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics (/metrics) and /healthz, /readyz on this `address` (empty: off)")
 	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")

@@ -47,6 +47,12 @@ func TestBadFlags(t *testing.T) {
 	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_PROTO_MAX_BULK_LEN": "1000"}); code != 1 || !strings.Contains(errOut, "invalid --proto-max-bulk-len 1000") {
 		t.Fatalf("small proto-max-bulk-len from env: %d %q", code, errOut)
 	}
+	if code, _, errOut := runWith([]string{"--request-timeout", "-1s"}, nil); code != 1 || !strings.Contains(errOut, "invalid --request-timeout") {
+		t.Fatalf("negative request timeout: %d %q", code, errOut)
+	}
+	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_REQUEST_TIMEOUT": "soon"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_REQUEST_TIMEOUT") {
+		t.Fatalf("bad duration from env: %d %q", code, errOut)
+	}
 	if code, _, _ := runWith([]string{"extra"}, nil); code != 2 {
 		t.Fatalf("extra argument: exit %d", code)
 	}

@@ -58,6 +58,9 @@ func (h *Handler) batchGetItem(in *BatchGetItemInput) ([]byte, *Error) {
 		out = append(out, ":["...)
 		n, left := 0, -1
 		for j, k := range req.keys {
+			if e := in.stop.check(); e != nil {
+				return nil, e
+			}
 			ent, ok := req.t.Get(k)
 			if !ok {
 				units[i] += attr.ReadUnits(0, ka.ConsistentRead)

@@ -286,6 +286,7 @@ type page struct {
 	last       attr.Item
 	items      []byte
 	err        *Error
+	stop       *stopper // nil: never stops
 }
 
 func newPage(r *readTarget, sel string, filter *expr.Condition, proj *expr.Projection, limit int) *page {
@@ -311,6 +312,10 @@ func newPage(r *readTarget, sel string, filter *expr.Condition, proj *expr.Proje
 
 // add takes one item read; it returns false when the page is full.
 func (p *page) add(hit shard.Hit) bool {
+	if e := p.stop.check(); e != nil {
+		p.err = e
+		return false
+	}
 	full, err := hit.Entry.Item()
 	if err != nil {
 		p.err = internalError("stored item is unreadable: " + err.Error())

@@ -143,6 +143,7 @@ func (h *Handler) query(in *QueryInput) ([]byte, *Error) {
 		setRange(rng, rangeCond)
 	}
 	p := newPage(r, sel, in.Filter, in.Proj, in.Limit)
+	p.stop = &in.stop
 	index := ""
 	if r.index != nil {
 		index = r.index.Name

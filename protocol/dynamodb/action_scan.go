@@ -62,6 +62,7 @@ func (h *Handler) scan(in *ScanInput) ([]byte, *Error) {
 		}
 	}
 	p := newPage(r, sel, in.Filter, in.Proj, in.Limit)
+	p.stop = &in.stop
 	index := ""
 	if r.index != nil {
 		index = r.index.Name

@@ -77,11 +77,19 @@ func isExprKey(k string, prefix byte) bool {
 	return true
 }
 
+// maxSubstitutionBytes is DynamoDB's documented bound on "the sum of the
+// lengths of all ExpressionAttributeNames and ExpressionAttributeValues"
+// (2 MB): keys plus names, keys plus value sizes as DynamoDB accounts them.
+// The messages are DynamoDB Local's (its ErrorFactory): the names alone,
+// the values alone, then both together.
+const maxSubstitutionBytes = 2 << 20
+
 // parseExpressions runs dynalite's validateExpressions checks on
 // ExpressionAttributeNames and ExpressionAttributeValues, then parses the
 // expressions present in data. It returns nil, nil when there are none.
 func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 	var in expr.Input
+	var namesSize, valuesSize int
 	if names := data.present("ExpressionAttributeNames"); names != nil {
 		if len(names.kids) == 0 {
 			return nil, validationError("ExpressionAttributeNames must not be empty")
@@ -93,6 +101,10 @@ func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 				return nil, validationError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 			}
 			in.Names[k] = names.kids[i].val.str
+			namesSize += len(k) + len(names.kids[i].val.str)
+		}
+		if namesSize > maxSubstitutionBytes {
+			return nil, validationError("ExpressionAttributeNames exceeds max size")
 		}
 	}
 	if vals := data.present("ExpressionAttributeValues"); vals != nil {
@@ -111,7 +123,14 @@ func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 				return nil, validationError("ExpressionAttributeValues contains invalid value: " + msg + " for key " + vals.kids[i].key)
 			}
 			in.Values[vals.kids[i].key] = v
+			valuesSize += len(vals.kids[i].key) + attr.ValueSize(v)
 		}
+		if valuesSize > maxSubstitutionBytes {
+			return nil, validationError("ExpressionAttributeValues exceeds max size")
+		}
+	}
+	if namesSize+valuesSize > maxSubstitutionBytes {
+		return nil, validationError("Combined size of ExpressionAttributeNames and ExpressionAttributeValues exceeds max size")
 	}
 	in.UpdateExpression = jStrPtr(data, "UpdateExpression")
 	in.ConditionExpression = jStrPtr(data, "ConditionExpression")

@@ -1,6 +1,9 @@
 package dynamodb
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dynacache/dynacache/shard/attr"
@@ -91,4 +94,64 @@ func skipIfNoExpr(t *testing.T) {
 	if e != nil && e.Status == 500 {
 		t.Skip("expression engine not implemented yet")
 	}
+}
+
+// TestDecodeExpressionLimits checks DynamoDB's expression limits: 4 KB per
+// expression string (checked before any expression is parsed, so a huge
+// projection costs no parsing) and 2 MB of substitutions.
+func TestDecodeExpressionLimits(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	// paths is a projection of n distinct paths: 40,000 of them took 16 s of
+	// CPU in the overlap check before the limit existed.
+	paths := func(n int) string {
+		var sb strings.Builder
+		for i := range n {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString("p" + strconv.Itoa(i))
+		}
+		return sb.String()
+	}
+	huge := paths(40000)
+	size := func(name string, n int) string {
+		return "Invalid " + name + ": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(n)
+	}
+	bigName := strings.Repeat("n", 1<<16-1)
+	var names strings.Builder
+	for i := range 33 {
+		fmt.Fprintf(&names, `"#n%d":"%s",`, i, bigName)
+	}
+	namesJSON := "{" + strings.TrimSuffix(names.String(), ",") + "}"
+	bigValue := `{"S":"` + strings.Repeat("v", 1<<20) + `"}`
+	cases := []decodeCase{
+		{"projection-40000-paths", "GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"` + huge + `"}`, "val",
+			size("ProjectionExpression", len(huge))},
+		{"projection-4097", "GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"` + long(4097) + `"}`, "val",
+			size("ProjectionExpression", 4097)},
+		{"projection-4097-utf8-bytes", "GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"#é` + long(4094) + `"}`, "val",
+			size("ProjectionExpression", 4097)},
+		{"condition-4097", "PutItem", `{"TableName":"abc","Item":{},"ConditionExpression":"attribute_exists(` + long(4079) + `)"}`, "val",
+			size("ConditionExpression", 4097)},
+		{"update-4097", "UpdateItem", `{"TableName":"abc","Key":{},"UpdateExpression":"REMOVE ` + long(4090) + `"}`, "val",
+			size("UpdateExpression", 4097)},
+		{"filter-4097", "Scan", `{"TableName":"abc","FilterExpression":"` + long(4097) + `"}`, "val",
+			size("FilterExpression", 4097)},
+		{"keycond-4097", "Query", `{"TableName":"abc","KeyConditionExpression":"` + long(4097) + `"}`, "val",
+			size("KeyConditionExpression", 4097)},
+		// Sizes are checked before parsing: a later oversized expression
+		// wins over a syntax error in an earlier one.
+		{"size-before-syntax", "UpdateItem", `{"TableName":"abc","Key":{},"UpdateExpression":"SET","ConditionExpression":"` + long(5000) + `"}`, "val",
+			size("ConditionExpression", 5000)},
+		// At the limit the expression is parsed (and here fails for its own reason).
+		{"projection-4096", "GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"` + long(4095) + `,"}`, "val",
+			"Invalid ProjectionExpression: Syntax error; token: \"<EOF>\", near: \",\""},
+		{"names-over-2MB", "GetItem", `{"TableName":"abc","Key":{},"ProjectionExpression":"#n0","ExpressionAttributeNames":` + namesJSON + `}`, "val",
+			"ExpressionAttributeNames exceeds max size"},
+		{"values-over-2MB", "DeleteItem", `{"TableName":"abc","Key":{},"ConditionExpression":"a = :a","ExpressionAttributeValues":{":a":` + bigValue + `,":b":` + bigValue + `}}`, "val",
+			"ExpressionAttributeValues exceeds max size"},
+		{"names-and-values-over-2MB", "DeleteItem", `{"TableName":"abc","Key":{},"ConditionExpression":"#n0 = :a","ExpressionAttributeNames":{"#n0":"` + strings.Repeat("n", 60000) + `"},"ExpressionAttributeValues":{":a":` + bigValue + `,":b":{"S":"` + strings.Repeat("v", 1<<20-40000) + `"}}}`, "val",
+			"Combined size of ExpressionAttributeNames and ExpressionAttributeValues exceeds max size"},
+	}
+	runDecodeCases(t, cases)
 }

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // decodeOps is every operation decodeRequest knows, indexed by the fuzz
@@ -30,12 +31,23 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"Limit":"x","ExclusiveStartTableName":5}`,
 		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
 		`{"TableName":"\u00e9\ud800","Item":{"a":{"B":"+/+="}}}`,
+		"{\"TableName\":\"abc\",\"Item\":{\"K\":{\"S\":\"K\xff\"}}}",
+		`{"TableName":"abc","Item":{"K":{"S":"\ud83d\ude00\u00e9\n"}}}`,
 	}
 	for i, s := range seeds {
 		f.Add(byte(i), []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, op byte, body []byte) {
 		name := decodeOps[int(op)%len(decodeOps)]
+		// The two JSON readers agree, and every accepted string is valid
+		// UTF-8 (none is silently repaired).
+		v, ok := jvParse(body)
+		if ok != jsonWellFormed(body) {
+			t.Fatalf("jvParse ok=%v, jsonWellFormed %v", ok, !ok)
+		}
+		if ok && !jvValidUTF8(&v) {
+			t.Fatalf("accepted a string that is not UTF-8")
+		}
 		in, e := decodeRequest(name, body)
 		if e != nil {
 			if in != nil {
@@ -53,4 +65,16 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("%s: neither input nor error", name)
 		}
 	})
+}
+
+func jvValidUTF8(v *jv) bool {
+	if v.kind == jvString && !utf8.ValidString(v.str) {
+		return false
+	}
+	for i := range v.kids {
+		if !utf8.ValidString(v.kids[i].key) || !jvValidUTF8(&v.kids[i].val) {
+			return false
+		}
+	}
+	return true
 }

@@ -638,10 +638,10 @@ func TestJSONParser(t *testing.T) {
 	if arr == nil || len(arr.kids) != 4 || !arr.kids[0].val.b || arr.kids[2].val.kind != jvNull || arr.kids[3].val.str != "x\"\\/\b\f\n\r\tAé" {
 		t.Fatalf("bad array: %+v", arr)
 	}
-	// Lone surrogates and invalid UTF-8 become U+FFFD.
-	v, ok = jvParse([]byte("[\"\\ud800x\",\"a\xffb\"]"))
-	if !ok || v.kids[0].val.str != "\uFFFDx" || v.kids[1].val.str != "a\uFFFDb" {
-		t.Fatalf("bad replacement: %q %q", v.kids[0].val.str, v.kids[1].val.str)
+	// Valid non-ASCII text, raw or escaped, with and without other escapes.
+	v, ok = jvParse([]byte("[\"é\\n😀\",\"\\ud83d\\ude00é\",\"\xe2\x82\xac\"]"))
+	if !ok || v.kids[0].val.str != "é\n😀" || v.kids[1].val.str != "😀é" || v.kids[2].val.str != "€" {
+		t.Fatalf("bad unicode: %+v", v)
 	}
 	// Many repeated keys in a large object.
 	var sb strings.Builder
@@ -662,6 +662,20 @@ func TestJSONParser(t *testing.T) {
 	for _, bad := range []string{``, `[`, `+1`, `.5`, `1e`, `"a`, "\"\t\"", `{"a"}`, `[1 2]`, `tru`, `{"a":1}x`} {
 		if jsonWellFormed([]byte(bad)) {
 			t.Errorf("%s should be malformed", bad)
+		}
+	}
+	// Strings that are not valid Unicode are malformed (they used to become
+	// U+FFFD, making "K\xff" and "K\xfe" the same key).
+	for _, bad := range []string{
+		"\"K\xff\"", "\"K\xfe\"", "{\"K\xff\":1}", "\"\xc3\"", "\"\xc3\\n\xa9\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"",
+		"\"\xc0\xaf\"", "\"a\\n\xff\"", `"\ud800"`, `"\udc00"`, `"x\ud800y"`, `"\ud800\u0041"`, `"\ude00\ud83d"`, `"\ud83d\ud83d"`,
+		`"\ud800\n"`, `"\ud800\u"`,
+	} {
+		if jsonWellFormed([]byte(bad)) {
+			t.Errorf("%q should be malformed", bad)
+		}
+		if _, ok := jvParse([]byte(bad)); ok {
+			t.Errorf("%q should not parse", bad)
 		}
 	}
 }

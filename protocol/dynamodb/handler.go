@@ -41,6 +41,10 @@ type Options struct {
 	// a request must be signed with (SigV4, sigv4.go); nil accepts any
 	// AWS4 signature unverified.
 	Credentials map[string]string
+	// RequestTimeout bounds how long a Query, Scan or BatchGetItem runs
+	// (from the arrival of its request) before it stops with an
+	// InternalServerError (stop.go). 0: no deadline.
+	RequestTimeout time.Duration
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -177,7 +181,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body, (*netRequest)(r))
+	st := stopper{ctx: r.Context()}
+	if h.opts.RequestTimeout > 0 {
+		st.deadline = time.Now().Add(h.opts.RequestTimeout)
+	}
+	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body, (*netRequest)(r), &st)
 	if apiErr != nil {
 		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
 		return
@@ -186,9 +194,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
-// target, authentication) and runs the operation. The strings are not kept;
-// req is read only to verify a signature (Options.Credentials).
-func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigRequest) ([]byte, *Error) {
+// target, authentication) and runs the operation, which st may stop. The
+// strings are not kept; req is read only to verify a signature
+// (Options.Credentials).
+func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigRequest, st *stopper) ([]byte, *Error) {
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
@@ -204,7 +213,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	}
 	var reply []byte
 	if e == nil {
-		reply, e = h.Do(op, body)
+		reply, e = h.do(op, body, st)
 	}
 	h.stats.Observe(op, outcome(e), time.Since(start))
 	return reply, e
@@ -229,7 +238,10 @@ func (h *Handler) Stats() *metrics.Requests { return h.stats }
 // Do runs one operation on a JSON request body and returns the JSON reply.
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
 // calls it too.
-func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
+func (h *Handler) Do(op string, body []byte) ([]byte, *Error) { return h.do(op, body, nil) }
+
+// do is Do with the request's cancellation (nil: none).
+func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if _, ok := operations[op]; !ok {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
@@ -240,6 +252,7 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	attachStop(in, st)
 	switch in := in.(type) {
 	case *CreateTableInput:
 		return h.createTable(in)

@@ -163,3 +163,42 @@ func BenchmarkGetItemHTTP(b *testing.B) {
 		}
 	}
 }
+
+// TestInvalidUTF8Body checks that a body whose strings are not valid Unicode
+// is refused as DynamoDB refuses it (a bare SerializationException) rather
+// than repaired: "K\xff" and "K\xfe" used to both become "K\uFFFD", one key.
+func TestInvalidUTF8Body(t *testing.T) {
+	h := newTestHandler()
+	mk := `{"TableName":"utf8t","AttributeDefinitions":[{"AttributeName":"K","AttributeType":"S"}],"KeySchema":[{"AttributeName":"K","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`
+	if r := call(t, h, "CreateTable", mk, nil); r.status != 200 {
+		t.Fatalf("create: %+v", r)
+	}
+	for _, body := range []string{
+		"{\"TableName\":\"utf8t\",\"Item\":{\"K\":{\"S\":\"K\xff\"}}}",
+		"{\"TableName\":\"utf8t\",\"Item\":{\"K\":{\"S\":\"K\xfe\"}}}",
+		"{\"TableName\":\"utf8t\",\"Item\":{\"K\":{\"S\":\"K\"},\"a\xff\":{\"S\":\"x\"}}}",
+		`{"TableName":"utf8t","Item":{"K":{"S":"K\ud800"}}}`,
+		`{"TableName":"utf8t","Item":{"K":{"S":"K\udfff"}}}`,
+	} {
+		r := call(t, h, "PutItem", body, nil)
+		if r.status != 400 || r.typ != "com.amazon.coral.service#SerializationException" || r.msg != "" {
+			t.Errorf("PutItem %q: %+v", body, r)
+		}
+	}
+	if r := call(t, h, "Scan", `{"TableName":"utf8t","Select":"COUNT"}`, nil); r.status != 200 || !strings.Contains(r.body, `"Count":0`) {
+		t.Fatalf("nothing should be stored: %+v", r)
+	}
+	// Valid non-ASCII keys, raw and escaped, are distinct and accepted.
+	for _, body := range []string{
+		`{"TableName":"utf8t","Item":{"K":{"S":"Ké"}}}`,
+		`{"TableName":"utf8t","Item":{"K":{"S":"K\u00ea"}}}`,
+		`{"TableName":"utf8t","Item":{"K":{"S":"K\ud83d\ude00"}}}`,
+	} {
+		if r := call(t, h, "PutItem", body, nil); r.status != 200 {
+			t.Errorf("PutItem %q: %+v", body, r)
+		}
+	}
+	if r := call(t, h, "Scan", `{"TableName":"utf8t","Select":"COUNT"}`, nil); r.status != 200 || !strings.Contains(r.body, `"Count":3`) {
+		t.Fatalf("three items: %+v", r)
+	}
+}

@@ -23,8 +23,12 @@ func (h *Handler) ServeHTTP1(w *http1.Response, r *http1.Request) {
 		h.writeReply1(w, status, contentType, raw, false)
 		return
 	}
+	st := stopper{client: r}
+	if h.opts.RequestTimeout > 0 {
+		st.deadline = r.Received().Add(h.opts.RequestTimeout)
+	}
 	reply, apiErr := h.serve(unsafeString(r.Header("X-Amz-Target")), unsafeString(r.Header("Authorization")),
-		unsafeString(r.RawQuery), r.Body, (*http1Request)(r))
+		unsafeString(r.RawQuery), r.Body, (*http1Request)(r), &st)
 	if apiErr != nil {
 		h.writeReply1(w, apiErr.Status, contentType, apiErr.appendJSON(w.Body[:0]), true)
 		return

@@ -17,7 +17,14 @@ import (
 // Semantics follow JavaScript's JSON.parse, which dynalite (the reference
 // whose messages were recorded against DynamoDB) uses: strict RFC 8259
 // syntax, a repeated object key keeps its first position and takes the
-// last value. Invalid UTF-8 becomes U+FFFD, as Node's body decoding does.
+// last value.
+//
+// Strings must be valid Unicode, as DynamoDB's own (Java) parser requires:
+// a string with bytes that are not UTF-8, or an escaped surrogate that is
+// not half of a pair ("\ud800"), makes the body malformed (a bare
+// SerializationException, what DynamoDB answers to a body that is not
+// UTF-8). Replacing them with U+FFFD, as Node's body decoding does, would
+// make distinct keys ("K\xff", "K\xfe") one.
 
 type jvKind uint8
 
@@ -226,12 +233,13 @@ func (p *jvParser) string() string {
 		case c == '"':
 			out := s[start:p.i]
 			p.i++
-			if !ascii && p.build && !utf8.ValidString(out) {
-				out = strings.ToValidUTF8(out, "\uFFFD")
+			if !ascii && !utf8.ValidString(out) {
+				p.err = true
+				return ""
 			}
 			return out
 		case c == '\\':
-			return p.escaped(start)
+			return p.escaped(start, ascii)
 		case c < 0x20:
 			p.err = true
 			return ""
@@ -245,8 +253,13 @@ func (p *jvParser) string() string {
 }
 
 // escaped continues a string that has escapes; p.i is at the first
-// backslash and start at the first character of the string.
-func (p *jvParser) escaped(start int) string {
+// backslash and start at the first character of the string; ascii tells
+// whether the bytes before p.i are ASCII.
+//
+// Escapes are ASCII and decode to whole characters, so the unescaped
+// string is valid UTF-8 exactly when the raw bytes between the quotes are:
+// those are checked, which needs no buffer when only checking syntax.
+func (p *jvParser) escaped(start int, ascii bool) string {
 	s := p.src
 	var buf []byte
 	if p.build {
@@ -257,18 +270,22 @@ func (p *jvParser) escaped(start int) string {
 		c := s[p.i]
 		switch {
 		case c == '"':
+			if !ascii && !utf8.ValidString(s[start:p.i]) {
+				p.err = true
+				return ""
+			}
 			p.i++
 			if !p.build {
 				return ""
-			}
-			if !utf8.Valid(buf) {
-				return strings.ToValidUTF8(string(buf), "\uFFFD")
 			}
 			return string(buf)
 		case c < 0x20:
 			p.err = true
 			return ""
 		case c != '\\':
+			if c >= utf8.RuneSelf {
+				ascii = false
+			}
 			if p.build {
 				buf = append(buf, c)
 			}
@@ -304,17 +321,18 @@ func (p *jvParser) escaped(start int) string {
 			}
 			ru := rune(u)
 			if utf16.IsSurrogate(ru) {
-				ru = utf8.RuneError
-				if u < 0xDC00 && strings.HasPrefix(s[p.i:], `\u`) {
-					save := p.i
-					p.i += 2
-					if lo, ok := p.hex4(); ok && lo >= 0xDC00 && lo <= 0xDFFF {
-						ru = utf16.DecodeRune(rune(u), rune(lo))
-					} else {
-						p.err = false
-						p.i = save
-					}
+				// Only a high surrogate followed by an escaped low one.
+				if u >= 0xDC00 || !strings.HasPrefix(s[p.i:], `\u`) {
+					p.err = true
+					return ""
 				}
+				p.i += 2
+				lo, ok := p.hex4()
+				if !ok || lo < 0xDC00 || lo > 0xDFFF {
+					p.err = true
+					return ""
+				}
+				ru = utf16.DecodeRune(rune(u), rune(lo))
 			}
 			if p.build {
 				buf = utf8.AppendRune(buf, ru)

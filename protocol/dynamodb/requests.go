@@ -193,6 +193,8 @@ type QueryInput struct {
 	ReturnConsumedCapacity string
 	LegacyFilter           bool // Filter came from QueryFilter
 	LegacyProj             bool // Proj came from AttributesToGet
+
+	stop stopper // the request's cancellation (stop.go), not a parameter
 }
 
 // ScanInput is a validated Scan request.
@@ -210,6 +212,8 @@ type ScanInput struct {
 	ReturnConsumedCapacity string
 	LegacyFilter           bool // Filter came from ScanFilter
 	LegacyProj             bool // Proj came from AttributesToGet
+
+	stop stopper // the request's cancellation (stop.go), not a parameter
 }
 
 // KeysAndAttributes is one table's entry of BatchGetItem's RequestItems.
@@ -225,6 +229,8 @@ type BatchGetItemInput struct {
 	Tables                 []string
 	RequestItems           map[string]*KeysAndAttributes
 	ReturnConsumedCapacity string
+
+	stop stopper // the request's cancellation (stop.go), not a parameter
 }
 
 // WriteRequest is one put (Item set) or delete (Key set) of BatchWriteItem.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -74,6 +75,14 @@ type conn struct {
 	p    parser
 	req  Request
 	resp Response
+
+	// raw is nc's file descriptor access when nc is a socket (nil
+	// otherwise), for peerClosed; probe is c.probeFD bound once.
+	raw       syscall.RawConn
+	probe     func(fd uintptr) bool
+	probeBuf  [1]byte
+	probeGone bool
+	reqEnd    int // end in buf of the request being served
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -103,6 +112,13 @@ func newConn(s *Server, nc net.Conn) *conn {
 	}
 	c.p.maxHeader, c.p.maxBody = c.maxHeader, c.maxBody
 	c.state = stateIdle
+	c.req.conn = c
+	if sc, ok := nc.(syscall.Conn); ok && canProbe {
+		if raw, err := sc.SyscallConn(); err == nil {
+			c.raw = raw
+			c.probe = c.probeFD
+		}
+	}
 	return c
 }
 
@@ -281,6 +297,8 @@ func (c *conn) makeRoom(limit int) error {
 func (c *conn) handle(n int) bool {
 	req, w := &c.req, &c.resp
 	req.set(&c.p, c.buf[c.r:c.r+n])
+	req.received = c.lastRead
+	c.reqEnd = c.r + n
 	w.reset()
 	ok := c.callHandler()
 	c.r += n
@@ -312,6 +330,30 @@ func (c *conn) handle(n int) bool {
 		}
 	}
 	return !closeConn && !c.broken
+}
+
+// peerClosed reports whether the client closed or reset the connection
+// while a request is served (Request.ClientGone). Bytes already received
+// after the request mean the client is there; otherwise the socket is
+// peeked without blocking: end of file or an error means gone, no data yet
+// means there.
+//
+// Why a peek rather than net/http's background read: a reader goroutine
+// per request (or a blocked read handed over and taken back around every
+// handler call) costs a goroutine switch and deadline changes on every
+// request, while a peek costs nothing until a long handler asks.
+func (c *conn) peerClosed() bool {
+	if c.raw == nil {
+		return false
+	}
+	if c.reqEnd < c.w {
+		return false // pipelined bytes: the client is there
+	}
+	c.probeGone = false
+	if err := c.raw.Read(c.probe); err != nil {
+		return true // the connection is closed on our side
+	}
+	return c.probeGone
 }
 
 // callHandler runs the handler, recovering a panic; it returns false when

@@ -26,6 +26,11 @@
 // write timeouts, panics in handlers (answered with 500, the connection
 // closed) and a graceful Shutdown are supported.
 //
+// A handler that may run long polls Request.ClientGone, which peeks at the
+// socket without blocking (no reader goroutine per request), to stop work
+// whose client has closed the connection, and Request.Received to apply a
+// deadline of its own.
+//
 // Every reply carries a Date header (formatted at most once a second,
 // date.go) and a Content-Length the server computes from the body; the
 // handler's own Content-Length, Transfer-Encoding and Connection headers

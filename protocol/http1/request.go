@@ -1,5 +1,7 @@
 package http1
 
+import "time"
+
 // Request is one parsed request. Its byte slices point into the
 // connection's buffers and are valid only until the handler returns; a
 // handler copies what it keeps.
@@ -13,6 +15,28 @@ type Request struct {
 	head          []byte  // the request's bytes, that fields point into
 	fields        []field // header fields in order
 	contentLength int64
+	received      time.Time
+	conn          *conn // the connection, for ClientGone; kept by clear
+}
+
+// Received returns when the last bytes of the request arrived (the time a
+// server-side deadline for serving it starts from).
+func (r *Request) Received() time.Time { return r.received }
+
+// ClientGone reports whether the client has closed (or reset) the
+// connection while its request is being served. It does not block and does
+// not consume anything; it costs a system call, so a handler's long loop
+// calls it now and then, not per step. It reports false when the client
+// already sent more (pipelined requests), and when it cannot tell (a
+// connection that is not a socket, e.g. net.Pipe in tests).
+//
+// A client that half-closes its sending side and still waits for the reply
+// looks gone: net/http cancels its request context in that case too.
+func (r *Request) ClientGone() bool {
+	if r.conn == nil {
+		return false
+	}
+	return r.conn.peerClosed()
 }
 
 // Header returns the value of the first header field named name, compared
@@ -58,7 +82,7 @@ func (r *Request) set(p *parser, b []byte) {
 }
 
 // clear drops r's references to the connection's buffers.
-func (r *Request) clear() { *r = Request{} }
+func (r *Request) clear() { *r = Request{conn: r.conn} }
 
 // Handler serves one request: it reads r and fills w. It runs on the
 // connection's goroutine; the reply is sent after it returns.

@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/dynacache/dynacache/shard/attr"
@@ -96,5 +98,52 @@ func BenchmarkProjection(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Projection.Apply(item)
+	}
+}
+
+// manyPaths is a projection or update target list of n distinct paths,
+// half of them nested (a<i>.b<i>[i]), none overlapping: the worst case of the
+// overlap check, which must compare every path with every other one.
+func manyPaths(n int, sep string, suffix string) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(sep)
+		}
+		if i%2 == 0 {
+			fmt.Fprintf(&sb, "a%d%s", i, suffix)
+		} else {
+			fmt.Fprintf(&sb, "m.b%d[%d]%s", i, i, suffix)
+		}
+	}
+	return sb.String()
+}
+
+// BenchmarkPathCheck parses projections and update expressions with many
+// paths, past DynamoDB's 4 KB expression limit (calling the parsers
+// directly), to show how the overlap check grows with the path count.
+func BenchmarkPathCheck(b *testing.B) {
+	for _, n := range []int{8, 64, 512, 4096} {
+		proj := manyPaths(n, ", ", "")
+		b.Run(fmt.Sprintf("projection/paths=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(proj)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, msg := parseProjection(proj, newParseContext(nil, nil)); msg != "" {
+					b.Fatal(msg)
+				}
+			}
+		})
+		upd := "SET " + manyPaths(n, ", ", " = :v")
+		vals := map[string]attr.Value{":v": num("1")}
+		b.Run(fmt.Sprintf("update/paths=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(upd)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, msg := parseUpdate(upd, newParseContext(nil, vals)); msg != "" {
+					b.Fatal(msg)
+				}
+			}
+		})
 	}
 }

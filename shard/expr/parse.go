@@ -2,6 +2,7 @@ package expr
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dynacache/dynacache/shard/attr"
@@ -11,10 +12,39 @@ import (
 const (
 	maxOperators  = 300 // operators and functions in one expression
 	maxInOperands = 100 // values in the list of one IN
+
+	// MaxExpressionBytes bounds the UTF-8 length of each expression string.
+	// It is checked before anything is parsed, so the parsers' work is
+	// bounded by it whatever the request's size.
+	MaxExpressionBytes = 4096
 )
 
-// Parse parses and validates every expression of one request, in
-// DynamoDB's order: UpdateExpression, ConditionExpression,
+// checkExpressionSizes applies MaxExpressionBytes to the expressions of in,
+// in Parse's order, with DynamoDB's message ("Invalid
+// FilterExpression: Expression size has exceeded the maximum allowed size;
+// expression size: 5872", as AWS answers it).
+func checkExpressionSizes(in *Input) error {
+	for _, e := range [...]struct {
+		name string
+		src  *string
+	}{
+		{"UpdateExpression", in.UpdateExpression},
+		{"ConditionExpression", in.ConditionExpression},
+		{"KeyConditionExpression", in.KeyConditionExpression},
+		{"FilterExpression", in.FilterExpression},
+		{"ProjectionExpression", in.ProjectionExpression},
+	} {
+		if e.src != nil && len(*e.src) > MaxExpressionBytes {
+			return &Error{Msg: "Invalid " + e.name +
+				": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(len(*e.src))}
+		}
+	}
+	return nil
+}
+
+// Parse parses and validates every expression of one request. First the
+// size of every expression is checked (MaxExpressionBytes), then each is
+// parsed in DynamoDB's order: UpdateExpression, ConditionExpression,
 // KeyConditionExpression, FilterExpression, ProjectionExpression, then
 // placeholders defined but never used, then the structure of the key
 // condition. The error, if any, is an *Error carrying DynamoDB's message.
@@ -24,6 +54,9 @@ const (
 // values). Unused placeholders are listed in sorted order (DynamoDB lists
 // them in request order, which a Go map does not keep).
 func Parse(in Input) (*Parsed, error) {
+	if err := checkExpressionSizes(&in); err != nil {
+		return nil, err
+	}
 	ctx := newParseContext(in.Names, in.Values)
 	out := &Parsed{}
 	var msg string
@@ -143,6 +176,15 @@ const (
 	msgNeedsPath      = "Operator or function requires a document path; operator or function: "
 	msgOperandType    = "Incorrect operand type for operator or function; operator or function: "
 )
+
+// tooManyOperators is DynamoDB's message for an expression with more than
+// maxOperators operators and functions. DynamoDB gives the count at which
+// the limit was passed, not the total ("operator count: 301" for an
+// expression of 909 operators), and reports an invalid function name
+// before it ("Invalid function name; function: f" for a < f(f(...(b)))
+// nested 1,355 deep), as ScyllaDB's tests recorded against DynamoDB
+// (test/alternator/test_limits.py, test_deeply_nested_expression_2 and _5).
+func tooManyOperators() string { return msgTooManyOps + strconv.Itoa(maxOperators+1) }
 
 // firstErr records msg in *slot unless the slot is already set: DynamoDB
 // reports the first error of each kind.

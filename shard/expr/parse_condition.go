@@ -179,8 +179,8 @@ func parseCondition(src string, ctx *parseContext) (*Condition, string) {
 	if p.err != nil {
 		return nil, p.err.message()
 	}
-	if p.ops > maxOperators {
-		return nil, msgTooManyOps + strconv.Itoa(p.ops)
+	if p.ops > maxOperators && p.errs.unknownFunction == "" {
+		return nil, tooManyOperators()
 	}
 	p.condUse(root)
 	p.checkMisusedSize(root)

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -245,8 +246,14 @@ func TestParseLimits(t *testing.T) {
 		t.Errorf("299 operators: %v", err)
 	}
 	deep := strings.Repeat("(", 5000) + "a = :s" + strings.Repeat(")", 5000)
-	if _, err := Parse(cond(deep)); err == nil || !strings.HasPrefix(err.Error(), "Invalid ConditionExpression: Syntax error;") {
-		t.Errorf("deep nesting: %v", err)
+	want = "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 10006"
+	if _, err := Parse(cond(deep)); err == nil || err.Error() != want {
+		t.Errorf("deep nesting past 4 KB: %v", err)
+	}
+	// The parser's own depth guard, past the size limit.
+	in2 := cond(deep)
+	if _, msg := parseCondition(deep, newParseContext(in2.Names, in2.Values)); !strings.HasPrefix(msg, "Syntax error;") {
+		t.Errorf("deep nesting: %v", msg)
 	}
 }
 
@@ -392,5 +399,56 @@ func TestParseResult(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "a.b[1] c.d x" {
 		t.Errorf("Paths: %v", got)
+	}
+}
+
+// TestParseLimitsRecordedByScylla replays the expression limit cases of
+// ScyllaDB's test/alternator/test_limits.py, whose answers were checked
+// against DynamoDB: the 4096-byte bound counted in bytes (spaces
+// included), a size error before a syntax error, the operator count given
+// as 301 whatever the total, an invalid function name before the count.
+func TestParseLimitsRecordedByScylla(t *testing.T) {
+	vals := map[string]attr.Value{":val": attr.Num("1")}
+	old := map[string]attr.Value{":oldval": attr.Num("1")}
+	sp4085 := strings.Repeat(" ", 4085)
+	x4096, x4097 := strings.Repeat("x", 4096), strings.Repeat("x", 4097)
+	size := func(kind string, n int) string {
+		return "Invalid " + kind + ": Expression size has exceeded the maximum allowed size; expression size: " + strconv.Itoa(n)
+	}
+	tooMany := "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"
+	cases := []struct {
+		name string
+		in   Input
+		want string // "" accepted; "*" any ConditionExpression error
+	}{
+		{"projection 4096", Input{ProjectionExpression: &x4096}, ""},
+		{"projection 4097", Input{ProjectionExpression: &x4097}, size("ProjectionExpression", 4097)},
+		{"update 4096", Input{UpdateExpression: sp("SET" + sp4085 + "a = :val"), Values: vals}, ""},
+		{"update 4097", Input{UpdateExpression: sp("SET " + sp4085 + "a = :val"), Values: vals}, size("UpdateExpression", 4097)},
+		{"condition 4096", Input{ConditionExpression: sp("a" + sp4085 + " = :oldval"), Values: old}, ""},
+		{"condition 4097", Input{ConditionExpression: sp("a " + sp4085 + " = :oldval"), Values: old}, size("ConditionExpression", 4097)},
+		{"filter 4097", Input{FilterExpression: sp("a " + sp4085 + " = :oldval"), Values: old}, size("FilterExpression", 4097)},
+		{"nested and", Input{ConditionExpression: sp("a<b " + strings.Repeat("and (a<b ", 20000) + strings.Repeat(")", 20000))},
+			size("ConditionExpression", 200004)},
+		{"size before syntax", Input{ConditionExpression: sp(strings.Repeat("(", 15000))}, size("ConditionExpression", 15000)},
+		{"299 operators", Input{ConditionExpression: sp("a<b " + strings.Repeat("or (a<b ", 149) + strings.Repeat(")", 149))}, ""},
+		{"909 operators", Input{ConditionExpression: sp("a<b " + strings.Repeat("or (a<b ", 454) + strings.Repeat(")", 454))}, tooMany},
+		{"1000 nots", Input{ConditionExpression: sp(strings.Repeat("not ", 1000) + "a<b")}, "*"},
+		{"unknown function nested", Input{ConditionExpression: sp("a < " + strings.Repeat("f(", 1355) + "b" + strings.Repeat(")", 1355))},
+			"Invalid ConditionExpression: Invalid function name; function: f"},
+		{"redundant parentheses", Input{ConditionExpression: sp(strings.Repeat("(", 2046) + "a<b" + strings.Repeat(")", 2046))},
+			"Invalid ConditionExpression: The expression has redundant parentheses;"},
+		{"4096 open parentheses", Input{ConditionExpression: sp(strings.Repeat("(", 4096))}, "*"},
+	}
+	for _, c := range cases {
+		_, err := Parse(c.in)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want == "*" && (err == nil || !strings.HasPrefix(err.Error(), "Invalid ConditionExpression: ")):
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && c.want != "*" && (err == nil || err.Error() != c.want):
+			t.Errorf("%s: %v, want %s", c.name, err, c.want)
+		}
 	}
 }

@@ -126,8 +126,16 @@ func parseUpdate(src string, ctx *parseContext) (*Update, string) {
 	if p.err != nil {
 		return nil, p.err.message()
 	}
-	if p.ops > maxOperators {
-		return nil, msgTooManyOps + strconv.Itoa(p.ops)
+	if p.ops > maxOperators && p.errs.unknownFunction == "" {
+		return nil, tooManyOperators()
+	}
+	if len(p.actions) > 1 {
+		var buf [smallPathList][]rawElem
+		raws := buf[:0]
+		for i := range p.actions {
+			raws = append(raws, p.actions[i].raw)
+		}
+		p.errs.pathOverlap, p.errs.pathConflict = checkPathList(raws)
 	}
 	if msg := p.errs.first(); msg != "" {
 		return nil, msg
@@ -183,9 +191,7 @@ func (p *updParser) parseAction(kind actKind) {
 		if p.err != nil {
 			return
 		}
-		p.checkPath(a.raw)
 	case actRemove:
-		p.checkPath(a.raw)
 	case actAdd, actDelete:
 		t := p.peek()
 		if t.kind != tValue {
@@ -201,7 +207,6 @@ func (p *updParser) parseAction(kind actKind) {
 				p.errs.attrVal = msgUndefinedValue + ph
 			}
 		}
-		p.checkPath(a.raw)
 		if a.hasVal {
 			p.checkOperator(sectionNames[kind], a.val)
 		}
@@ -467,21 +472,6 @@ func (p *updParser) checkOperator(op string, v attr.Value) {
 		return
 	}
 	p.errs.operand = "Incorrect operand type for operator or function; operator: " + op + ", operand type: " + name
-}
-
-// checkPath checks a target path against the earlier ones: no two may
-// overlap (one a prefix of the other) or conflict (a name in one where the
-// other has an index).
-func (p *updParser) checkPath(path []rawElem) {
-	if p.errs.pathOverlap != "" {
-		return
-	}
-	for i := range p.actions {
-		checkPaths(p.actions[i].raw, path, &p.errs.pathOverlap, &p.errs.pathConflict)
-		if p.errs.pathOverlap != "" {
-			return
-		}
-	}
 }
 
 // checkPaths compares two paths as DynamoDB does. A conflict replaces an

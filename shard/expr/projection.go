@@ -167,17 +167,7 @@ func parseProjection(src string, ctx *parseContext) (*Projection, string) {
 			return nil, s.syntaxError().message()
 		}
 	}
-	for i, raw := range raws {
-		if errs.pathOverlap != "" {
-			break
-		}
-		for _, prev := range raws[:i] {
-			checkPaths(prev, raw, &errs.pathOverlap, &errs.pathConflict)
-			if errs.pathOverlap != "" {
-				break
-			}
-		}
-	}
+	errs.pathOverlap, errs.pathConflict = checkPathList(raws)
 	for _, m := range [...]string{errs.reserved, errs.attrName, errs.pathOverlap, errs.pathConflict} {
 		if m != "" {
 			return nil, m
