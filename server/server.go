@@ -201,7 +201,7 @@ func Open(cfg Config) (*Server, error) {
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
 	}
-	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass,
+	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil

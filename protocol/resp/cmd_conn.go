@@ -121,14 +121,19 @@ func cmdSelect(c *conn, args [][]byte) error {
 	return nil
 }
 
-// checkPassword reports whether user/pass authenticate (user "" = default).
+// checkPassword reports whether user/pass authenticate (user "" = default):
+// the default user with --requirepass, or an access key id with its secret
+// (Options.Credentials, the DynamoDB port's keys).
 func (c *conn) checkPassword(user, pass []byte) bool {
 	if len(user) > 0 && string(user) != "default" {
-		return false
+		secret, ok := c.s.opts.Credentials[string(user)]
+		return ok && subtle.ConstantTimeCompare(pass, []byte(secret)) == 1
 	}
 	want := c.s.opts.RequirePass
 	if want == "" {
-		return true // the default user has no password: any will do
+		// The default user has no password: any will do, unless access
+		// keys are required.
+		return len(c.s.opts.Credentials) == 0
 	}
 	return subtle.ConstantTimeCompare(pass, []byte(want)) == 1
 }

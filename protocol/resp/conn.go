@@ -100,7 +100,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		since: time.Now(),
 		item:  make(attr.Item, 8),
 	}
-	c.authed = s.opts.RequirePass == ""
+	c.authed = s.opts.RequirePass == "" && len(s.opts.Credentials) == 0
 	c.rd.unauth = !c.authed
 	c.decide = c.decideEntry
 	return c

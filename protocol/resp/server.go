@@ -20,6 +20,10 @@ type Options struct {
 	Table string
 	// RequirePass, when set, makes every connection AUTH first.
 	RequirePass string
+	// Credentials, when not empty, are access key ids and their secrets
+	// (the DynamoDB port's --credentials): every connection must AUTH
+	// first, with "AUTH <access-key-id> <secret>" or with RequirePass.
+	Credentials map[string]string
 	// Version is dynacache's version, shown by INFO and HELLO.
 	Version string
 	// Persistence describes the durability set-up for INFO (e.g. "wal
