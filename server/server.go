@@ -45,6 +45,9 @@ type Config struct {
 	// ProtectedMode refuses to listen beyond loopback with no credentials
 	// (and, for RESP, no password). On by default.
 	ProtectedMode bool
+	// TLSCert and TLSKey, when set, are PEM files: the DynamoDB port serves
+	// HTTPS and the RESP port TLS (tls.go).
+	TLSCert, TLSKey string
 	Version       string // shown by RESP INFO and HELLO
 
 	// CacheBytes bounds the DynamoDB read cache (0: off).
@@ -157,6 +160,8 @@ type Server struct {
 	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
 	wg      sync.WaitGroup
 
+	certs *certs // nil: no TLS
+
 	closing      atomic.Bool  // Shutdown has begun (readyz)
 	netHTTPConns atomic.Int64 // open connections of the net/http server
 }
@@ -169,6 +174,16 @@ func Open(cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
+	}
+	var tlsCerts *certs
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		if cfg.TLSCert == "" || cfg.TLSKey == "" {
+			return nil, errors.New("--tls-cert and --tls-key go together")
+		}
+		tlsCerts = &certs{certFile: cfg.TLSCert, keyFile: cfg.TLSKey}
+		if err := tlsCerts.load(); err != nil {
+			return nil, err
+		}
 	}
 	var creds map[string]string
 	if cfg.Credentials != "" {
@@ -204,7 +219,7 @@ func Open(cfg Config) (*Server, error) {
 	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
-	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts}, nil
 }
 
 // Store returns the server's store.
@@ -294,15 +309,19 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on --http %s: %w", s.cfg.HTTPAddr, err)
 	}
-	s.ServeHTTP(ln)
-	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on http://%s\n", ln.Addr())
+	s.ServeHTTP(s.WrapTLS(ln))
+	scheme, tlsNote := "http", ""
+	if s.TLS() {
+		scheme, tlsNote = "https", " (TLS)"
+	}
+	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on %s://%s\n", scheme, ln.Addr())
 	if s.cfg.RESPAddr != "" {
 		rln, err := s.listen("--resp", s.cfg.RESPAddr)
 		if err != nil {
 			return err
 		}
-		s.ServeRESP(rln)
-		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s\n", rln.Addr())
+		s.ServeRESP(s.WrapTLS(rln))
+		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s%s\n", rln.Addr(), tlsNote)
 	}
 	if s.cfg.MetricsAddr != "" {
 		mln, err := s.listen("--metrics", s.cfg.MetricsAddr)

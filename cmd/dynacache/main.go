@@ -56,6 +56,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.RESPTable, "resp-table", "redis", "`table` holding the Redis keys (created on first write)")
 	fs.StringVar(&cfg.RequirePass, "requirepass", "", "RESP `password` clients must AUTH with (empty: none)")
 	fs.StringVar(&cfg.Credentials, "credentials", "", "`file` of access keys, one \"ACCESS_KEY_ID SECRET_ACCESS_KEY\" per line: DynamoDB requests must be signed (SigV4) with one of them (empty: signatures are not verified)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate `file`: serve HTTPS on the DynamoDB port and TLS on the RESP port (reloaded on SIGHUP)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	fs.BoolVar(&cfg.ProtectedMode, "protected-mode", cfg.ProtectedMode, "refuse to listen beyond loopback without --credentials (and, for RESP, --requirepass)")
 	fs.StringVar(&cfg.Dir, "dir", cfg.Dir, "data `directory`")
 	fs.BoolVar(&cfg.InMemory, "in-memory", false, "keep everything in memory (no persistence)")
@@ -121,6 +123,27 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if srv.TLS() {
+		// SIGHUP reloads the certificate (connections made after it get the
+		// new one).
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go func() {
+			for {
+				select {
+				case <-hup:
+					if err := srv.ReloadTLS(); err != nil {
+						fmt.Fprintf(stdout, "dynacache: SIGHUP: certificate not reloaded, the previous one stays: %v\n", err)
+					} else {
+						fmt.Fprintf(stdout, "dynacache: SIGHUP: certificate reloaded from %s\n", cfg.TLSCert)
+					}
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "dynacache: %v\n", err)
 		return 1
