@@ -48,7 +48,7 @@ type Config struct {
 	// TLSCert and TLSKey, when set, are PEM files: the DynamoDB port serves
 	// HTTPS and the RESP port TLS (tls.go).
 	TLSCert, TLSKey string
-	Version       string // shown by RESP INFO and HELLO
+	Version         string // shown by RESP INFO and HELLO
 
 	// CacheBytes bounds the DynamoDB read cache (0: off).
 	CacheBytes int64
