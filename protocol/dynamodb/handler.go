@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dynacache/dynacache/shard"
@@ -35,6 +36,9 @@ type Options struct {
 	// CacheBytes bounds the read cache (cache.go), which holds the JSON of
 	// hot items for GetItem and BatchGetItem. 0 turns it off.
 	CacheBytes int64
+	// Backend, when set, serves every request that passes the front door
+	// instead of the local store (backend.go).
+	Backend Backend
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -46,6 +50,10 @@ type Handler struct {
 
 	idPrefix string
 	idSeq    atomic.Uint64
+
+	localOnce sync.Once
+	local     *Handler // Local's twin without the backend
+	api       *Handler // in a Local twin: the handler with the backend
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -73,7 +81,12 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 }
 
 // Close releases the read cache. The handler must not serve afterwards.
-func (h *Handler) Close() { h.cache.close() }
+func (h *Handler) Close() {
+	h.cache.close()
+	if h.local != nil {
+		h.local.Close()
+	}
+}
 
 // Store returns the store the handler serves.
 func (h *Handler) Store() *shard.Store { return h.store }
@@ -179,6 +192,9 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Er
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
+	if h.opts.Backend != nil {
+		return h.serveBackend(target, auth, rawQuery, body)
+	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op, known := operations[name]
 	if !ok || !known {
@@ -194,6 +210,9 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte) ([]byte, *Er
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
 // calls it too.
 func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
+	if h.opts.Backend != nil {
+		return h.opts.Backend.Serve(targetPrefix+op, body)
+	}
 	if _, ok := operations[op]; !ok {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
@@ -323,6 +342,9 @@ func (h *Handler) writeReply(w http.ResponseWriter, status int, contentType stri
 
 // appendJSON appends the error's wire form.
 func (e *Error) appendJSON(dst []byte) []byte {
+	if e.Raw != nil {
+		return append(dst, e.Raw...)
+	}
 	dst = append(dst, `{"__type":`...)
 	dst = appendJSONString(dst, e.Type)
 	if !e.NoMessage {
