@@ -193,3 +193,8 @@ func tableName(body []byte) string {
 	name, _ := doc.Get("TableName").Str()
 	return name
 }
+
+// Wait waits until the cache has applied the entries installed so far
+// (ristretto applies them asynchronously); tests use it to make the next
+// read a hit.
+func (a *Accelerator) Wait() { a.cache.wait() }

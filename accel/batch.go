@@ -30,6 +30,9 @@ const (
 	batchRetries = 5
 	batchBackoff = 5 * time.Millisecond
 	maxBatchKeys = 100
+	// maxBatchGetBytes is DynamoDB's bound on a BatchGetItem reply's
+	// items; past it the remaining keys are given back unprocessed.
+	maxBatchGetBytes = 16 << 20
 )
 
 // batchTable is one table of a BatchGetItem.
@@ -171,12 +174,25 @@ func (a *Accelerator) batchFetch(tables []*batchTable) *dynamodb.Error {
 		if attempt == batchRetries || time.Now().Add(backoff).After(deadline) {
 			return nil
 		}
-		if _, n := batchRequest(tables); n == 0 {
+		if _, n := batchRequest(tables); n == 0 || batchBytes(tables) >= maxBatchGetBytes {
 			return nil
 		}
 		time.Sleep(backoff)
 		backoff *= 2
 	}
+}
+
+// batchBytes returns the size of the items read so far.
+func batchBytes(tables []*batchTable) int {
+	n := 0
+	for _, t := range tables {
+		for _, k := range t.keys {
+			if k.ent != nil {
+				n += k.ent.size
+			}
+		}
+	}
+	return n
 }
 
 // batchRequest builds the upstream request for the keys still to read
@@ -267,6 +283,7 @@ func batchReply(tables []*batchTable, mode string) []byte {
 	out := make([]byte, 0, 256)
 	out = append(out, `{"Responses":{`...)
 	var unprocessed []byte
+	total := 0
 	for i, t := range tables {
 		if i > 0 {
 			out = append(out, ',')
@@ -275,25 +292,40 @@ func batchReply(tables []*batchTable, mode string) []byte {
 		out = append(out, ":["...)
 		n := 0
 		var left []byte
+		over := false
 		for j := range t.keys {
 			k := &t.keys[j]
-			if k.ent == nil {
+			var item attr.Item
+			size := 0
+			if k.ent != nil && k.ent.item != nil && !over {
+				item, size = k.ent.item, k.ent.size
+				if t.proj != nil {
+					item = t.proj.Apply(item)
+					size = attr.ItemSize(item)
+				}
+				// DynamoDB's reply limit: past it, the table's remaining
+				// keys are unprocessed.
+				over = total+size > maxBatchGetBytes
+			}
+			if k.ent == nil || over {
+				k.ent = nil
 				if len(left) > 0 {
 					left = append(left, ',')
 				}
 				left = dynamodb.AppendItemJSON(left, k.item)
 				continue
 			}
-			if k.ent.item == nil {
+			if item == nil {
 				continue
 			}
+			total += size
 			if n > 0 {
 				out = append(out, ',')
 			}
 			if t.proj == nil {
 				out = append(out, k.ent.json...)
 			} else {
-				out = dynamodb.AppendItemJSON(out, t.proj.Apply(k.ent.item))
+				out = dynamodb.AppendItemJSON(out, item)
 			}
 			n++
 		}
