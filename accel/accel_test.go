@@ -27,8 +27,8 @@ import (
 // 127.0.0.1:0, with SDK clients for each.
 type env struct {
 	acc      *accel.Accelerator
-	front    string     // the accelerator's URL
-	upstream string     // the upstream's URL
+	front    string      // the accelerator's URL
+	upstream string      // the upstream's URL
 	c        *ddb.Client // through the accelerator
 	direct   *ddb.Client // straight to the upstream
 }
