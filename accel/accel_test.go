@@ -38,18 +38,23 @@ type envOpts struct {
 	timeout   time.Duration
 	wrap      func(http.Handler) http.Handler // around the upstream
 	transport http.RoundTripper
+	upstream  string // when set, the upstream's URL (no upstream is started)
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
-	var h http.Handler = dynamodb.NewHandler(shard.New(nil), dynamodb.Options{})
-	if o.wrap != nil {
-		h = o.wrap(h)
+	upURL := o.upstream
+	if upURL == "" {
+		var h http.Handler = dynamodb.NewHandler(shard.New(nil), dynamodb.Options{})
+		if o.wrap != nil {
+			h = o.wrap(h)
+		}
+		up := httptest.NewServer(h)
+		t.Cleanup(up.Close)
+		upURL = up.URL
 	}
-	up := httptest.NewServer(h)
-	t.Cleanup(up.Close)
 	acc, err := accel.New(accel.Options{
-		Upstream:    up.URL,
+		Upstream:    upURL,
 		Region:      "us-east-1",
 		Timeout:     o.timeout,
 		ItemTTL:     o.ttl,
@@ -63,7 +68,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	t.Cleanup(acc.Close)
 	front := httptest.NewServer(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{Backend: acc}))
 	t.Cleanup(front.Close)
-	return &env{acc: acc, front: front.URL, upstream: up.URL, c: client(front.URL), direct: client(up.URL)}
+	return &env{acc: acc, front: front.URL, upstream: upURL, c: client(front.URL), direct: client(upURL)}
 }
 
 func client(url string) *ddb.Client {
