@@ -85,7 +85,7 @@ func (a *Accelerator) batchGetItem(body []byte) ([]byte, *dynamodb.Error) {
 			k := &t.keys[i]
 			if !t.consistent {
 				if ent, ok := a.cache.get(k.key); ok {
-					if ent.item == nil {
+					if !ent.found {
 						a.stats.negativeHits.Add(1)
 					} else {
 						a.stats.hits.Add(1)
@@ -297,10 +297,10 @@ func batchReply(tables []*batchTable, mode string) []byte {
 			k := &t.keys[j]
 			var item attr.Item
 			size := 0
-			if k.ent != nil && k.ent.item != nil && !over {
-				item, size = k.ent.item, k.ent.size
+			if k.ent != nil && k.ent.found && !over {
+				size = k.ent.size
 				if t.proj != nil {
-					item = t.proj.Apply(item)
+					item = t.proj.Apply(k.ent.item())
 					size = attr.ItemSize(item)
 				}
 				// DynamoDB's reply limit: past it, the table's remaining
@@ -315,7 +315,7 @@ func batchReply(tables []*batchTable, mode string) []byte {
 				left = dynamodb.AppendItemJSON(left, k.item)
 				continue
 			}
-			if item == nil {
+			if !k.ent.found {
 				continue
 			}
 			total += size

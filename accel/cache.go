@@ -7,6 +7,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/dgraph-io/ristretto/v2"
 
+	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/shard/attr"
 )
 
@@ -55,12 +56,29 @@ type itemCache struct {
 // small enough to stay in cache (512 KiB).
 const genStripes = 1 << 16
 
-// entry is one cached lookup. It is immutable once made.
+// entry is one cached lookup. It is immutable once made. It keeps the
+// item as its JSON only, one pointer-free allocation: a cache of decoded
+// items (maps of values) would cost the garbage collector a scan of
+// every cached attribute, and most reads want the JSON as it is; a
+// projection decodes it.
 type entry struct {
 	gen, epoch uint64
-	item       attr.Item // nil: there is no such item
-	json       []byte    // the whole item's JSON (nil when item is nil)
-	size       int       // attr.ItemSize(item), for consumed capacity
+	found      bool   // false: there is no such item
+	json       []byte // the whole item's JSON
+	size       int    // attr.ItemSize of the item, for consumed capacity
+}
+
+// item decodes the entry's item (nil when there is none).
+func (e *entry) item() attr.Item {
+	if !e.found {
+		return nil
+	}
+	doc, ok := dynamodb.ParseDoc(e.json)
+	if !ok {
+		return nil // not reached: the JSON was written by AppendItemJSON
+	}
+	it, _ := doc.Item()
+	return it
 }
 
 // token is a stripe's state taken before an upstream call.
@@ -151,7 +169,7 @@ func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, js
 func (c *itemCache) invalidateAll() { c.epoch.Add(1) }
 
 func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
-	e := &entry{gen: gen, epoch: epoch, item: item, json: json}
+	e := &entry{gen: gen, epoch: epoch, found: item != nil, json: json}
 	if item != nil {
 		e.size = attr.ItemSize(item)
 	}
@@ -162,8 +180,7 @@ func (c *itemCache) set(key string, e *entry) {
 	if c.c == nil {
 		return
 	}
-	// The decoded item costs about as much as its JSON again.
-	c.c.SetWithTTL(key, e, int64(len(key)+2*len(e.json)+entryOverhead), c.ttl)
+	c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), c.ttl)
 }
 
 // wait waits until ristretto has applied the Sets made so far (tests).

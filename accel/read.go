@@ -149,7 +149,7 @@ func (a *Accelerator) getItem(body []byte) ([]byte, *dynamodb.Error) {
 func (a *Accelerator) readItem(table, key string, keyItem attr.Item, consistent bool) (*entry, *dynamodb.Error) {
 	if !consistent {
 		if ent, ok := a.cache.get(key); ok {
-			if ent.item == nil {
+			if !ent.found {
 				a.stats.negativeHits.Add(1)
 			} else {
 				a.stats.hits.Add(1)
@@ -221,12 +221,12 @@ func itemJSON(item attr.Item) []byte {
 func getItemReply(table string, ent *entry, proj *expr.Projection, mode string, consistent bool) []byte {
 	out := make([]byte, 0, 16+len(ent.json)+64)
 	out = append(out, '{')
-	if ent.item != nil {
+	if ent.found {
 		out = append(out, `"Item":`...)
 		if proj == nil {
 			out = append(out, ent.json...)
 		} else {
-			out = dynamodb.AppendItemJSON(out, proj.Apply(ent.item))
+			out = dynamodb.AppendItemJSON(out, proj.Apply(ent.item()))
 		}
 	}
 	if mode == "TOTAL" || mode == "INDEXES" {
