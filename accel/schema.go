@@ -22,7 +22,7 @@ import (
 type schemas struct {
 	up *upstream
 	mu struct {
-		sync.Mutex
+		sync.RWMutex
 		tables map[string]*tableSchema
 	}
 }
@@ -46,9 +46,9 @@ func newSchemas(up *upstream) *schemas {
 // get returns table's key schema; ok is false when it is not known (the
 // table's requests then pass through).
 func (s *schemas) get(table string) (shard.KeySchema, bool) {
-	s.mu.Lock()
+	s.mu.RLock()
 	ts := s.mu.tables[table]
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if ts != nil && (ts.ok || time.Since(ts.failed) < schemaRetry) {
 		return ts.key, ts.ok
 	}
@@ -61,8 +61,8 @@ func (s *schemas) get(table string) (shard.KeySchema, bool) {
 
 // known reports whether table's schema is known (without asking).
 func (s *schemas) known(table string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	ts := s.mu.tables[table]
 	return ts != nil && ts.ok
 }
