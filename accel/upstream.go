@@ -106,7 +106,10 @@ func (u *upstream) call(target string, body []byte) (int, []byte, *dynamodb.Erro
 }
 
 func (u *upstream) roundTrip(ctx context.Context, target string, body []byte) (int, []byte, *dynamodb.Error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", u.endpoint, bytes.NewReader(body))
+	// The transport may still read the body after the reply came (an
+	// early error reply); body may be a connection's buffer that is
+	// reused once this request is answered, so the transport gets a copy.
+	req, err := http.NewRequestWithContext(ctx, "POST", u.endpoint, bytes.NewReader(bytes.Clone(body)))
 	if err != nil {
 		return 0, nil, internalError("upstream request: " + err.Error())
 	}
