@@ -49,4 +49,3 @@ func FuzzServe(f *testing.F) {
 		}
 	})
 }
-
