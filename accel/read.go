@@ -131,7 +131,7 @@ func (a *Accelerator) getItem(body []byte) ([]byte, *dynamodb.Error) {
 	}
 	key, ok := cacheKey(table, ks, keyItem)
 	if !ok {
-		return a.passUncached(target, body)
+		return a.passMismatched(target, body, table)
 	}
 	proj, ok := readProjection(doc, ks)
 	if !ok {
@@ -245,6 +245,17 @@ func (a *Accelerator) passUncached(target string, body []byte) ([]byte, *dynamod
 	if e != nil && e.Raw != nil && hasSuffix(e.Type, "#ResourceNotFoundException") {
 		// The table may be gone behind this node.
 		a.tableChanged(tableName(body))
+	}
+	return reply, e
+}
+
+// passMismatched passes a request whose key does not match the table's
+// schema as known here. If the upstream accepts it, the table was
+// recreated with another key behind this node: its schema and entries go.
+func (a *Accelerator) passMismatched(target string, body []byte, table string) ([]byte, *dynamodb.Error) {
+	reply, e := a.passUncached(target, body)
+	if e == nil {
+		a.tableChanged(table)
 	}
 	return reply, e
 }

@@ -14,9 +14,11 @@ import (
 // canonical encoding (numbers by value, so "1.0" and "1" are one key).
 //
 // A schema is kept until the table changes: CreateTable, UpdateTable,
-// DeleteTable (and restores) through this node drop it, and so does an
-// upstream ValidationException or ResourceNotFoundException on an item
-// request of the table (the table was changed behind us). A failed lookup
+// DeleteTable (and restores) through this node drop it, and so do, on an
+// item request of the table, an upstream ValidationException about the
+// key schema or a ResourceNotFoundException, and an upstream that accepts
+// a key which does not match the schema known here (the table was
+// recreated behind this node). Dropping a schema drops every entry. A failed lookup
 // (no such table, no permission to describe it) is remembered for
 // schemaRetry, during which the table's requests pass through uncached.
 type schemas struct {

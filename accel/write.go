@@ -54,6 +54,11 @@ func (a *Accelerator) writeUnkeyed(target string, body []byte) ([]byte, *dynamod
 	a.stats.invalidations.Add(1)
 	reply, e := a.passUncached(target, body)
 	a.cache.invalidateAll()
+	if e == nil {
+		// Accepted: if its key did not match the schema known here, the
+		// table changed behind this node.
+		a.tableChanged(tableName(body))
+	}
 	return reply, e
 }
 

@@ -113,3 +113,43 @@ func TestBatchWriteItem(t *testing.T) {
 		t.Fatalf("unprocessed put: read %q", v)
 	}
 }
+
+// A table recreated straight on the upstream with another key: the
+// accelerator's schema and entries of it are dropped at the first
+// request the upstream accepts with the new key, and it caches again.
+func TestTableRecreatedBehind(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ctx := context.Background()
+	createTable(t, e.c, "Tab")
+	cacheOld(t, e, "a")
+	if _, err := e.direct.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("Tab")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.direct.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("Tab"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	put(t, e.direct, "Tab", map[string]types.AttributeValue{"id": s("x"), "v": s("by id")})
+	getID := func() string {
+		out, err := e.c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("Tab"), Key: map[string]types.AttributeValue{"id": s("x")}})
+		if err != nil || out.Item == nil {
+			t.Fatalf("%v %v", out, err)
+		}
+		return out.Item["v"].(*types.AttributeValueMemberS).Value
+	}
+	if v := getID(); v != "by id" {
+		t.Fatalf("read %q", v)
+	}
+	// The old key's entry is gone: the upstream words the error.
+	_, err := e.c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("Tab"), Key: map[string]types.AttributeValue{"pk": s("a")}})
+	apiErr(t, err, "ValidationException", "The provided key element does not match the schema")
+	hits := e.acc.Stats().Hits
+	waitFor(t, "a hit under the new schema", func() bool {
+		getID()
+		return e.acc.Stats().Hits > hits
+	})
+}
