@@ -15,6 +15,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
@@ -73,6 +77,23 @@ type Config struct {
 	// BatchGetItem runs before it stops with an InternalServerError (0:
 	// no bound). Writes are never stopped.
 	RequestTimeout time.Duration
+
+	// Upstream, when set, runs the server as an accelerator in front of
+	// this DynamoDB-compatible endpoint (package accel): DynamoDB requests
+	// are served from an item cache of CacheBytes and the upstream, not
+	// the local store.
+	Upstream string
+	// UpstreamRegion signs upstream requests ("": the AWS configuration's
+	// region, else us-east-1).
+	UpstreamRegion string
+	// UpstreamTimeout bounds one upstream call (0: accel.DefaultTimeout).
+	UpstreamTimeout time.Duration
+	// ItemTTL is how long the accelerator keeps an item (0:
+	// accel.DefaultItemTTL).
+	ItemTTL time.Duration
+	// UpstreamCredentials sign upstream requests (nil: the AWS default
+	// credential chain).
+	UpstreamCredentials aws.CredentialsProvider
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -129,6 +150,12 @@ func (c Config) Validate() error {
 	if c.ProtoMaxBulkLen != 0 && c.ProtoMaxBulkLen < 1<<20 {
 		return fmt.Errorf("invalid --proto-max-bulk-len %d: must be at least 1048576 (1 MiB), as in Redis", c.ProtoMaxBulkLen)
 	}
+	if c.UpstreamTimeout < 0 {
+		return fmt.Errorf("invalid --upstream-timeout %s: must not be negative", c.UpstreamTimeout)
+	}
+	if c.ItemTTL < 0 {
+		return fmt.Errorf("invalid --item-ttl %s: must not be negative", c.ItemTTL)
+	}
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
 	}
@@ -155,6 +182,7 @@ type Server struct {
 	log     *wal.Log // nil in memory
 	handler *dynamodb.Handler
 	resp    *resp.Server
+	accel   *accel.Accelerator // nil unless Upstream is set
 
 	mu      sync.Mutex
 	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
@@ -211,16 +239,69 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	h := dynamodb.NewHandler(store, dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout})
+	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout}
+	var acc *accel.Accelerator
+	if cfg.Upstream != "" {
+		var err error
+		if acc, err = openAccelerator(cfg); err != nil {
+			if log != nil {
+				log.Close()
+			}
+			return nil, err
+		}
+		hopts.Backend, hopts.CacheBytes = acc, 0
+	}
+	h := dynamodb.NewHandler(store, hopts)
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
 	}
-	rs := resp.New(h, resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
+	// RESP keeps its Redis keys in a local table (Local); its DYNAMODB
+	// command reaches the backend through the handler's API twin.
+	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
-	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc}, nil
 }
+
+// openAccelerator builds the accelerator of cfg.Upstream: its credentials
+// and region from the AWS default configuration unless given.
+func openAccelerator(cfg Config) (*accel.Accelerator, error) {
+	region, creds := cfg.UpstreamRegion, cfg.UpstreamCredentials
+	if region == "" || creds == nil {
+		var opts []func(*config.LoadOptions) error
+		if region != "" {
+			opts = append(opts, config.WithRegion(region))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("--upstream: loading the AWS configuration: %w", err)
+		}
+		if region == "" {
+			region = awsCfg.Region
+		}
+		if region == "" {
+			region = "us-east-1"
+			fmt.Fprintf(cfg.Log, "dynacache: no --upstream-region and no region in the AWS configuration: signing for %s\n", region)
+		}
+		if creds == nil {
+			creds = awsCfg.Credentials
+		}
+	}
+	return accel.New(accel.Options{
+		Upstream:    cfg.Upstream,
+		Region:      region,
+		Timeout:     cfg.UpstreamTimeout,
+		ItemTTL:     cfg.ItemTTL,
+		CacheBytes:  cfg.CacheBytes,
+		Credentials: creds,
+	})
+}
+
+// Accelerator returns the accelerator (nil unless Config.Upstream is set).
+func (s *Server) Accelerator() *accel.Accelerator { return s.accel }
 
 // Store returns the server's store.
 func (s *Server) Store() *shard.Store { return s.store }
@@ -315,6 +396,9 @@ func (s *Server) Run(ctx context.Context) error {
 		scheme, tlsNote = "https", " (TLS)"
 	}
 	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on %s://%s\n", scheme, ln.Addr())
+	if s.accel != nil {
+		fmt.Fprintf(s.cfg.Log, "dynacache: accelerating %s (item cache %d bytes)\n", s.accel.Endpoint(), s.cfg.CacheBytes)
+	}
 	if s.cfg.RESPAddr != "" {
 		rln, err := s.listen("--resp", s.cfg.RESPAddr)
 		if err != nil {
@@ -373,6 +457,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// Only once nothing is serving: ristretto must not be used after
 		// Close, and a handler still running past ctx might.
 		s.handler.Close()
+		if s.accel != nil {
+			s.accel.Close()
+		}
 	}
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/bench"
 	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/server"
@@ -71,6 +72,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")
 	fs.Int64Var(&cfg.ProtoMaxBulkLen, "proto-max-bulk-len", resp.DefaultProtoMaxBulkLen, "longest RESP bulk string, and most arguments of a request, in `bytes` (at least 1048576)")
 	fs.StringVar(&cfg.HTTPServer, "http-server", cfg.HTTPServer, "HTTP/1.1 `server` of the DynamoDB API: dynacache (its own) or net/http (Go's)")
+	fs.StringVar(&cfg.Upstream, "upstream", "", "run as an accelerator in front of this DynamoDB-compatible endpoint `URL` (empty: serve the local store)")
+	fs.StringVar(&cfg.UpstreamRegion, "upstream-region", "", "`region` upstream requests are signed for (empty: the AWS configuration's, else us-east-1)")
+	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", accel.DefaultTimeout, "longest `wait` for one upstream call before the client gets ServiceUnavailable")
+	fs.DurationVar(&cfg.ItemTTL, "item-ttl", accel.DefaultItemTTL, "how long the accelerator keeps a cached item (`duration`)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")

@@ -87,3 +87,15 @@ func TestProtectedMode(t *testing.T) {
 		t.Fatalf("missing credentials file: %d %q", code, errOut)
 	}
 }
+
+func TestUpstreamFlags(t *testing.T) {
+	if code, _, errOut := runWith([]string{"--in-memory", "--upstream-region", "us-east-1"}, map[string]string{"DYNACACHE_UPSTREAM": "ftp://example"}); code != 1 || !strings.Contains(errOut, "invalid --upstream") {
+		t.Fatalf("bad upstream from env: %d %q", code, errOut)
+	}
+	if code, _, errOut := runWith([]string{"--in-memory", "--upstream", "http://127.0.0.1:1", "--upstream-timeout", "-1s"}, nil); code != 1 || !strings.Contains(errOut, "invalid --upstream-timeout") {
+		t.Fatalf("negative timeout: %d %q", code, errOut)
+	}
+	if code, _, errOut := runWith([]string{"--item-ttl", "soon"}, nil); code != 2 || !strings.Contains(errOut, "item-ttl") {
+		t.Fatalf("bad ttl: %d %q", code, errOut)
+	}
+}

@@ -17,6 +17,10 @@ type Error struct {
 	// CapitalMessage writes "Message" instead of "message", as DynamoDB does
 	// for SerializationException type errors.
 	CapitalMessage bool
+	// Raw, when set, is the whole reply body, written as is (an upstream's
+	// error passed through by a Backend); Type and Message then say what
+	// it holds for other protocols' error replies.
+	Raw []byte
 }
 
 func (e *Error) Error() string { return e.Type + ": " + e.Message }

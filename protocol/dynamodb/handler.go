@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,9 @@ type Options struct {
 	// (from the arrival of its request) before it stops with an
 	// InternalServerError (stop.go). 0: no deadline.
 	RequestTimeout time.Duration
+	// Backend, when set, serves every request that passes the front door
+	// instead of the local store (backend.go).
+	Backend Backend
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -57,6 +61,10 @@ type Handler struct {
 
 	idPrefix string
 	idSeq    atomic.Uint64
+
+	localOnce sync.Once
+	local     *Handler // Local's twin without the backend
+	api       *Handler // in a Local twin: the handler with the backend
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -89,7 +97,12 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 }
 
 // Close releases the read cache. The handler must not serve afterwards.
-func (h *Handler) Close() { h.cache.close() }
+func (h *Handler) Close() {
+	h.cache.close()
+	if h.local != nil {
+		h.local.Close()
+	}
+}
 
 // Store returns the store the handler serves.
 func (h *Handler) Store() *shard.Store { return h.store }
@@ -201,6 +214,9 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	if len(body) > 0 && !jsonWellFormed(body) {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
+	if h.opts.Backend != nil {
+		return h.serveBackend(target, auth, rawQuery, body, req)
+	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op, known := operations[name]
 	if !ok || !known {
@@ -238,9 +254,14 @@ func (h *Handler) Stats() *metrics.Requests { return h.stats }
 // Do runs one operation on a JSON request body and returns the JSON reply.
 // It is the protocol-neutral entry point: the RESP port's DYNAMODB command
 // calls it too.
-func (h *Handler) Do(op string, body []byte) ([]byte, *Error) { return h.do(op, body, nil) }
+func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
+	if h.opts.Backend != nil {
+		return h.opts.Backend.Serve(targetPrefix+op, body)
+	}
+	return h.do(op, body, nil)
+}
 
-// do is Do with the request's cancellation (nil: none).
+// do is Do on the local store with the request's cancellation (nil: none).
 func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if _, ok := operations[op]; !ok {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
@@ -372,6 +393,9 @@ func (h *Handler) writeReply(w http.ResponseWriter, status int, contentType stri
 
 // appendJSON appends the error's wire form.
 func (e *Error) appendJSON(dst []byte) []byte {
+	if e.Raw != nil {
+		return append(dst, e.Raw...)
+	}
 	dst = append(dst, `{"__type":`...)
 	dst = appendJSONString(dst, e.Type)
 	if !e.NoMessage {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,21 +22,38 @@ import (
 // newClient starts a handler on 127.0.0.1:0, behind protocol/http1 as
 // dynacache serves it, and returns an SDK client pointed at it by endpoint
 // override.
+//
+// Under TestSDKThroughAccelerator (accel_sdk_test.go) the endpoint is an
+// accelerator in front of such a server instead, so every SDK test runs a
+// second time through it.
 func newClient(t testing.TB) *ddb.Client {
+	t.Helper()
+	var endpoint string
+	if strings.HasPrefix(t.Name(), acceleratedPrefix) {
+		endpoint = newAccelerated(t)
+	} else {
+		endpoint = serveHandler(t, dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}))
+	}
+	return ddb.New(ddb.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(endpoint),
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		RetryMaxAttempts: 1,
+	})
+}
+
+// serveHandler serves h behind protocol/http1 on 127.0.0.1:0 until the
+// test ends and returns its URL.
+func serveHandler(t testing.TB, h *dynamodb.Handler) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http1.Server{Handler: dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}), MaxBodyBytes: dynamodb.MaxRequestBytes}
+	srv := &http1.Server{Handler: h, MaxBodyBytes: dynamodb.MaxRequestBytes}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return ddb.New(ddb.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String("http://" + ln.Addr().String()),
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
-	})
+	return "http://" + ln.Addr().String()
 }
 
 func apiErr(t *testing.T, err error, code, msg string) {

@@ -57,7 +57,7 @@ func cmdDynamo(c *conn, args [][]byte) error {
 	if len(args) != 3 {
 		return respErr("ERR wrong number of arguments for 'dynamodb' command: DYNAMODB <Operation> <json>")
 	}
-	reply, e := c.s.handler.Do(word, args[2])
+	reply, e := c.s.handler.API().Do(word, args[2])
 	if e != nil {
 		return dynamoError(e)
 	}
@@ -146,7 +146,7 @@ func dynGet(c *conn, args [][]byte) error {
 	if err != nil {
 		return badDocument("key", err)
 	}
-	reply, e := c.s.handler.Do("GetItem", request(map[string]any{"TableName": string(args[0]), "Key": key}))
+	reply, e := c.s.handler.API().Do("GetItem", request(map[string]any{"TableName": string(args[0]), "Key": key}))
 	if e != nil {
 		return dynamoError(e)
 	}
@@ -161,7 +161,7 @@ func dynPut(c *conn, args [][]byte) error {
 	if err != nil {
 		return badDocument("item", err)
 	}
-	if _, e := c.s.handler.Do("PutItem", request(map[string]any{"TableName": string(args[0]), "Item": item})); e != nil {
+	if _, e := c.s.handler.API().Do("PutItem", request(map[string]any{"TableName": string(args[0]), "Item": item})); e != nil {
 		return dynamoError(e)
 	}
 	c.ok()
@@ -176,7 +176,7 @@ func dynDel(c *conn, args [][]byte) error {
 	if err != nil {
 		return badDocument("key", err)
 	}
-	reply, e := c.s.handler.Do("DeleteItem", request(map[string]any{"TableName": string(args[0]), "Key": key, "ReturnValues": "ALL_OLD"}))
+	reply, e := c.s.handler.API().Do("DeleteItem", request(map[string]any{"TableName": string(args[0]), "Key": key, "ReturnValues": "ALL_OLD"}))
 	if e != nil {
 		return dynamoError(e)
 	}
@@ -288,7 +288,7 @@ func dynQuery(c *conn, args [][]byte) error {
 	body["KeyConditionExpression"] = cond
 	body["ExpressionAttributeNames"] = names
 	body["ExpressionAttributeValues"] = values
-	reply, e := c.s.handler.Do("Query", request(body))
+	reply, e := c.s.handler.API().Do("Query", request(body))
 	if e != nil {
 		return dynamoError(e)
 	}

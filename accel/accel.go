@@ -1,0 +1,200 @@
+// Package accel is dynacache's accelerator: run with --upstream, the
+// server stands in front of a DynamoDB-compatible endpoint (AWS DynamoDB,
+// a ScyllaDB Alternator node, another dynacache, dynalite) and serves the
+// DynamoDB API from an item cache, writing through.
+//
+// The accelerator is a protocol/dynamodb Backend: the HTTP front door
+// (envelope, authentication check, error shapes) stays that package's,
+// and every request that passes it arrives here as its X-Amz-Target and
+// raw JSON body. Then:
+//
+//   - GetItem and BatchGetItem (eventually consistent) are answered from
+//     the item cache; misses go upstream and are cached for --item-ttl,
+//     "no such item" too. A projection is applied locally to the cached
+//     whole item. ConsistentRead reads go upstream and refresh the cache.
+//   - PutItem, UpdateItem, DeleteItem and BatchWriteItem go upstream; once
+//     the upstream acknowledges, the cache holds the new image where it is
+//     known (see cache.go for the invariant that keeps a node's reads from
+//     going back before its own acknowledged writes).
+//   - Everything else (table operations, Query, Scan, transactions,
+//     PartiQL, tags, TTL, backups, the streams API, operations unknown
+//     here) passes through unchanged: the upstream's status and body reach
+//     the client as they came. Writes among them that the cache cannot
+//     follow item by item invalidate what they may touch.
+//
+// The request is forwarded as its raw bytes where nothing needs changing,
+// re-signed with SigV4 (aws-sdk-go-v2's signer and the default credential
+// chain); the accelerator decodes only what a cache needs, and a request
+// whose shape it does not fully understand passes through uncached, so
+// the upstream validates and words every error.
+//
+// Coherence across nodes is by TTL only in this increment: a write that
+// reaches the upstream another way (another node, another client) is seen
+// here once the cached entry expires (--item-ttl).
+package accel
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+)
+
+// Options configure an Accelerator.
+type Options struct {
+	// Upstream is the endpoint's URL, e.g. https://dynamodb.eu-west-1.amazonaws.com.
+	Upstream string
+	// Region signs the upstream requests.
+	Region string
+	// Timeout bounds one upstream call (default DefaultTimeout).
+	Timeout time.Duration
+	// ItemTTL is how long a cached item lives (default DefaultItemTTL).
+	ItemTTL time.Duration
+	// CacheBytes bounds the item cache (0: no cache, pass through only).
+	CacheBytes int64
+	// Credentials sign the upstream requests.
+	Credentials aws.CredentialsProvider
+	// Transport, when set, replaces the pooled HTTP transport (tests).
+	Transport http.RoundTripper
+}
+
+// Defaults.
+const (
+	// DefaultTimeout is long enough for any healthy DynamoDB call (item
+	// operations take milliseconds, a 1 MB Scan page or a table operation
+	// well under a second) and for an SDK's own retry of a throttled one,
+	// yet short enough that a dead upstream frees the caller while it can
+	// still retry within the SDK's usual budget.
+	DefaultTimeout = 10 * time.Second
+	DefaultItemTTL = 5 * time.Minute
+)
+
+// Accelerator serves DynamoDB requests from its cache and its upstream.
+// It is safe for concurrent use.
+type Accelerator struct {
+	up      *upstream
+	cache   *itemCache
+	schemas *schemas
+	flight  singleflight.Group
+	stats   counters
+}
+
+// New returns an accelerator for opts.
+func New(opts Options) (*Accelerator, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.ItemTTL <= 0 {
+		opts.ItemTTL = DefaultItemTTL
+	}
+	if opts.Credentials == nil {
+		return nil, fmt.Errorf("accel: no credentials provider")
+	}
+	if opts.Region == "" {
+		return nil, fmt.Errorf("accel: no region to sign upstream requests for")
+	}
+	up, err := newUpstream(opts.Upstream, opts.Region, opts.Timeout, opts.Credentials, opts.Transport)
+	if err != nil {
+		return nil, err
+	}
+	cache, err := newItemCache(opts.CacheBytes, opts.ItemTTL)
+	if err != nil {
+		return nil, fmt.Errorf("accel: item cache: %w", err)
+	}
+	return &Accelerator{up: up, cache: cache, schemas: newSchemas(up)}, nil
+}
+
+// Close releases the cache. The accelerator must not serve afterwards.
+func (a *Accelerator) Close() { a.cache.close() }
+
+// Endpoint returns the upstream URL.
+func (a *Accelerator) Endpoint() string { return a.up.endpoint }
+
+const (
+	dynamoPrefix = "DynamoDB_20120810."
+)
+
+// Serve runs one request (dynamodb.Backend).
+func (a *Accelerator) Serve(target string, body []byte) ([]byte, *dynamodb.Error) {
+	op, ok := strings.CutPrefix(target, dynamoPrefix)
+	if !ok || a.cache.c == nil {
+		return a.pass(target, body)
+	}
+	switch op {
+	case "GetItem":
+		return a.getItem(body)
+	case "BatchGetItem":
+		return a.batchGetItem(body)
+	case "PutItem":
+		return a.putItem(body)
+	case "DeleteItem":
+		return a.deleteItem(body)
+	case "UpdateItem":
+		return a.updateItem(body)
+	case "BatchWriteItem":
+		return a.batchWriteItem(body)
+	case "TransactWriteItems":
+		return a.transactWriteItems(body)
+	case "CreateTable", "UpdateTable", "DeleteTable", "RestoreTableFromBackup",
+		"RestoreTableToPointInTime", "ImportTable":
+		// Table changes alter or drop what is cached under the table's
+		// name, and maybe its key schema.
+		return a.invalidating(target, body, true)
+	case "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction":
+		// PartiQL statements may write items whose keys are not parsed
+		// here.
+		return a.invalidating(target, body, false)
+	}
+	return a.pass(target, body)
+}
+
+// pass forwards a request unchanged and returns the upstream's reply or
+// error as it came.
+func (a *Accelerator) pass(target string, body []byte) ([]byte, *dynamodb.Error) {
+	status, reply, e := a.up.call(target, body)
+	if e != nil {
+		return nil, e
+	}
+	if status != 200 {
+		return nil, upstreamError(status, reply)
+	}
+	return reply, nil
+}
+
+// invalidating passes a request on and drops the whole cache before it
+// is forwarded (entries filled meanwhile are born invalid) and after it
+// was answered; with schema, the request's table's key schema too.
+func (a *Accelerator) invalidating(target string, body []byte, schema bool) ([]byte, *dynamodb.Error) {
+	name := ""
+	if schema {
+		name = tableName(body)
+	}
+	a.cache.invalidateAll()
+	a.stats.invalidations.Add(1)
+	reply, e := a.pass(target, body)
+	a.cache.invalidateAll()
+	if schema {
+		a.schemas.drop(name)
+	}
+	return reply, e
+}
+
+// tableName returns a request's TableName ("" when it has none).
+func tableName(body []byte) string {
+	doc, ok := dynamodb.ParseDoc(body)
+	if !ok {
+		return ""
+	}
+	name, _ := doc.Get("TableName").Str()
+	return name
+}
+
+// Wait waits until the cache has applied the entries installed so far
+// (ristretto applies them asynchronously); tests use it to make the next
+// read a hit.
+func (a *Accelerator) Wait() { a.cache.wait() }

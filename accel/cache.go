@@ -1,0 +1,191 @@
+package accel
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/dgraph-io/ristretto/v2"
+
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// The item cache: whole items (and "no such item") by table and primary
+// key, in ristretto, bounded in bytes, each entry living --item-ttl.
+//
+// Invariant (read-your-writes on one node): a hit never returns a value
+// older than a write this node acknowledged. ristretto applies Sets
+// asynchronously, may drop them, and may apply a late Set after a newer
+// one, so its content alone cannot be trusted; validity is decided by
+// generation counters instead:
+//
+//   - keys hash onto genStripes counters; an entry records the counter's
+//     value (and the global epoch) it was made at, and a read uses it only
+//     if both are still current. Bumping a counter thus invalidates every
+//     entry of its stripe at once, whatever ristretto holds;
+//   - a read miss snapshots the counter BEFORE asking the upstream, and
+//     installs what it read under that snapshot: if a write on the stripe
+//     began meanwhile, the entry is born invalid;
+//   - a write bumps the counter BEFORE it is forwarded (entries made from
+//     older reads die), and after the upstream acknowledged it installs the
+//     new image only if the counter is still the one it set (CAS g -> g+1):
+//     no other write or invalidation touched the stripe while it was in
+//     flight, so no write the upstream may have ordered after it was
+//     acknowledged here. Otherwise, and for a failed or unknown write, it
+//     bumps the counter again: the next read goes upstream.
+//
+// So every entry that passes the check was read from the upstream (or
+// written to it) after the last write of its stripe this node began, and
+// stayed current through that write's acknowledgment. Singleflight keys
+// carry the snapshot, so a read never joins an upstream call that started
+// before a write it must see.
+//
+// The epoch invalidates the whole cache at once: after table changes
+// (CreateTable, DeleteTable, UpdateTable, restores) and PartiQL writes,
+// whose keys the accelerator does not parse.
+type itemCache struct {
+	c     *ristretto.Cache[string, *entry]
+	ttl   time.Duration
+	gens  []atomic.Uint64
+	epoch atomic.Uint64
+}
+
+// genStripes is the number of generation counters: enough that writes to
+// other keys rarely invalidate a hot key (a false sharing costs one miss),
+// small enough to stay in cache (512 KiB).
+const genStripes = 1 << 16
+
+// entry is one cached lookup. It is immutable once made. It keeps the
+// item as its JSON only, one pointer-free allocation: a cache of decoded
+// items (maps of values) would cost the garbage collector a scan of
+// every cached attribute, and most reads want the JSON as it is; a
+// projection decodes it.
+type entry struct {
+	gen, epoch uint64
+	found      bool   // false: there is no such item
+	json       []byte // the whole item's JSON
+	size       int    // attr.ItemSize of the item, for consumed capacity
+}
+
+// item decodes the entry's item (nil when there is none).
+func (e *entry) item() attr.Item {
+	if !e.found {
+		return nil
+	}
+	doc, ok := dynamodb.ParseDoc(e.json)
+	if !ok {
+		return nil // not reached: the JSON was written by AppendItemJSON
+	}
+	it, _ := doc.Item()
+	return it
+}
+
+// token is a stripe's state taken before an upstream call.
+type token struct {
+	stripe     uint32
+	gen, epoch uint64
+}
+
+// entryOverhead approximates ristretto's bookkeeping and the entry itself.
+const entryOverhead = 200
+
+func newItemCache(maxBytes int64, ttl time.Duration) (*itemCache, error) {
+	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes)}
+	if maxBytes <= 0 {
+		return c, nil
+	}
+	rc, err := ristretto.NewCache(&ristretto.Config[string, *entry]{
+		NumCounters:        max(maxBytes/64, 1024),
+		MaxCost:            maxBytes,
+		BufferItems:        64,
+		IgnoreInternalCost: true,
+		Metrics:            true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.c = rc
+	return c, nil
+}
+
+func (c *itemCache) close() {
+	if c.c != nil {
+		c.c.Close()
+	}
+}
+
+func stripeOf(key string) uint32 { return uint32(xxhash.Sum64String(key)) & (genStripes - 1) }
+
+// get returns the valid entry for key, if any.
+func (c *itemCache) get(key string) (*entry, bool) {
+	if c.c == nil {
+		return nil, false
+	}
+	e, ok := c.c.Get(key)
+	if !ok || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() {
+		return nil, false
+	}
+	return e, true
+}
+
+// snapshot returns key's stripe state, to be taken before a read is sent
+// upstream.
+func (c *itemCache) snapshot(key string) token {
+	s := stripeOf(key)
+	// The epoch first: an invalidation bumps the epoch and then nothing
+	// else, so reading it first never pairs a new epoch with a stale gen.
+	ep := c.epoch.Load()
+	return token{stripe: s, gen: c.gens[s].Load(), epoch: ep}
+}
+
+// fill installs what a read found (item nil: no such item) under the
+// snapshot taken before the read, and returns the entry.
+func (c *itemCache) fill(key string, t token, item attr.Item, json []byte) *entry {
+	e := newEntry(t.gen, t.epoch, item, json)
+	c.set(key, e)
+	return e
+}
+
+// beginWrite marks a write to key as begun, before it is forwarded.
+func (c *itemCache) beginWrite(key string) token {
+	s := stripeOf(key)
+	ep := c.epoch.Load()
+	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep}
+}
+
+// endWrite ends a write begun with t. known says the upstream
+// acknowledged it and item is the key's image now (nil: no item); else
+// the key's entries are dropped.
+func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, json []byte) {
+	if known && c.gens[t.stripe].CompareAndSwap(t.gen, t.gen+1) {
+		c.set(key, newEntry(t.gen+1, t.epoch, item, json))
+		return
+	}
+	c.gens[t.stripe].Add(1)
+}
+
+// invalidateAll makes every entry invalid.
+func (c *itemCache) invalidateAll() { c.epoch.Add(1) }
+
+func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
+	e := &entry{gen: gen, epoch: epoch, found: item != nil, json: json}
+	if item != nil {
+		e.size = attr.ItemSize(item)
+	}
+	return e
+}
+
+func (c *itemCache) set(key string, e *entry) {
+	if c.c == nil {
+		return
+	}
+	c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), c.ttl)
+}
+
+// wait waits until ristretto has applied the Sets made so far (tests).
+func (c *itemCache) wait() {
+	if c.c != nil {
+		c.c.Wait()
+	}
+}

@@ -1,0 +1,81 @@
+package accel
+
+import (
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// counters are the accelerator's own counts (the upstream and ristretto
+// keep theirs).
+type counters struct {
+	hits          atomic.Uint64 // reads answered from the cache with an item
+	negativeHits  atomic.Uint64 // reads answered from the cache with "no such item"
+	misses        atomic.Uint64 // reads of keys the cache did not hold
+	fills         atomic.Uint64 // entries installed after an upstream read
+	passed        atomic.Uint64 // requests passed through uncached
+	invalidations atomic.Uint64 // whole-cache invalidations
+}
+
+// Stats is a snapshot of the accelerator's counters.
+type Stats struct {
+	Upstream      string
+	Hits          uint64 // item reads served from the cache (an item)
+	NegativeHits  uint64 // item reads served from the cache ("no such item")
+	Misses        uint64 // item reads that went upstream
+	Fills         uint64 // entries installed from upstream reads
+	Passed        uint64 // requests passed through uncached
+	Invalidations uint64 // whole-cache invalidations (table changes, PartiQL)
+	Entries       int64  // entries held (ristretto's count, approximate)
+	Bytes         int64  // cost held (ristretto's count, approximate)
+	Evictions     uint64 // entries evicted for room or expiry
+	UpstreamCalls uint64 // requests sent upstream
+	UpstreamErrs  uint64 // upstream requests without a reply (unreachable, timeout)
+	// UpstreamMean is the mean time of an upstream call that got a reply.
+	UpstreamMean time.Duration
+}
+
+// Stats returns the current counters.
+func (a *Accelerator) Stats() Stats {
+	s := Stats{
+		Upstream:      a.up.endpoint,
+		Hits:          a.stats.hits.Load(),
+		NegativeHits:  a.stats.negativeHits.Load(),
+		Misses:        a.stats.misses.Load(),
+		Fills:         a.stats.fills.Load(),
+		Passed:        a.stats.passed.Load(),
+		Invalidations: a.stats.invalidations.Load(),
+		UpstreamCalls: a.up.calls.Load(),
+		UpstreamErrs:  a.up.errs.Load(),
+	}
+	if n := a.up.replied.Load(); n > 0 {
+		s.UpstreamMean = time.Duration(a.up.nanos.Load() / n)
+	}
+	if c := a.cache.c; c != nil && c.Metrics != nil {
+		m := c.Metrics
+		s.Evictions = m.KeysEvicted()
+		s.Entries = int64(m.KeysAdded()) - int64(m.KeysEvicted())
+		s.Bytes = int64(m.CostAdded()) - int64(m.CostEvicted())
+	}
+	return s
+}
+
+// Info returns the counters as the lines of an INFO section
+// ("name:value"), in a fixed order.
+func (s Stats) Info() []string {
+	return []string{
+		"accel_upstream:" + s.Upstream,
+		fmt.Sprintf("accel_hits:%d", s.Hits),
+		fmt.Sprintf("accel_negative_hits:%d", s.NegativeHits),
+		fmt.Sprintf("accel_misses:%d", s.Misses),
+		fmt.Sprintf("accel_fills:%d", s.Fills),
+		fmt.Sprintf("accel_passed:%d", s.Passed),
+		fmt.Sprintf("accel_invalidations:%d", s.Invalidations),
+		fmt.Sprintf("accel_entries:%d", s.Entries),
+		fmt.Sprintf("accel_bytes:%d", s.Bytes),
+		fmt.Sprintf("accel_evictions:%d", s.Evictions),
+		fmt.Sprintf("accel_upstream_calls:%d", s.UpstreamCalls),
+		fmt.Sprintf("accel_upstream_errors:%d", s.UpstreamErrs),
+		fmt.Sprintf("accel_upstream_mean_us:%d", s.UpstreamMean.Microseconds()),
+	}
+}
