@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dynacache/dynacache/shard"
@@ -46,6 +47,12 @@ type Handler struct {
 
 	idPrefix string
 	idSeq    atomic.Uint64
+
+	// ctl serialises the operations that read a table's description,
+	// change it and store it back (UpdateTable, DeleteTable, tags, time
+	// to live, continuous backups), so that none loses another's change
+	// and none stores a description of a table after its drop.
+	ctl sync.Mutex
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -107,7 +114,9 @@ var operations = func() map[string]string {
 	m := map[string]string{}
 	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable",
 		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
-		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem"} {
+		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
+		"DescribeContinuousBackups", "UpdateContinuousBackups"} {
 		m[op] = op
 	}
 	return m
@@ -200,7 +209,7 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 	if len(body) == 0 {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
-	in, e := decodeRequest(op, body)
+	in, e := h.decode(op, body)
 	if e != nil {
 		return nil, e
 	}
@@ -227,6 +236,16 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 		return h.batchGetItem(in)
 	case *BatchWriteItemInput:
 		return h.batchWriteItem(in)
+	case *TagResourceInput:
+		return h.tagResource(in)
+	case *UntagResourceInput:
+		return h.untagResource(in)
+	case *ListTagsOfResourceInput:
+		return h.listTagsOfResource(in)
+	case *UpdateTimeToLiveInput:
+		return h.updateTimeToLive(in)
+	case *UpdateContinuousBackupsInput:
+		return h.updateContinuousBackups(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
@@ -235,6 +254,8 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 			return h.deleteTable(in)
 		case "DescribeTimeToLive":
 			return h.describeTimeToLive(in)
+		case "DescribeContinuousBackups":
+			return h.describeContinuousBackups(in)
 		}
 	}
 	return nil, internalError("operation " + op + " is not implemented")
