@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -163,5 +164,54 @@ func TestDeletionProtectionWire(t *testing.T) {
 			typ: "val", msg: "One or more parameter values were invalid: Server-Side Encryption modification must be the only operation in the request"},
 		{op: "UpdateTable", body: `{"TableName":"Kept","DeletionProtectionEnabled":false}`},
 		{op: "DeleteTable", body: `{"TableName":"Kept"}`},
+	})
+}
+
+// controlOps are the operations FuzzControl drives, indexed by its op
+// byte.
+var controlOps = []string{"TagResource", "UntagResource", "ListTagsOfResource",
+	"UpdateTimeToLive", "DescribeTimeToLive", "UpdateContinuousBackups", "DescribeContinuousBackups",
+	"UpdateTable", "DeleteTable", "CreateTable"}
+
+// FuzzControl runs control-plane requests through the whole handler
+// (decode and action) on one table: any answer but a panic or an internal
+// error is fine, and the table's description must stay readable.
+func FuzzControl(f *testing.F) {
+	for i, s := range []string{
+		`{"ResourceArn":"` + testArn + `","Tags":[{"Key":"k","Value":"v"}]}`,
+		`{"ResourceArn":"` + testArn + `","TagKeys":["k","\u00e9"]}`,
+		`{"ResourceArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Tagged/stream/x","NextToken":""}`,
+		`{"TableName":"Tagged","TimeToLiveSpecification":{"AttributeName":"exp","Enabled":true}}`,
+		`{"TableName":"Tagged"}`,
+		`{"TableName":"Tagged","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true,"RecoveryPeriodInDays":1}}`,
+		`{"TableName":"Tagged"}`,
+		`{"TableName":"Tagged","DeletionProtectionEnabled":true}`,
+		`{"TableName":"Tagged"}`,
+		`{"TableName":"Tagged","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","Tags":[{"Key":"a:b","Value":"@"}]}`,
+		`{"ResourceArn":"arn:::::","Tags":[{}]}`,
+	} {
+		f.Add(byte(i), []byte(s))
+	}
+	h := newTestHandler()
+	defer h.Close()
+	create := `{"TableName":"Tagged","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`
+	f.Fuzz(func(t *testing.T, op byte, body []byte) {
+		if _, ok := h.store.Table("Tagged"); !ok {
+			if _, e := h.Do("CreateTable", []byte(create)); e != nil {
+				t.Fatal(e)
+			}
+		}
+		name := controlOps[int(op)%len(controlOps)]
+		out, e := h.Do(name, body)
+		if e != nil {
+			if out != nil || e.Status != 400 {
+				t.Fatalf("%s %q: %d %s %q", name, body, e.Status, e.Type, e.Message)
+			}
+		}
+		if tb, ok := h.store.Table("Tagged"); ok {
+			if err := json.Unmarshal(tb.Meta(), &tableMeta{}); err != nil {
+				t.Fatalf("%s %q: description unreadable: %v", name, body, err)
+			}
+		}
 	})
 }
