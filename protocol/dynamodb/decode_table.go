@@ -577,6 +577,24 @@ func createTableCustom(data *jv) string {
 			return msgInvalid + "GlobalSecondaryIndex count exceeds the per-table limit of 20"
 		}
 	}
+	// Every attribute defined must be a key of the table or an index
+	// (DescribeTable lists no others).
+	if lsiV != nil || gsiV != nil {
+		used := append([]string(nil), keys...)
+		for _, ix := range append(structElems(lsiV), structElems(gsiV)...) {
+			for _, k := range names(structElems(ix.present("KeySchema")), "AttributeName") {
+				if !contains(used, k) {
+					used = append(used, k)
+				}
+			}
+		}
+		for _, d := range defns {
+			if !contains(used, d) {
+				return msgInvalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+					strings.Join(defns, ", ") + "], keys used: [" + strings.Join(used, ", ") + "]"
+			}
+		}
+	}
 
 	if ss := data.present("StreamSpecification"); ss != nil {
 		enabled := jBool(ss, "StreamEnabled")
