@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,5 +240,61 @@ func TestSDKDeleteIndexDropsAttribute(t *testing.T) {
 	}
 	if !slices.Equal(names, []string{"pk"}) || len(d.Table.GlobalSecondaryIndexes) != 0 {
 		t.Fatalf("after deleting the index: attributes %v, indexes %d", names, len(d.Table.GlobalSecondaryIndexes))
+	}
+}
+
+// TestSDKConcurrentSettings: concurrent tag, TTL, backup and table
+// changes to one table lose none of each other's changes.
+func TestSDKConcurrentSettings(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createOrders(t, c, nil)
+	const writers, perWriter = 8, 5
+	errs := make(chan error, writers+2)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWriter; i++ {
+				key := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+				if _, err := c.TagResource(ctx, &ddb.TagResourceInput{ResourceArn: aws.String(ordersArn),
+					Tags: []types.Tag{{Key: aws.String(key), Value: aws.String("v")}}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_, err := c.UpdateTimeToLive(ctx, &ddb.UpdateTimeToLiveInput{TableName: aws.String("Orders"),
+			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(true)}})
+		errs <- err
+	}()
+	go func() {
+		defer wg.Done()
+		_, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: aws.String("Orders"), DeletionProtectionEnabled: aws.Bool(true)})
+		errs <- err
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tags, err := c.ListTagsOfResource(ctx, &ddb.ListTagsOfResourceInput{ResourceArn: aws.String(ordersArn)})
+	if err != nil || len(tags.Tags) != writers*perWriter {
+		t.Fatalf("%d tags, want %d (%v)", len(tags.Tags), writers*perWriter, err)
+	}
+	ttl, err := c.DescribeTimeToLive(ctx, &ddb.DescribeTimeToLiveInput{TableName: aws.String("Orders")})
+	if err != nil || ttl.TimeToLiveDescription.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Fatalf("time to live lost: %+v, %v", ttl, err)
+	}
+	d, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("Orders")})
+	if err != nil || !*d.Table.DeletionProtectionEnabled {
+		t.Fatalf("deletion protection lost: %v", err)
 	}
 }
