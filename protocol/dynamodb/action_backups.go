@@ -54,7 +54,7 @@ func describeBackups(p *pitrSetting, now float64) *continuousBackupsDescription 
 }
 
 func backupsTableNotFound(name string) *Error {
-	return &Error{Status: 400, Type: nsDynamoDB + "TableNotFoundException", Message: "Table not found: " + name}
+	return tableNotFoundException("Table not found: " + name)
 }
 
 func (h *Handler) describeContinuousBackups(in *TableNameInput) ([]byte, *Error) {
