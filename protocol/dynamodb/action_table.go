@@ -13,11 +13,34 @@ import (
 	"github.com/dynacache/dynacache/shard/attr"
 )
 
-// tableMeta is what the store keeps as a table's opaque description: the
-// TableDescription fields that do not change with the data, plus tags.
+// tableMeta is what the store keeps as a table's opaque description (and
+// logs and snapshots with the table): the TableDescription fields that do
+// not change with the data, and the settings DescribeTable does not show.
 type tableMeta struct {
 	Desc tableDescription `json:"d"`
 	Tags []Tag            `json:"t,omitempty"`
+	// TTL is the time-to-live setting (nil: never enabled).
+	TTL *ttlSetting `json:"ttl,omitempty"`
+	// PITR is the point-in-time recovery setting (nil: never enabled).
+	PITR *pitrSetting `json:"pitr,omitempty"`
+}
+
+// loadMeta returns t's stored description.
+func loadMeta(t *shard.Table) tableMeta {
+	var m tableMeta
+	json.Unmarshal(t.Meta(), &m)
+	return m
+}
+
+// storeMeta replaces t's description, keeping its indexes, and waits
+// until the change is logged.
+// REQUIRES: h.ctl held, t still the table of its name.
+func (h *Handler) storeMeta(t *shard.Table, m *tableMeta) *Error {
+	b, _ := json.Marshal(m)
+	if err := h.store.UpdateTable(t, t.Indexes(), b); err != nil {
+		return internalError(err.Error())
+	}
+	return nil
 }
 
 type tableDescription struct {
@@ -275,6 +298,8 @@ func (h *Handler) describeTable(in *TableNameInput) ([]byte, *Error) {
 }
 
 func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
+	h.ctl.Lock()
+	defer h.ctl.Unlock()
 	t, ok := h.store.Table(in.TableName)
 	if !ok {
 		return nil, tableNotFound(in.TableName)
@@ -334,12 +359,13 @@ const maxThroughput = 1_000_000_000_000
 // the new values show from the next call on (dynacache applies them at
 // once).
 func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
+	h.ctl.Lock()
+	defer h.ctl.Unlock()
 	t, ok := h.store.Table(in.TableName)
 	if !ok {
 		return nil, tableNotFound(in.TableName)
 	}
-	var m tableMeta
-	json.Unmarshal(t.Meta(), &m)
+	m := loadMeta(t)
 	d := &m.Desc
 	now := nowSeconds()
 	billing := "PROVISIONED"
@@ -563,6 +589,9 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 			reply.GlobalSecondaryIndexes[indexOf(reply.GlobalSecondaryIndexes, u.Delete.IndexName)].IndexStatus = "DELETING"
 		}
 	}
+	// DynamoDB lists only the attributes some key schema uses: those only
+	// a deleted index used go with it.
+	d.AttributeDefinitions = usedAttributes(d)
 	b, _ := json.Marshal(&m)
 	if err := h.store.UpdateTable(t, indexSchemas(d), b); err != nil {
 		return nil, internalError(err.Error())
@@ -590,11 +619,27 @@ func indexOf(idx []indexDescription, name string) int {
 	return -1
 }
 
-// describeTimeToLive reports TTL as disabled: dynacache does not expire
-// DynamoDB items by attribute (yet).
-func (h *Handler) describeTimeToLive(in *TableNameInput) ([]byte, *Error) {
-	if _, ok := h.store.Table(in.TableName); !ok {
-		return nil, tableNotFound(in.TableName)
+// usedAttributes returns d's attribute definitions that the table's or an
+// index's key schema uses, in their order.
+func usedAttributes(d *tableDescription) []AttributeDefinition {
+	used := map[string]bool{}
+	mark := func(ks []KeySchemaElement) {
+		for _, k := range ks {
+			used[k.AttributeName] = true
+		}
 	}
-	return []byte(`{"TimeToLiveDescription":{"TimeToLiveStatus":"DISABLED"}}`), nil
+	mark(d.KeySchema)
+	for _, x := range d.LocalSecondaryIndexes {
+		mark(x.KeySchema)
+	}
+	for _, x := range d.GlobalSecondaryIndexes {
+		mark(x.KeySchema)
+	}
+	out := d.AttributeDefinitions[:0:0]
+	for _, a := range d.AttributeDefinitions {
+		if used[a.AttributeName] {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -20,6 +20,12 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeUpdateTable(body))
 	case "DescribeTimeToLive":
 		return ret(decodeDescribeTimeToLive(body))
+	case "UpdateTimeToLive":
+		return ret(decodeUpdateTimeToLive(body))
+	case "DescribeContinuousBackups":
+		return ret(decodeDescribeContinuousBackups(body))
+	case "UpdateContinuousBackups":
+		return ret(decodeUpdateContinuousBackups(body))
 	case "PutItem":
 		return ret(decodePutItem(body))
 	case "GetItem":

@@ -12,6 +12,7 @@ var decodeOps = []string{
 	"CreateTable", "DescribeTable", "ListTables", "DeleteTable", "UpdateTable",
 	"PutItem", "GetItem", "UpdateItem", "DeleteItem",
 	"Query", "Scan", "BatchGetItem", "BatchWriteItem", "DescribeTimeToLive",
+	"UpdateTimeToLive", "DescribeContinuousBackups", "UpdateContinuousBackups",
 }
 
 func FuzzDecodeRequest(f *testing.F) {

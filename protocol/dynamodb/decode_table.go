@@ -100,10 +100,8 @@ var createTableSchema = []*schField{
 	})),
 	fStreamSpecification(),
 	fSSESpecification(),
-	fList("Tags", fValueStruct("", "Tag", []*schField{
-		fString("Key", notNull(), minLen(1), maxLen(128)),
-		fString("Value", notNull(), minLen(0), maxLen(256)),
-	})),
+	// Tags are checked by checkTags (decode_control.go), as TagResource's.
+	fList("Tags", tagSchema),
 	fString("TableClass"),
 	fBool("DeletionProtectionEnabled"),
 	fString("ResourcePolicy"),
@@ -385,9 +383,8 @@ func decodeCreateTable(body []byte) (*CreateTableInput, *Error) {
 		}
 	}
 	if tags := data.present("Tags"); tags != nil {
-		in.Tags = make([]Tag, 0, len(tags.kids))
-		for _, t := range structElems(tags) {
-			in.Tags = append(in.Tags, Tag{Key: jStr(t, "Key"), Value: jStr(t, "Value")})
+		if in.Tags, e = checkTags(tags); e != nil {
+			return nil, e
 		}
 	}
 	return in, nil
@@ -580,6 +577,24 @@ func createTableCustom(data *jv) string {
 			return msgInvalid + "GlobalSecondaryIndex count exceeds the per-table limit of 20"
 		}
 	}
+	// Every attribute defined must be a key of the table or an index
+	// (DescribeTable lists no others).
+	if lsiV != nil || gsiV != nil {
+		used := append([]string(nil), keys...)
+		for _, ix := range append(structElems(lsiV), structElems(gsiV)...) {
+			for _, k := range names(structElems(ix.present("KeySchema")), "AttributeName") {
+				if !contains(used, k) {
+					used = append(used, k)
+				}
+			}
+		}
+		for _, d := range defns {
+			if !contains(used, d) {
+				return msgInvalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
+					strings.Join(defns, ", ") + "], keys used: [" + strings.Join(used, ", ") + "]"
+			}
+		}
+	}
 
 	if ss := data.present("StreamSpecification"); ss != nil {
 		enabled := jBool(ss, "StreamEnabled")
@@ -652,6 +667,34 @@ func decodeUpdateTable(body []byte) (*UpdateTableInput, *Error) {
 	return in, nil
 }
 
+// soleModifications are the UpdateTable members DynamoDB accepts only
+// alone (besides TableName and AttributeDefinitions), in the order it
+// checks them, with the name its message gives each.
+var soleModifications = []struct{ member, name string }{
+	{"SSESpecification", "Server-Side Encryption"},
+	{"TableClass", "TableClass"},
+	{"DeletionProtectionEnabled", "DeletionProtection"},
+}
+
+// soleModification returns DynamoDB's refusal of an UpdateTable that
+// combines a setting it changes only on its own with another change.
+func soleModification(data *jv) string {
+	changes := 0
+	for _, m := range [...]string{"ProvisionedThroughput", "BillingMode", "StreamSpecification",
+		"GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled",
+		"OnDemandThroughput", "WarmThroughput", "TableClass"} {
+		if data.present(m) != nil {
+			changes++
+		}
+	}
+	for _, s := range soleModifications {
+		if data.present(s.member) != nil && changes > 1 {
+			return msgInvalid + s.name + " modification must be the only operation in the request"
+		}
+	}
+	return ""
+}
+
 func updateTableCustom(data *jv) string {
 	gsiUpdates := data.present("GlobalSecondaryIndexUpdates")
 	effective := data.present("ProvisionedThroughput") != nil || data.present("BillingMode") != nil ||
@@ -672,6 +715,9 @@ func updateTableCustom(data *jv) string {
 	}
 	if gsiUpdates != nil && len(gsiUpdates.kids) == 0 {
 		return msgInvalid + "List of GlobalSecondaryIndexUpdates is empty"
+	}
+	if msg := soleModification(data); msg != "" {
+		return msg
 	}
 	pt := data.present("ProvisionedThroughput")
 	switch jStr(data, "BillingMode") {

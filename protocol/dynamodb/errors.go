@@ -47,6 +47,12 @@ func resourceNotFound(msg string) *Error {
 	return &Error{Status: 400, Type: nsDynamoDB + "ResourceNotFoundException", Message: msg}
 }
 
+// tableNotFoundException is the continuous-backup operations' answer for
+// a missing table (not ResourceNotFoundException).
+func tableNotFoundException(msg string) *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "TableNotFoundException", Message: msg}
+}
+
 func resourceInUse(msg string) *Error {
 	return &Error{Status: 400, Type: nsDynamoDB + "ResourceInUseException", Message: msg}
 }

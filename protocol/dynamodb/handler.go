@@ -65,6 +65,11 @@ type Handler struct {
 	localOnce sync.Once
 	local     *Handler // Local's twin without the backend
 	api       *Handler // in a Local twin: the handler with the backend
+	// ctl serialises the operations that read a table's description,
+	// change it and store it back (UpdateTable, DeleteTable, tags, time
+	// to live, continuous backups), so that none loses another's change
+	// and none stores a description of a table after its drop.
+	ctl sync.Mutex
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -136,7 +141,9 @@ var operations = func() map[string]string {
 	m := map[string]string{}
 	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable",
 		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
-		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem"} {
+		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
+		"DescribeContinuousBackups", "UpdateContinuousBackups"} {
 		m[op] = op
 	}
 	return m
@@ -269,7 +276,7 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if len(body) == 0 {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
-	in, e := decodeRequest(op, body)
+	in, e := h.decode(op, body)
 	if e != nil {
 		return nil, e
 	}
@@ -297,6 +304,16 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.batchGetItem(in)
 	case *BatchWriteItemInput:
 		return h.batchWriteItem(in)
+	case *TagResourceInput:
+		return h.tagResource(in)
+	case *UntagResourceInput:
+		return h.untagResource(in)
+	case *ListTagsOfResourceInput:
+		return h.listTagsOfResource(in)
+	case *UpdateTimeToLiveInput:
+		return h.updateTimeToLive(in)
+	case *UpdateContinuousBackupsInput:
+		return h.updateContinuousBackups(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
@@ -305,6 +322,8 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 			return h.deleteTable(in)
 		case "DescribeTimeToLive":
 			return h.describeTimeToLive(in)
+		case "DescribeContinuousBackups":
+			return h.describeContinuousBackups(in)
 		}
 	}
 	return nil, internalError("operation " + op + " is not implemented")
