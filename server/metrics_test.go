@@ -56,6 +56,17 @@ func TestMetrics(t *testing.T) {
 		db.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("metered"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}}})
 	}
 
+	// A connection held open (keep-alive) while the metrics are read.
+	held, err := net.Dial("tcp", hln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	held.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	if _, err := held.Read(make([]byte, 512)); err != nil {
+		t.Fatal(err)
+	}
+
 	base := "http://" + mln.Addr().String()
 	get := func(path string) (int, string) {
 		res, err := http.Get(base + path)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -59,6 +60,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener; it
 	// must be a loopback address.
 	PprofAddr string
+	// LogFormat is text (the default) or json; LogLevel debug, info (the
+	// default), warn or error (logging.go).
+	LogFormat, LogLevel string
 	// MetricsAddr, when set, serves Prometheus metrics (/metrics) and
 	// /healthz, /readyz on its own listener.
 	MetricsAddr string
@@ -188,7 +192,8 @@ type Server struct {
 	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
 	wg      sync.WaitGroup
 
-	certs *certs // nil: no TLS
+	certs  *certs // nil: no TLS
+	logger *slog.Logger
 
 	closing      atomic.Bool  // Shutdown has begun (readyz)
 	netHTTPConns atomic.Int64 // open connections of the net/http server
@@ -202,6 +207,10 @@ func Open(cfg Config) (*Server, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
+	}
+	logger, err := newLogger(cfg.Log, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return nil, err
 	}
 	var tlsCerts *certs
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
@@ -231,10 +240,7 @@ func Open(cfg Config) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		logf := func(format string, args ...any) {
-			fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...)
-		}
-		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logf: logf})
+		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +249,7 @@ func Open(cfg Config) (*Server, error) {
 	var acc *accel.Accelerator
 	if cfg.Upstream != "" {
 		var err error
-		if acc, err = openAccelerator(cfg); err != nil {
+		if acc, err = openAccelerator(cfg, logger); err != nil {
 			if log != nil {
 				log.Close()
 			}
@@ -260,13 +266,13 @@ func Open(cfg Config) (*Server, error) {
 	// command reaches the backend through the handler's API twin.
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		Logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "dynacache: "+format+"\n", args...) }})
-	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc}, nil
+		Logf: printf(logger, slog.LevelWarn)})
+	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
 }
 
 // openAccelerator builds the accelerator of cfg.Upstream: its credentials
 // and region from the AWS default configuration unless given.
-func openAccelerator(cfg Config) (*accel.Accelerator, error) {
+func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error) {
 	region, creds := cfg.UpstreamRegion, cfg.UpstreamCredentials
 	if region == "" || creds == nil {
 		var opts []func(*config.LoadOptions) error
@@ -284,7 +290,7 @@ func openAccelerator(cfg Config) (*accel.Accelerator, error) {
 		}
 		if region == "" {
 			region = "us-east-1"
-			fmt.Fprintf(cfg.Log, "dynacache: no --upstream-region and no region in the AWS configuration: signing for %s\n", region)
+			logger.Warn("no --upstream-region and no region in the AWS configuration: signing for " + region)
 		}
 		if creds == nil {
 			creds = awsCfg.Credentials
@@ -321,7 +327,7 @@ func (s *Server) ServeHTTP(ln net.Listener) {
 		MaxBodyBytes:   dynamodb.MaxRequestBytes,
 		ReadTimeout:    30 * time.Second,
 		IdleTimeout:    5 * time.Minute,
-		ErrorLog:       func(format string, args ...any) { fmt.Fprintf(s.cfg.Log, "dynacache: http: "+format+"\n", args...) },
+		ErrorLog:       printf(s.logger.With("port", "http"), slog.LevelWarn),
 	}
 	s.start("http server", hs, func() error { return hs.Serve(ln) }, http1.ErrServerClosed)
 }
@@ -361,7 +367,7 @@ func (s *Server) start(name string, srv interface{ Shutdown(context.Context) err
 	go func() {
 		defer s.wg.Done()
 		if err := serve(); err != nil && !errors.Is(err, closed) {
-			fmt.Fprintf(s.cfg.Log, "dynacache: %s: %v\n", name, err)
+			s.logger.Error(name+" stopped", "err", err)
 		}
 	}()
 }
@@ -395,9 +401,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.TLS() {
 		scheme, tlsNote = "https", " (TLS)"
 	}
-	fmt.Fprintf(s.cfg.Log, "dynacache: DynamoDB API listening on %s://%s\n", scheme, ln.Addr())
+	s.logger.Info(fmt.Sprintf("DynamoDB API listening on %s://%s", scheme, ln.Addr()))
 	if s.accel != nil {
-		fmt.Fprintf(s.cfg.Log, "dynacache: accelerating %s (item cache %d bytes)\n", s.accel.Endpoint(), s.cfg.CacheBytes)
+		s.logger.Info(fmt.Sprintf("accelerating %s (item cache %d bytes)", s.accel.Endpoint(), s.cfg.CacheBytes))
 	}
 	if s.cfg.RESPAddr != "" {
 		rln, err := s.listen("--resp", s.cfg.RESPAddr)
@@ -405,7 +411,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return err
 		}
 		s.ServeRESP(s.WrapTLS(rln))
-		fmt.Fprintf(s.cfg.Log, "dynacache: RESP listening on %s%s\n", rln.Addr(), tlsNote)
+		s.logger.Info(fmt.Sprintf("RESP listening on %s%s", rln.Addr(), tlsNote))
 	}
 	if s.cfg.MetricsAddr != "" {
 		mln, err := s.listen("--metrics", s.cfg.MetricsAddr)
@@ -413,7 +419,7 @@ func (s *Server) Run(ctx context.Context) error {
 			return err
 		}
 		s.ServeMetrics(mln)
-		fmt.Fprintf(s.cfg.Log, "dynacache: metrics on http://%s/metrics\n", mln.Addr())
+		s.logger.Info(fmt.Sprintf("metrics on http://%s/metrics", mln.Addr()))
 	}
 	if s.cfg.PprofAddr != "" {
 		pln, err := s.listen("--pprof", s.cfg.PprofAddr)
@@ -421,15 +427,15 @@ func (s *Server) Run(ctx context.Context) error {
 			return err
 		}
 		s.ServePprof(pln)
-		fmt.Fprintf(s.cfg.Log, "dynacache: pprof on http://%s/debug/pprof/\n", pln.Addr())
+		s.logger.Info(fmt.Sprintf("pprof on http://%s/debug/pprof/", pln.Addr()))
 	}
 	if s.cfg.InMemory {
-		fmt.Fprintf(s.cfg.Log, "dynacache: in memory: nothing is persisted\n")
+		s.logger.Info("in memory: nothing is persisted")
 	} else {
-		fmt.Fprintf(s.cfg.Log, "dynacache: data in %s, fsync %s\n", s.cfg.Dir, s.cfg.Fsync)
+		s.logger.Info(fmt.Sprintf("data in %s, fsync %s", s.cfg.Dir, s.cfg.Fsync))
 	}
 	<-ctx.Done()
-	fmt.Fprintf(s.cfg.Log, "dynacache: shutting down\n")
+	s.logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return s.Shutdown(sctx)

@@ -1,9 +1,11 @@
 package wal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -67,6 +69,9 @@ type Options struct {
 	// segments a server holding 1M items of 100 bytes used about 925 bytes
 	// of RSS per item, with 8 MiB about 593.
 	SegmentBytes int
+	// Logger reports recovery, repairs, snapshots and failures, each at
+	// its level; when nil, Logf gets them all (nil too: discarded).
+	Logger *slog.Logger
 	// Logf reports recovery and repairs; nil discards.
 	Logf func(format string, args ...any)
 }
@@ -92,7 +97,8 @@ type Log struct {
 	opts  Options
 	files segmentLog
 	lock  *os.File
-	logf  func(format string, args ...any)
+	// logf, warnf and errorf log at info, warning and error level.
+	logf, warnf, errorf func(format string, args ...any)
 
 	mu struct {
 		sync.Mutex
@@ -181,10 +187,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 	if opts.SegmentBytes == 0 {
 		opts.SegmentBytes = 8 << 20
 	}
-	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
+	logf, warnf, errorf := leveled(opts)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("wal: data directory %s: %w", dir, err)
 	}
@@ -192,7 +195,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf, stats: newStats(),
+	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf, warnf: warnf, errorf: errorf, stats: newStats(),
 		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	store, next, err := l.recover()
 	if err != nil {
@@ -208,7 +211,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		l.mu.pending = newGroup()
 		l.mu.pending.first = next
 		l.mu.failed = fmt.Errorf("%w: %v; make room on the disk and restart to accept writes", ErrReadOnly, l.readOnly)
-		logf("%v", l.mu.failed)
+		errorf("%v", l.mu.failed)
 		go l.run()
 		store.SetLog(l)
 		return l, store, nil
@@ -453,7 +456,7 @@ func (l *Log) refuse(g *group, err error) {
 	l.mu.Lock()
 	if l.mu.failed == nil {
 		l.mu.failed = err
-		l.logf("%v", err)
+		l.errorf("%v", err)
 	}
 	later := l.mu.pending
 	l.mu.pending = newGroup()
@@ -489,7 +492,7 @@ func (l *Log) fail(err error) {
 	l.mu.Lock()
 	if l.mu.failed == nil {
 		l.mu.failed = err
-		l.logf("%v", err)
+		l.errorf("%v", err)
 	}
 	l.mu.Unlock()
 }
@@ -566,3 +569,18 @@ func (readOnlyFiles) Sync() error                  { return nil }
 func (readOnlyFiles) SyncTail() error              { return nil }
 func (readOnlyFiles) TruncateFront(uint64) error   { return ErrReadOnly }
 func (readOnlyFiles) Close() error                 { return nil }
+
+// leveled returns the info, warning and error loggers of opts.
+func leveled(opts Options) (info, warn, errorf func(string, ...any)) {
+	if l := opts.Logger; l != nil {
+		at := func(level slog.Level) func(string, ...any) {
+			return func(format string, args ...any) { l.Log(context.Background(), level, fmt.Sprintf(format, args...)) }
+		}
+		return at(slog.LevelInfo), at(slog.LevelWarn), at(slog.LevelError)
+	}
+	f := opts.Logf
+	if f == nil {
+		f = func(string, ...any) {}
+	}
+	return f, f, f
+}

@@ -44,7 +44,7 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			return nil, 0, fmt.Errorf("wal: %s: %w: log starts at entry %d but the snapshot needs entries from %d",
 				seg.path, ErrCorrupt, seg.first, start)
 		}
-		entries, err := scanSegment(seg, i == len(segs)-1, l.logf)
+		entries, err := scanSegment(seg, i == len(segs)-1, l.warnf)
 		var torn *tornTailError
 		if errors.As(err, &torn) {
 			l.readOnly = torn
@@ -107,7 +107,7 @@ func (l *Log) loadSnapshot(segs []segmentFile) (*shard.Store, string, uint64, in
 		start, items, err := loadSnapshotFile(path, store)
 		if err == nil {
 			if damaged != nil {
-				l.logf("wal: started from the older snapshot %s and the log after it", name)
+				l.warnf("wal: started from the older snapshot %s and the log after it", name)
 			}
 			return store, path, start, items, nil
 		}
@@ -118,13 +118,13 @@ func (l *Log) loadSnapshot(segs []segmentFile) (*shard.Store, string, uint64, in
 		if rerr := os.Rename(path, set); rerr != nil {
 			set = path
 		}
-		l.logf("wal: %v; falling back to the snapshot before it (kept in %s)", err, filepath.Base(set))
+		l.warnf("wal: %v; falling back to the snapshot before it (kept in %s)", err, filepath.Base(set))
 	}
 	if damaged == nil {
 		return shard.New(nil), "", 0, 0, nil
 	}
 	if len(segs) > 0 && logFirst == 1 {
-		l.logf("wal: no usable snapshot: replaying the whole log")
+		l.warnf("wal: no usable snapshot: replaying the whole log")
 		return shard.New(nil), "", 0, 0, nil
 	}
 	return nil, "", 0, 0, fmt.Errorf("%w (and no older snapshot, nor a log from the first record, to fall back to)", damaged)

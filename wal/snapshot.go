@@ -124,7 +124,7 @@ func (l *Log) maybeSnapshot() {
 	go func() {
 		defer l.snapping.Unlock()
 		if err := l.snapshotLocked(); err != nil {
-			l.logf("wal: snapshot failed (the log keeps everything; will retry): %v", err)
+			l.errorf("wal: snapshot failed (the log keeps everything; will retry): %v", err)
 		}
 	}()
 }

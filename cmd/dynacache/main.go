@@ -68,6 +68,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "stop a DynamoDB Query, Scan or BatchGetItem running longer than this `duration` with an InternalServerError (0: never)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log `format`: text or json (log/slog)")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", "", "serve Prometheus metrics (/metrics) and /healthz, /readyz on this `address` (empty: off)")
 	fs.IntVar(&cfg.RESPLoops, "resp-loops", 0, "RESP event `loops` (0: the default, "+strconv.Itoa(resp.DefaultEventLoops)+"; negative: a goroutine per connection)")
 	fs.Int64Var(&cfg.ProtoMaxBulkLen, "proto-max-bulk-len", resp.DefaultProtoMaxBulkLen, "longest RESP bulk string, and most arguments of a request, in `bytes` (at least 1048576)")
@@ -139,9 +141,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 				select {
 				case <-hup:
 					if err := srv.ReloadTLS(); err != nil {
-						fmt.Fprintf(stdout, "dynacache: SIGHUP: certificate not reloaded, the previous one stays: %v\n", err)
+						srv.Logger().Error("SIGHUP: certificate not reloaded, the previous one stays", "err", err)
 					} else {
-						fmt.Fprintf(stdout, "dynacache: SIGHUP: certificate reloaded from %s\n", cfg.TLSCert)
+						srv.Logger().Info("SIGHUP: certificate reloaded from " + cfg.TLSCert)
 					}
 				case <-ctx.Done():
 					return
