@@ -107,7 +107,8 @@ var operations = func() map[string]string {
 	m := map[string]string{}
 	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable",
 		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
-		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem"} {
+		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+		"ExecuteStatement", "BatchExecuteStatement"} {
 		m[op] = op
 	}
 	return m
@@ -227,6 +228,10 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 		return h.batchGetItem(in)
 	case *BatchWriteItemInput:
 		return h.batchWriteItem(in)
+	case *ExecuteStatementInput:
+		return h.executeStatement(in)
+	case *BatchExecuteStatementInput:
+		return h.batchExecuteStatement(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":

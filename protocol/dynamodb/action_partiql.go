@@ -1,0 +1,566 @@
+package dynamodb
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/shard/expr"
+	"github.com/dynacache/dynacache/shard/partiql"
+)
+
+// PartiQL statements run as the item API's store calls (DESIGN.md: a
+// language front-end, never a second engine):
+//
+//   - SELECT whose WHERE fixes the whole primary key (by top-level AND
+//     equalities) is a Table.Get; one that fixes the partition key is a
+//     Table.Query over that partition (bounded by the first sort key
+//     condition it can use); anything else is a Table.Scan. The whole
+//     WHERE is the filter in every case, so the key conditions narrow the
+//     walk without changing the answer.
+//   - INSERT is a Table.Mutate that refuses an existing item
+//     (DuplicateItemException); UPDATE and DELETE are Table.Mutate with
+//     the WHERE's non-key terms as the condition. UPDATE also requires the
+//     item to exist (DynamoDB's UPDATE never creates an item); DELETE of a
+//     missing item does nothing.
+//
+// ExecuteTransaction would parse each statement the same way and hand the
+// writes (and EXISTS condition checks) to Store.MutateMany as one
+// all-or-nothing apply; it is not served yet.
+
+// duplicateItem is INSERT's answer when the key is taken.
+func duplicateItem() *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "DuplicateItemException", Message: "Duplicate primary key exists in table"}
+}
+
+// stmtResult is what one statement produced.
+type stmtResult struct {
+	table string
+	items []attr.Item // a SELECT's item by key, or RETURNING's one item
+	raw   []byte      // a Query's or Scan's items: JSON, comma-separated
+	next  string      // SELECT's NextToken
+	units float64
+	write bool
+}
+
+func (h *Handler) executeStatement(in *ExecuteStatementInput) ([]byte, *Error) {
+	st, e := parseStatement(in)
+	if e != nil {
+		return nil, e
+	}
+	res, e := h.runStatement(st, in, false)
+	if e != nil {
+		return nil, e
+	}
+	out := make([]byte, 0, 256)
+	out = append(out, `{"Items":[`...)
+	for i, it := range res.items {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendItem(out, it)
+	}
+	out = append(out, res.raw...)
+	out = append(out, ']')
+	if res.next != "" {
+		out = append(out, `,"NextToken":`...)
+		out = appendJSONString(out, res.next)
+	}
+	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
+		out = append(out, ',')
+		out = appendCapacity(out, in.ReturnConsumedCapacity, res.table, res.units)
+	}
+	return append(out, '}'), nil
+}
+
+func (h *Handler) batchExecuteStatement(in *BatchExecuteStatementInput) ([]byte, *Error) {
+	// A batch is all reads or all writes; a statement that does not parse
+	// is answered in its own slot.
+	stmts := make([]*partiql.Statement, len(in.Statements))
+	errs := make([]*Error, len(in.Statements))
+	reads, writes := 0, 0
+	for i := range in.Statements {
+		stmts[i], errs[i] = parseStatement(&in.Statements[i])
+		if stmts[i] != nil {
+			if stmts[i].Kind == partiql.Select {
+				reads++
+			} else {
+				writes++
+			}
+		}
+	}
+	if reads > 0 && writes > 0 {
+		return nil, validationError("Unsupported operation: A batch must consist of either read statements or write statements, not both")
+	}
+	units := map[string]float64{}
+	var tables []string
+	out := make([]byte, 0, 256)
+	out = append(out, `{"Responses":[`...)
+	for i := range in.Statements {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '{')
+		var res *stmtResult
+		e := errs[i]
+		if e == nil {
+			res, e = h.runStatement(stmts[i], &in.Statements[i], true)
+		}
+		if e != nil {
+			out = append(out, `"Error":{"Code":`...)
+			out = appendJSONString(out, batchErrorCode(e))
+			out = append(out, `,"Message":`...)
+			out = appendJSONString(out, e.Message)
+			if e.Item != nil {
+				out = append(out, `,"Item":`...)
+				out = appendItem(out, e.Item)
+			}
+			out = append(out, '}')
+			if stmts[i] != nil {
+				out = append(out, `,"TableName":`...)
+				out = appendJSONString(out, stmts[i].Table)
+			}
+			out = append(out, '}')
+			continue
+		}
+		out = append(out, `"TableName":`...)
+		out = appendJSONString(out, res.table)
+		if !res.write && len(res.items) > 0 {
+			out = append(out, `,"Item":`...)
+			out = appendItem(out, res.items[0])
+		}
+		out = append(out, '}')
+		if _, ok := units[res.table]; !ok {
+			tables = append(tables, res.table)
+		}
+		units[res.table] += res.units
+	}
+	out = append(out, ']')
+	if mode := in.ReturnConsumedCapacity; (mode == "TOTAL" || mode == "INDEXES") && len(tables) > 0 {
+		out = append(out, `,"ConsumedCapacity":[`...)
+		for i, t := range tables {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			c := appendCapacity(nil, mode, t, units[t])
+			out = append(out, c[len(`"ConsumedCapacity":`):]...)
+		}
+		out = append(out, ']')
+	}
+	return append(out, '}'), nil
+}
+
+// batchErrorCode is a BatchStatementError's Code for an error: its type
+// without namespace and "Exception", with DynamoDB's two renamings.
+func batchErrorCode(e *Error) string {
+	name := e.Type[strings.IndexByte(e.Type, '#')+1:]
+	name = strings.TrimSuffix(name, "Exception")
+	switch name {
+	case "Validation":
+		return "ValidationError"
+	case "ConditionalCheckFailed", "DuplicateItem", "ResourceNotFound", "TransactionConflict",
+		"ProvisionedThroughputExceeded", "RequestLimitExceeded", "ItemCollectionSizeLimitExceeded":
+		return name
+	}
+	return "InternalServerError"
+}
+
+// parseStatement parses a statement and binds its parameters.
+func parseStatement(in *ExecuteStatementInput) (*partiql.Statement, *Error) {
+	st, err := partiql.Parse(in.Statement)
+	if err != nil {
+		return nil, validationError(err.Error())
+	}
+	if err := st.Bind(in.Parameters); err != nil {
+		return nil, validationError(err.Error())
+	}
+	return st, nil
+}
+
+func (h *Handler) runStatement(st *partiql.Statement, in *ExecuteStatementInput, batch bool) (*stmtResult, *Error) {
+	opts := &WriteOptions{ReturnValuesOnConditionCheckFailure: in.ReturnValuesOnConditionCheckFailure}
+	switch st.Kind {
+	case partiql.Select:
+		return h.partiqlSelect(st, in, batch)
+	case partiql.Insert:
+		return h.partiqlInsert(st, opts)
+	case partiql.Update:
+		return h.partiqlUpdate(st, opts)
+	}
+	return h.partiqlDelete(st, opts)
+}
+
+// partiqlError converts a partiql or expr error.
+func partiqlError(err error) *Error {
+	return validationError(err.Error())
+}
+
+func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput, batch bool) (*stmtResult, *Error) {
+	r, e := h.resolveTarget(st.Table, st.Index, in.ConsistentRead)
+	if e != nil {
+		return nil, e
+	}
+	ks := r.keys
+	comp, err := partiql.Compile(st.Where, st.Proj, nil)
+	if err != nil {
+		return nil, partiqlError(err)
+	}
+	if comp.Proj != nil {
+		if e := checkPathsOnKeys(r.t, comp.Proj.Paths()); e != nil {
+			return nil, e
+		}
+	}
+	sel, e := r.checkSelect("", comp.Proj, false, comp.Cond)
+	if e != nil {
+		return nil, e
+	}
+
+	// The key terms of the WHERE's top-level AND chain.
+	var hashVal, rangeEq *attr.Value
+	var rangeCond *keyCond
+	for _, term := range partiql.Conjuncts(st.Where) {
+		if name, vn, ok := partiql.Equality(term); ok && name == ks.HashName && hashVal == nil {
+			if v, err := partiql.Value(vn); err == nil && v.Type == ks.HashType {
+				hashVal = &v
+				continue
+			}
+		}
+		if !ks.HasRange() || rangeCond != nil {
+			continue
+		}
+		op, vns, ok := partiql.KeyRange(term, ks.RangeName)
+		if !ok {
+			continue
+		}
+		vals := make([]attr.Value, 0, len(vns))
+		for _, vn := range vns {
+			v, err := partiql.Value(vn)
+			if err != nil || v.Type != ks.RangeType {
+				ok = false
+				break
+			}
+			vals = append(vals, v)
+		}
+		if !ok || (op == expr.RangeBetween && attr.Compare(vals[0], vals[1]) > 0) ||
+			(op == expr.RangeBeginsWith && ks.RangeType == attr.N) {
+			continue
+		}
+		rangeCond = &keyCond{op: op, values: vals}
+		if op == expr.RangeEQ {
+			rangeEq = &vals[0]
+		}
+	}
+
+	reverse := false
+	for _, ob := range st.OrderBy {
+		if ob.Name != ks.HashName && (!ks.HasRange() || ob.Name != ks.RangeName) {
+			return nil, validationError("Variable reference " + ob.Name + " in ORDER BY clause must be part of the primary key")
+		}
+		if ob.Name == ks.RangeName && ks.HasRange() {
+			reverse = ob.Desc
+		}
+	}
+	if len(st.OrderBy) > 0 && hashVal == nil {
+		if st.Where == nil {
+			return nil, validationError("Must have WHERE clause in the statement when using ORDER BY clause.")
+		}
+		return nil, validationError("Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")
+	}
+
+	res := &stmtResult{table: r.t.Name()}
+	isGet := r.index == nil && hashVal != nil && (!ks.HasRange() || rangeEq != nil)
+	if batch && !isGet {
+		return nil, validationError(partiql.MsgIncompleteKey)
+	}
+	if isGet && in.NextToken == "" {
+		key := attr.Item{ks.HashName: *hashVal}
+		if ks.HasRange() {
+			key[ks.RangeName] = *rangeEq
+		}
+		k, e := validateKey(ks, key)
+		if e != nil {
+			return nil, e
+		}
+		ent, ok := r.t.Get(k)
+		res.units = attr.ReadUnits(ent.Size(), in.ConsistentRead)
+		if ok {
+			it, err := ent.Item()
+			if err != nil {
+				return nil, internalError("stored item is unreadable: " + err.Error())
+			}
+			if comp.Cond == nil || comp.Cond.Eval(it) {
+				if comp.Proj != nil {
+					it = comp.Proj.Apply(it)
+				}
+				res.items = append(res.items, it)
+			}
+		}
+		return res, nil
+	}
+
+	var start *shard.Start
+	if in.NextToken != "" {
+		esk, ok := decodeNextToken(in.NextToken, in.Statement)
+		if !ok || len(esk) != len(r.startNames) {
+			return nil, validationError("Invalid NextToken")
+		}
+		tk, e := r.checkTableStartKey(esk)
+		if e != nil {
+			return nil, validationError("Invalid NextToken")
+		}
+		if start, e = r.start(tk, esk); e != nil {
+			return nil, validationError("Invalid NextToken")
+		}
+	}
+	p := newPage(r, sel, comp.Cond, comp.Proj, in.Limit)
+	index := ""
+	if r.index != nil {
+		index = r.index.Name
+	}
+	add := p.add
+	if hashVal != nil {
+		rng := &shard.Range{Partition: shard.AppendKeyValue(nil, *hashVal), Reverse: reverse}
+		if rangeCond != nil {
+			setRange(rng, *rangeCond)
+		}
+		if err := r.t.Query(index, rng, start, add); err != nil {
+			return nil, readErr(err, index)
+		}
+	} else if err := r.t.Scan(index, shard.Segment{}, start, add); err != nil {
+		return nil, readErr(err, index)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	res.raw = p.items[1:] // the page's items, after its "["
+	if r.index == nil {
+		res.units = attr.ReadUnits(p.tableBytes, in.ConsistentRead)
+	} else {
+		res.units = attr.ReadUnits(p.indexBytes, in.ConsistentRead) + readUnits(p.tableBytes, in.ConsistentRead)
+	}
+	if p.scanned > 0 && ((p.limit > 0 && p.scanned >= p.limit) || p.size >= maxPageBytes) {
+		key := make(attr.Item, len(r.startNames))
+		for _, n := range r.startNames {
+			if v, ok := p.last[n]; ok {
+				key[n] = v
+			}
+		}
+		res.next = encodeNextToken(key, in.Statement)
+	}
+	return res, nil
+}
+
+// A NextToken is the last evaluated key as item JSON behind an 8-byte
+// hash of the statement, in URL-safe base64: opaque to clients, and
+// refused with another statement.
+func encodeNextToken(key attr.Item, statement string) string {
+	b := binary.BigEndian.AppendUint64(nil, xxhash.Sum64String(statement))
+	b = appendItem(b, key)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeNextToken(tok, statement string) (attr.Item, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 9 || binary.BigEndian.Uint64(b) != xxhash.Sum64String(statement) {
+		return nil, false
+	}
+	root, ok := jvParse(b[8:])
+	if !ok || root.kind != jvObject {
+		return nil, false
+	}
+	key, msg := avItem(&root)
+	return key, msg == ""
+}
+
+func (h *Handler) partiqlInsert(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	t, e := h.table(st.Table)
+	if e != nil {
+		return nil, e
+	}
+	v, err := partiql.Value(st.Value)
+	if err != nil {
+		return nil, partiqlError(err)
+	}
+	if v.Type != attr.M {
+		return nil, validationError("Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.")
+	}
+	item := attr.Item(v.Map)
+	ks := t.Schema()
+	for _, kn := range keyNames(ks) {
+		kv, ok := item[kn]
+		if !ok {
+			return nil, validationError("Key attribute should be present in the item: Key " + kn)
+		}
+		want := ks.HashType
+		if kn != ks.HashName {
+			want = ks.RangeType
+		}
+		if kv.Type != want {
+			return nil, validationError("Key attribute's data type should match its data type in table's schema: Key " + kn)
+		}
+	}
+	k, e := validateItem(ks, item)
+	if e != nil {
+		return nil, e
+	}
+	if e := checkIndexKeys(t.Indexes(), item); e != nil {
+		return nil, e
+	}
+	if attr.ItemSize(item) > attr.MaxItemSize {
+		return nil, validationError("Item size has exceeded the maximum allowed size")
+	}
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		if old.Exists() {
+			return shard.Write{}, apiError{duplicateItem()}
+		}
+		return shard.Write{Item: item}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	return &stmtResult{table: t.Name(), units: writeUnits(old, cur), write: true}, nil
+}
+
+// whereKey splits a write's WHERE into the item's key (top-level
+// equalities on the key attributes) and the rest of its terms.
+func whereKey(ks shard.KeySchema, where *partiql.Node) (attr.Item, []*partiql.Node, *Error) {
+	key := attr.Item{}
+	var rest []*partiql.Node
+	for _, term := range partiql.Conjuncts(where) {
+		if name, vn, ok := partiql.Equality(term); ok && isKeyAttr(ks, name) {
+			if _, dup := key[name]; dup {
+				return nil, nil, validationError("Multiple conditions on same key " + name + ". Only single item Update/Insert/Delete are supported")
+			}
+			v, err := partiql.Value(vn)
+			if err != nil {
+				return nil, nil, partiqlError(err)
+			}
+			key[name] = v
+			continue
+		}
+		rest = append(rest, term)
+	}
+	if len(key) != len(keyNames(ks)) {
+		return nil, nil, validationError(partiql.MsgIncompleteKey)
+	}
+	return key, rest, nil
+}
+
+func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	t, e := h.table(st.Table)
+	if e != nil {
+		return nil, e
+	}
+	ks := t.Schema()
+	key, rest, e := whereKey(ks, st.Where)
+	if e != nil {
+		return nil, e
+	}
+	k, e := validateKey(ks, key)
+	if e != nil {
+		return nil, e
+	}
+	cond := partiql.And(append([]*partiql.Node{partiql.Exists(ks.HashName)}, rest...))
+	comp, err := partiql.Compile(cond, nil, st.Actions)
+	if err != nil {
+		return nil, partiqlError(err)
+	}
+	indexes := t.Indexes()
+	targets := comp.Update.Targets()
+	for _, p := range targets {
+		if isKeyAttr(ks, p[0].Name) {
+			return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + p[0].Name + ". This attribute is part of the key")
+		}
+	}
+	if e := checkStaticIndexTypes(indexes, comp.Update.Actions()); e != nil {
+		return nil, e
+	}
+	for _, p := range targets {
+		if len(p) > 1 && isIndexKeyAttr(indexes, p[0].Name) {
+			return nil, validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + p[0].Name)
+		}
+	}
+	var oldItem, newItem attr.Item
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		var err error
+		if oldItem, err = checkCondition(old, comp.Cond, opts, true); err != nil {
+			return shard.Write{}, err
+		}
+		if newItem, err = comp.Update.Apply(oldItem.Clone()); err != nil {
+			return shard.Write{}, apiError{validationError(err.Error())}
+		}
+		if attr.ItemSize(newItem) > attr.MaxItemSize {
+			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
+		}
+		if e := checkUpdatedIndexKeys(indexes, newItem); e != nil {
+			return shard.Write{}, apiError{e}
+		}
+		return shard.Write{Item: newItem}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	res := &stmtResult{table: t.Name(), units: writeUnits(old, cur), write: true}
+	var attrs attr.Item
+	switch st.Returning {
+	case "ALL_OLD":
+		attrs = oldItem
+	case "ALL_NEW":
+		attrs = newItem
+	case "UPDATED_OLD":
+		attrs = comp.Update.UpdatedPaths().Apply(oldItem)
+	case "UPDATED_NEW":
+		attrs = comp.Update.UpdatedPaths().Apply(newItem)
+	}
+	if st.Returning != "" {
+		res.items = []attr.Item{attrs}
+	}
+	return res, nil
+}
+
+func (h *Handler) partiqlDelete(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	t, e := h.table(st.Table)
+	if e != nil {
+		return nil, e
+	}
+	ks := t.Schema()
+	key, rest, e := whereKey(ks, st.Where)
+	if e != nil {
+		return nil, e
+	}
+	k, e := validateKey(ks, key)
+	if e != nil {
+		return nil, e
+	}
+	var cond *expr.Condition
+	if len(rest) > 0 {
+		comp, err := partiql.Compile(partiql.And(rest), nil, nil)
+		if err != nil {
+			return nil, partiqlError(err)
+		}
+		cond = comp.Cond
+	}
+	var oldItem attr.Item
+	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		if !old.Exists() {
+			return shard.Write{Skip: true}, nil
+		}
+		var err error
+		if oldItem, err = checkCondition(old, cond, opts, st.Returning != ""); err != nil {
+			return shard.Write{}, err
+		}
+		return shard.Write{Delete: true}, nil
+	})
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	res := &stmtResult{table: t.Name(), units: attr.WriteUnits(old.Size()), write: true}
+	if st.Returning != "" && oldItem != nil {
+		res.items = []attr.Item{oldItem}
+	}
+	return res, nil
+}
