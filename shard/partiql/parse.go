@@ -344,6 +344,9 @@ func (p *parser) updateStmt() *Statement {
 	if p.isPunct(".") {
 		p.fail(validation("This operation is not supported on an index"))
 	}
+	if p.isKw("add") {
+		p.fail(validation(msgUpdateActions))
+	}
 	p.noAlias()
 	for {
 		switch {
