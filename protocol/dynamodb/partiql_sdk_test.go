@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/shard"
 )
 
 // PartiQL (ExecuteStatement, BatchExecuteStatement) through the AWS SDK.
@@ -369,5 +372,42 @@ func TestSDKPartiQLBatch(t *testing.T) {
 	apiErr(t, err, "ValidationException", "")
 	if !strings.HasSuffix(err.Error(), "' at 'statements' failed to satisfy constraint: Member must have length less than or equal to 25") {
 		t.Fatalf("26 statements: %v", err)
+	}
+}
+
+// TestPartiQLDo runs statements through Handler.Do, the entry point the
+// RESP port's DYNAMODB command uses, and checks the request validation.
+func TestPartiQLDo(t *testing.T) {
+	h := dynamodb.NewHandler(shard.New(nil), dynamodb.Options{})
+	defer h.Close()
+	if _, e := h.Do("CreateTable", []byte(`{"TableName":"kvt","AttributeDefinitions":[{"AttributeName":"k","AttributeType":"N"}],`+
+		`"KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`)); e != nil {
+		t.Fatal(e)
+	}
+	for _, c := range []struct{ op, body, want string }{
+		{"ExecuteStatement", `{"Statement":"INSERT INTO kvt VALUE {'k': 1, 'v': 'one'}"}`, `{"Items":[]}`},
+		{"ExecuteStatement", `{"Statement":"SELECT v FROM kvt WHERE k = ?","Parameters":[{"N":"1"}]}`, `{"Items":[{"v":{"S":"one"}}]}`},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM kvt WHERE k = 2","ReturnConsumedCapacity":"TOTAL"}`,
+			`{"Items":[],"ConsumedCapacity":{"CapacityUnits":0.5,"TableName":"kvt"}}`},
+		{"BatchExecuteStatement", `{"Statements":[{"Statement":"SELECT * FROM kvt WHERE k = 1"},{"Statement":"SELECT * FROM kvt WHERE k = 3"}]}`,
+			`{"Responses":[{"TableName":"kvt","Item":{"k":{"N":"1"},"v":{"S":"one"}}},{"TableName":"kvt"}]}`},
+		{"BatchExecuteStatement", `{"Statements":[{"Statement":"UPDATE kvt SET v = 'x' WHERE k = 5"}]}`,
+			`{"Responses":[{"Error":{"Code":"ConditionalCheckFailed","Message":"The conditional request failed"},"TableName":"kvt"}]}`},
+		{"ExecuteStatement", `{}`, "ValidationException: 1 validation error detected: Value null at 'statement' failed to satisfy constraint: Member must not be null"},
+		{"ExecuteStatement", `{"Statement":""}`, "ValidationException: 1 validation error detected: Value '' at 'statement' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM kvt","Limit":0}`, "ValidationException: 1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM kvt","Parameters":[]}`, "ValidationException: 1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"ExecuteStatement", `{"Statement":"SELECT * FROM kvt WHERE k = ?","Parameters":[{"N":"x"}]}`, "ValidationException: The parameter cannot be converted to a numeric value: x"},
+		{"ExecuteStatement", `{"Statement":5}`, "SerializationException: NUMBER_VALUE cannot be converted to String"},
+		{"BatchExecuteStatement", `{"Statements":[]}`, "ValidationException: 1 validation error detected: Value '[]' at 'statements' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+	} {
+		reply, e := h.Do(c.op, []byte(c.body))
+		got := string(reply)
+		if e != nil {
+			got = e.Type[strings.IndexByte(e.Type, '#')+1:] + ": " + e.Message
+		}
+		if got != c.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.op, c.body, got, c.want)
+		}
 	}
 }
