@@ -219,13 +219,17 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		return nil, e
 	}
 
-	// The key terms of the WHERE's top-level AND chain.
-	var hashVal, rangeEq *attr.Value
+	// The key terms of the WHERE's top-level AND chain: the partitions it
+	// allows (nil: any) and a sort key condition.
+	var parts []attr.Value
+	var rangeEq *attr.Value
 	var rangeCond *keyCond
 	for _, term := range partiql.Conjuncts(st.Where) {
-		if name, vn, ok := partiql.Equality(term); ok && name == ks.HashName && hashVal == nil {
-			if v, err := partiql.Value(vn); err == nil && v.Type == ks.HashType {
-				hashVal = &v
+		if parts == nil {
+			if vns, ok := partiql.KeyValues(term, ks.HashName); ok {
+				if parts, e = partitionValues(vns, ks.HashType); e != nil {
+					return nil, e
+				}
 				continue
 			}
 		}
@@ -264,7 +268,7 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 			reverse = ob.Desc
 		}
 	}
-	if len(st.OrderBy) > 0 && hashVal == nil {
+	if len(st.OrderBy) > 0 && parts == nil {
 		if st.Where == nil {
 			return nil, validationError("Must have WHERE clause in the statement when using ORDER BY clause.")
 		}
@@ -272,12 +276,12 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	}
 
 	res := &stmtResult{table: r.t.Name()}
-	isGet := r.index == nil && hashVal != nil && (!ks.HasRange() || rangeEq != nil)
+	isGet := r.index == nil && len(parts) == 1 && (!ks.HasRange() || rangeEq != nil)
 	if batch && !isGet {
 		return nil, validationError(partiql.MsgIncompleteKey)
 	}
 	if isGet && in.NextToken == "" {
-		key := attr.Item{ks.HashName: *hashVal}
+		key := attr.Item{ks.HashName: parts[0]}
 		if ks.HasRange() {
 			key[ks.RangeName] = *rangeEq
 		}
@@ -303,8 +307,10 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	}
 
 	var start *shard.Start
+	var esk attr.Item
 	if in.NextToken != "" {
-		esk, ok := decodeNextToken(in.NextToken, in.Statement)
+		var ok bool
+		esk, ok = decodeNextToken(in.NextToken, in.Statement)
 		if !ok || len(esk) != len(r.startNames) {
 			return nil, validationError("Invalid NextToken")
 		}
@@ -321,17 +327,44 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	if r.index != nil {
 		index = r.index.Name
 	}
-	add := p.add
-	if hashVal != nil {
-		rng := &shard.Range{Partition: shard.AppendKeyValue(nil, *hashVal), Reverse: reverse}
-		if rangeCond != nil {
-			setRange(rng, *rangeCond)
-		}
-		if err := r.t.Query(index, rng, start, add); err != nil {
+	if parts == nil {
+		if err := r.t.Scan(index, shard.Segment{}, start, p.add); err != nil {
 			return nil, readErr(err, index)
 		}
-	} else if err := r.t.Scan(index, shard.Segment{}, start, add); err != nil {
-		return nil, readErr(err, index)
+	} else {
+		// One Query per partition, in the statement's order; a NextToken
+		// resumes in the partition of its key.
+		first := 0
+		if start != nil {
+			first = -1
+			for i, v := range parts {
+				if attr.Equal(v, esk[ks.HashName]) {
+					first = i
+				}
+			}
+			if first < 0 {
+				return nil, validationError("Invalid NextToken")
+			}
+		}
+		full := false
+		add := func(hit shard.Hit) bool {
+			more := p.add(hit)
+			full = !more
+			return more
+		}
+		for i := first; i < len(parts) && !full && p.err == nil; i++ {
+			rng := &shard.Range{Partition: shard.AppendKeyValue(nil, parts[i]), Reverse: reverse}
+			if rangeCond != nil {
+				setRange(rng, *rangeCond)
+			}
+			from := start
+			if i != first {
+				from = nil
+			}
+			if err := r.t.Query(index, rng, from, add); err != nil {
+				return nil, readErr(err, index)
+			}
+		}
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -352,6 +385,27 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		res.next = encodeNextToken(key, in.Statement)
 	}
 	return res, nil
+}
+
+// partitionValues converts the partition key values a WHERE allows,
+// without repeats; values of another type than the key's select nothing.
+func partitionValues(vns []*partiql.Node, typ attr.Type) ([]attr.Value, *Error) {
+	parts := []attr.Value{}
+	seen := map[string]bool{}
+	for _, vn := range vns {
+		v, err := partiql.Value(vn)
+		if err != nil {
+			return nil, partiqlError(err)
+		}
+		if v.Type != typ || ((typ == attr.S || typ == attr.B) && v.Str == "") {
+			continue
+		}
+		if !seen[v.Str] {
+			seen[v.Str] = true
+			parts = append(parts, v)
+		}
+	}
+	return parts, nil
 }
 
 // A NextToken is the last evaluated key as item JSON behind an 8-byte

@@ -212,6 +212,32 @@ func TestSDKPartiQLReads(t *testing.T) {
 		t.Fatalf("query = %v", sks)
 	}
 
+	// Several partitions (IN, or an OR of equalities) are read one after
+	// the other, in the statement's order, across pages.
+	for _, stmt := range []string{
+		`SELECT pk, sk FROM Tbl WHERE pk IN ['p2', 'p0', 'p2', 'nope', 5] AND sk < 50`,
+		`SELECT pk, sk FROM Tbl WHERE (pk = 'p2' OR pk = 'p0') AND sk < 50`,
+	} {
+		var keys []string
+		token = nil
+		for pages = 0; pages < 100; pages++ {
+			out, err := c.ExecuteStatement(context.Background(), &ddb.ExecuteStatementInput{
+				Statement: aws.String(stmt), Limit: aws.Int32(7), NextToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range out.Items {
+				keys = append(keys, attrS(it, "pk")+"/"+attrN(it, "sk"))
+			}
+			if token = out.NextToken; token == nil {
+				break
+			}
+		}
+		if len(keys) != 100 || keys[0] != "p2/0" || keys[49] != "p2/49" || keys[50] != "p0/0" || keys[99] != "p0/49" {
+			t.Fatalf("%s: %d keys %v", stmt, len(keys), keys)
+		}
+	}
+
 	// A filter on a non-key attribute (a Scan), IN, begins_with, size,
 	// IS MISSING, NOT.
 	count := func(stmt string, params ...types.AttributeValue) int {

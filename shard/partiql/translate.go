@@ -575,3 +575,38 @@ func samePath(a, b expr.Path) bool {
 	}
 	return true
 }
+
+// KeyValues reports whether term allows only the listed constant values
+// of the top-level attribute name: name = c, name IN [c, ...], or an OR of
+// such terms. A SELECT with such a term on the partition key reads those
+// partitions rather than the whole table.
+func KeyValues(term *Node, name string) ([]*Node, bool) {
+	switch term.Kind {
+	case NCompare:
+		if n, v, ok := Equality(term); ok && n == name {
+			return []*Node{v}, true
+		}
+	case NIn:
+		a := term.Args[0]
+		if term.Not || a.Kind != NPath || len(a.Path) != 1 || a.Path[0].Name != name || len(term.Args) < 2 {
+			return nil, false
+		}
+		for _, v := range term.Args[1:] {
+			if !isConstant(v) {
+				return nil, false
+			}
+		}
+		return term.Args[1:], true
+	case NOr:
+		l, ok := KeyValues(term.Args[0], name)
+		if !ok {
+			return nil, false
+		}
+		r, ok := KeyValues(term.Args[1], name)
+		if !ok {
+			return nil, false
+		}
+		return append(l, r...), true
+	}
+	return nil, false
+}
