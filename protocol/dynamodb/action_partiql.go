@@ -218,6 +218,10 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	if e != nil {
 		return nil, e
 	}
+	shape, err := partiql.NewProjection(st.Proj)
+	if err != nil {
+		return nil, partiqlError(err)
+	}
 
 	// The key terms of the WHERE's top-level AND chain: the partitions it
 	// allows (nil: any) and a sort key condition.
@@ -297,8 +301,8 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 				return nil, internalError("stored item is unreadable: " + err.Error())
 			}
 			if comp.Cond == nil || comp.Cond.Eval(it) {
-				if comp.Proj != nil {
-					it = comp.Proj.Apply(it)
+				if shape != nil {
+					it = shape.Apply(it)
 				}
 				res.items = append(res.items, it)
 			}
@@ -323,12 +327,35 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		}
 	}
 	p := newPage(r, sel, comp.Cond, comp.Proj, in.Limit)
+	add := p.add
+	if shape != nil {
+		// The page counts and filters; each item it takes is then written
+		// in SELECT's shape in place of the ProjectionExpression one.
+		p.proj = nil
+		add = func(hit shard.Hit) bool {
+			n, mark := p.count, len(p.items)
+			more := p.add(hit)
+			if p.count > n && p.err == nil {
+				it, err := hit.Entry.Item()
+				if err != nil {
+					p.err = internalError("stored item is unreadable: " + err.Error())
+					return false
+				}
+				p.items = p.items[:mark]
+				if p.count > 1 {
+					p.items = append(p.items, ',')
+				}
+				p.items = appendItem(p.items, shape.Apply(it))
+			}
+			return more
+		}
+	}
 	index := ""
 	if r.index != nil {
 		index = r.index.Name
 	}
 	if parts == nil {
-		if err := r.t.Scan(index, shard.Segment{}, start, p.add); err != nil {
+		if err := r.t.Scan(index, shard.Segment{}, start, add); err != nil {
 			return nil, readErr(err, index)
 		}
 	} else {
@@ -347,8 +374,8 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 			}
 		}
 		full := false
-		add := func(hit shard.Hit) bool {
-			more := p.add(hit)
+		addAll := func(hit shard.Hit) bool {
+			more := add(hit)
 			full = !more
 			return more
 		}
@@ -361,7 +388,7 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 			if i != first {
 				from = nil
 			}
-			if err := r.t.Query(index, rng, from, add); err != nil {
+			if err := r.t.Query(index, rng, from, addAll); err != nil {
 				return nil, readErr(err, index)
 			}
 		}
@@ -570,7 +597,9 @@ func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stm
 	case "UPDATED_NEW":
 		attrs = comp.Update.UpdatedPaths().Apply(newItem)
 	}
-	if st.Returning != "" {
+	if len(attrs) > 0 {
+		// A RETURNING with nothing to show (MODIFIED OLD of attributes the
+		// item did not have) returns no item rather than an empty one.
 		res.items = []attr.Item{attrs}
 	}
 	return res, nil

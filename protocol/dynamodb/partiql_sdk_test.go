@@ -67,13 +67,13 @@ func TestSDKPartiQLItems(t *testing.T) {
 		t.Fatalf("SELECT * = %v", items)
 	}
 	items = mustExec(t, c, `select Plays, Info.city, Info.years[1] from Music where Artist = 'Acme' and Song = 'Hit'`)
-	if len(items) != 1 || len(items[0]) != 2 || attrN(items[0], "Plays") != "1.5" {
+	// A SELECT names a value after its path's last name (_N after an index).
+	if len(items) != 1 || len(items[0]) != 3 || attrN(items[0], "Plays") != "1.5" || attrS(items[0], "city") != "Oslo" ||
+		attrN(items[0], "_3") != "2001" {
 		t.Fatalf("projection = %v", items)
 	}
-	info := items[0]["Info"].(*types.AttributeValueMemberM).Value
-	if attrS(info, "city") != "Oslo" || len(info["years"].(*types.AttributeValueMemberL).Value) != 1 {
-		t.Fatalf("Info = %v", info)
-	}
+	_, err = exec(c, `SELECT a.x, b.x FROM Music`)
+	apiErr(t, err, "ValidationException", "Duplicate identifiers in select clause: x")
 	// A filter on the item read by key.
 	if items = mustExec(t, c, `SELECT * FROM Music WHERE Artist = 'Acme' AND Song = 'Hit' AND Plays > 2`); len(items) != 0 {
 		t.Fatalf("filtered SELECT = %v", items)
@@ -93,6 +93,16 @@ func TestSDKPartiQLItems(t *testing.T) {
 	items = mustExec(t, c, `UPDATE Music SET Tags = set_delete(Tags, <<'pop'>>) WHERE Artist = 'Acme' AND Song = 'Hit' RETURNING MODIFIED NEW *`)
 	if len(items) != 1 || len(items[0]["Tags"].(*types.AttributeValueMemberSS).Value) != 2 {
 		t.Fatalf("set_delete = %v", items)
+	}
+
+	// MODIFIED with nothing to show returns no item.
+	items = mustExec(t, c, `UPDATE Music SET Fresh = 1 WHERE Artist = 'Acme' AND Song = 'Hit' RETURNING MODIFIED OLD *`)
+	if len(items) != 0 {
+		t.Fatalf("RETURNING MODIFIED OLD * of a new attribute = %v", items)
+	}
+	items = mustExec(t, c, `UPDATE Music REMOVE Fresh WHERE Artist = 'Acme' AND Song = 'Hit' RETURNING MODIFIED NEW *`)
+	if len(items) != 0 {
+		t.Fatalf("RETURNING MODIFIED NEW * of a removed attribute = %v", items)
 	}
 
 	// A failed condition, with and without the old item.

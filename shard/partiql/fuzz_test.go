@@ -65,6 +65,11 @@ func FuzzParse(f *testing.F) {
 			}
 			KeyRange(term, "a")
 		}
+		if proj, err := NewProjection(st.Proj); err != nil {
+			check(t, err)
+		} else if proj != nil {
+			proj.Apply(item)
+		}
 		comp, err := Compile(st.Where, st.Proj, st.Actions)
 		if err != nil {
 			check(t, err)

@@ -326,3 +326,26 @@ func TestCompile(t *testing.T) {
 		t.Fatalf("updated %+v", out)
 	}
 }
+
+func TestProjection(t *testing.T) {
+	item := attr.Item{
+		"a": attr.Str("x"),
+		"m": {Type: attr.M, Map: map[string]attr.Value{"b": attr.Str("y"), "l": {Type: attr.L, List: []attr.Value{attr.Str("p"), attr.Str("q")}}}},
+	}
+	st, err := Parse(`SELECT a, m.b, m.l[1], m.nope, m.l[9] FROM t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewProjection(st.Proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := p.Apply(item)
+	if len(out) != 3 || out["a"].Str != "x" || out["b"].Str != "y" || out["_3"].Str != "q" {
+		t.Fatalf("projected %+v", out)
+	}
+	st, _ = Parse(`SELECT a.x, b.x FROM t`)
+	if _, err := NewProjection(st.Proj); err == nil || err.Error() != "Duplicate identifiers in select clause: x" {
+		t.Fatalf("duplicate names: %v", err)
+	}
+}
