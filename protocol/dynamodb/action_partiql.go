@@ -183,6 +183,9 @@ func parseStatement(in *ExecuteStatementInput) (*partiql.Statement, *Error) {
 
 func (h *Handler) runStatement(st *partiql.Statement, in *ExecuteStatementInput, batch bool) (*stmtResult, *Error) {
 	opts := &WriteOptions{ReturnValuesOnConditionCheckFailure: in.ReturnValuesOnConditionCheckFailure}
+	if err := partiql.CheckTableName(st.Table); err != nil {
+		return nil, partiqlError(err)
+	}
 	switch st.Kind {
 	case partiql.Select:
 		return h.partiqlSelect(st, in, batch)

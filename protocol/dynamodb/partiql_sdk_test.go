@@ -334,7 +334,9 @@ func TestSDKPartiQLErrors(t *testing.T) {
 		_, err := exec(c, stmt)
 		apiErr(t, err, "ValidationException", want)
 	}
-	_, err := exec(c, `SELECT * FROM Nope`)
+	_, err := exec(c, `SELECT * FROM "No"`)
+	apiErr(t, err, "ValidationException", "Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.")
+	_, err = exec(c, `SELECT * FROM Nope`)
 	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found")
 	_, err = exec(c, `SELECT * FROM "Music"."nope"`)
 	apiErr(t, err, "ValidationException", "The table does not have the specified index: nope")

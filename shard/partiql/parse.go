@@ -85,6 +85,9 @@ var keywords = map[string]bool{
 	"at": true, "pivot": true, "union": true, "group": true, "having": true, "join": true,
 }
 
+// operatorWords are the keywords that are infix operators.
+var operatorWords = map[string]bool{"and": true, "or": true, "is": true, "in": true, "between": true, "like": true}
+
 // maxDepth bounds the parser's recursion; a statement is at most 8 KB,
 // but a deeper one is refused rather than risk the stack.
 const maxDepth = 500
@@ -172,6 +175,8 @@ func (p *parser) unexpected() {
 	switch {
 	case t.kind == tBad:
 		p.next()
+	case t.kind == tIdent && operatorWords[strings.ToLower(t.text)]:
+		p.fail(malformed(msgUnexpectedOp))
 	case t.kind == tIdent && keywords[strings.ToLower(t.text)]:
 		p.fail(malformed(msgUnexpectedKeyword))
 	case t.kind == tPunct && strings.Contains("= <> != < <= > >= + - * / % ||", t.text):
@@ -212,6 +217,8 @@ func (p *parser) statement() *Statement {
 		st = p.updateStmt()
 	case p.acceptKw("delete"):
 		st = p.deleteStmt()
+	case p.acceptKw("from"):
+		st = p.fromUpdateStmt()
 	case p.isKw("exists"):
 		p.fail(validation(msgExistsNonTx))
 	default:
@@ -248,6 +255,19 @@ func (p *parser) tableName(missing string) string {
 	}
 	p.unexpected()
 	return ""
+}
+
+// CheckTableName applies DynamoDB's rules on a table name.
+func CheckTableName(name string) error {
+	ok := len(name) >= 3 && len(name) <= 255
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = isDigit(c) || 'a' <= c|0x20 && c|0x20 <= 'z' || c == '-' || c == '_' || c == '.'
+	}
+	if !ok {
+		return validation("Table name should be within the length [3, 255] and only contain 'a-z', 'A-Z', '0-9', '-', '_', '.'.")
+	}
+	return nil
 }
 
 // noAlias refuses a table alias after a source.
@@ -321,6 +341,9 @@ func (p *parser) insertStmt() *Statement {
 	st := &Statement{Kind: Insert}
 	p.expectKw("into")
 	st.Table = p.tableName("")
+	if t := p.peek(); t.kind == tQuoted || (t.kind == tIdent && !keywords[strings.ToLower(t.text)]) {
+		p.fail(malformed(msgLeftover))
+	}
 	if p.isKw("values") {
 		p.fail(validation(msgInsertMultiple))
 	}
@@ -348,6 +371,20 @@ func (p *parser) updateStmt() *Statement {
 		p.fail(validation(msgUpdateActions))
 	}
 	p.noAlias()
+	p.actions(st)
+	if !p.acceptKw("where") {
+		if p.atEnd() {
+			p.fail(validation(MsgIncompleteKey))
+		}
+		p.unexpected()
+	}
+	st.Where = p.condition()
+	st.Returning = p.returning(false)
+	return st
+}
+
+// actions reads UPDATE's SET and REMOVE clauses (at least one).
+func (p *parser) actions(st *Statement) {
 	for {
 		switch {
 		case p.acceptKw("set"):
@@ -376,14 +413,22 @@ func (p *parser) updateStmt() *Statement {
 	if len(st.Actions) == 0 {
 		p.unexpected()
 	}
-	if !p.acceptKw("where") {
-		if p.atEnd() {
-			p.fail(validation(MsgIncompleteKey))
-		}
-		p.unexpected()
+}
+
+// fromUpdateStmt parses PartiQL's FROM-first UPDATE: FROM table [WHERE
+// cond] (SET ... | REMOVE ...)+.
+func (p *parser) fromUpdateStmt() *Statement {
+	st := &Statement{Kind: Update}
+	st.Table = p.tableName(msgExpectedPath)
+	p.noAlias()
+	if p.acceptKw("where") {
+		st.Where = p.condition()
 	}
-	st.Where = p.condition()
+	p.actions(st)
 	st.Returning = p.returning(false)
+	if st.Where == nil && p.atEnd() {
+		p.fail(validation(MsgIncompleteKey))
+	}
 	return st
 }
 
@@ -684,6 +729,11 @@ func (p *parser) term() *Node {
 			// 1e (an exponent without digits) or 12abc
 			p.fail(malformed(msgLeftover))
 		}
+		if !decimalInRange(t.text) {
+			// Ion's decimal has a 32-bit exponent and scale: DynamoDB's
+			// parser refuses the literal with nothing after the colon.
+			p.fail(malformed(""))
+		}
 		return &Node{Kind: NLit, Val: attr.Value{Type: attr.N, Str: t.text}, Pos: t.pos}
 	case tString:
 		p.i++
@@ -791,6 +841,27 @@ func (p *parser) term() *Node {
 	}
 	p.unexpected()
 	return nil
+}
+
+// decimalInRange reports whether a number literal's exponent, and its
+// scale (the digits after the point less the exponent), fit 32 bits.
+func decimalInRange(s string) bool {
+	frac := 0
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		for j := i + 1; j < len(s) && isDigit(s[j]); j++ {
+			frac++
+		}
+	}
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	exp, err := strconv.ParseInt(s[i+1:], 10, 32)
+	if err != nil {
+		return false
+	}
+	scale := int64(frac) - exp
+	return scale >= -1<<31 && scale < 1<<31
 }
 
 func tokenType(t token) string {

@@ -132,6 +132,8 @@ func TestParse(t *testing.T) {
 			`DELETE t where (and (= pk 'x') (= attr_exists true)) returning ALL_OLD`},
 		{"-- a comment\nSELECT /* inline */ * FROM t", `SELECT t *`},
 		{`SELECT * FROM t WHERE (a = 1)`, `SELECT t * where (= a 1)`},
+		{`FROM "t" WHERE pk = 'x' SET a = 1 REMOVE b RETURNING ALL OLD *`, `UPDATE t set a=1 remove b where (= pk 'x') returning ALL_OLD`},
+		{`SELECT * FROM t WHERE a = 1.5e-2147483646`, `SELECT t * where (= a 1.5e-2147483646)`},
 		{`SELECT * FROM t WHERE a = - 1 AND b = -c`, `SELECT t * where (and (= a -1) (= b (neg c)))`},
 	} {
 		st, err := Parse(c.in)
@@ -166,8 +168,8 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT * FROM t WHERE a = 'p1' AND`, wf + "Missing right-hand side expression of infix operator"},
 		{`SELECT * FROM t WHERE a = 'p1' OR`, wf + "Missing right-hand side expression of infix operator"},
 		{`SELECT * FROM t WHERE ORDER BY a`, wf + "Unexpected keyword"},
-		{`SELECT * FROM t WHERE a = LIKE`, wf + "Unexpected keyword"},
-		{`SELECT * FROM t WHERE IS NULL`, wf + "Unexpected keyword"},
+		{`SELECT * FROM t WHERE a = LIKE`, wf + "Unexpected operator"},
+		{`SELECT * FROM t WHERE IS NULL`, wf + "Unexpected operator"},
 		{`SELECT * FROM t WHERE a IS FOO`, wf + "Expected type name"},
 		{`SELECT * FROM`, wf + "Unexpected term"},
 		{`DELETE FROM`, wf + "Expected identifier for simple path"},
@@ -176,7 +178,14 @@ func TestParseErrors(t *testing.T) {
 		{`SELECT * FROM t AS x`, "Aliasing is not supported"},
 		{`UPDATE t x SET a = 3 WHERE pk = 'x'`, "Aliasing is not supported"},
 		{`DELETE FROM t x WHERE pk = 'x'`, "Aliasing is not supported"},
-		{`INSERT INTO t x VALUE {'pk': 'x'}`, wf + "Unexpected term"},
+		{`INSERT INTO t x VALUE {'pk': 'x'}`, wf + "Unexpected token after expression"},
+		{`SELECT * FROM t WHERE a = 1e2147483648`, wf},
+		{`SELECT * FROM t WHERE a = 1e99999999999`, wf},
+		{`SELECT * FROM t WHERE a = 1.5e-2147483647`, wf},
+		{`FROM t SET c = 1`, "Where clause does not contain a mandatory equality on all key attributes"},
+		{`FROM t REMOVE a`, "Where clause does not contain a mandatory equality on all key attributes"},
+		{`FROM t SET c = 1 WHERE pk = 'x'`, wf + "Unexpected token after expression"},
+		{`FROM t WHERE pk = 'x' SET c = 1 SET d = 2 WHERE pk = 'y'`, wf + "Unexpected token after expression"},
 		{`UPDATE t SET a = 1`, "Where clause does not contain a mandatory equality on all key attributes"},
 		{`DELETE FROM t`, "Where clause does not contain a mandatory equality on all key attributes"},
 		{`UPDATE t ADD a 1 WHERE pk = 'x'`, "Only SET and REMOVE are supported in update expressions at this time"},
@@ -207,6 +216,14 @@ func TestParseErrors(t *testing.T) {
 		}
 		if err.Error() != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.in, err.Error(), c.want)
+		}
+	}
+}
+
+func TestCheckTableName(t *testing.T) {
+	for name, ok := range map[string]bool{"abc": true, "a-b_c.D9": true, "ab": false, "a b": false, "ä01": false} {
+		if err := CheckTableName(name); (err == nil) != ok {
+			t.Errorf("%q: %v", name, err)
 		}
 	}
 }
