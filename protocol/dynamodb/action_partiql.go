@@ -43,6 +43,7 @@ type stmtResult struct {
 	items []attr.Item // a SELECT's item by key, or RETURNING's one item
 	raw   []byte      // a Query's or Scan's items: JSON, comma-separated
 	next  string      // SELECT's NextToken
+	last  attr.Item   // SELECT's LastEvaluatedKey, with next
 	units float64
 	write bool
 }
@@ -69,6 +70,8 @@ func (h *Handler) executeStatement(in *ExecuteStatementInput) ([]byte, *Error) {
 	if res.next != "" {
 		out = append(out, `,"NextToken":`...)
 		out = appendJSONString(out, res.next)
+		out = append(out, `,"LastEvaluatedKey":`...)
+		out = appendItem(out, res.last)
 	}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
 		out = append(out, ',')
@@ -412,7 +415,7 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 				key[n] = v
 			}
 		}
-		res.next = encodeNextToken(key, in.Statement)
+		res.next, res.last = encodeNextToken(key, in.Statement), key
 	}
 	return res, nil
 }

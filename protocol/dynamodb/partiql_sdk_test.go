@@ -193,6 +193,9 @@ func TestSDKPartiQLReads(t *testing.T) {
 		if token = out.NextToken; token == nil {
 			break
 		}
+		if len(out.LastEvaluatedKey) != 2 || attrS(out.LastEvaluatedKey, "pk") == "" {
+			t.Fatalf("LastEvaluatedKey %v", out.LastEvaluatedKey)
+		}
 	}
 	if len(seen) != parts*per || pages < parts*per/40 {
 		t.Fatalf("scan saw %d items in %d pages", len(seen), pages+1)
