@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"sort"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
@@ -269,20 +270,37 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		}
 	}
 
-	reverse := false
+	// ORDER BY: the sort key orders each partition's walk; the partition
+	// key orders the partitions.
+	reverse, byHash, hashDesc := false, false, false
 	for _, ob := range st.OrderBy {
 		if ob.Name != ks.HashName && (!ks.HasRange() || ob.Name != ks.RangeName) {
 			return nil, validationError("Variable reference " + ob.Name + " in ORDER BY clause must be part of the primary key")
 		}
-		if ob.Name == ks.RangeName && ks.HasRange() {
+		if ob.Name == ks.HashName {
+			byHash, hashDesc = true, ob.Desc
+		} else {
 			reverse = ob.Desc
 		}
 	}
-	if len(st.OrderBy) > 0 && parts == nil {
-		if st.Where == nil {
+	if len(st.OrderBy) > 0 {
+		switch {
+		case parts == nil && st.Where == nil:
 			return nil, validationError("Must have WHERE clause in the statement when using ORDER BY clause.")
+		case parts == nil:
+			return nil, validationError("Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")
+		case len(parts) > 1 && !byHash:
+			return nil, validationError("Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.")
 		}
-		return nil, validationError("Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")
+		if byHash {
+			sort.SliceStable(parts, func(i, j int) bool {
+				c := attr.Compare(parts[i], parts[j])
+				if hashDesc {
+					return c > 0
+				}
+				return c < 0
+			})
+		}
 	}
 
 	res := &stmtResult{table: r.t.Name()}

@@ -306,6 +306,18 @@ func TestSDKPartiQLReads(t *testing.T) {
 	apiErr(t, err, "ValidationException", "Invalid NextToken")
 	_, err = exec(c, `SELECT * FROM Tbl ORDER BY sk`)
 	apiErr(t, err, "ValidationException", "Must have WHERE clause in the statement when using ORDER BY clause.")
+	_, err = exec(c, `SELECT * FROM Tbl WHERE pk IN ['p0', 'p1'] ORDER BY sk`)
+	apiErr(t, err, "ValidationException", "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.")
+	_, err = exec(c, `SELECT * FROM Tbl WHERE v = 1 ORDER BY pk`)
+	apiErr(t, err, "ValidationException", "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")
+	items := mustExec(t, c, `SELECT pk, sk FROM Tbl WHERE pk IN ['p0', 'p2', 'p1'] AND sk < 2 ORDER BY pk DESC, sk DESC`)
+	var order []string
+	for _, it := range items {
+		order = append(order, attrS(it, "pk")+"/"+attrN(it, "sk"))
+	}
+	if fmt.Sprint(order) != "[p2/1 p2/0 p1/1 p1/0 p0/1 p0/0]" {
+		t.Fatalf("ORDER BY pk DESC, sk DESC = %v", order)
+	}
 	_, err = exec(c, `SELECT * FROM Tbl WHERE pk = 'p0' ORDER BY v`)
 	apiErr(t, err, "ValidationException", "Variable reference v in ORDER BY clause must be part of the primary key")
 }
