@@ -212,34 +212,23 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		return nil, e
 	}
 	ks := r.keys
-	comp, err := partiql.Compile(st.Where, st.Proj, nil)
-	if err != nil {
-		return nil, partiqlError(err)
-	}
-	if comp.Proj != nil {
-		if e := checkPathsOnKeys(r.t, comp.Proj.Paths()); e != nil {
-			return nil, e
-		}
-	}
-	sel, e := r.checkSelect("", comp.Proj, false, comp.Cond)
-	if e != nil {
-		return nil, e
-	}
-	shape, err := partiql.NewProjection(st.Proj)
-	if err != nil {
-		return nil, partiqlError(err)
-	}
 
 	// The key terms of the WHERE's top-level AND chain: the partitions it
 	// allows (nil: any) and a sort key condition.
 	var parts []attr.Value
 	var rangeEq *attr.Value
 	var rangeCond *keyCond
-	for _, term := range partiql.Conjuncts(st.Where) {
+	var hashTerm, rangeTerm *partiql.Node // equalities a Get makes true
+	conjuncts := partiql.Conjuncts(st.Where)
+	for _, term := range conjuncts {
 		if parts == nil {
 			if vns, ok := partiql.KeyValues(term, ks.HashName); ok {
+				var e *Error
 				if parts, e = partitionValues(vns, ks.HashType); e != nil {
 					return nil, e
+				}
+				if term.Kind == partiql.NCompare {
+					hashTerm = term
 				}
 				continue
 			}
@@ -266,8 +255,44 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 		}
 		rangeCond = &keyCond{op: op, values: vals}
 		if op == expr.RangeEQ {
-			rangeEq = &vals[0]
+			rangeEq, rangeTerm = &vals[0], term
 		}
+	}
+	isGet := r.index == nil && len(parts) == 1 && (!ks.HasRange() || rangeEq != nil)
+
+	// The filter is the whole WHERE, but for a Get without the key
+	// equalities the Get itself makes true.
+	where := st.Where
+	if isGet {
+		var rest []*partiql.Node
+		for _, term := range conjuncts {
+			if term != hashTerm && term != rangeTerm {
+				rest = append(rest, term)
+			}
+		}
+		where = partiql.And(rest)
+	}
+	var comp *partiql.Compiled
+	if where != nil || len(st.Proj) > 0 {
+		var err error
+		if comp, err = partiql.Compile(where, st.Proj, nil); err != nil {
+			return nil, partiqlError(err)
+		}
+	} else {
+		comp = &partiql.Compiled{}
+	}
+	if comp.Proj != nil {
+		if e := checkPathsOnKeys(r.t, comp.Proj.Paths()); e != nil {
+			return nil, e
+		}
+	}
+	sel, e := r.checkSelect("", comp.Proj, false, comp.Cond)
+	if e != nil {
+		return nil, e
+	}
+	shape, err := partiql.NewProjection(st.Proj)
+	if err != nil {
+		return nil, partiqlError(err)
 	}
 
 	// ORDER BY: the sort key orders each partition's walk; the partition
@@ -304,7 +329,6 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	}
 
 	res := &stmtResult{table: r.t.Name()}
-	isGet := r.index == nil && len(parts) == 1 && (!ks.HasRange() || rangeEq != nil)
 	if batch && !isGet {
 		return nil, validationError(partiql.MsgIncompleteKey)
 	}
