@@ -18,20 +18,28 @@ import (
 // language front-end, never a second engine):
 //
 //   - SELECT whose WHERE fixes the whole primary key (by top-level AND
-//     equalities) is a Table.Get; one that fixes the partition key is a
-//     Table.Query over that partition (bounded by the first sort key
-//     condition it can use); anything else is a Table.Scan. The whole
-//     WHERE is the filter in every case, so the key conditions narrow the
-//     walk without changing the answer.
+//     equalities) is a Table.Get; one that fixes the partition key (or a
+//     few: IN, an OR of equalities) is a Table.Query of each partition in
+//     turn (bounded by the first sort key condition it can use); anything
+//     else is a Table.Scan. The WHERE is the filter in every case (a Get
+//     leaves out the key equalities it makes true), so the key conditions
+//     narrow the walk without changing the answer. A NextToken is the last
+//     evaluated key, tied to the statement.
 //   - INSERT is a Table.Mutate that refuses an existing item
 //     (DuplicateItemException); UPDATE and DELETE are Table.Mutate with
 //     the WHERE's non-key terms as the condition. UPDATE also requires the
 //     item to exist (DynamoDB's UPDATE never creates an item); DELETE of a
 //     missing item does nothing.
 //
-// ExecuteTransaction would parse each statement the same way and hand the
-// writes (and EXISTS condition checks) to Store.MutateMany as one
-// all-or-nothing apply; it is not served yet.
+// ExecuteTransaction is not served yet. It would parse each of its 1..100
+// statements the same way (its reads must name the whole key: Store.GetMany
+// for all of them; EXISTS(SELECT ... WHERE key AND condition) becomes a
+// condition check), resolve each write to (key, decide) exactly as
+// partiqlInsert/Update/Delete do, and hand them to Store.MutateMany as one
+// all-or-nothing apply (one recBatch record); a refused decide becomes
+// TransactionCanceledException with one CancellationReason per statement
+// (ConditionalCheckFailed, DuplicateItem, ValidationError, None), and
+// ClientRequestToken needs the idempotency window TransactWriteItems keeps.
 
 // duplicateItem is INSERT's answer when the key is taken.
 func duplicateItem() *Error {
