@@ -369,9 +369,11 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	var start *shard.Start
 	var esk attr.Item
 	if in.NextToken != "" {
-		var ok bool
-		esk, ok = decodeNextToken(in.NextToken, in.Statement)
-		if !ok || len(esk) != len(r.startNames) {
+		var e *Error
+		if esk, e = decodeNextToken(in.NextToken, in.Statement); e != nil {
+			return nil, e
+		}
+		if len(esk) != len(r.startNames) {
 			return nil, validationError("Invalid NextToken")
 		}
 		tk, e := r.checkTableStartKey(esk)
@@ -500,17 +502,23 @@ func encodeNextToken(key attr.Item, statement string) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func decodeNextToken(tok, statement string) (attr.Item, bool) {
+func decodeNextToken(tok, statement string) (attr.Item, *Error) {
 	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil || len(b) < 9 || binary.BigEndian.Uint64(b) != xxhash.Sum64String(statement) {
-		return nil, false
+	if err != nil || len(b) < 9 {
+		return nil, validationError("Invalid NextToken")
+	}
+	if binary.BigEndian.Uint64(b) != xxhash.Sum64String(statement) {
+		return nil, validationError("NextToken does not match request")
 	}
 	root, ok := jvParse(b[8:])
 	if !ok || root.kind != jvObject {
-		return nil, false
+		return nil, validationError("Invalid NextToken")
 	}
 	key, msg := avItem(&root)
-	return key, msg == ""
+	if msg != "" {
+		return nil, validationError("Invalid NextToken")
+	}
+	return key, nil
 }
 
 func (h *Handler) partiqlInsert(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {

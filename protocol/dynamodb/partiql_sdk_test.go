@@ -303,7 +303,7 @@ func TestSDKPartiQLReads(t *testing.T) {
 	}
 	_, err = c.ExecuteStatement(context.Background(), &ddb.ExecuteStatementInput{
 		Statement: aws.String(`SELECT * FROM Tbl WHERE v > 0`), NextToken: out.NextToken})
-	apiErr(t, err, "ValidationException", "Invalid NextToken")
+	apiErr(t, err, "ValidationException", "NextToken does not match request")
 	_, err = exec(c, `SELECT * FROM Tbl ORDER BY sk`)
 	apiErr(t, err, "ValidationException", "Must have WHERE clause in the statement when using ORDER BY clause.")
 	_, err = exec(c, `SELECT * FROM Tbl WHERE pk IN ['p0', 'p1'] ORDER BY sk`)
