@@ -86,6 +86,34 @@ expect "item count" 1 "$(ddb describe-table --table-name Music --query Table.Ite
 ddb delete-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}'
 expect "deleted" "None" "$(ddb get-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' --query Item --output text)"
 
+# PartiQL: ExecuteStatement and BatchExecuteStatement on the same table.
+ddb execute-statement --statement "INSERT INTO \"Music\" VALUE {'Artist': 'Acme', 'SongTitle': 'PartiQL Rocks', 'Plays': 1, 'Tags': <<'pop'>>}" >/dev/null
+got=$(ddb execute-statement --statement "SELECT Plays FROM Music WHERE Artist = ? AND SongTitle = ?" \
+  --parameters '[{"S":"Acme"},{"S":"PartiQL Rocks"}]' --query 'Items[0].Plays.N' --output text)
+expect "execute-statement SELECT by key" 1 "$got"
+got=$(ddb execute-statement --statement "UPDATE Music SET Plays = Plays + 1 SET Tags = set_add(Tags, <<'live'>>) WHERE Artist = 'Acme' AND SongTitle = 'PartiQL Rocks' RETURNING ALL NEW *" \
+  --query 'Items[0].Plays.N' --output text)
+expect "execute-statement UPDATE RETURNING" 2 "$got"
+set +e
+out=$(ddb execute-statement --statement "INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'PartiQL Rocks'}" 2>&1)
+set -e
+echo "$out" | grep -q "DuplicateItemException" || fail "duplicate INSERT: $out"
+echo "ok: execute-statement duplicate INSERT"
+set +e
+out=$(ddb execute-statement --statement "SELECT * FROM Music WHERE" 2>&1)
+set -e
+echo "$out" | grep -q "Statement wasn't well formed, can't be processed: Unexpected term" || fail "syntax error: $out"
+echo "ok: execute-statement syntax error"
+got=$(ddb batch-execute-statement --statements \
+  "[{\"Statement\":\"INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Second'}\"},{\"Statement\":\"INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Second'}\"}]" \
+  --query 'Responses[1].Error.Code' --output text)
+expect "batch-execute-statement per-statement error" DuplicateItem "$got"
+got=$(ddb execute-statement --statement "SELECT SongTitle FROM Music WHERE Artist = 'Acme' ORDER BY SongTitle DESC" \
+  --query 'Items[*].SongTitle.S' --output text)
+expect "execute-statement Query ORDER BY" "Second	PartiQL Rocks" "$got"
+ddb execute-statement --statement "DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Second'" >/dev/null
+expect "execute-statement scan after DELETE" 1 "$(ddb execute-statement --statement 'SELECT * FROM Music' --query 'length(Items)' --output text)"
+
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
 

@@ -42,6 +42,10 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeBatchGetItem(body))
 	case "BatchWriteItem":
 		return ret(decodeBatchWriteItem(body))
+	case "ExecuteStatement":
+		return ret(decodeExecuteStatement(body))
+	case "BatchExecuteStatement":
+		return ret(decodeBatchExecuteStatement(body))
 	}
 	return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 }

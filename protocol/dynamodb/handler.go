@@ -143,7 +143,9 @@ var operations = func() map[string]string {
 		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
 		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
 		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
-		"DescribeContinuousBackups", "UpdateContinuousBackups"} {
+		"DescribeContinuousBackups", "UpdateContinuousBackups",
+
+		"ExecuteStatement", "BatchExecuteStatement"} {
 		m[op] = op
 	}
 	return m
@@ -314,6 +316,10 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.updateTimeToLive(in)
 	case *UpdateContinuousBackupsInput:
 		return h.updateContinuousBackups(in)
+	case *ExecuteStatementInput:
+		return h.executeStatement(in)
+	case *BatchExecuteStatementInput:
+		return h.batchExecuteStatement(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
