@@ -60,6 +60,9 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on its own listener; it
 	// must be a loopback address.
 	PprofAddr string
+	// MaxConnections bounds the open connections of each port (limit.go);
+	// 0: DefaultMaxConnections, negative: no limit.
+	MaxConnections int
 	// LogFormat is text (the default) or json; LogLevel debug, info (the
 	// default), warn or error (logging.go).
 	LogFormat, LogLevel string
@@ -264,7 +267,11 @@ func Open(cfg Config) (*Server, error) {
 	}
 	// RESP keeps its Redis keys in a local table (Local); its DYNAMODB
 	// command reaches the backend through the handler's API twin.
-	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds,
+	maxClients := cfg.MaxConnections
+	if maxClients == 0 {
+		maxClients = DefaultMaxConnections
+	}
+	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: printf(logger, slog.LevelWarn)})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
@@ -396,7 +403,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on --http %s: %w", s.cfg.HTTPAddr, err)
 	}
-	s.ServeHTTP(s.WrapTLS(ln))
+	s.ServeHTTP(s.WrapTLS(limitConns(ln, s.maxConns(), httpRefusal(s.maxConns()), s.refusedConn("http"))))
 	scheme, tlsNote := "http", ""
 	if s.TLS() {
 		scheme, tlsNote = "https", " (TLS)"
@@ -480,4 +487,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // was opened but not run).
 func (s *Server) Close() error {
 	return s.Shutdown(context.Background())
+}
+
+// maxConns is the connection limit of a port (<= 0: none).
+func (s *Server) maxConns() int {
+	if s.cfg.MaxConnections == 0 {
+		return DefaultMaxConnections
+	}
+	return s.cfg.MaxConnections
+}
+
+// refusedConn logs connections refused over the limit, at most once a
+// minute per port (never per connection under load).
+func (s *Server) refusedConn(port string) func() {
+	var last atomic.Int64
+	var refused atomic.Int64
+	return func() {
+		n := refused.Add(1)
+		now := time.Now().UnixNano()
+		if l := last.Load(); now-l < int64(time.Minute) || !last.CompareAndSwap(l, now) {
+			return
+		}
+		s.logger.Warn("refusing connections over --max-connections", "port", port, "max", s.maxConns(), "refused_so_far", n)
+	}
 }

@@ -348,7 +348,7 @@ func (s *Server) configParams() map[string]string {
 		"save": "", "appendonly": appendonly, "appendfsync": s.fsyncPolicy(),
 		"databases": "1", "maxmemory": "0", "maxmemory-policy": "noeviction",
 		"timeout": "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
-		"maxclients": "10000", "hz": "10", "requirepass": requirepass,
+		"maxclients": strconv.Itoa(s.maxClients()), "hz": "10", "requirepass": requirepass,
 		"client-query-buffer-limit": strconv.FormatInt(queryBufferLimit(s.opts.ProtoMaxBulkLen), 10),
 	}
 }
@@ -478,7 +478,7 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 	case "clients":
 		b.WriteString("# Clients\r\n")
 		line("connected_clients", s.clients.Load())
-		line("maxclients", 10000)
+		line("maxclients", s.maxClients())
 		line("blocked_clients", 0)
 	case "memory":
 		var m runtime.MemStats

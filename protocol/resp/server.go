@@ -20,6 +20,10 @@ type Options struct {
 	Table string
 	// RequirePass, when set, makes every connection AUTH first.
 	RequirePass string
+	// MaxClients, when positive, bounds the connected clients: one more
+	// is answered "-ERR max number of clients reached" and closed, as
+	// Redis does (maxclients).
+	MaxClients int
 	// Credentials, when not empty, are access key ids and their secrets
 	// (the DynamoDB port's --credentials): every connection must AUTH
 	// first, with "AUTH <access-key-id> <secret>" or with RequirePass.
@@ -164,6 +168,12 @@ func (s *Server) Serve(ln net.Listener) {
 				continue
 			}
 			delay = 0
+			if max := s.opts.MaxClients; max > 0 && s.clients.Load() >= int64(max) {
+				nc.SetWriteDeadline(time.Now().Add(time.Second))
+				nc.Write([]byte("-ERR max number of clients reached\r\n"))
+				nc.Close()
+				continue
+			}
 			if len(s.loops) > 0 {
 				l := s.loops[s.next.Add(1)%uint64(len(s.loops))]
 				if c, ok := l.adopt(nc); ok {
