@@ -36,6 +36,10 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeBatchGetItem(body))
 	case "BatchWriteItem":
 		return ret(decodeBatchWriteItem(body))
+	case "TransactWriteItems":
+		return ret(decodeTransactWriteItems(body))
+	case "TransactGetItems":
+		return ret(decodeTransactGetItems(body))
 	}
 	return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 }

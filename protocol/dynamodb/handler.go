@@ -46,6 +46,8 @@ type Handler struct {
 
 	idPrefix string
 	idSeq    atomic.Uint64
+
+	tokens txTokens // TransactWriteItems' ClientRequestTokens
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -107,7 +109,8 @@ var operations = func() map[string]string {
 	m := map[string]string{}
 	for _, op := range []string{"CreateTable", "DescribeTable", "ListTables", "DeleteTable",
 		"UpdateTable", "PutItem", "GetItem", "UpdateItem", "DeleteItem",
-		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem"} {
+		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
+		"TransactWriteItems", "TransactGetItems"} {
 		m[op] = op
 	}
 	return m
@@ -227,6 +230,10 @@ func (h *Handler) Do(op string, body []byte) ([]byte, *Error) {
 		return h.batchGetItem(in)
 	case *BatchWriteItemInput:
 		return h.batchWriteItem(in)
+	case *TransactWriteItemsInput:
+		return h.transactWriteItems(in)
+	case *TransactGetItemsInput:
+		return h.transactGetItems(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
@@ -336,6 +343,26 @@ func (e *Error) appendJSON(dst []byte) []byte {
 	if e.Item != nil {
 		dst = append(dst, `,"Item":`...)
 		dst = appendItem(dst, e.Item)
+	}
+	if e.Reasons != nil {
+		dst = append(dst, `,"CancellationReasons":[`...)
+		for i, r := range e.Reasons {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"Code":`...)
+			dst = appendJSONString(dst, r.Code)
+			if r.Message != "" {
+				dst = append(dst, `,"Message":`...)
+				dst = appendJSONString(dst, r.Message)
+			}
+			if r.Item != nil {
+				dst = append(dst, `,"Item":`...)
+				dst = appendItem(dst, r.Item)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
 	return append(dst, '}')
 }

@@ -1,0 +1,543 @@
+package dynamodb
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/shard/attr"
+)
+
+// TransactWriteItems and TransactGetItems: every action is checked against
+// its table first; then the writes are decided and applied all or nothing
+// by one shard.Store.MutateMany (one log record), and the reads see one
+// state through one shard.Store.GetMany.
+//
+// What fails where, as DynamoDB answers:
+//   - a request's shape, an expression that does not parse or names
+//     something undefined or unused, a key or index key attribute holding
+//     an empty value, a missing table, two actions on one item: a plain
+//     error of the whole request (ValidationException,
+//     ResourceNotFoundException);
+//   - a key that does not match the schema, a value of the wrong type for
+//     an index key, an update writing a key attribute, a condition that
+//     does not hold, an update that fails on the item (a wrong operand
+//     type, an item grown past 400 KB): the action's reason in a
+//     TransactionCanceledException ("ValidationError",
+//     "ConditionalCheckFailed"), every other action's reason "None".
+
+// msgTransactSameItem is DynamoDB's answer to two actions on one item.
+const msgTransactSameItem = "Transaction request cannot include multiple operations on one item"
+
+// txUnitsFactor: a transactional read or write costs twice a plain one
+// (DynamoDB prepares, then commits, every item).
+const txUnitsFactor = 2
+
+// txTableUnits is the capacity a transaction consumed on one table.
+type txTableUnits struct {
+	table       string
+	read, write float64
+}
+
+// txWriteResult is what a committed TransactWriteItems leaves for its
+// reply (and for a repeat of its ClientRequestToken).
+type txWriteResult struct {
+	units []txTableUnits // tables in order of first use
+	// metrics holds, per table with a local secondary index, the
+	// ItemCollectionMetrics entries in action order (JSON).
+	metrics []txTableMetrics
+}
+
+type txTableMetrics struct {
+	table   string
+	entries []byte // JSON array elements, comma separated
+}
+
+func (r *txWriteResult) tableUnits(table string) *txTableUnits {
+	for i := range r.units {
+		if r.units[i].table == table {
+			return &r.units[i]
+		}
+	}
+	r.units = append(r.units, txTableUnits{table: table})
+	return &r.units[len(r.units)-1]
+}
+
+// reply is TransactWriteItems' reply for the request's options.
+func (r *txWriteResult) reply(capacityMode, metricsMode string) []byte {
+	out := make([]byte, 0, 128)
+	out = append(out, '{')
+	if capacityMode == "TOTAL" || capacityMode == "INDEXES" {
+		out = append(out, `"ConsumedCapacity":[`...)
+		for i, u := range r.units {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendTxCapacity(out, capacityMode, u)
+		}
+		out = append(out, ']')
+	}
+	if metricsMode == "SIZE" && len(r.metrics) > 0 {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, `"ItemCollectionMetrics":{`...)
+		for i, m := range r.metrics {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendJSONString(out, m.table)
+			out = append(out, ":["...)
+			out = append(out, m.entries...)
+			out = append(out, ']')
+		}
+		out = append(out, '}')
+	}
+	return append(out, '}')
+}
+
+// appendTxCapacity appends one table's ConsumedCapacity of a transaction,
+// with the read and write units apart as DynamoDB gives them for
+// transactions.
+func appendTxCapacity(dst []byte, mode string, u txTableUnits) []byte {
+	units := func(dst []byte) []byte {
+		dst = append(dst, `"CapacityUnits":`...)
+		dst = appendFloat(dst, u.read+u.write)
+		if u.read > 0 {
+			dst = append(dst, `,"ReadCapacityUnits":`...)
+			dst = appendFloat(dst, u.read)
+		}
+		if u.write > 0 {
+			dst = append(dst, `,"WriteCapacityUnits":`...)
+			dst = appendFloat(dst, u.write)
+		}
+		return dst
+	}
+	dst = append(dst, '{')
+	dst = units(dst)
+	dst = append(dst, `,"TableName":`...)
+	dst = appendJSONString(dst, u.table)
+	if mode == "INDEXES" {
+		dst = append(dst, `,"Table":{`...)
+		dst = units(dst)
+		dst = append(dst, '}')
+	}
+	return append(dst, '}')
+}
+
+// txPrepared is one action checked against its table.
+type txPrepared struct {
+	t   *shard.Table
+	k   shard.Key
+	err *Error // the action's ValidationError reason, if it has one
+}
+
+// txKeyError sorts an error of a key or item check: an empty key value
+// fails the whole request (in DynamoDB's wording for items); anything else
+// is the action's reason.
+func txKeyError(e *Error) (request, reason *Error) {
+	if strings.Contains(e.Message, "cannot contain an empty") {
+		return validationError(strings.Replace(e.Message, "One or more parameter values were invalid: ",
+			"One or more parameter values are not valid. ", 1)), nil
+	}
+	return nil, e
+}
+
+// prepareTxWrite resolves an action's table and checks its key (or item)
+// and, for an update, what it writes.
+func (h *Handler) prepareTxWrite(a *TransactWriteAction) (txPrepared, *Error) {
+	t, e := h.table(a.TableName)
+	if e != nil {
+		return txPrepared{}, e
+	}
+	p := txPrepared{t: t}
+	ks := t.Schema()
+	if a.Kind == txPut {
+		if p.k, e = validateItem(ks, a.Item); e == nil {
+			e = checkIndexKeys(t.Indexes(), a.Item)
+		}
+	} else {
+		p.k, e = validateKey(ks, a.Key)
+		if e == nil && a.Kind == txUpdate {
+			e = checkUpdateTargets(ks, t.Indexes(), a.Update)
+		}
+	}
+	if e != nil {
+		req, reason := txKeyError(e)
+		if req != nil {
+			return p, req
+		}
+		p.err = reason
+	}
+	return p, nil
+}
+
+func (h *Handler) transactWriteItems(in *TransactWriteItemsInput) ([]byte, *Error) {
+	if in.ClientRequestToken == "" {
+		res, e := h.transactWrite(in)
+		if e != nil {
+			return nil, e
+		}
+		return res.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
+	}
+	res, e, run := h.tokens.begin(in.ClientRequestToken, in.fingerprint)
+	if e != nil {
+		return nil, e
+	}
+	if !run {
+		return res.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
+	}
+	res, e = h.transactWrite(in)
+	h.tokens.finish(in.ClientRequestToken, res)
+	if e != nil {
+		return nil, e
+	}
+	return res.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
+}
+
+// transactWrite checks and carries out a TransactWriteItems.
+func (h *Handler) transactWrite(in *TransactWriteItemsInput) (*txWriteResult, *Error) {
+	prep := make([]txPrepared, len(in.Actions))
+	invalid := false
+	for i := range in.Actions {
+		var e *Error
+		if prep[i], e = h.prepareTxWrite(&in.Actions[i]); e != nil {
+			return nil, e
+		}
+		invalid = invalid || prep[i].err != nil
+	}
+	seen := make(map[string]struct{}, len(prep))
+	for i := range prep {
+		if prep[i].k == nil {
+			continue
+		}
+		id := prep[i].t.Name() + "\x00" + string(prep[i].k)
+		if _, dup := seen[id]; dup {
+			return nil, validationError(msgTransactSameItem)
+		}
+		seen[id] = struct{}{}
+	}
+
+	ops := make([]shard.Op, 0, len(in.Actions))
+	for i := range in.Actions {
+		if prep[i].err != nil {
+			continue
+		}
+		a := &in.Actions[i]
+		opts := &WriteOptions{}
+		if a.ReturnOld {
+			opts.ReturnValuesOnConditionCheckFailure = "ALL_OLD"
+		}
+		indexes := prep[i].t.Indexes()
+		ops = append(ops, shard.Op{Table: prep[i].t, Key: prep[i].k, Decide: func(old shard.Entry) (shard.Write, error) {
+			switch a.Kind {
+			case txUpdate:
+				_, _, w, err := decideUpdate(old, a.Key, a.Update, a.Cond, opts, indexes)
+				return w, err
+			case txPut:
+				if _, err := checkCondition(old, a.Cond, opts, false); err != nil {
+					return shard.Write{}, err
+				}
+				return shard.Write{Item: a.Item}, nil
+			}
+			if _, err := checkCondition(old, a.Cond, opts, false); err != nil {
+				return shard.Write{}, err
+			}
+			if a.Kind == txCheck || !old.Exists() {
+				return shard.Write{Skip: true}, nil
+			}
+			return shard.Write{Delete: true}, nil
+		}})
+	}
+
+	var olds2, curs []shard.Entry
+	var errs []error
+	var err error
+	if invalid {
+		// Some action is invalid: nothing is written, but the others'
+		// conditions are still evaluated, on one state, for their reasons.
+		refs := make([]shard.Ref, len(ops))
+		for i, op := range ops {
+			refs[i] = shard.Ref{Table: op.Table, Key: op.Key}
+		}
+		ents := h.store.GetMany(refs)
+		errs = make([]error, len(ops))
+		for i, op := range ops {
+			_, errs[i] = op.Decide(ents[i])
+		}
+		err = shard.ErrCanceled
+	} else {
+		olds2, curs, errs, err = h.store.MutateMany(ops)
+	}
+	if errors.Is(err, shard.ErrCanceled) {
+		reasons := make([]CancellationReason, len(in.Actions))
+		j := 0
+		for i := range in.Actions {
+			reasons[i].Code = "None"
+			if prep[i].err != nil {
+				reasons[i] = CancellationReason{Code: "ValidationError", Message: prep[i].err.Message}
+				continue
+			}
+			if errs != nil && errs[j] != nil {
+				reasons[i] = txReason(errs[j])
+			}
+			j++
+		}
+		return nil, transactionCanceled(reasons)
+	}
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+
+	res := &txWriteResult{}
+	for i := range in.Actions {
+		a := &in.Actions[i]
+		u := res.tableUnits(a.TableName)
+		switch a.Kind {
+		case txCheck:
+			u.read += txUnitsFactor * attr.ReadUnits(olds2[i].Size(), true)
+		case txDelete:
+			u.write += txUnitsFactor * attr.WriteUnits(olds2[i].Size())
+		default:
+			u.write += txUnitsFactor * writeUnits(olds2[i], curs[i])
+		}
+	}
+	if in.ReturnItemCollectionMetrics == "SIZE" {
+		for i := range in.Actions {
+			a := &in.Actions[i]
+			t := prep[i].t
+			if a.Kind == txCheck || !hasLocalIndex(t) {
+				continue
+			}
+			key := a.Key
+			if a.Kind == txPut {
+				key = a.Item
+			}
+			var m *txTableMetrics
+			for j := range res.metrics {
+				if res.metrics[j].table == a.TableName {
+					m = &res.metrics[j]
+				}
+			}
+			if m == nil {
+				res.metrics = append(res.metrics, txTableMetrics{table: a.TableName})
+				m = &res.metrics[len(res.metrics)-1]
+			} else {
+				m.entries = append(m.entries, ',')
+			}
+			hn := t.Schema().HashName
+			m.entries = append(m.entries, `{"ItemCollectionKey":{`...)
+			m.entries = appendAttr(m.entries, 0, hn, key[hn])
+			m.entries = append(m.entries, `},"SizeEstimateRangeGB":[0.0,1.0]}`...)
+		}
+	}
+	return res, nil
+}
+
+// txReason turns an action's decision error into its cancellation reason.
+func txReason(err error) CancellationReason {
+	e := toAPIError(err)
+	switch {
+	case strings.HasSuffix(e.Type, "#ConditionalCheckFailedException"):
+		return CancellationReason{Code: "ConditionalCheckFailed", Message: e.Message, Item: e.Item}
+	case strings.HasSuffix(e.Type, "#ValidationException"):
+		return CancellationReason{Code: "ValidationError", Message: e.Message}
+	}
+	return CancellationReason{Code: "InternalError", Message: e.Message}
+}
+
+// --- ClientRequestToken ----------------------------------------------------
+
+// txTokenLife is how long a token is remembered after its transaction
+// committed (DynamoDB: 10 minutes).
+const txTokenLife = 10 * time.Minute
+
+// txTokens remembers the ClientRequestTokens of recent TransactWriteItems,
+// in memory: a repeat of a committed transaction's token within
+// txTokenLife answers as the first did without writing again. Tokens do not
+// survive a restart.
+type txTokens struct {
+	mu struct {
+		sync.Mutex
+		m         map[string]*txToken
+		lastSweep time.Time
+	}
+	now func() time.Time // nil: time.Now (tests set a clock)
+}
+
+type txToken struct {
+	fingerprint string
+	res         *txWriteResult // nil while running
+	expires     time.Time
+}
+
+func (tt *txTokens) clock() time.Time {
+	if tt.now != nil {
+		return tt.now()
+	}
+	return time.Now()
+}
+
+// begin claims token for a transaction with the given fingerprint. It
+// returns run when the caller is to carry it out (and then call finish);
+// otherwise the first transaction's result, or the error for a token in
+// use by a different request or by one still running.
+func (tt *txTokens) begin(token, fingerprint string) (res *txWriteResult, e *Error, run bool) {
+	now := tt.clock()
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	if tt.mu.m == nil {
+		tt.mu.m = make(map[string]*txToken)
+	}
+	if now.Sub(tt.mu.lastSweep) > time.Minute {
+		tt.sweepLocked(now)
+	}
+	if tk, ok := tt.mu.m[token]; ok && (tk.res == nil || now.Before(tk.expires)) {
+		switch {
+		case tk.fingerprint != fingerprint:
+			return nil, idempotentParameterMismatch(), false
+		case tk.res == nil:
+			return nil, transactionInProgress(), false
+		}
+		return tk.res, nil, false
+	}
+	tt.mu.m[token] = &txToken{fingerprint: fingerprint}
+	return nil, nil, true
+}
+
+// finish records the outcome of the transaction begin let run: a committed
+// one (res not nil) is remembered for txTokenLife, a failed one forgotten
+// (its token may be used again).
+func (tt *txTokens) finish(token string, res *txWriteResult) {
+	now := tt.clock()
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	if res == nil {
+		delete(tt.mu.m, token)
+		return
+	}
+	tt.mu.m[token] = &txToken{fingerprint: tt.mu.m[token].fingerprint, res: res, expires: now.Add(txTokenLife)}
+}
+
+// sweepLocked drops expired tokens.
+// REQUIRES: tt.mu held.
+func (tt *txTokens) sweepLocked(now time.Time) {
+	for k, tk := range tt.mu.m {
+		if tk.res != nil && !now.Before(tk.expires) {
+			delete(tt.mu.m, k)
+		}
+	}
+	tt.mu.lastSweep = now
+}
+
+// --- TransactGetItems ------------------------------------------------------
+
+// maxTransactGetBytes bounds the items TransactGetItems returns.
+const maxTransactGetBytes = 4 << 20
+
+// msgTransactGetTooLarge answers a TransactGetItems whose items add up to
+// more than 4 MB.
+const msgTransactGetTooLarge = "Total size of the items in the transaction exceeds the limit of 4 MB"
+
+func (h *Handler) transactGetItems(in *TransactGetItemsInput) ([]byte, *Error) {
+	refs := make([]shard.Ref, len(in.Gets))
+	reasons := make([]*Error, len(in.Gets))
+	invalid := false
+	for i := range in.Gets {
+		g := &in.Gets[i]
+		t, e := h.table(g.TableName)
+		if e != nil {
+			return nil, e
+		}
+		ks := t.Schema()
+		k, e := validateKey(ks, g.Key)
+		if e != nil {
+			req, reason := txKeyError(e)
+			if req != nil {
+				return nil, req
+			}
+			reasons[i], invalid = reason, true
+			continue
+		}
+		if g.Proj != nil {
+			if e := checkKeyPaths(ks, g.Proj.Paths()); e != nil {
+				return nil, e
+			}
+		}
+		refs[i] = shard.Ref{Table: t, Key: k}
+	}
+	if invalid {
+		out := make([]CancellationReason, len(in.Gets))
+		for i := range out {
+			out[i].Code = "None"
+			if reasons[i] != nil {
+				out[i] = CancellationReason{Code: "ValidationError", Message: reasons[i].Message}
+			}
+		}
+		return nil, transactionCanceled(out)
+	}
+	seen := make(map[string]struct{}, len(refs))
+	for _, r := range refs {
+		id := r.Table.Name() + "\x00" + string(r.Key)
+		if _, dup := seen[id]; dup {
+			return nil, validationError(msgTransactSameItem)
+		}
+		seen[id] = struct{}{}
+	}
+	ents := h.store.GetMany(refs)
+	total := 0
+	for _, ent := range ents {
+		total += ent.Size()
+	}
+	if total > maxTransactGetBytes {
+		return nil, validationError(msgTransactGetTooLarge)
+	}
+	out := make([]byte, 0, 64+total*2)
+	out = append(out, `{"Responses":[`...)
+	var units txWriteResult
+	for i, ent := range ents {
+		g := &in.Gets[i]
+		if i > 0 {
+			out = append(out, ',')
+		}
+		units.tableUnits(g.TableName).read += txUnitsFactor * attr.ReadUnits(ent.Size(), true)
+		if !ent.Exists() {
+			out = append(out, "{}"...)
+			continue
+		}
+		if g.Proj == nil {
+			out = append(out, `{"Item":`...)
+			var e *Error
+			if out, e = h.appendEntryJSON(out, g.TableName, refs[i].Key, ent); e != nil {
+				return nil, e
+			}
+			out = append(out, '}')
+			continue
+		}
+		it, err := ent.Item()
+		if err != nil {
+			return nil, internalError("stored item is unreadable: " + err.Error())
+		}
+		if it = g.Proj.Apply(it); len(it) == 0 {
+			out = append(out, "{}"...)
+			continue
+		}
+		out = append(out, `{"Item":`...)
+		out = appendItem(out, it)
+		out = append(out, '}')
+	}
+	out = append(out, ']')
+	if mode := in.ReturnConsumedCapacity; mode == "TOTAL" || mode == "INDEXES" {
+		out = append(out, `,"ConsumedCapacity":[`...)
+		for i, u := range units.units {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendTxCapacity(out, mode, u)
+		}
+		out = append(out, ']')
+	}
+	return append(out, '}'), nil
+}
