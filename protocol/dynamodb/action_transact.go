@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"sync"
@@ -354,21 +355,32 @@ func txReason(err error) CancellationReason {
 // committed (DynamoDB: 10 minutes).
 const txTokenLife = 10 * time.Minute
 
+// maxTxTokens bounds the tokens remembered: past it, the oldest committed
+// ones are forgotten before their txTokenLife is up (at about 400 committed
+// transactions a second, sustained over ten minutes).
+const maxTxTokens = 1 << 18
+
 // txTokens remembers the ClientRequestTokens of recent TransactWriteItems,
 // in memory: a repeat of a committed transaction's token within
 // txTokenLife answers as the first did without writing again. Tokens do not
 // survive a restart.
+//
+// Committed tokens expire in the order they committed (the life is the
+// same for all), so they are kept in a queue in that order as well as in
+// the map, and expired ones are dropped from its head: O(1) a call.
 type txTokens struct {
 	mu struct {
 		sync.Mutex
-		m         map[string]*txToken
-		lastSweep time.Time
+		m     map[string]*txToken
+		queue []string // committed tokens, oldest first; queue[head:] is live
+		head  int
 	}
-	now func() time.Time // nil: time.Now (tests set a clock)
+	now   func() time.Time // nil: time.Now (tests set a clock)
+	limit int              // 0: maxTxTokens (tests set less)
 }
 
 type txToken struct {
-	fingerprint string
+	fingerprint [sha256.Size]byte
 	res         *txWriteResult // nil while running
 	expires     time.Time
 }
@@ -385,25 +397,24 @@ func (tt *txTokens) clock() time.Time {
 // otherwise the first transaction's result, or the error for a token in
 // use by a different request or by one still running.
 func (tt *txTokens) begin(token, fingerprint string) (res *txWriteResult, e *Error, run bool) {
+	fp := sha256.Sum256([]byte(fingerprint))
 	now := tt.clock()
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	if tt.mu.m == nil {
 		tt.mu.m = make(map[string]*txToken)
 	}
-	if now.Sub(tt.mu.lastSweep) > time.Minute {
-		tt.sweepLocked(now)
-	}
-	if tk, ok := tt.mu.m[token]; ok && (tk.res == nil || now.Before(tk.expires)) {
+	tt.expireLocked(now)
+	if tk, ok := tt.mu.m[token]; ok {
 		switch {
-		case tk.fingerprint != fingerprint:
+		case tk.fingerprint != fp:
 			return nil, idempotentParameterMismatch(), false
 		case tk.res == nil:
 			return nil, transactionInProgress(), false
 		}
 		return tk.res, nil, false
 	}
-	tt.mu.m[token] = &txToken{fingerprint: fingerprint}
+	tt.mu.m[token] = &txToken{fingerprint: fp}
 	return nil, nil, true
 }
 
@@ -414,22 +425,50 @@ func (tt *txTokens) finish(token string, res *txWriteResult) {
 	now := tt.clock()
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
+	tk := tt.mu.m[token]
 	if res == nil {
 		delete(tt.mu.m, token)
 		return
 	}
-	tt.mu.m[token] = &txToken{fingerprint: tt.mu.m[token].fingerprint, res: res, expires: now.Add(txTokenLife)}
+	tk.res, tk.expires = res, now.Add(txTokenLife)
+	tt.mu.queue = append(tt.mu.queue, token)
+	limit := tt.limit
+	if limit <= 0 {
+		limit = maxTxTokens
+	}
+	for len(tt.mu.queue)-tt.mu.head > limit {
+		tt.dropHeadLocked()
+	}
 }
 
-// sweepLocked drops expired tokens.
+// expireLocked drops the committed tokens whose life is over.
 // REQUIRES: tt.mu held.
-func (tt *txTokens) sweepLocked(now time.Time) {
-	for k, tk := range tt.mu.m {
-		if tk.res != nil && !now.Before(tk.expires) {
-			delete(tt.mu.m, k)
+func (tt *txTokens) expireLocked(now time.Time) {
+	for tt.mu.head < len(tt.mu.queue) {
+		tk := tt.mu.m[tt.mu.queue[tt.mu.head]]
+		if tk != nil && tk.res != nil && now.Before(tk.expires) {
+			return
 		}
+		tt.dropHeadLocked()
 	}
-	tt.mu.lastSweep = now
+}
+
+// dropHeadLocked forgets the oldest committed token, and compacts the
+// queue once its dead front is as long as its live part.
+// REQUIRES: tt.mu held.
+func (tt *txTokens) dropHeadLocked() {
+	token := tt.mu.queue[tt.mu.head]
+	if tk := tt.mu.m[token]; tk != nil && tk.res != nil {
+		delete(tt.mu.m, token)
+	}
+	tt.mu.queue[tt.mu.head] = ""
+	tt.mu.head++
+	if tt.mu.head >= len(tt.mu.queue)-tt.mu.head {
+		n := copy(tt.mu.queue, tt.mu.queue[tt.mu.head:])
+		clear(tt.mu.queue[n:])
+		tt.mu.queue = tt.mu.queue[:n]
+		tt.mu.head = 0
+	}
 }
 
 // --- TransactGetItems ------------------------------------------------------

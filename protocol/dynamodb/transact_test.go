@@ -148,3 +148,42 @@ func TestTransactTokens(t *testing.T) {
 		t.Fatalf("%d tokens kept", n)
 	}
 }
+
+// TestTransactTokenLimit: past the limit the oldest committed tokens are
+// forgotten first; running ones are never dropped.
+func TestTransactTokenLimit(t *testing.T) {
+	var tt txTokens
+	tt.limit = 3
+	res := &txWriteResult{}
+	if _, e, run := tt.begin("running", "x"); e != nil || !run {
+		t.Fatal(e)
+	}
+	for i := range 10 {
+		tok := string(rune('a' + i))
+		if _, e, run := tt.begin(tok, "fp"); e != nil || !run {
+			t.Fatal(tok, e)
+		}
+		tt.finish(tok, res)
+	}
+	for i := range 10 {
+		tok := string(rune('a' + i))
+		_, e, run := tt.begin(tok, "fp")
+		if e != nil || run != (i < 7) {
+			t.Fatalf("%s: run %v, error %v", tok, run, e)
+		}
+		if run {
+			tt.finish(tok, nil)
+		}
+	}
+	if _, e, _ := tt.begin("running", "x"); e == nil || !strings.HasSuffix(e.Type, "#TransactionInProgressException") {
+		t.Fatal(e)
+	}
+	if _, e, _ := tt.begin("j", "other"); e == nil || !strings.HasSuffix(e.Type, "#IdempotentParameterMismatchException") {
+		t.Fatal(e)
+	}
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	if n := len(tt.mu.queue) - tt.mu.head; n != 3 || len(tt.mu.m) != 4 {
+		t.Fatalf("queue %d, map %d", n, len(tt.mu.m))
+	}
+}
