@@ -40,6 +40,25 @@ const txUnitsFactor = 2
 type txTableUnits struct {
 	table       string
 	read, write float64
+	// indexes are the write units of each secondary index written (only
+	// computed for ReturnConsumedCapacity INDEXES), in schema order.
+	indexes []txIndexUnits
+}
+
+type txIndexUnits struct {
+	name  string
+	local bool
+	units float64
+}
+
+func (u *txTableUnits) index(ix *shard.IndexSchema) *txIndexUnits {
+	for i := range u.indexes {
+		if u.indexes[i].name == ix.Name {
+			return &u.indexes[i]
+		}
+	}
+	u.indexes = append(u.indexes, txIndexUnits{name: ix.Name, local: ix.Local})
+	return &u.indexes[len(u.indexes)-1]
 }
 
 // txWriteResult is what a committed TransactWriteItems leaves for its
@@ -101,31 +120,128 @@ func (r *txWriteResult) reply(capacityMode, metricsMode string) []byte {
 
 // appendTxCapacity appends one table's ConsumedCapacity of a transaction,
 // with the read and write units apart as DynamoDB gives them for
-// transactions.
+// transactions; in INDEXES mode, the table's own part and each index's.
 func appendTxCapacity(dst []byte, mode string, u txTableUnits) []byte {
-	units := func(dst []byte) []byte {
+	units := func(dst []byte, read, write float64) []byte {
 		dst = append(dst, `"CapacityUnits":`...)
-		dst = appendFloat(dst, u.read+u.write)
-		if u.read > 0 {
+		dst = appendFloat(dst, read+write)
+		if read > 0 {
 			dst = append(dst, `,"ReadCapacityUnits":`...)
-			dst = appendFloat(dst, u.read)
+			dst = appendFloat(dst, read)
 		}
-		if u.write > 0 {
+		if write > 0 {
 			dst = append(dst, `,"WriteCapacityUnits":`...)
-			dst = appendFloat(dst, u.write)
+			dst = appendFloat(dst, write)
 		}
 		return dst
 	}
+	indexWrites := 0.0
+	for _, ix := range u.indexes {
+		indexWrites += ix.units
+	}
 	dst = append(dst, '{')
-	dst = units(dst)
+	dst = units(dst, u.read, u.write+indexWrites)
 	dst = append(dst, `,"TableName":`...)
 	dst = appendJSONString(dst, u.table)
 	if mode == "INDEXES" {
 		dst = append(dst, `,"Table":{`...)
-		dst = units(dst)
+		dst = units(dst, u.read, u.write)
 		dst = append(dst, '}')
+		for _, local := range []bool{false, true} {
+			n := 0
+			for _, ix := range u.indexes {
+				if ix.local != local {
+					continue
+				}
+				if n == 0 {
+					if local {
+						dst = append(dst, `,"LocalSecondaryIndexes":{`...)
+					} else {
+						dst = append(dst, `,"GlobalSecondaryIndexes":{`...)
+					}
+				} else {
+					dst = append(dst, ',')
+				}
+				n++
+				dst = appendJSONString(dst, ix.name)
+				dst = append(dst, ':', '{')
+				dst = units(dst, 0, ix.units)
+				dst = append(dst, '}')
+			}
+			if n > 0 {
+				dst = append(dst, '}')
+			}
+		}
 	}
 	return append(dst, '}')
+}
+
+// indexWriteUnits is what a write from old to cur (nil: no item) costs
+// one secondary index, as DynamoDB prices index maintenance: nothing when
+// the item is in the index neither before nor after, or its projection
+// did not change; one write of the projected item when it enters, leaves
+// or changes in place; two (a delete and a put) when its index key
+// changed.
+func indexWriteUnits(ix *shard.IndexSchema, table shard.KeySchema, old, cur attr.Item) float64 {
+	inOld, inCur := inIndex(ix, old), inIndex(ix, cur)
+	switch {
+	case !inOld && !inCur:
+		return 0
+	case !inCur:
+		return attr.WriteUnits(attr.ItemSize(projectFor(ix, table, old)))
+	case !inOld:
+		return attr.WriteUnits(attr.ItemSize(projectFor(ix, table, cur)))
+	}
+	po, pc := projectFor(ix, table, old), projectFor(ix, table, cur)
+	for _, name := range []string{ix.Key.HashName, ix.Key.RangeName} {
+		if name != "" && !attr.Equal(old[name], cur[name]) {
+			return attr.WriteUnits(attr.ItemSize(po)) + attr.WriteUnits(attr.ItemSize(pc))
+		}
+	}
+	if itemKeyString(po) == itemKeyString(pc) {
+		return 0
+	}
+	return attr.WriteUnits(attr.ItemSize(pc))
+}
+
+// inIndex reports whether an item has an entry in the index (it has the
+// index's key attributes, of their types).
+func inIndex(ix *shard.IndexSchema, it attr.Item) bool {
+	if it == nil {
+		return false
+	}
+	if v, ok := it[ix.Key.HashName]; !ok || v.Type != ix.Key.HashType {
+		return false
+	}
+	if ix.Key.HasRange() {
+		if v, ok := it[ix.Key.RangeName]; !ok || v.Type != ix.Key.RangeType {
+			return false
+		}
+	}
+	return true
+}
+
+// projectFor is the item as the index holds it.
+func projectFor(ix *shard.IndexSchema, table shard.KeySchema, it attr.Item) attr.Item {
+	if ix.Projection == shard.ProjectAll {
+		return it
+	}
+	out := attr.Item{}
+	keep := func(name string) {
+		if v, ok := it[name]; ok && name != "" {
+			out[name] = v
+		}
+	}
+	keep(table.HashName)
+	keep(table.RangeName)
+	keep(ix.Key.HashName)
+	keep(ix.Key.RangeName)
+	if ix.Projection == shard.ProjectInclude {
+		for _, name := range ix.NonKeyAttributes {
+			keep(name)
+		}
+	}
+	return out
 }
 
 // txPrepared is one action checked against its table.
@@ -299,10 +415,31 @@ func (h *Handler) transactWrite(in *TransactWriteItemsInput) (*txWriteResult, *E
 		switch a.Kind {
 		case txCheck:
 			u.read += txUnitsFactor * attr.ReadUnits(olds2[i].Size(), true)
+			continue
 		case txDelete:
 			u.write += txUnitsFactor * attr.WriteUnits(olds2[i].Size())
 		default:
 			u.write += txUnitsFactor * writeUnits(olds2[i], curs[i])
+		}
+		if in.ReturnConsumedCapacity != "INDEXES" {
+			continue
+		}
+		indexes := prep[i].t.Indexes()
+		if len(indexes) == 0 {
+			continue
+		}
+		oldItem, err := olds2[i].Item()
+		if err != nil {
+			return nil, internalError("stored item is unreadable: " + err.Error())
+		}
+		curItem, err := curs[i].Item()
+		if err != nil {
+			return nil, internalError("stored item is unreadable: " + err.Error())
+		}
+		for j := range indexes {
+			if w := indexWriteUnits(&indexes[j], prep[i].t.Schema(), oldItem, curItem); w > 0 {
+				u.index(&indexes[j]).units += txUnitsFactor * w
+			}
 		}
 	}
 	if in.ReturnItemCollectionMetrics == "SIZE" {

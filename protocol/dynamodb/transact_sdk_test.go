@@ -299,8 +299,31 @@ func TestSDKTransactCapacity(t *testing.T) {
 		aws.ToFloat64(cc.ReadCapacityUnits) != 2 || cc.Table == nil || aws.ToFloat64(cc.Table.CapacityUnits) != 12 {
 		t.Fatalf("cap capacity %+v %+v", cc, cc.Table)
 	}
-	if cc := out.ConsumedCapacity[1]; aws.ToString(cc.TableName) != "lsi" || aws.ToFloat64(cc.CapacityUnits) != 2 {
+	// The LSI gets an entry too: its write is counted apart in INDEXES.
+	if cc := out.ConsumedCapacity[1]; aws.ToString(cc.TableName) != "lsi" || aws.ToFloat64(cc.CapacityUnits) != 4 ||
+		aws.ToFloat64(cc.Table.CapacityUnits) != 2 || aws.ToFloat64(cc.LocalSecondaryIndexes["byl"].CapacityUnits) != 2 || len(cc.GlobalSecondaryIndexes) != 0 {
 		t.Fatalf("lsi capacity %+v", cc)
+	}
+	// Index writes: entering the GSI is one write (the LSI's projection,
+	// KEYS_ONLY, does not change: none); changing its key is two.
+	cl := c
+	for _, c := range []struct {
+		g          string
+		total, gsi float64
+	}{{"x", 4, 2}, {"y", 6, 4}} {
+		out, err := cl.TransactWriteItems(ctx, &ddb.TransactWriteItemsInput{
+			ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+			TransactItems: []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String("lsi"),
+				Key:              map[string]types.AttributeValue{"pk": s("h"), "sk": n("1")},
+				UpdateExpression: aws.String("SET g = :g"), ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(c.g)}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := out.ConsumedCapacity[0]
+		if aws.ToFloat64(cc.CapacityUnits) != c.total || aws.ToFloat64(cc.GlobalSecondaryIndexes["byg"].CapacityUnits) != c.gsi || len(cc.LocalSecondaryIndexes) != 0 {
+			t.Fatalf("g=%s: %+v %+v", c.g, cc, cc.GlobalSecondaryIndexes)
+		}
 	}
 	m := out.ItemCollectionMetrics
 	if len(m) != 1 || len(m["lsi"]) != 1 || attrS(m["lsi"][0].ItemCollectionKey, "pk") != "h" || len(m["lsi"][0].SizeEstimateRangeGB) != 2 {
