@@ -85,6 +85,21 @@ func (r *txWriteResult) tableUnits(table string) *txTableUnits {
 	return &r.units[len(r.units)-1]
 }
 
+// replay is the result a repeat of a committed transaction's token
+// answers with: DynamoDB reports the units of the first call as read
+// units (the repeat reads the recorded outcome; it writes nothing).
+func (r *txWriteResult) replay() *txWriteResult {
+	out := &txWriteResult{metrics: r.metrics, units: make([]txTableUnits, len(r.units))}
+	for i, u := range r.units {
+		total := u.read + u.write
+		for _, ix := range u.indexes {
+			total += ix.units
+		}
+		out.units[i] = txTableUnits{table: u.table, read: total}
+	}
+	return out
+}
+
 // reply is TransactWriteItems' reply for the request's options.
 func (r *txWriteResult) reply(capacityMode, metricsMode string) []byte {
 	out := make([]byte, 0, 128)
@@ -304,7 +319,7 @@ func (h *Handler) transactWriteItems(in *TransactWriteItemsInput) ([]byte, *Erro
 		return nil, e
 	}
 	if !run {
-		return res.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
+		return res.replay().reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
 	}
 	res, e = h.transactWrite(in)
 	h.tokens.finish(in.ClientRequestToken, res)
@@ -414,7 +429,9 @@ func (h *Handler) transactWrite(in *TransactWriteItemsInput) (*txWriteResult, *E
 		u := res.tableUnits(a.TableName)
 		switch a.Kind {
 		case txCheck:
-			u.read += txUnitsFactor * attr.ReadUnits(olds2[i].Size(), true)
+			// A ConditionCheck is priced as a transactional write of
+			// the item it checks.
+			u.write += txUnitsFactor * attr.WriteUnits(olds2[i].Size())
 			continue
 		case txDelete:
 			u.write += txUnitsFactor * attr.WriteUnits(olds2[i].Size())
