@@ -49,9 +49,10 @@ var transactWriteItemsSchema = []*schField{
 			fItemTableName(),
 		}, fTransactExprMembers()...)),
 	}), notNull(), minLen(1), maxLen(maxTransactItems)),
+	// DynamoDB reports a bad token ahead of the return options.
+	fString("ClientRequestToken", minLen(1), maxLen(36)),
 	fReturnConsumedCapacity(),
 	fReturnItemCollectionMetrics(),
-	fString("ClientRequestToken", minLen(1), maxLen(36)),
 }
 
 var transactGetItemsSchema = []*schField{

@@ -69,6 +69,12 @@ func TestTransactRequestErrors(t *testing.T) {
 		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"acct","Item":{"pk":{"S":"x"}},"ReturnValuesOnConditionCheckFailure":"ALL_NEW"}}]}`, "ValidationException", "1 validation error detected: Value 'ALL_NEW' at 'transactItems.1.member.put.returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]"},
 		{"TransactWriteItems", `{"TransactItems":[{"Delete":{"TableName":"acct","Key":{"pk":{"S":"x"}},"ConditionExpression":"attribute_exists(pk)","ExpressionAttributeValues":{}}}]}`, "ValidationException", "ExpressionAttributeValues must not be empty"},
 		{"TransactWriteItems", `{"TransactItems":[{"Update":{"TableName":"acct","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET pk = :v","ExpressionAttributeValues":{":v":{"S":"b"}}}}]}`, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]"},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"acct","Item":{"pk":{"S":"x"}}}}],"ReturnItemCollectionMetrics":"BOGUS2","ReturnConsumedCapacity":"BOGUS","ClientRequestToken":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}`, "ValidationException", "3 validation errors detected: Value 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36; Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; Value 'BOGUS2' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]"},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"nope","Item":{"pk":{"S":"x"}}}},{"ConditionCheck":{"TableName":"acct","Key":{"pk":{"S":"x"}},"ConditionExpression":"attribute_not_exists("}}]}`, "ValidationException", `Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "("`},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"acct","Item":{"pk":{"S":"x"}}}},{"ConditionCheck":{"TableName":"acct","Key":{"pk":{"S":"x"}},"ConditionExpression":"attribute_not_exists(pk)","ExpressionAttributeValues":{":v":{"S":"x"}}}}]}`, "ValidationException", "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"},
+		{"TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"acct","Item":{"pk":{"L":[{"S":"x"}]}}}}]}`, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]"},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"acct","Key":{"pk":{"S":"x"}},"ProjectionExpression":"!!!"}}]}`, "ValidationException", `Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"`},
+		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"acct","Key":{}}}]}`, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ValidationError]"},
 		{"TransactGetItems", `{"TransactItems":[]}`, "ValidationException", "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"TransactGetItems", `{"TransactItems":[{}]}`, "ValidationException", "1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null"},
 		{"TransactGetItems", `{"TransactItems":[{"Get":{"TableName":"acct","Key":{"pk":{"S":"a"}},"ProjectionExpression":"pk.x"}}]}`, "ValidationException", "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk"},
@@ -76,6 +82,24 @@ func TestTransactRequestErrors(t *testing.T) {
 		_, e := txDo(t, h, c.op, c.body)
 		if e == nil || !strings.HasSuffix(e.Type, "#"+c.typ) || e.Message != c.msg {
 			t.Errorf("%s %s:\n got %v\nwant %s: %s", c.op, c.body, e, c.typ, c.msg)
+		}
+	}
+}
+
+// TestTransactKeyReasons: a key of the wrong type is the action's reason,
+// in the words of the operation it resembles (DynamoDB, recorded by the
+// dynamodb-conformance suite).
+func TestTransactKeyReasons(t *testing.T) {
+	h := txSetup(t)
+	for _, c := range []struct{ body, reason string }{
+		{`{"Put":{"TableName":"acct","Item":{"pk":{"N":"5"}}}}`, "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"},
+		{`{"Put":{"TableName":"acct","Item":{"pk":{"L":[{"S":"x"}]}}}}`, "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: L"},
+		{`{"Delete":{"TableName":"acct","Key":{"pk":{"N":"5"}}}}`, "The provided key element does not match the schema"},
+		{`{"ConditionCheck":{"TableName":"acct","Key":{"pk":{"L":[]}},"ConditionExpression":"attribute_not_exists(pk)"}}`, "The provided key element does not match the schema"},
+	} {
+		_, e := txDo(t, h, "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"acct","Item":{"pk":{"S":"new"}}}},`+c.body+`]}`)
+		if e == nil || len(e.Reasons) != 2 || e.Reasons[0].Code != "None" || e.Reasons[1].Code != "ValidationError" || e.Reasons[1].Message != c.reason {
+			t.Errorf("%s: %v %+v", c.body, e, e.Reasons)
 		}
 	}
 }
