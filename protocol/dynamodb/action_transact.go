@@ -65,9 +65,17 @@ func (u *txTableUnits) index(ix *shard.IndexSchema) *txIndexUnits {
 // reply (and for a repeat of its ClientRequestToken).
 type txWriteResult struct {
 	units []txTableUnits // tables in order of first use
+	// images are, per action, its table and the size of the larger of the
+	// item's two images: what a repeat of the token is billed on.
+	images []txImage
 	// metrics holds, per table with a local secondary index, the
 	// ItemCollectionMetrics entries in action order (JSON).
 	metrics []txTableMetrics
+}
+
+type txImage struct {
+	table string
+	size  int
 }
 
 type txTableMetrics struct {
@@ -86,16 +94,13 @@ func (r *txWriteResult) tableUnits(table string) *txTableUnits {
 }
 
 // replay is the result a repeat of a committed transaction's token
-// answers with: DynamoDB reports the units of the first call as read
-// units (the repeat reads the recorded outcome; it writes nothing).
+// answers with: DynamoDB bills the repeat as a transactional read of the
+// items the first call wrote (the larger of each item's two images, 2 read
+// units per 4 KB), since it reads the recorded outcome and writes nothing.
 func (r *txWriteResult) replay() *txWriteResult {
-	out := &txWriteResult{metrics: r.metrics, units: make([]txTableUnits, len(r.units))}
-	for i, u := range r.units {
-		total := u.read + u.write
-		for _, ix := range u.indexes {
-			total += ix.units
-		}
-		out.units[i] = txTableUnits{table: u.table, read: total}
+	out := &txWriteResult{metrics: r.metrics}
+	for _, im := range r.images {
+		out.tableUnits(im.table).read += txUnitsFactor * attr.ReadUnits(im.size, true)
 	}
 	return out
 }
@@ -423,9 +428,10 @@ func (h *Handler) transactWrite(in *TransactWriteItemsInput) (*txWriteResult, *E
 		return nil, toAPIError(err)
 	}
 
-	res := &txWriteResult{}
+	res := &txWriteResult{images: make([]txImage, len(in.Actions))}
 	for i := range in.Actions {
 		a := &in.Actions[i]
+		res.images[i] = txImage{a.TableName, max(olds2[i].Size(), curs[i].Size())}
 		u := res.tableUnits(a.TableName)
 		switch a.Kind {
 		case txCheck:
@@ -454,8 +460,10 @@ func (h *Handler) transactWrite(in *TransactWriteItemsInput) (*txWriteResult, *E
 			return nil, internalError("stored item is unreadable: " + err.Error())
 		}
 		for j := range indexes {
+			// An index write is not doubled: DynamoDB charges a
+			// transaction's index maintenance as a plain write.
 			if w := indexWriteUnits(&indexes[j], prep[i].t.Schema(), oldItem, curItem); w > 0 {
-				u.index(&indexes[j]).units += txUnitsFactor * w
+				u.index(&indexes[j]).units += w
 			}
 		}
 	}
