@@ -110,32 +110,42 @@ func (r *txWriteResult) reply(capacityMode, metricsMode string) []byte {
 	out := make([]byte, 0, 128)
 	out = append(out, '{')
 	if capacityMode == "TOTAL" || capacityMode == "INDEXES" {
-		out = append(out, `"ConsumedCapacity":[`...)
-		for i, u := range r.units {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendTxCapacity(out, capacityMode, u)
-		}
-		out = append(out, ']')
+		out = r.appendCapacity(out, capacityMode)
 	}
 	if metricsMode == "SIZE" && len(r.metrics) > 0 {
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = append(out, `"ItemCollectionMetrics":{`...)
-		for i, m := range r.metrics {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendJSONString(out, m.table)
-			out = append(out, ":["...)
-			out = append(out, m.entries...)
-			out = append(out, ']')
-		}
-		out = append(out, '}')
+		out = r.appendMetrics(out)
 	}
 	return append(out, '}')
+}
+
+// appendCapacity appends the reply's "ConsumedCapacity" member.
+func (r *txWriteResult) appendCapacity(dst []byte, mode string) []byte {
+	dst = append(dst, `"ConsumedCapacity":[`...)
+	for i, u := range r.units {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendTxCapacity(dst, mode, u)
+	}
+	return append(dst, ']')
+}
+
+// appendMetrics appends the reply's "ItemCollectionMetrics" member.
+func (r *txWriteResult) appendMetrics(dst []byte) []byte {
+	dst = append(dst, `"ItemCollectionMetrics":{`...)
+	for i, m := range r.metrics {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, m.table)
+		dst = append(dst, ":["...)
+		dst = append(dst, m.entries...)
+		dst = append(dst, ']')
+	}
+	return append(dst, '}')
 }
 
 // appendTxCapacity appends one table's ConsumedCapacity of a transaction,
@@ -319,14 +329,14 @@ func (h *Handler) transactWriteItems(in *TransactWriteItemsInput) ([]byte, *Erro
 		}
 		return res.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
 	}
-	res, e, run := h.tokens.begin(in.ClientRequestToken, in.fingerprint)
+	replay, e, run := h.tokens.begin(in.ClientRequestToken, in.fingerprint)
 	if e != nil {
 		return nil, e
 	}
 	if !run {
-		return res.replay().reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
+		return replay.reply(in.ReturnConsumedCapacity, in.ReturnItemCollectionMetrics), nil
 	}
-	res, e = h.transactWrite(in)
+	res, e := h.transactWrite(in)
 	h.tokens.finish(in.ClientRequestToken, res)
 	if e != nil {
 		return nil, e
@@ -527,24 +537,68 @@ const maxTxTokens = 1 << 18
 // txTokenLife answers as the first did without writing again. Tokens do not
 // survive a restart.
 //
+// The SDKs give every TransactWriteItems a token, so at a high rate many
+// thousands are live: they are kept without pointers the garbage collector
+// would scan (a token by its hash, its reply as one byte slice).
 // Committed tokens expire in the order they committed (the life is the
-// same for all), so they are kept in a queue in that order as well as in
-// the map, and expired ones are dropped from its head: O(1) a call.
+// same for all), so they are also kept in a queue in that order, and
+// expired ones are dropped from its head: O(1) a call.
 type txTokens struct {
 	mu struct {
 		sync.Mutex
-		m     map[string]*txToken
-		queue []string // committed tokens, oldest first; queue[head:] is live
+		m     map[txTokenID]txToken
+		queue []txTokenID // committed tokens, oldest first; queue[head:] is live
 		head  int
 	}
 	now   func() time.Time // nil: time.Now (tests set a clock)
 	limit int              // 0: maxTxTokens (tests set less)
 }
 
+type txTokenID [sha256.Size]byte
+
 type txToken struct {
 	fingerprint [sha256.Size]byte
-	res         *txWriteResult // nil while running
-	expires     time.Time
+	expires     int64    // Unix nanoseconds; 0 while the transaction runs
+	replay      txReplay // what a repeat answers
+}
+
+// txReplay is the reply of a repeated token, in pieces: the ConsumedCapacity
+// member for TOTAL and for INDEXES, then the ItemCollectionMetrics member.
+type txReplay struct {
+	buf  []byte
+	offs [2]int32
+}
+
+func newTxReplay(res *txWriteResult) txReplay {
+	rp := res.replay()
+	var r txReplay
+	r.buf = rp.appendCapacity(r.buf, "TOTAL")
+	r.offs[0] = int32(len(r.buf))
+	r.buf = rp.appendCapacity(r.buf, "INDEXES")
+	r.offs[1] = int32(len(r.buf))
+	if len(rp.metrics) > 0 {
+		r.buf = rp.appendMetrics(r.buf)
+	}
+	return r
+}
+
+// reply assembles the repeat's reply for its own options.
+func (r txReplay) reply(capacityMode, metricsMode string) []byte {
+	out := make([]byte, 0, len(r.buf)+2)
+	out = append(out, '{')
+	switch capacityMode {
+	case "TOTAL":
+		out = append(out, r.buf[:r.offs[0]]...)
+	case "INDEXES":
+		out = append(out, r.buf[r.offs[0]:r.offs[1]]...)
+	}
+	if metricsMode == "SIZE" && int(r.offs[1]) < len(r.buf) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, r.buf[r.offs[1]:]...)
+	}
+	return append(out, '}')
 }
 
 func (tt *txTokens) clock() time.Time {
@@ -556,44 +610,51 @@ func (tt *txTokens) clock() time.Time {
 
 // begin claims token for a transaction with the given fingerprint. It
 // returns run when the caller is to carry it out (and then call finish);
-// otherwise the first transaction's result, or the error for a token in
-// use by a different request or by one still running.
-func (tt *txTokens) begin(token, fingerprint string) (res *txWriteResult, e *Error, run bool) {
+// otherwise the reply for a repeat of a committed transaction, or the
+// error for a token in use by a different request or by one still running.
+func (tt *txTokens) begin(token, fingerprint string) (replay txReplay, e *Error, run bool) {
+	id := txTokenID(sha256.Sum256([]byte(token)))
 	fp := sha256.Sum256([]byte(fingerprint))
-	now := tt.clock()
+	now := tt.clock().UnixNano()
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	if tt.mu.m == nil {
-		tt.mu.m = make(map[string]*txToken)
+		tt.mu.m = make(map[txTokenID]txToken)
 	}
 	tt.expireLocked(now)
-	if tk, ok := tt.mu.m[token]; ok {
+	if tk, ok := tt.mu.m[id]; ok {
 		switch {
 		case tk.fingerprint != fp:
-			return nil, idempotentParameterMismatch(), false
-		case tk.res == nil:
-			return nil, transactionInProgress(), false
+			return txReplay{}, idempotentParameterMismatch(), false
+		case tk.expires == 0:
+			return txReplay{}, transactionInProgress(), false
 		}
-		return tk.res, nil, false
+		return tk.replay, nil, false
 	}
-	tt.mu.m[token] = &txToken{fingerprint: fp}
-	return nil, nil, true
+	tt.mu.m[id] = txToken{fingerprint: fp}
+	return txReplay{}, nil, true
 }
 
 // finish records the outcome of the transaction begin let run: a committed
 // one (res not nil) is remembered for txTokenLife, a failed one forgotten
 // (its token may be used again).
 func (tt *txTokens) finish(token string, res *txWriteResult) {
+	id := txTokenID(sha256.Sum256([]byte(token)))
+	var replay txReplay
+	if res != nil {
+		replay = newTxReplay(res)
+	}
 	now := tt.clock()
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
-	tk := tt.mu.m[token]
 	if res == nil {
-		delete(tt.mu.m, token)
+		delete(tt.mu.m, id)
 		return
 	}
-	tk.res, tk.expires = res, now.Add(txTokenLife)
-	tt.mu.queue = append(tt.mu.queue, token)
+	tk := tt.mu.m[id]
+	tk.replay, tk.expires = replay, now.Add(txTokenLife).UnixNano()
+	tt.mu.m[id] = tk
+	tt.mu.queue = append(tt.mu.queue, id)
 	limit := tt.limit
 	if limit <= 0 {
 		limit = maxTxTokens
@@ -605,10 +666,10 @@ func (tt *txTokens) finish(token string, res *txWriteResult) {
 
 // expireLocked drops the committed tokens whose life is over.
 // REQUIRES: tt.mu held.
-func (tt *txTokens) expireLocked(now time.Time) {
+func (tt *txTokens) expireLocked(now int64) {
 	for tt.mu.head < len(tt.mu.queue) {
-		tk := tt.mu.m[tt.mu.queue[tt.mu.head]]
-		if tk != nil && tk.res != nil && now.Before(tk.expires) {
+		tk, ok := tt.mu.m[tt.mu.queue[tt.mu.head]]
+		if ok && tk.expires != 0 && now < tk.expires {
 			return
 		}
 		tt.dropHeadLocked()
@@ -619,15 +680,13 @@ func (tt *txTokens) expireLocked(now time.Time) {
 // queue once its dead front is as long as its live part.
 // REQUIRES: tt.mu held.
 func (tt *txTokens) dropHeadLocked() {
-	token := tt.mu.queue[tt.mu.head]
-	if tk := tt.mu.m[token]; tk != nil && tk.res != nil {
-		delete(tt.mu.m, token)
+	id := tt.mu.queue[tt.mu.head]
+	if tk, ok := tt.mu.m[id]; ok && tk.expires != 0 {
+		delete(tt.mu.m, id)
 	}
-	tt.mu.queue[tt.mu.head] = ""
 	tt.mu.head++
 	if tt.mu.head >= len(tt.mu.queue)-tt.mu.head {
 		n := copy(tt.mu.queue, tt.mu.queue[tt.mu.head:])
-		clear(tt.mu.queue[n:])
 		tt.mu.queue = tt.mu.queue[:n]
 		tt.mu.head = 0
 	}

@@ -1,8 +1,9 @@
 package dynamodb
 
 import (
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/dynacache/dynacache/shard/attr"
 	"github.com/dynacache/dynacache/shard/expr"
@@ -259,7 +260,12 @@ func appendCanonJV(dst []byte, v *jv) []byte {
 	}
 	switch v.kind {
 	case jvObject:
-		idx := make([]int, len(v.kids))
+		var small [16]int
+		idx := small[:0]
+		if len(v.kids) > len(small) {
+			idx = make([]int, 0, len(v.kids))
+		}
+		idx = idx[:len(v.kids)]
 		for i := range idx {
 			idx[i] = i
 		}
@@ -294,5 +300,5 @@ func appendCanonJV(dst []byte, v *jv) []byte {
 }
 
 func sortByKey(idx []int, kids []jvMem) {
-	sort.Slice(idx, func(a, b int) bool { return kids[idx[a]].key < kids[idx[b]].key })
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(kids[a].key, kids[b].key) })
 }

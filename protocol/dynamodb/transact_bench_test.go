@@ -65,6 +65,20 @@ func BenchmarkTransactWrite(b *testing.B) {
 				}
 			}
 		})
+		// As the SDKs send it: a new ClientRequestToken each time.
+		b.Run("tx+token/"+strconv.Itoa(n), func(b *testing.B) {
+			h := benchTxHandler(b, n)
+			rest := benchTxWrite(n)[1:]
+			i := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				body := append([]byte(`{"ClientRequestToken":"`+strconv.Itoa(i)+`",`), rest...)
+				if _, e := h.Do("TransactWriteItems", body); e != nil {
+					b.Fatal(e)
+				}
+			}
+		})
 		b.Run("single/"+strconv.Itoa(n), func(b *testing.B) {
 			h := benchTxHandler(b, n)
 			bodies := make([][]byte, n)
