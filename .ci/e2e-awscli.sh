@@ -83,6 +83,31 @@ echo "ok: missing table"
 
 expect "item count" 1 "$(ddb describe-table --table-name Music --query Table.ItemCount --output text)"
 
+song='{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}'
+acme='{"Artist":{"S":"Acme Band"},"SongTitle":{"S":"Happy Day"}}'
+ddb transact-write-items --client-request-token ci-token-1 --transact-items '[
+  {"Update":{"TableName":"Music","Key":'"$song"',"UpdateExpression":"SET Plays = Plays + :one",
+    "ConditionExpression":"Plays >= :one","ExpressionAttributeValues":{":one":{"N":"1"}}}},
+  {"Put":{"TableName":"Music","Item":'"$acme"',"ConditionExpression":"attribute_not_exists(Artist)"}}]'
+got=$(ddb transact-get-items --transact-items '[{"Get":{"TableName":"Music","Key":'"$song"'}},
+  {"Get":{"TableName":"Music","Key":'"$acme"',"ProjectionExpression":"SongTitle"}}]' \
+  --query 'join(`,`, [Responses[0].Item.Plays.N, Responses[1].Item.SongTitle.S])' --output text)
+expect "transact-write-items then transact-get-items" "3.5,Happy Day" "$got"
+
+set +e
+out=$(ddb transact-write-items --transact-items '[
+  {"Put":{"TableName":"Music","Item":'"$acme"',"ConditionExpression":"attribute_not_exists(Artist)",
+    "ReturnValuesOnConditionCheckFailure":"ALL_OLD"}},
+  {"Delete":{"TableName":"Music","Key":'"$song"'}}]' 2>&1)
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "conditional transaction should fail"
+echo "$out" | grep -q "TransactionCanceledException" || fail "transaction: $out"
+echo "$out" | grep -q "\[ConditionalCheckFailed, None\]" || fail "transaction reasons: $out"
+expect "canceled transaction wrote nothing" 3.5 "$(ddb get-item --table-name Music --key "$song" --query Item.Plays.N --output text)"
+echo "ok: transaction canceled"
+ddb delete-item --table-name Music --key "$acme"
+
 ddb delete-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}'
 expect "deleted" "None" "$(ddb get-item --table-name Music --key '{"Artist":{"S":"No One You Know"},"SongTitle":{"S":"Call Me Today"}}' --query Item --output text)"
 

@@ -433,47 +433,15 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 		return nil, e
 	}
 	indexes := t.Indexes()
-	if in.Update != nil {
-		targets := in.Update.Targets()
-		for _, p := range targets {
-			if isKeyAttr(ks, p[0].Name) {
-				return nil, validationError("One or more parameter values were invalid: Cannot update attribute " + p[0].Name + ". This attribute is part of the key")
-			}
-		}
-		if e := checkStaticIndexTypes(indexes, in.Update.Actions()); e != nil {
-			return nil, e
-		}
-		for _, p := range targets {
-			if len(p) > 1 && isIndexKeyAttr(indexes, p[0].Name) {
-				return nil, validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + p[0].Name)
-			}
-		}
+	if e := checkUpdateTargets(ks, indexes, in.Update); e != nil {
+		return nil, e
 	}
 	var oldItem, newItem attr.Item
 	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+		var w shard.Write
 		var err error
-		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, true); err != nil {
-			return shard.Write{}, err
-		}
-		var base attr.Item
-		if oldItem != nil {
-			base = oldItem.Clone()
-		} else {
-			base = in.Key.Clone()
-		}
-		newItem = base
-		if in.Update != nil {
-			if newItem, err = in.Update.Apply(base); err != nil {
-				return shard.Write{}, apiError{validationError(err.Error())}
-			}
-		}
-		if attr.ItemSize(newItem) > attr.MaxItemSize {
-			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
-		}
-		if e := checkUpdatedIndexKeys(indexes, newItem); e != nil {
-			return shard.Write{}, apiError{e}
-		}
-		return shard.Write{Item: newItem}, nil
+		oldItem, newItem, w, err = decideUpdate(old, in.Key, in.Update, in.Cond, &in.WriteOptions, indexes)
+		return w, err
 	})
 	if err != nil {
 		return nil, toAPIError(err)
@@ -494,4 +462,58 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 		}
 	}
 	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+}
+
+// checkUpdateTargets makes the checks of an update that need the table but
+// not the item: no key attribute is updated, and index key attributes get
+// values of their type (where the request alone tells) and no paths inside
+// them.
+func checkUpdateTargets(ks shard.KeySchema, indexes []shard.IndexSchema, upd *expr.Update) *Error {
+	if upd == nil {
+		return nil
+	}
+	targets := upd.Targets()
+	for _, p := range targets {
+		if isKeyAttr(ks, p[0].Name) {
+			return validationError("One or more parameter values were invalid: Cannot update attribute " + p[0].Name + ". This attribute is part of the key")
+		}
+	}
+	if e := checkStaticIndexTypes(indexes, upd.Actions()); e != nil {
+		return e
+	}
+	for _, p := range targets {
+		if len(p) > 1 && isIndexKeyAttr(indexes, p[0].Name) {
+			return validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + p[0].Name)
+		}
+	}
+	return nil
+}
+
+// decideUpdate is an update's decision, under the item's lock: the
+// condition, then the update applied to the current item (or to the key
+// alone when there is none), then the new item's size and index keys. It
+// returns the old and new items and the write.
+func decideUpdate(old shard.Entry, key attr.Item, upd *expr.Update, cond *expr.Condition, opts *WriteOptions, indexes []shard.IndexSchema) (oldItem, newItem attr.Item, w shard.Write, err error) {
+	if oldItem, err = checkCondition(old, cond, opts, true); err != nil {
+		return oldItem, nil, shard.Write{}, err
+	}
+	var base attr.Item
+	if oldItem != nil {
+		base = oldItem.Clone()
+	} else {
+		base = key.Clone()
+	}
+	newItem = base
+	if upd != nil {
+		if newItem, err = upd.Apply(base); err != nil {
+			return oldItem, nil, shard.Write{}, apiError{validationError(err.Error())}
+		}
+	}
+	if attr.ItemSize(newItem) > attr.MaxItemSize {
+		return oldItem, nil, shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
+	}
+	if e := checkUpdatedIndexKeys(indexes, newItem); e != nil {
+		return oldItem, nil, shard.Write{}, apiError{e}
+	}
+	return oldItem, newItem, shard.Write{Item: newItem}, nil
 }

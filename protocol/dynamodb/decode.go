@@ -46,6 +46,10 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeExecuteStatement(body))
 	case "BatchExecuteStatement":
 		return ret(decodeBatchExecuteStatement(body))
+	case "TransactWriteItems":
+		return ret(decodeTransactWriteItems(body))
+	case "TransactGetItems":
+		return ret(decodeTransactGetItems(body))
 	}
 	return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 }

@@ -21,6 +21,17 @@ type Error struct {
 	// error passed through by a Backend); Type and Message then say what
 	// it holds for other protocols' error replies.
 	Raw []byte
+	// Reasons are a TransactionCanceledException's CancellationReasons,
+	// one per action in request order.
+	Reasons []CancellationReason
+}
+
+// CancellationReason is one action's part of a canceled transaction: Code
+// "None" for an action that did not fail.
+type CancellationReason struct {
+	Code    string
+	Message string
+	Item    attr.Item // the old item, for ConditionalCheckFailed with ALL_OLD
 }
 
 func (e *Error) Error() string { return e.Type + ": " + e.Message }
@@ -67,4 +78,31 @@ func limitExceeded(msg string) *Error {
 
 func internalError(msg string) *Error {
 	return &Error{Status: 500, Type: nsDynamoDB + "InternalServerError", Message: msg}
+}
+
+// transactionCanceled returns DynamoDB's TransactionCanceledException for
+// the reasons, one per action. It says "Message" with a capital M, as
+// DynamoDB does for this exception.
+func transactionCanceled(reasons []CancellationReason) *Error {
+	msg := make([]byte, 0, 96+16*len(reasons))
+	msg = append(msg, "Transaction cancelled, please refer cancellation reasons for specific reasons ["...)
+	for i, r := range reasons {
+		if i > 0 {
+			msg = append(msg, ", "...)
+		}
+		msg = append(msg, r.Code...)
+	}
+	msg = append(msg, ']')
+	return &Error{Status: 400, Type: nsDynamoDB + "TransactionCanceledException", Message: string(msg),
+		CapitalMessage: true, Reasons: reasons}
+}
+
+func idempotentParameterMismatch() *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "IdempotentParameterMismatchException",
+		Message: "The request uses the same client token as a previous, but non-identical request."}
+}
+
+func transactionInProgress() *Error {
+	return &Error{Status: 400, Type: nsDynamoDB + "TransactionInProgressException",
+		Message: "The transaction with the given request token is already in progress."}
 }

@@ -69,7 +69,8 @@ type Handler struct {
 	// change it and store it back (UpdateTable, DeleteTable, tags, time
 	// to live, continuous backups), so that none loses another's change
 	// and none stores a description of a table after its drop.
-	ctl sync.Mutex
+	ctl    sync.Mutex
+	tokens txTokens // TransactWriteItems' ClientRequestTokens
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -145,7 +146,9 @@ var operations = func() map[string]string {
 		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
 
-		"ExecuteStatement", "BatchExecuteStatement"} {
+		"ExecuteStatement", "BatchExecuteStatement",
+
+		"TransactWriteItems", "TransactGetItems"} {
 		m[op] = op
 	}
 	return m
@@ -320,6 +323,10 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.executeStatement(in)
 	case *BatchExecuteStatementInput:
 		return h.batchExecuteStatement(in)
+	case *TransactWriteItemsInput:
+		return h.transactWriteItems(in)
+	case *TransactGetItemsInput:
+		return h.transactGetItems(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
@@ -434,6 +441,26 @@ func (e *Error) appendJSON(dst []byte) []byte {
 	if e.Item != nil {
 		dst = append(dst, `,"Item":`...)
 		dst = appendItem(dst, e.Item)
+	}
+	if e.Reasons != nil {
+		dst = append(dst, `,"CancellationReasons":[`...)
+		for i, r := range e.Reasons {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"Code":`...)
+			dst = appendJSONString(dst, r.Code)
+			if r.Message != "" {
+				dst = append(dst, `,"Message":`...)
+				dst = appendJSONString(dst, r.Message)
+			}
+			if r.Item != nil {
+				dst = append(dst, `,"Item":`...)
+				dst = appendItem(dst, r.Item)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
 	return append(dst, '}')
 }
