@@ -77,8 +77,14 @@ func main() {
 		s.acked["put"], s.acked["set"], s.acked["incr"], s.verified)
 }
 
+// running is the server process, killed when the soak fails.
+var running *exec.Cmd
+
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "soak: FAIL:", err)
+	if running != nil && running.Process != nil {
+		running.Process.Kill()
+	}
 	os.Exit(1)
 }
 
@@ -114,6 +120,7 @@ func (s *soak) start() {
 	if err := s.cmd.Start(); err != nil {
 		fatal(err)
 	}
+	running = s.cmd
 	s.httpURL, s.resp = "", ""
 	sc := bufio.NewScanner(out)
 	deadline := time.AfterFunc(60*time.Second, func() { s.cmd.Process.Kill() })
@@ -169,6 +176,9 @@ func (s *soak) key(kind string, w, k int) *keyState {
 	st := s.state[name]
 	if st == nil {
 		st = &keyState{acked: -1, inFlight: -1}
+		if kind == "incr" {
+			st.acked = 0 // a counter that does not exist is 0
+		}
 		s.state[name] = st
 	}
 	return st
@@ -285,6 +295,9 @@ func (s *soak) verify() {
 				}
 				got, _ = strconv.ParseInt(strings.TrimSpace(val), 10, 64)
 			}
+		}
+		if got < 0 && strings.HasPrefix(name, "incr-") {
+			got = 0
 		}
 		switch {
 		case got == st.acked:
