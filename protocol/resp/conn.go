@@ -273,7 +273,7 @@ func (c *conn) exec(args [][]byte) {
 	}
 	if !cmd.arityOK(len(args)) {
 		c.s.rejected.Add(1)
-		if cmd.name == "exec" && c.inMulti() {
+		if cmd.name == "exec" { // as Redis, in MULTI or not
 			c.execAbort(wrongArity(cmd.name)[len("ERR "):])
 			return
 		}

@@ -124,8 +124,8 @@ func (c *conn) flagTransaction() {
 	}
 }
 
-// execAbort answers an EXEC refused before it ran (its arity) inside
-// MULTI, as Redis does: the transaction is discarded.
+// execAbort answers an EXEC refused before it ran (its arity), as Redis
+// does, in MULTI or not: the transaction (if any) is discarded.
 func (c *conn) execAbort(reason string) {
 	c.multi = nil
 	c.out = redcon.AppendError(c.out, "EXECABORT Transaction discarded because of: "+reason)
