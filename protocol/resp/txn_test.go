@@ -39,7 +39,38 @@ var transactionCases = []string{
 	"WATCH a", "SET a 2", "MULTI", "DISCARD", "MULTI", "GET a", "EXEC",
 	"WATCH a", "MULTI", "SET a 3", "EXEC", "MULTI", "GET a", "EXEC",
 	"WATCH a", "DEL a", "MULTI", "GET a", "EXEC",
-	"SET e v PX 1", "WATCH e", "MULTI", "GET e", "EXEC",
+}
+
+// TestDifferentialRedisWatchExpiry: a WATCHed key that expires before
+// EXEC aborts it (Redis 7), on both servers alike; one already expired at
+// WATCH does not.
+func TestDifferentialRedisWatchExpiry(t *testing.T) {
+	sock := startRedis(t)
+	ts := startServer(t, Options{SweepInterval: -1})
+	for _, c := range []*rawConn{dialRaw(t, "unix", sock), dialRaw(t, "tcp", ts.addr)} {
+		c.do("SET", "e", "v", "PX", "30")
+		if got := c.do("WATCH", "e"); got != "+OK\r\n" {
+			t.Fatal(got)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for c.do("PTTL", "e") != ":-2\r\n" {
+			if time.Now().After(deadline) {
+				t.Fatal("e did not expire")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		c.do("MULTI")
+		c.do("GET", "e")
+		if got := c.do("EXEC"); got != "*-1\r\n" {
+			t.Fatalf("EXEC after a watched key expired: %q", got)
+		}
+		c.do("WATCH", "e") // expired (or gone) already
+		c.do("MULTI")
+		c.do("GET", "e")
+		if got := c.do("EXEC"); got != "*1\r\n$-1\r\n" {
+			t.Fatalf("EXEC watching an expired key: %q", got)
+		}
+	}
 }
 
 func TestDifferentialRedisTransactions(t *testing.T) {
