@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/wal"
 )
 
@@ -364,4 +367,68 @@ func copyTree(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// refusingLog accepts every write until refuse is set, then refuses every
+// record (as a full disk would).
+type refusingLog struct{ refuse atomic.Bool }
+
+var errRefused = errors.New("log refused the record")
+
+func (l *refusingLog) LogItem(string, shard.Key, []byte, int, shard.Undo) (func() error, error) {
+	if l.refuse.Load() {
+		return nil, errRefused
+	}
+	return nil, nil
+}
+
+func (l *refusingLog) LogBatch([]shard.BatchItem) (func() error, error) {
+	if l.refuse.Load() {
+		return nil, errRefused
+	}
+	return nil, nil
+}
+
+func (l *refusingLog) LogTable(string, shard.KeySchema, []shard.IndexSchema, []byte, bool) (func() error, error) {
+	return nil, nil
+}
+
+// TestMultiKeyLogRefused: an MSET or EXEC whose record the log refuses
+// leaves every key as it was, and the expiry index exact; once the log
+// accepts again, an EXEC's moves of TTLs (RENAME, PERSIST, SET EX) are
+// indexed exactly.
+func TestMultiKeyLogRefused(t *testing.T) {
+	log := &refusingLog{}
+	ts := startServerOn(t, shard.New(log), Options{SweepInterval: -1, Persistence: "refusing log"})
+	c := dialRaw(t, "tcp", ts.addr)
+	c.do("SET", "a", "old", "EX", "1000")
+	c.do("SET", "b", "old")
+	requireExactIndex(t, ts.Server, c, "a")
+	log.refuse.Store(true)
+	if got := c.do("MSET", "a", "new", "b", "new"); !strings.HasPrefix(got, "-ERR ") {
+		t.Fatalf("MSET on a refusing log: %q", got)
+	}
+	c.do("MULTI")
+	c.do("PERSIST", "a")
+	c.do("SET", "c", "v", "EX", "100")
+	c.do("DEL", "b")
+	if got := c.do("EXEC"); !strings.HasPrefix(got, "-ERR ") {
+		t.Fatalf("EXEC on a refusing log: %q", got)
+	}
+	log.refuse.Store(false)
+	if got := c.do("MGET", "a", "b", "c"); got != "*3\r\n$3\r\nold\r\n$3\r\nold\r\n$-1\r\n" {
+		t.Fatalf("after refused writes: %q", got)
+	}
+	requireExactIndex(t, ts.Server, c, "a")
+	c.do("SET", "b", "v", "EX", "100")
+	c.do("MULTI")
+	c.do("RENAME", "b", "d")
+	c.do("PERSIST", "a")
+	c.do("SET", "c", "v", "EX", "100")
+	c.do("SET", "e", "v", "EX", "100")
+	c.do("GETDEL", "e")
+	if got := c.do("EXEC"); got != "*5\r\n+OK\r\n:1\r\n+OK\r\n+OK\r\n$1\r\nv\r\n" {
+		t.Fatalf("EXEC: %q", got)
+	}
+	requireExactIndex(t, ts.Server, c, "c", "d")
 }
