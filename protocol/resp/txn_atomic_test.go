@@ -432,3 +432,83 @@ func TestMultiKeyLogRefused(t *testing.T) {
 	}
 	requireExactIndex(t, ts.Server, c, "c", "d")
 }
+
+// TestExecWithDynamoWriters: EXECs that INCR two keys run beside DynamoDB
+// API writers that ADD to one of them: no increment is lost (each EXEC's
+// INCR of k is decided under k's shard lock), and GetMany readers of both
+// keys never see the EXEC's second key ahead of its first (k counts every
+// EXEC and every DynamoDB write, k2 only the EXECs: k >= k2 in any state
+// that holds whole EXECs).
+func TestExecWithDynamoWriters(t *testing.T) {
+	ts := startServer(t, Options{SweepInterval: -1})
+	setup := dialRaw(t, "tcp", ts.addr)
+	setup.do("INCRBY", "k", "0")
+	setup.do("INCRBY", "k2", "0") // numbers (N), for ADD
+	const resp, dynamo, each = 3, 2, 200
+	var wg sync.WaitGroup
+	errs := make(chan error, resp+dynamo+1)
+	for i := 0; i < resp; i++ {
+		c := dialRaw(t, "tcp", ts.addr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < each; j++ {
+				c.do("MULTI")
+				c.do("INCR", "k")
+				c.do("INCR", "k2")
+				if got := c.do("EXEC"); !strings.HasPrefix(got, "*2\r\n:") {
+					errs <- fmt.Errorf("EXEC: %q", got)
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < dynamo; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < each; j++ {
+				if _, e := ts.handler.Do("UpdateItem", []byte(`{"TableName":"redis","Key":{"pk":{"S":"k"}},"UpdateExpression":"ADD val :one","ExpressionAttributeValues":{":one":{"N":"1"}}}`)); e != nil {
+					errs <- e
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	readers.Add(1)
+	go func() {
+		defer readers.Done()
+		tb, _ := ts.store.Table("redis")
+		ks := [2][]byte{}
+		ks[0], _ = appendKey(nil, []byte("k"))
+		ks[1], _ = appendKey(nil, []byte("k2"))
+		refs := []shard.Ref{{Table: tb, Key: ks[0]}, {Table: tb, Key: ks[1]}}
+		for n := 0; n < 100000; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			es := ts.store.GetMany(refs)
+			a, _ := strconv.Atoi(string(viewOf(es[0].Encoded()).val))
+			b, _ := strconv.Atoi(string(viewOf(es[1].Encoded()).val))
+			if a < b {
+				errs <- fmt.Errorf("a reader saw k=%d < k2=%d", a, b)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(done)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got, want := setup.do("MGET", "k", "k2"), fmt.Sprintf("*2\r\n$%d\r\n%d\r\n$%d\r\n%d\r\n",
+		len(strconv.Itoa(resp*each+dynamo*each)), resp*each+dynamo*each, len(strconv.Itoa(resp*each)), resp*each); got != want {
+		t.Fatalf("MGET k k2 = %q, want %q", got, want)
+	}
+}
