@@ -85,6 +85,7 @@ var (
 	errExecAbort        = respErr("EXECABORT Transaction discarded because of previous errors.")
 	errNotInMulti       = respErr("ERR Command not allowed inside a transaction")
 	errWatchChanged     = errors.New("resp: a watched key changed")
+	errTxOutside        = respErr("ERR a queued command reached a key it does not name: transaction discarded")
 )
 
 func transactionCommands() []*command {
@@ -253,26 +254,37 @@ type txRun struct {
 	refs  []shard.Ref
 	cur   []shard.Entry
 	dirty []bool
+	// outside: a command reached a key outside the set (a bug): the
+	// EXEC writes nothing and fails.
+	outside bool
 }
 
-// pos returns the position of store key k in the transaction. Every key a
-// queued command reaches is in it (keysOf), so a miss is a bug.
+// pos returns the position of store key k in the transaction, or -1.
+// Every key a queued command reaches is in it (keysOf); a miss would be a
+// bug, which fails the EXEC (outside) rather than the server, since the
+// shard locks are held.
 func (x *txRun) pos(k shard.Key) int {
 	i, ok := x.index[string(k)]
 	if !ok {
-		panic("resp: key outside the transaction's key set: " + string(k))
+		x.outside = true
+		return -1
 	}
 	return i
 }
 
-func (x *txRun) get(k shard.Key) shard.Entry { return x.cur[x.pos(k)] }
+func (x *txRun) get(k shard.Key) shard.Entry {
+	if i := x.pos(k); i >= 0 {
+		return x.cur[i]
+	}
+	return shard.Entry{}
+}
 
 // put applies w to the overlay entry of k.
 func (x *txRun) put(k shard.Key, w shard.Write) {
-	if w.Skip {
+	i := x.pos(k)
+	if w.Skip || i < 0 {
 		return
 	}
-	i := x.pos(k)
 	x.dirty[i] = true
 	if w.Delete {
 		x.cur[i] = shard.Entry{}
@@ -283,6 +295,9 @@ func (x *txRun) put(k shard.Key, w shard.Write) {
 
 // writes returns the overlay's final entries as the writes of MutateAll.
 func (x *txRun) writes() ([]shard.Write, error) {
+	if x.outside {
+		return nil, errTxOutside
+	}
 	ws := make([]shard.Write, len(x.refs))
 	for i := range ws {
 		switch {
