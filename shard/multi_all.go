@@ -11,7 +11,8 @@ import "github.com/dynacache/dynacache/shard/attr"
 // index entries, reverted whole if the log refuses the record. When decide
 // returns an error nothing is written. The same item must not appear
 // twice, and decide must not read or write the store (it runs under the
-// shard locks).
+// shard locks). The locks are MutateMany's, taken by shardSet (multi.go
+// stays the one place that knows the lock order).
 //
 // Like MutateDeferred, it returns once the writes are logged and applied:
 // wait, when not nil, blocks until the log has made them durable, and the

@@ -48,7 +48,9 @@ import (
 // place in EXEC's array.
 //
 // A WATCHed key's version is the address of its stored encoding (every
-// write stores a new one) and whether it was live: EXEC aborts when a key
+// write stores a new one, and the watch holds the old one, so its address
+// cannot be reused while watched; a write the log refused and reverted
+// puts the same one back) and whether it was live: EXEC aborts when a key
 // live at WATCH is now gone, expired, or another image, or when a key
 // absent (or expired) at WATCH is now live. Unlike Redis, a key created and
 // deleted again between WATCH and EXEC (absent both times) does not abort.
