@@ -360,11 +360,12 @@ func cmdMGet(c *conn, args [][]byte) error {
 			entries[i] = c.tx.get(k)
 		}
 	default:
-		refs := make([]shard.Ref, len(keys))
-		for i, k := range keys {
-			refs[i] = shard.Ref{Table: t, Key: k}
+		c.refs = c.refs[:0]
+		for _, k := range keys {
+			c.refs = append(c.refs, shard.Ref{Table: t, Key: k})
 		}
-		entries = c.s.store.GetMany(refs)
+		entries = c.s.store.GetMany(c.refs)
+		clear(c.refs)
 	}
 	now := nowMs()
 	c.array(len(keys))
@@ -412,16 +413,33 @@ func (c *conn) msetKeys(args [][]byte) ([]shard.Key, [][]byte, error) {
 }
 
 // stringImages returns the writes of string values vals under keys (no
-// expiry).
-func stringImages(keys []shard.Key, vals [][]byte) []shard.Write {
-	ws := make([]shard.Write, len(keys))
+// expiry), in c.writes and c.images (valid until the next call: the store
+// encodes them before MutateAll returns, and the overlay of EXEC at once).
+func (c *conn) stringImages(keys []shard.Key, vals [][]byte) []shard.Write {
+	c.writes = c.writes[:0]
 	for i, k := range keys {
-		ws[i].Item = attr.Item{
-			attrKey: {Type: attr.S, Str: bstr(k.Partition())},
-			attrVal: textValue(vals[i]),
+		if i == len(c.images) {
+			c.images = append(c.images, make(attr.Item, 2))
 		}
+		it := c.images[i]
+		clear(it)
+		it[attrKey] = attr.Value{Type: attr.S, Str: bstr(k.Partition())}
+		it[attrVal] = textValue(vals[i])
+		c.writes = append(c.writes, shard.Write{Item: it})
 	}
-	return ws
+	return c.writes
+}
+
+// releaseImages drops what c.images refer to (the request's bytes), and
+// the images themselves after a large MSET.
+func (c *conn) releaseImages() {
+	for _, it := range c.images {
+		clear(it)
+	}
+	clear(c.writes)
+	if len(c.images) > 256 {
+		c.images, c.writes = nil, nil
+	}
 }
 
 // MSET and MSETNX are one shard.Store.MutateAll (writeKeys): every reader
@@ -439,9 +457,11 @@ func cmdMSet(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if err := c.writeKeys(t, keys, func([]shard.Entry) ([]shard.Write, error) {
-		return stringImages(keys, vals), nil
-	}); err != nil {
+	err = c.writeKeys(t, keys, func([]shard.Entry) ([]shard.Write, error) {
+		return c.stringImages(keys, vals), nil
+	})
+	c.releaseImages()
+	if err != nil {
 		return err
 	}
 	c.ok()
@@ -473,7 +493,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 	}
 	now := nowMs()
 	wrote := false
-	if err := c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
+	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
 		wrote = false
 		ws := make([]shard.Write, len(keys))
 		for _, old := range olds {
@@ -485,8 +505,10 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 			}
 		}
 		wrote = true
-		return stringImages(keys, vals), nil
-	}); err != nil {
+		return c.stringImages(keys, vals), nil
+	})
+	c.releaseImages()
+	if err != nil {
 		return err
 	}
 	c.int(boolInt(wrote))

@@ -47,6 +47,9 @@ type conn struct {
 	item   attr.Item // the image handed to Table.Mutate
 	keys   []shard.Key
 	stripe []int
+	refs   []shard.Ref // MGET's
+	images []attr.Item // MSET's, reused: MutateAll encodes them before it returns
+	writes []shard.Write
 
 	// The current mutation: decide is bound once to c.decideEntry, which
 	// calls fn; fn leaves its results in res.
