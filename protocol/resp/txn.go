@@ -43,6 +43,11 @@ import (
 // Atomicity across a crash: one record (wal's recBatch), replayed all or
 // nothing; a record the log refuses is reverted in memory whole.
 //
+// The expiry index (expire.go) stays exact: every queued write, and every
+// write of writeKeys, is tracked from its decision, under the shard locks
+// MutateAll holds; when the log refuses the record, every key written is
+// reindexed from the table.
+//
 // Keyless commands of the queue (PING, ECHO, INFO, TIME, CLIENT, ...) do
 // not touch items: they run after the commit, their replies put at their
 // place in EXEC's array.
