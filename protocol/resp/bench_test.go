@@ -135,3 +135,41 @@ func BenchmarkLoopback(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMultiKey: MSET and MGET of 10 keys, and a MULTI/EXEC of 10
+// INCRs (the command layer only, no socket, no log).
+func BenchmarkMultiKey(b *testing.B) {
+	mset := []string{"MSET"}
+	mget := []string{"MGET"}
+	for i := 0; i < 10; i++ {
+		k := "key:" + strconv.Itoa(i)
+		mset = append(mset, k, "value")
+		mget = append(mget, k)
+	}
+	for _, bc := range []struct {
+		name string
+		reqs [][][]byte
+	}{
+		{"MSET/10", [][][]byte{argsOf(mset...)}},
+		{"MGET/10", [][][]byte{argsOf(mget...)}},
+		{"EXEC/10xINCR", func() [][][]byte {
+			reqs := [][][]byte{argsOf("MULTI")}
+			for i := 0; i < 10; i++ {
+				reqs = append(reqs, argsOf("INCR", "n:"+strconv.Itoa(i)))
+			}
+			return append(reqs, argsOf("EXEC"))
+		}()},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			c := benchConn(b)
+			c.exec(argsOf(mset...))
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, r := range bc.reqs {
+					c.exec(r)
+				}
+				c.out = c.out[:0]
+			}
+		})
+	}
+}

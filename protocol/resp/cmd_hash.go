@@ -70,15 +70,13 @@ func (c *conn) hashField(enc, field []byte) (attr.Type, []byte, bool) {
 // lookupHash returns the encoded item of the hash at key, nil when there is
 // none, or WRONGTYPE.
 func (c *conn) lookupHash(key []byte) ([]byte, view, error) {
-	t, err := c.s.readTable()
+	t, err := c.readTable()
 	if t == nil {
 		return nil, view{}, err
 	}
 	sk := c.storeKey(key)
-	st := c.s.locks.rlock(sk)
-	e, ok := t.Get(sk)
-	c.s.locks.runlock(st)
-	if !ok {
+	e := c.getEntry(t, sk)
+	if !e.Exists() {
 		return nil, view{}, nil
 	}
 	v := viewOf(e.Encoded())

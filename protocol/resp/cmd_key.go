@@ -58,16 +58,39 @@ func keyCommands() []*command {
 
 // deleteKeys deletes keys (holding their stripes) and returns how many
 // existed. A key named twice counts once, as in Redis.
+// It is one shard.Store.MutateAll (writeKeys): atomic for readers and
+// across a crash.
 func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
-	t, err := c.s.readTable()
+	t, err := c.readTable()
 	if t == nil {
 		return 0, err
 	}
-	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
-	defer c.s.locks.unlockAll(c.stripe, true)
-	n, err := c.s.deleteAll(t, keys, lastOccurrences(keys), c.s.opts.Persistence != "")
+	if idx := lastOccurrences(keys); len(idx) < len(keys) {
+		ks := make([]shard.Key, len(idx))
+		for j, i := range idx {
+			ks[j] = keys[i]
+		}
+		keys = ks
+	}
+	now := nowMs()
+	var n int64
+	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
+		n = 0
+		ws := make([]shard.Write, len(olds))
+		for i, old := range olds {
+			if !old.Exists() {
+				ws[i].Skip = true
+				continue
+			}
+			if !viewOf(old.Encoded()).expiredAt(now) {
+				n++
+			}
+			ws[i].Delete = true // expired items go too
+		}
+		return ws, nil
+	})
 	if err != nil {
-		return n, storeError(err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -317,55 +340,55 @@ func (c *conn) renameImage(src shard.Entry, dst shard.Key) error {
 	return nil
 }
 
-// rename moves src to dst, holding both stripes. It writes dst first and
-// then deletes src only if src still holds the image that was copied, so a
-// failure in between never loses the value.
+// rename moves src to dst (with its TTL) in one shard.Store.MutateAll
+// (writeKeys): dst's new image and src's deletion are one log record, so
+// neither a reader nor a crash sees one without the other.
 func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
-	t, err := c.s.readTable()
+	t, err := c.readTable()
 	if err != nil {
 		return 0, err
 	}
 	keys := c.storeKeys(args[1:3], 1)
 	src, dst := keys[0], keys[1]
-	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
-	defer c.s.locks.unlockAll(c.stripe, true)
-	now := nowMs()
-	var se shard.Entry
-	if t != nil {
-		se, _ = t.Get(src)
-	}
-	if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
+	if t == nil {
 		return 0, errNoSuchKey
 	}
-	if string(src) == string(dst) {
-		return boolInt(!nx), nil
+	same := string(src) == string(dst)
+	if same {
+		keys = keys[:1]
 	}
-	if nx {
-		if de, ok := t.Get(dst); ok && !viewOf(de.Encoded()).expiredAt(now) {
-			return 0, nil
+	now := nowMs()
+	var n int64
+	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
+		ws := make([]shard.Write, len(keys))
+		for i := range ws {
+			ws[i].Skip = true
 		}
-	}
-	_, _, err = c.s.mutate(t, dst, func(old shard.Entry) (shard.Write, error) {
+		se := olds[0]
+		if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
+			return nil, errNoSuchKey
+		}
+		if same {
+			n = boolInt(!nx)
+			return ws, nil
+		}
+		if de := olds[1]; nx && de.Exists() && !viewOf(de.Encoded()).expiredAt(now) {
+			n = 0
+			return ws, nil
+		}
 		if err := c.renameImage(se, dst); err != nil {
-			return shard.Write{}, err
+			return nil, err
 		}
-		return shard.Write{Item: c.item}, nil
+		n = 1
+		ws[0] = shard.Write{Delete: true}
+		ws[1] = shard.Write{Item: c.item}
+		return ws, nil
 	})
 	clear(c.item)
 	if err != nil {
-		return 0, storeError(err)
+		return 0, err
 	}
-	mine := se.Encoded()
-	_, _, err = c.s.mutate(t, src, func(old shard.Entry) (shard.Write, error) {
-		if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
-			return shard.Write{Delete: true}, nil
-		}
-		return shard.Write{Skip: true}, nil
-	})
-	if err != nil {
-		return 0, storeError(err)
-	}
-	return 1, nil
+	return n, nil
 }
 
 func cmdRename(c *conn, args [][]byte) error {

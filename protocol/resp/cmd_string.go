@@ -342,23 +342,35 @@ func cmdGetEx(c *conn, args [][]byte) error {
 	return nil
 }
 
+// MGET reads its keys as one serializable state (shard.Store.GetMany):
+// it sees all of an MSET, a RENAME or an EXEC, or none of it.
 func cmdMGet(c *conn, args [][]byte) error {
-	t, err := c.s.readTable()
+	t, err := c.readTable()
 	if err != nil {
 		return err
 	}
 	keys := c.storeKeys(args[1:], 1)
-	c.stripe = c.s.locks.lockAll(c.stripe, keys, false)
-	defer c.s.locks.unlockAll(c.stripe, false)
+	var entries []shard.Entry
+	switch {
+	case t == nil:
+		entries = make([]shard.Entry, len(keys))
+	case c.tx != nil:
+		entries = make([]shard.Entry, len(keys))
+		for i, k := range keys {
+			entries[i] = c.tx.get(k)
+		}
+	default:
+		c.refs = c.refs[:0]
+		for _, k := range keys {
+			c.refs = append(c.refs, shard.Ref{Table: t, Key: k})
+		}
+		entries = c.s.store.GetMany(c.refs)
+		clear(c.refs)
+	}
 	now := nowMs()
 	c.array(len(keys))
-	for _, k := range keys {
-		if t == nil {
-			c.null()
-			continue
-		}
-		e, ok := t.Get(k)
-		if !ok {
+	for _, e := range entries {
+		if !e.Exists() {
 			c.null()
 			continue
 		}
@@ -380,36 +392,77 @@ func msetArgs(args [][]byte, name string) error {
 	return nil
 }
 
+// msetKeys returns MSET's distinct store keys and their values (a key
+// given twice takes its last value, as in Redis).
+func (c *conn) msetKeys(args [][]byte) ([]shard.Key, [][]byte, error) {
+	keys := c.storeKeys(args[1:], 2)
+	vals := msetValues(args)
+	if err := checkSizes(keys, vals); err != nil {
+		return nil, nil, err
+	}
+	idx := lastOccurrences(keys)
+	if len(idx) == len(keys) {
+		return keys, vals, nil
+	}
+	ks := make([]shard.Key, len(idx))
+	vs := make([][]byte, len(idx))
+	for j, i := range idx {
+		ks[j], vs[j] = keys[i], vals[i]
+	}
+	return ks, vs, nil
+}
+
+// stringImages returns the writes of string values vals under keys (no
+// expiry), in c.writes and c.images (valid until the next call: the store
+// encodes them before MutateAll returns, and the overlay of EXEC at once).
+func (c *conn) stringImages(keys []shard.Key, vals [][]byte) []shard.Write {
+	c.writes = c.writes[:0]
+	for i, k := range keys {
+		if i == len(c.images) {
+			c.images = append(c.images, make(attr.Item, 2))
+		}
+		it := c.images[i]
+		clear(it)
+		it[attrKey] = attr.Value{Type: attr.S, Str: bstr(k.Partition())}
+		it[attrVal] = textValue(vals[i])
+		c.writes = append(c.writes, shard.Write{Item: it})
+	}
+	return c.writes
+}
+
+// releaseImages drops what c.images refer to (the request's bytes), and
+// the images themselves after a large MSET.
+func (c *conn) releaseImages() {
+	for _, it := range c.images {
+		clear(it)
+	}
+	clear(c.writes)
+	if len(c.images) > 256 {
+		c.images, c.writes = nil, nil
+	}
+}
+
+// MSET and MSETNX are one shard.Store.MutateAll (writeKeys): every reader
+// (RESP or the DynamoDB API) sees all of the keys written or none, and a
+// crash recovers all of them or none (one log record).
 func cmdMSet(c *conn, args [][]byte) error {
 	if err := msetArgs(args, "mset"); err != nil {
 		return err
 	}
-	t, err := c.s.writeTable()
+	t, err := c.writeTable()
 	if err != nil {
 		return err
 	}
-	keys := c.storeKeys(args[1:], 2)
-	vals := msetValues(args)
-	if err := checkSizes(keys, vals); err != nil {
+	keys, vals, err := c.msetKeys(args)
+	if err != nil {
 		return err
 	}
-	// The stripes are held until every key is applied, so RESP readers
-	// see all of the MSET or none of it; the log waits happen after.
-	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
-	if c.s.opts.Persistence == "" {
-		// No log to wait for: concurrency would only cost.
-		_, err := c.s.putStrings(t, keys, vals, lastOccurrences(keys), false, false)
-		c.s.locks.unlockAll(c.stripe, true)
-		if err != nil {
-			return storeError(err)
-		}
-		c.ok()
-		return nil
-	}
-	wait := c.s.msetApplied(t, keys, vals, lastOccurrences(keys))
-	c.s.locks.unlockAll(c.stripe, true)
-	if err := wait(); err != nil {
-		return storeError(err)
+	err = c.writeKeys(t, keys, func([]shard.Entry) ([]shard.Write, error) {
+		return c.stringImages(keys, vals), nil
+	})
+	c.releaseImages()
+	if err != nil {
+		return err
 	}
 	c.ok()
 	return nil
@@ -424,69 +477,42 @@ func msetValues(args [][]byte) [][]byte {
 	return vals
 }
 
-// MSETNX is all or nothing for RESP clients: it holds the stripe locks of
-// all its keys, so no RESP command sees or changes them in between. The
-// store has no multi-key apply, so a DynamoDB API writer can still create
-// one of the keys between the check and the writes: then the keys already
-// written are deleted again (only if they still hold MSETNX's image) and
-// MSETNX answers 0. Each key is its own log record: a crash in the middle
-// can recover some of the keys.
+// MSETNX decides under the locks of all its keys: it writes every key if
+// none is live, else none.
 func cmdMSetNX(c *conn, args [][]byte) error {
 	if err := msetArgs(args, "msetnx"); err != nil {
 		return err
 	}
-	t, err := c.s.writeTable()
+	t, err := c.writeTable()
 	if err != nil {
 		return err
 	}
-	keys := c.storeKeys(args[1:], 2)
-	vals := msetValues(args)
-	if err := checkSizes(keys, vals); err != nil {
+	keys, vals, err := c.msetKeys(args)
+	if err != nil {
 		return err
 	}
-	c.stripe = c.s.locks.lockAll(c.stripe, keys, true)
-	defer c.s.locks.unlockAll(c.stripe, true)
 	now := nowMs()
-	for _, k := range keys {
-		if e, ok := t.Get(k); ok {
-			if v := viewOf(e.Encoded()); !v.expiredAt(now) {
-				c.int(0)
-				return nil
+	wrote := false
+	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
+		wrote = false
+		ws := make([]shard.Write, len(keys))
+		for _, old := range olds {
+			if old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
+				for i := range ws {
+					ws[i].Skip = true
+				}
+				return ws, nil
 			}
 		}
+		wrote = true
+		return c.stringImages(keys, vals), nil
+	})
+	c.releaseImages()
+	if err != nil {
+		return err
 	}
-	idx := lastOccurrences(keys)
-	written, err := c.s.putStrings(t, keys, vals, idx, true, c.s.opts.Persistence != "")
-	complete := err == nil
-	for _, i := range idx {
-		complete = complete && written[i].Exists()
-	}
-	if !complete {
-		c.s.undoCreates(t, keys, written)
-		if err != nil {
-			return storeError(err)
-		}
-		c.int(0) // a key was created meanwhile, outside RESP
-		return nil
-	}
-	c.int(1)
+	c.int(boolInt(wrote))
 	return nil
-}
-
-// undoCreates deletes keys[i] if it still holds the image written[i].
-func (s *Server) undoCreates(t *shard.Table, keys []shard.Key, written []shard.Entry) {
-	for i, k := range keys {
-		mine := written[i].Encoded()
-		if len(mine) == 0 {
-			continue
-		}
-		s.mutate(t, k, func(old shard.Entry) (shard.Write, error) {
-			if enc := old.Encoded(); len(enc) > 0 && &enc[0] == &mine[0] {
-				return shard.Write{Delete: true}, nil
-			}
-			return shard.Write{Skip: true}, nil
-		})
-	}
 }
 
 // stringOf returns a string view's value, or an error for a hash.

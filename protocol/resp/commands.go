@@ -16,6 +16,9 @@ const (
 	flagAdmin
 	flagLoading
 	flagStale
+	flagNoScript
+	flagSkipSlowlog
+	flagAllowBusy
 )
 
 func (f cmdFlags) names() []string {
@@ -23,8 +26,8 @@ func (f cmdFlags) names() []string {
 	for _, x := range []struct {
 		f cmdFlags
 		n string
-	}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagAdmin, "admin"}, {flagNoAuth, "no_auth"},
-		{flagLoading, "loading"}, {flagStale, "stale"}, {flagFast, "fast"}} {
+	}{{flagWrite, "write"}, {flagReadonly, "readonly"}, {flagAdmin, "admin"}, {flagNoScript, "noscript"}, {flagNoAuth, "no_auth"},
+		{flagLoading, "loading"}, {flagStale, "stale"}, {flagSkipSlowlog, "skip_slowlog"}, {flagFast, "fast"}, {flagAllowBusy, "allow_busy"}} {
 		if f&x.f != 0 {
 			out = append(out, x.n)
 		}
@@ -115,7 +118,7 @@ func runSubcommand(parent string) func(c *conn, args [][]byte) error {
 func buildTable() {
 	table = make(map[string]*command)
 	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(),
-		keyCommands(), hashCommands(), dynamoCommands()} {
+		keyCommands(), hashCommands(), transactionCommands(), dynamoCommands()} {
 		for _, cmd := range group {
 			table[cmd.name] = cmd
 			tableList = append(tableList, cmd)

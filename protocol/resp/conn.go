@@ -47,6 +47,9 @@ type conn struct {
 	item   attr.Item // the image handed to Table.Mutate
 	keys   []shard.Key
 	stripe []int
+	refs   []shard.Ref // MGET's
+	images []attr.Item // MSET's, reused: MutateAll encodes them before it returns
+	writes []shard.Write
 
 	// The current mutation: decide is bound once to c.decideEntry, which
 	// calls fn; fn leaves its results in res.
@@ -65,6 +68,12 @@ type conn struct {
 
 	res result
 	now int64
+
+	// multi: the transaction (MULTI's queue, WATCHed keys), nil when
+	// there is none; tx: the overlay the queued commands run against
+	// while EXEC runs them (txn.go).
+	multi *multiState
+	tx    *txRun
 
 	// waits are the batch's writes that are logged and applied but not
 	// yet durable, with the replies they were given; flush waits for them
@@ -261,17 +270,28 @@ func (c *conn) exec(args [][]byte) {
 	cmd := lookup(args[0])
 	if cmd == nil {
 		c.s.rejected.Add(1)
+		c.flagTransaction()
 		c.out = redcon.AppendError(c.out, unknownCommand(args))
 		return
 	}
 	if !cmd.arityOK(len(args)) {
 		c.s.rejected.Add(1)
+		if cmd.name == "exec" { // as Redis, in MULTI or not
+			c.execAbort(wrongArity(cmd.name)[len("ERR "):])
+			return
+		}
+		c.flagTransaction()
 		c.out = redcon.AppendError(c.out, wrongArity(cmd.name))
 		return
 	}
 	if !c.authed && cmd.flags&flagNoAuth == 0 {
 		c.s.rejected.Add(1)
+		c.flagTransaction()
 		c.out = redcon.AppendError(c.out, string(errNoAuth))
+		return
+	}
+	if c.inMulti() && !runsInMulti(cmd) {
+		c.enqueue(cmd, args)
 		return
 	}
 	if err := cmd.fn(c, args); err != nil {
@@ -328,15 +348,13 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 // The stripe lock for k is held only for the read. v.val shares the stored
 // encoding, which is never modified.
 func (c *conn) lookupKey(k []byte) (view, error) {
-	t, err := c.s.readTable()
+	t, err := c.readTable()
 	if t == nil {
 		return view{exp: noExpiry}, err
 	}
 	sk := c.storeKey(k)
-	st := c.s.locks.rlock(sk)
-	e, ok := t.Get(sk)
-	c.s.locks.runlock(st)
-	if !ok {
+	e := c.getEntry(t, sk)
+	if !e.Exists() {
 		return view{exp: noExpiry}, nil
 	}
 	v := viewOf(e.Encoded())
@@ -387,11 +405,14 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 // multi-key commands, which hold their stripes throughout, never interleave
 // with it. fn's results are in c.res.
 func (c *conn) mutate(k []byte, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
-	t, err := c.s.writeTable()
+	t, err := c.writeTable()
 	if err != nil {
 		return err
 	}
 	sk := c.storeKey(k)
+	if c.tx != nil { // inside EXEC, which holds every stripe
+		return c.runMutate(t, sk, fn)
+	}
 	c.held, c.holding = c.s.locks.lock(sk), true
 	err = c.runMutate(t, sk, fn)
 	if c.holding { // decide was not called
@@ -409,6 +430,18 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 	c.now = nowMs()
 	c.tmp = c.tmp[:0]
 	c.decided = false
+	if c.tx != nil {
+		// Inside EXEC: decide on the overlay's entry (txn.go).
+		w, err := c.decide(c.tx.get(sk))
+		if err == nil {
+			c.tx.put(sk, w)
+		}
+		clear(c.item)
+		if err != nil {
+			return storeError(err)
+		}
+		return c.res.err
+	}
 	_, _, wait, err := t.MutateDeferred(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.

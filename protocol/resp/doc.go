@@ -74,9 +74,11 @@
 // # Atomicity
 //
 // Every single-key command checks and writes inside one Table.Mutate decide
-// callback (one shard lock). Multi-key commands (MSET, MSETNX, RENAME, DEL
-// of several keys) take the RESP layer's key stripe locks (keylock.go) for
-// all their keys, so RESP clients never observe them half done; the store
-// has no multi-key apply, so each key is still its own log record (see
-// README: a crash can keep part of an MSET).
+// callback (one shard lock). Multi-key commands (MSET, MSETNX, RENAME,
+// RENAMENX, DEL of several keys) and EXEC are one shard.Store.MutateAll
+// each: decided under the shard locks of all their keys, applied as one log
+// record (txn.go: writeKeys, execQueue), so no reader of either port sees
+// them half done and a crash recovers all of one or none of it. They also
+// take the RESP layer's key stripe locks (keylock.go), which order them
+// with the other RESP commands.
 package resp

@@ -271,6 +271,9 @@ func (c *conn) writeInfoEntry(cmd *command) {
 	c.int(int64(cmd.last))
 	c.int(int64(cmd.step))
 	cats := []string{"@" + cmd.doc.group}
+	if cmd.doc.group == "transactions" {
+		cats[0] = "@transaction" // Redis's ACL category of the group
+	}
 	if cmd.flags&flagWrite != 0 {
 		cats = append(cats, "@write")
 	} else if cmd.flags&flagReadonly != 0 {

@@ -25,6 +25,11 @@ func FuzzCommand(f *testing.F) {
 	for _, raw := range protocolCases {
 		f.Add([]byte(raw))
 	}
+	var tx []byte
+	for _, line := range transactionCases {
+		tx = append(tx, encodeCommand(splitCase(line)...)...)
+	}
+	f.Add(tx)
 	f.Add([]byte("SET k v\r\nGET k\r\nHSET h \"a b\" \"\\x00\\xff\"\r\n"))
 	f.Add(encodeCommand("DYNAMODB", "PUT", "redis", `{"pk":"x","n":1}`))
 	f.Add(encodeCommand("DYNAMODB", "QUERY", "redis", "x", "BETWEEN", "a", "b", "LIMIT", "2", "DESC"))

@@ -12,12 +12,13 @@ import (
 // numStripes is the number of key stripe locks (a power of two).
 const numStripes = 1024
 
-// keyLocks are the RESP layer's key stripe locks. The store locks one shard
-// per write and has no multi-key apply; these locks make the RESP commands
-// that touch several keys (MSET, MSETNX, RENAME, multi-key DEL) atomic for
-// every other RESP command: single-key writes hold their key's stripe for
-// writing, reads for reading, multi-key commands every stripe they touch,
-// taken in index order so that no two commands deadlock.
+// keyLocks are the RESP layer's key stripe locks. The commands that touch
+// several keys (MSET, MSETNX, RENAME, multi-key DEL, EXEC) are atomic in
+// the store (shard.Store.MutateAll); their stripes, taken in index order so
+// that no two commands deadlock, also keep RESP writers of their keys (and
+// the expiry sweeper) out while they decide: single-key writes hold their
+// key's stripe until their decide runs, multi-key commands every stripe
+// they touch.
 //
 // Invariant: a stripe lock is always taken before, and released after, the
 // store's shard lock inside Table.Mutate or Table.Get; never the reverse.
