@@ -81,76 +81,31 @@ func shardSet(n int, at func(int) (*Table, Key)) []lockRef {
 //
 // It returns the old and new entry of every op.
 func (s *Store) MutateMany(ops []Op) (olds, curs []Entry, errs []error, err error) {
-	set := shardSet(len(ops), func(i int) (*Table, Key) { return ops[i].Table, ops[i].Key })
-	for _, r := range set {
-		r.t.shards[r.i].mu.Lock()
-	}
-	unlock := func() {
-		for _, r := range set {
-			r.t.shards[r.i].mu.Unlock()
-		}
-	}
-	for _, r := range set {
-		if r.t.dropped {
-			unlock()
-			return nil, nil, nil, ErrTableNotFound
-		}
-	}
-	olds = make([]Entry, len(ops))
-	curs = make([]Entry, len(ops))
-	oldIts := make([]tableItem, len(ops))
-	writes := make([]Write, len(ops))
-	failed := false
+	refs := make([]Ref, len(ops))
 	for i, op := range ops {
-		h, sh := op.Table.locate(op.Key)
-		oldIts[i], _ = getLocked(sh, pivotOf(h, op.Key))
-		olds[i] = oldIts[i].entry()
-		w, derr := op.Decide(olds[i])
-		if derr != nil {
-			if errs == nil {
-				errs = make([]error, len(ops))
+		refs[i] = Ref{op.Table, op.Key}
+	}
+	olds, curs, wait, err := s.MutateAll(refs, func(olds []Entry) ([]Write, error) {
+		writes := make([]Write, len(ops))
+		for i, op := range ops {
+			w, derr := op.Decide(olds[i])
+			if derr != nil {
+				if errs == nil {
+					errs = make([]error, len(ops))
+				}
+				errs[i] = derr
+				continue
 			}
-			errs[i] = derr
-			failed = true
-			continue
+			writes[i] = w
 		}
-		writes[i] = w
-	}
-	if failed {
-		unlock()
-		return olds, olds, errs, ErrCanceled
-	}
-	curIts := make([]tableItem, len(ops))
-	var batch []BatchItem
-	for i, op := range ops {
-		curs[i] = olds[i]
-		if writes[i].Skip {
-			continue
+		if errs != nil {
+			return nil, ErrCanceled
 		}
-		h, _ := op.Table.locate(op.Key)
-		if !writes[i].Delete {
-			curIts[i] = newTableItem(h, op.Key, writes[i].Item)
-		}
-		curs[i] = curIts[i].entry()
-		e := curs[i]
-		batch = append(batch, BatchItem{Table: op.Table.name, Key: op.Key, Enc: e.enc, Size: e.Size(),
-			Undo: Undo{t: op.Table, old: oldIts[i], cur: curIts[i]}})
+		return writes, nil
+	})
+	if err != nil {
+		return olds, olds, errs, err
 	}
-	var wait func() error
-	if len(batch) > 0 && s.log != nil {
-		if wait, err = s.log.LogBatch(batch); err != nil {
-			unlock()
-			return olds, olds, nil, err
-		}
-	}
-	for i, op := range ops {
-		if writes[i].Skip {
-			continue
-		}
-		h, sh := op.Table.locate(op.Key)
-		op.Table.applyLocked(sh, pivotOf(h, op.Key), oldIts[i], curIts[i], writes[i].Item)
-	}
-	unlock()
 	if wait != nil {
 		if err := wait(); err != nil {
 			return olds, olds, nil, err
