@@ -10,23 +10,11 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 promtool --version | head -1
 
-work=$(mktemp -d)
-bin="$work/dynacache"
-go build -o "$bin" ./cmd/dynacache
-log="$work/server.log"
-"$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --metrics 127.0.0.1:0 --dir "$work/data" >"$log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-addr="" maddr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|.*DynamoDB API listening on http://\([0-9.:]*\).*|\1|p' "$log" | head -1)
-  maddr=$(sed -n 's|.*metrics on http://\([0-9.:]*\)/metrics.*|\1|p' "$log" | head -1)
-  [ -n "$addr" ] && [ -n "$maddr" ] && break
-  sleep 0.1
-done
-[ -n "$maddr" ] || { echo "server did not start:"; cat "$log"; exit 1; }
+. .ci/lib.sh
+setup
+start --http 127.0.0.1:0 --resp 127.0.0.1:0 --metrics 127.0.0.1:0 --dir "$work/data"
+addr=$(addr_of '.*DynamoDB API listening on http://\([0-9.:]*\).*')
+maddr=$(addr_of '.*metrics on http://\([0-9.:]*\)/metrics.*')
 
 export AWS_ACCESS_KEY_ID=ci AWS_SECRET_ACCESS_KEY=ci AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 ddb() { timeout 30 aws dynamodb --endpoint-url "http://$addr" "$@" >/dev/null; }

@@ -4,26 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-work=$(mktemp -d)
-bin="$work/dynacache"
-go build -o "$bin" ./cmd/dynacache
+. .ci/lib.sh
+setup
 printf '# access keys of the e2e test\nAKIDE2E e2e/Secret+Key\nAKIDTWO second\n' >"$work/creds"
 
-log="$work/server.log"
-"$bin" --http 127.0.0.1:0 --resp "" --in-memory --credentials "$work/creds" >"$log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-addr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|.*DynamoDB API listening on http://\([0-9.:]*\).*|\1|p' "$log" | head -1)
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { echo "server did not start:"; cat "$log"; exit 1; }
-
-fail() { echo "FAIL: $*"; exit 1; }
+start --http 127.0.0.1:0 --resp "" --in-memory --credentials "$work/creds"
+addr=$(addr_of '.*DynamoDB API listening on http://\([0-9.:]*\).*')
 ddb() { # ddb KEY SECRET args...
   local k=$1 s=$2; shift 2
   AWS_ACCESS_KEY_ID=$k AWS_SECRET_ACCESS_KEY=$s AWS_DEFAULT_REGION=eu-central-1 AWS_PAGER="" \

@@ -12,30 +12,17 @@ if ! command -v openssl >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 fi
 
-work=$(mktemp -d)
-bin="$work/dynacache"
-go build -o "$bin" ./cmd/dynacache
+. .ci/lib.sh
+setup
 cert() { # cert CN
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=$1" \
     -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 }
 cert first
 
-log="$work/server.log"
-"$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --in-memory --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" >"$log" 2>&1 &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-addr="" raddr=""
-for _ in $(seq 1 100); do
-  addr=$(sed -n 's|.*DynamoDB API listening on https://\([0-9.:]*\).*|\1|p' "$log" | head -1)
-  raddr=$(sed -n 's|.*RESP listening on \([0-9.:]*\) (TLS).*|\1|p' "$log" | head -1)
-  [ -n "$addr" ] && [ -n "$raddr" ] && break
-  sleep 0.1
-done
-[ -n "$raddr" ] || { echo "server did not start:"; cat "$log"; exit 1; }
-fail() { echo "FAIL: $*"; exit 1; }
+start --http 127.0.0.1:0 --resp 127.0.0.1:0 --in-memory --tls-cert "$work/cert.pem" --tls-key "$work/key.pem"
+addr=$(addr_of '.*DynamoDB API listening on https://\([0-9.:]*\).*')
+raddr=$(addr_of '.*RESP listening on \([0-9.:]*\) (TLS).*')
 
 rc() { timeout 20 redis-cli --tls --cacert "$work/cert.pem" -h 127.0.0.1 -p "${raddr##*:}" "$@"; }
 [ "$(rc SET greeting hello)" = OK ] || fail "redis-cli --tls SET"

@@ -107,30 +107,29 @@ func (a *Accelerator) writeTarget(doc dynamodb.Doc, itemMember string) (table, k
 }
 
 func (a *Accelerator) putItem(body []byte) ([]byte, *dynamodb.Error) {
-	target := dynamodb.Target("PutItem")
-	doc, ok := dynamodb.ParseDoc(body)
-	if !ok {
-		return a.passUncached(target, body)
-	}
-	table, key, item, ok := a.writeTarget(doc, "Item")
-	if !ok {
-		return a.writeUnkeyed(target, body)
-	}
-	_, reply, e := a.writeOne("PutItem", table, key, body, item, true)
-	return reply, e
+	return a.writeSimple("PutItem", "Item", body)
 }
 
 func (a *Accelerator) deleteItem(body []byte) ([]byte, *dynamodb.Error) {
-	target := dynamodb.Target("DeleteItem")
+	return a.writeSimple("DeleteItem", "Key", body)
+}
+
+// writeSimple is PutItem (member "Item": the item written is cached) and
+// DeleteItem (member "Key": "no such item" is cached).
+func (a *Accelerator) writeSimple(op, member string, body []byte) ([]byte, *dynamodb.Error) {
+	target := dynamodb.Target(op)
 	doc, ok := dynamodb.ParseDoc(body)
 	if !ok {
 		return a.passUncached(target, body)
 	}
-	table, key, _, ok := a.writeTarget(doc, "Key")
+	table, key, item, ok := a.writeTarget(doc, member)
 	if !ok {
 		return a.writeUnkeyed(target, body)
 	}
-	_, reply, e := a.writeOne("DeleteItem", table, key, body, nil, true)
+	if member != "Item" {
+		item = nil
+	}
+	_, reply, e := a.writeOne(op, table, key, body, item, true)
 	return reply, e
 }
 

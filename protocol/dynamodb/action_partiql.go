@@ -596,16 +596,7 @@ func whereKey(ks shard.KeySchema, where *partiql.Node) (attr.Item, []*partiql.No
 }
 
 func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
-	t, e := h.table(st.Table)
-	if e != nil {
-		return nil, e
-	}
-	ks := t.Schema()
-	key, rest, e := whereKey(ks, st.Where)
-	if e != nil {
-		return nil, e
-	}
-	k, e := validateKey(ks, key)
+	t, ks, k, rest, e := h.partiqlWriteTarget(st)
 	if e != nil {
 		return nil, e
 	}
@@ -670,16 +661,7 @@ func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stm
 }
 
 func (h *Handler) partiqlDelete(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
-	t, e := h.table(st.Table)
-	if e != nil {
-		return nil, e
-	}
-	ks := t.Schema()
-	key, rest, e := whereKey(ks, st.Where)
-	if e != nil {
-		return nil, e
-	}
-	k, e := validateKey(ks, key)
+	t, _, k, rest, e := h.partiqlWriteTarget(st)
 	if e != nil {
 		return nil, e
 	}
@@ -710,4 +692,23 @@ func (h *Handler) partiqlDelete(st *partiql.Statement, opts *WriteOptions) (*stm
 		res.items = []attr.Item{oldItem}
 	}
 	return res, nil
+}
+
+// partiqlWriteTarget resolves an UPDATE's or DELETE's table and the item
+// its WHERE names: the key's encoding and the WHERE's other terms.
+func (h *Handler) partiqlWriteTarget(st *partiql.Statement) (*shard.Table, shard.KeySchema, shard.Key, []*partiql.Node, *Error) {
+	t, e := h.table(st.Table)
+	if e != nil {
+		return nil, shard.KeySchema{}, nil, nil, e
+	}
+	ks := t.Schema()
+	key, rest, e := whereKey(ks, st.Where)
+	if e != nil {
+		return nil, ks, nil, nil, e
+	}
+	k, e := validateKey(ks, key)
+	if e != nil {
+		return nil, ks, nil, nil, e
+	}
+	return t, ks, k, rest, nil
 }
