@@ -36,7 +36,7 @@ start() {
   pid=$!
   addr=""
   for _ in $(seq 1 100); do
-    addr=$(sed -n 's/^dynacache: RESP listening on \([0-9.:]*\)$/\1/p' "$log" | head -1)
+    addr=$(sed -n 's/.*RESP listening on \([0-9.:]*\).*/\1/p' "$log" | head -1)
     [ -n "$addr" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -49,7 +49,7 @@ mkdir -p "$work/dyna"
 dyna_pid=$!
 dyna_addr=
 for _ in $(seq 1 100); do
-  dyna_addr=$(sed -n 's/^dynacache: RESP listening on //p' "$work/dyna.log")
+  dyna_addr=$(sed -n 's/.*RESP listening on \([0-9.:]*\).*/\1/p' "$work/dyna.log" | head -1)
   [ -n "$dyna_addr" ] && break
   kill -0 "$dyna_pid" 2>/dev/null || { cat "$work/dyna.log" >&2; exit 1; }
   sleep 0.1

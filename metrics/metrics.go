@@ -71,7 +71,8 @@ type Requests struct {
 // OpStats are one operation's figures.
 type OpStats struct {
 	Latency  *Histogram
-	outcomes sync.Map // outcome -> *atomic.Uint64
+	ok       atomic.Uint64 // outcome "ok", the common case, without a map
+	outcomes sync.Map      // other outcome -> *atomic.Uint64
 }
 
 // NewRequests returns counters for the given operations.
@@ -91,6 +92,22 @@ func (r *Requests) Observe(op, outcome string, d time.Duration) {
 		return
 	}
 	s.Latency.Observe(d.Seconds())
+	s.Count(outcome)
+}
+
+// Op returns an operation's figures (nil when not registered).
+func (r *Requests) Op(op string) *OpStats { return r.ops[op] }
+
+// CountOK counts one request that succeeded, without a latency.
+func (s *OpStats) CountOK() { s.ok.Add(1) }
+
+// Count counts one request with its outcome, without a latency (for a
+// caller that times only a sample of its requests).
+func (s *OpStats) Count(outcome string) {
+	if outcome == "ok" {
+		s.ok.Add(1)
+		return
+	}
 	c, ok := s.outcomes.Load(outcome)
 	if !ok {
 		c, _ = s.outcomes.LoadOrStore(outcome, new(atomic.Uint64))
@@ -101,7 +118,9 @@ func (r *Requests) Observe(op, outcome string, d time.Duration) {
 // Each calls fn for every operation that has seen a request.
 func (r *Requests) Each(fn func(op string, s *OpStats)) {
 	for op, s := range r.ops {
-		if s.Latency.count.Load() > 0 {
+		seen := s.ok.Load() > 0 || s.Latency.count.Load() > 0
+		s.outcomes.Range(func(any, any) bool { seen = true; return false })
+		if seen {
 			fn(op, s)
 		}
 	}
@@ -109,6 +128,9 @@ func (r *Requests) Each(fn func(op string, s *OpStats)) {
 
 // Outcomes calls fn with the count of every outcome of the operation.
 func (s *OpStats) Outcomes(fn func(outcome string, n uint64)) {
+	if n := s.ok.Load(); n > 0 {
+		fn("ok", n)
+	}
 	s.outcomes.Range(func(k, v any) bool {
 		fn(k.(string), v.(*atomic.Uint64).Load())
 		return true

@@ -50,6 +50,9 @@ var (
 func (c collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.s
 	requests(ch, "http", s.handler.Stats())
+	if s.cfg.RESPAddr != "" {
+		requests(ch, "resp", s.resp.Stats())
+	}
 	for _, t := range s.store.Tables() {
 		ch <- prometheus.MustNewConstMetric(descTableItems, prometheus.GaugeValue, float64(t.ItemCount()), t.Name())
 		ch <- prometheus.MustNewConstMetric(descTableBytes, prometheus.GaugeValue, float64(t.SizeBytes()), t.Name())

@@ -33,8 +33,25 @@ func TestMetrics(t *testing.T) {
 	defer srv.Close()
 	hln, _ := net.Listen("tcp", "127.0.0.1:0")
 	mln, _ := net.Listen("tcp", "127.0.0.1:0")
+	rln, _ := net.Listen("tcp", "127.0.0.1:0")
 	srv.ServeHTTP(hln)
+	srv.ServeRESP(rln)
 	srv.ServeMetrics(mln)
+	rc, err := net.Dial("tcp", rln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	rc.Write([]byte("SET k v\r\nLPUSH k x\r\nGET k\r\n"))
+	rbuf := make([]byte, 0, 256)
+	for !strings.Contains(string(rbuf), "$1\r\nv\r\n") {
+		b := make([]byte, 256)
+		n, err := rc.Read(b)
+		if err != nil {
+			t.Fatalf("RESP: %q %v", rbuf, err)
+		}
+		rbuf = append(rbuf, b[:n]...)
+	}
 	ctx := context.Background()
 	db := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + hln.Addr().String()),
 		Credentials: credentials.NewStaticCredentialsProvider("t", "t", ""), RetryMaxAttempts: 1})
@@ -129,8 +146,10 @@ func TestMetrics(t *testing.T) {
 		{"dynacache_table_items", map[string]string{"table": "metered"}, 3},
 		{"dynacache_read_cache_hits_total", nil, 1},
 		{"dynacache_read_cache_misses_total", nil, 1},
-		{"dynacache_wal_records_total", nil, 4},
+		{"dynacache_wal_records_total", nil, 6}, // the table, 3 puts; the RESP table, 1 SET
 		{"dynacache_wal_refusing_writes", nil, 0},
+		{"dynacache_requests_total", map[string]string{"port": "resp", "operation": "set", "outcome": "ok"}, 1},
+		{"dynacache_requests_total", map[string]string{"port": "resp", "operation": "get", "outcome": "ok"}, 1},
 	}
 	for _, c := range checks {
 		if got := value(c.name, c.labels); got != c.want {

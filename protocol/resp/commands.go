@@ -48,6 +48,7 @@ type command struct {
 	fn                func(c *conn, args [][]byte) error
 	doc               cmdDoc
 	subs              []*command
+	id                int // position in tableList (stats.go)
 }
 
 func (cmd *command) arityOK(n int) bool {
@@ -125,4 +126,7 @@ func buildTable() {
 		}
 	}
 	sortCommands(tableList)
+	for i, cmd := range tableList {
+		cmd.id = i
+	}
 }

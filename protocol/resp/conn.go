@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -294,9 +295,41 @@ func (c *conn) exec(args [][]byte) {
 		c.enqueue(cmd, args)
 		return
 	}
-	if err := cmd.fn(c, args); err != nil {
+	// Every command is counted; one in latencySample is timed (two clock
+	// reads cost about a third of a GET).
+	st := c.s.cmdStats[cmd.id]
+	var start time.Time
+	timed := c.cmds.Load()%latencySample == 0
+	if timed {
+		start = time.Now()
+	}
+	err := cmd.fn(c, args)
+	if timed {
+		st.Latency.Since(start)
+	}
+	if err == nil {
+		st.CountOK()
+	} else {
+		st.Count(outcome(err))
 		c.writeError(err)
 	}
+}
+
+// latencySample: one command in this many is timed for the latency
+// histograms of --metrics.
+const latencySample = 16
+
+// outcome names a command's outcome for metrics: "ok" or the first word of
+// its error (ERR, WRONGTYPE, ...).
+func outcome(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, ' '); i > 0 {
+		msg = msg[:i]
+	}
+	return strings.TrimPrefix(msg, "-")
 }
 
 // Reply helpers: handlers append replies to c.out; errors are returned and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dynacache/dynacache/metrics"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,8 @@ type Server struct {
 	rejected   atomic.Int64
 	expired    atomic.Int64 // keys removed by expiry
 	clients    atomic.Int64
+	stats      *metrics.Requests  // commands by name and outcome (stats.go)
+	cmdStats   []*metrics.OpStats // stats' entries by command id
 	netIn      atomic.Int64
 	netOut     atomic.Int64
 
@@ -115,6 +118,7 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 		opts.Logf = func(string, ...any) {}
 	}
 	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
+	s.stats, s.cmdStats = newCommandStats()
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
 	if opts.EventLoops == 0 {
