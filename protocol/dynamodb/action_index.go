@@ -185,7 +185,7 @@ func checkPathsOnKeys(t *shard.Table, paths []expr.Path) *Error {
 
 // checkSelect applies DynamoDB's rules on Select, the projection and the
 // index's projection.
-func (r *readTarget) checkSelect(sel string, proj *expr.Projection, legacyProj bool, filter *expr.Condition) (string, *Error) {
+func (r *readTarget) checkSelect(sel string, proj *expr.Projection, legacyProj bool, _ *expr.Condition) (string, *Error) {
 	what := "ProjectionExpression"
 	if legacyProj {
 		what = "AttributesToGet"
@@ -244,13 +244,30 @@ func (r *readTarget) checkSelect(sel string, proj *expr.Projection, legacyProj b
 				" does not project [" + strings.Join(m, ", ") + "]")
 		}
 	}
-	if filter != nil {
-		if m := missing(filter.Paths()); len(m) > 0 {
-			return "", validationError("One or more parameter values were invalid: Secondary index " + r.index.Name +
-				" does not project one or more filter attributes: [" + strings.Join(m, ", ") + "]")
+	return sel, nil
+}
+
+// checkQueryFilter refuses a Query of a secondary index (global or local)
+// whose filter names attributes the index does not project. A Scan of the
+// index accepts such a filter, as DynamoDB does: it sees the projected
+// items, where those attributes are missing.
+func (r *readTarget) checkQueryFilter(filter *expr.Condition) *Error {
+	if filter == nil || r.index == nil || r.projectsAll() {
+		return nil
+	}
+	have := r.projectedNames()
+	var m []string
+	for _, p := range filter.Paths() {
+		if n := p[0].Name; !slices.Contains(have, n) && !slices.Contains(m, n) {
+			m = append(m, n)
 		}
 	}
-	return sel, nil
+	if len(m) == 0 {
+		return nil
+	}
+	sort.Strings(m)
+	return validationError("One or more parameter values were invalid: Secondary index " + r.index.Name +
+		" does not project one or more filter attributes: [" + strings.Join(m, ", ") + "]")
 }
 
 // readErr maps a store read error.
@@ -341,7 +358,14 @@ func (p *page) add(hit shard.Hit) bool {
 			p.tableBytes += attr.ItemSize(full)
 		}
 	}
-	if p.filter == nil || p.filter.Eval(full) {
+	// The filter sees what the read sees: a secondary index's projected
+	// item (a Scan may name attributes the index does not hold; they are
+	// missing there), the whole item when a local index fetches it.
+	seen := stored
+	if p.fetch {
+		seen = full
+	}
+	if p.filter == nil || p.filter.Eval(seen) {
 		p.count++
 		if p.sel != "COUNT" {
 			out := stored

@@ -129,6 +129,9 @@ func (h *Handler) query(in *QueryInput) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	if e := r.checkQueryFilter(in.Filter); e != nil {
+		return nil, e
+	}
 	if in.Filter != nil {
 		if e := checkPathsOnKeys(r.t, in.Filter.Paths()); e != nil {
 			return nil, e
