@@ -173,3 +173,30 @@ func BenchmarkMultiKey(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScan: one SCAN COUNT 10 call, resuming an iteration, at
+// several table sizes: the cost must not grow with the table (the cursor
+// is a position in the store's hash order, no snapshot).
+func BenchmarkScan(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			c := benchConn(b)
+			val := []byte("v")
+			for i := range n {
+				c.exec([][]byte{[]byte("SET"), []byte("key:" + strconv.Itoa(i)), val})
+				c.out = c.out[:0]
+			}
+			cursor := "0"
+			b.ReportAllocs()
+			for b.Loop() {
+				c.exec(argsOf("SCAN", cursor, "COUNT", "10"))
+				// The reply starts *2\r\n$<len>\r\n<cursor>\r\n.
+				rest := c.out[4:]
+				i := bytes.IndexByte(rest, '\n')
+				rest = rest[i+1:]
+				cursor = string(rest[:bytes.IndexByte(rest, '\r')])
+				c.out = c.out[:0]
+			}
+		})
+	}
+}

@@ -6,9 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
-
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/dynacache/dynacache/shard"
 )
@@ -165,75 +162,13 @@ func cmdKeys(c *conn, args [][]byte) error {
 	return nil
 }
 
-// SCAN. Keys are returned in the order of a 48-bit hash of their store key;
-// the cursor is the hash position to resume from (upper 48 bits) and the id
-// of the snapshot the iteration uses (lower 16 bits). A snapshot is the
-// table's keys sorted by hash, taken when an iteration starts (cursor 0).
-// An iteration whose snapshot is no longer cached resumes on a fresh one,
-// taken after the iteration started: since the order does not depend on the
-// snapshot, every key present for the whole iteration is returned (Redis's
-// guarantee), keys are never returned twice unless re-added, and a full
+// SCAN. The cursor is stateless: the partition hash to resume from, in the
+// store's own order (shard.Table.ScanHash), so a call costs O(COUNT) at any
+// table size, nothing is kept between calls, any number of iterations may
+// run at once, and Redis's guarantee holds across inserts, deletes and
+// restarts: every key present for the whole iteration is returned (a key is
+// returned twice only if deleted and added again meanwhile). A full
 // iteration ends with cursor 0.
-
-type scanEntry struct {
-	pos uint64 // 48-bit hash position
-	key string // store key
-}
-
-type scanSnapshot struct {
-	id      uint64
-	entries []scanEntry // sorted by pos
-}
-
-const scanPosBits = 48
-
-// scanCache keeps the last few snapshots.
-type scanCache struct {
-	mu     sync.Mutex
-	nextID atomic.Uint64
-	snaps  [4]*scanSnapshot
-	i      int
-}
-
-func scanPos(k []byte) uint64 { return xxhash.Sum64(k) >> (64 - scanPosBits) }
-
-func (c *conn) takeScanSnapshot(t *shard.Table) *scanSnapshot {
-	snap := &scanSnapshot{id: c.s.scans.nextID.Add(1) & 0xffff}
-	if snap.id == 0 { // cursor 0 means start and end
-		snap.id = c.s.scans.nextID.Add(1) & 0xffff
-	}
-	if t != nil {
-		t.Dump(func(k shard.Key, e shard.Entry) error {
-			snap.entries = append(snap.entries, scanEntry{scanPos(k), string(k)})
-			return nil
-		})
-	}
-	slices.SortFunc(snap.entries, func(a, b scanEntry) int {
-		if a.pos != b.pos {
-			if a.pos < b.pos {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	c.s.scans.mu.Lock()
-	c.s.scans.snaps[c.s.scans.i] = snap
-	c.s.scans.i = (c.s.scans.i + 1) % len(c.s.scans.snaps)
-	c.s.scans.mu.Unlock()
-	return snap
-}
-
-func (c *conn) findScanSnapshot(id uint64) *scanSnapshot {
-	c.s.scans.mu.Lock()
-	defer c.s.scans.mu.Unlock()
-	for _, s := range c.s.scans.snaps {
-		if s != nil && s.id == id {
-			return s
-		}
-	}
-	return nil
-}
 
 func cmdScan(c *conn, args [][]byte) error {
 	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
@@ -270,57 +205,25 @@ func cmdScan(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	pos, id := cursor>>16, cursor&0xffff
-	var snap *scanSnapshot
-	if cursor != 0 {
-		snap = c.findScanSnapshot(id)
-	}
-	if snap == nil {
-		snap = c.takeScanSnapshot(t)
-	}
-	i, _ := slices.BinarySearchFunc(snap.entries, pos, func(e scanEntry, p uint64) int {
-		if e.pos < p {
-			return -1
-		}
-		if e.pos > p {
-			return 1
-		}
-		return 0
-	})
 	now := nowMs()
 	var keys [][]byte
-	examined := int64(0)
-	for i < len(snap.entries) {
-		// Never split keys of one position between two replies.
-		if examined >= count && snap.entries[i].pos != snap.entries[i-1].pos {
-			break
-		}
-		ent := snap.entries[i]
-		i++
-		examined++
-		if t == nil {
-			continue
-		}
-		e, ok := t.Get(shard.Key(ent.key))
-		if !ok {
-			continue
-		}
-		v := viewOf(e.Encoded())
-		if v.expiredAt(now) {
-			continue
-		}
-		if typ != nil && !strings.EqualFold(string(typ), v.kind.String()) {
-			continue
-		}
-		key := redisKeyOf(nil, shard.Key(ent.key))
-		if match != nil && !globMatch(match, key, false) {
-			continue
-		}
-		keys = append(keys, key)
-	}
 	next := uint64(0)
-	if i < len(snap.entries) {
-		next = snap.entries[i].pos<<16 | snap.id
+	if t != nil {
+		limit := int(min(count, 1<<20))
+		next, _ = t.ScanHash(cursor, limit, func(k shard.Key, e shard.Entry) {
+			v := viewOf(e.Encoded())
+			if v.expiredAt(now) {
+				return
+			}
+			if typ != nil && !strings.EqualFold(string(typ), v.kind.String()) {
+				return
+			}
+			key := redisKeyOf(nil, k)
+			if match != nil && !globMatch(match, key, false) {
+				return
+			}
+			keys = append(keys, key)
+		})
 	}
 	c.array(2)
 	c.bulkString(strconv.FormatUint(next, 10))

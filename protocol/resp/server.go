@@ -87,7 +87,6 @@ type Server struct {
 	closing atomic.Bool // set once by Shutdown; read by every connection per batch
 	loops   []*loop     // event loops (none: a goroutine per connection)
 	next    atomic.Uint64
-	scans   scanCache // SCAN snapshots (cmd_key.go)
 
 	tableMu sync.Mutex // serialises creating the table
 
