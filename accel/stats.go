@@ -37,6 +37,10 @@ type Stats struct {
 	UpstreamErrs  uint64 // upstream requests without a reply (unreachable, timeout)
 	// UpstreamMean is the mean time of an upstream call that got a reply.
 	UpstreamMean time.Duration
+	// UpstreamReplied is the number of upstream calls that got a reply,
+	// UpstreamTime their total time.
+	UpstreamReplied uint64
+	UpstreamTime    time.Duration
 
 	QueryHits       uint64 // Query and Scan replies served from the query cache
 	QueryMisses     uint64 // eventually consistent Query and Scan sent upstream
@@ -59,8 +63,10 @@ func (a *Accelerator) Stats() Stats {
 		UpstreamCalls: a.up.calls.Load(),
 		UpstreamErrs:  a.up.errs.Load(),
 	}
-	if n := a.up.replied.Load(); n > 0 {
-		s.UpstreamMean = time.Duration(a.up.nanos.Load() / n)
+	n, nanos := a.up.replied.Load(), a.up.nanos.Load()
+	s.UpstreamReplied, s.UpstreamTime = n, time.Duration(nanos)
+	if n > 0 {
+		s.UpstreamMean = time.Duration(nanos / n)
 	}
 	if c := a.cache.c; c != nil && c.Metrics != nil {
 		m := c.Metrics
