@@ -93,7 +93,8 @@ type Accelerator struct {
 	cache   *itemCache
 	queries *queryCache
 	schemas *schemas
-	flight  singleflight.Group
+	flight  singleflight.Group // item reads
+	qflight singleflight.Group // Query and Scan (a group of its own: no key can meet an item read's)
 	stats   counters
 }
 

@@ -256,8 +256,8 @@ func (a *Accelerator) query(op string, body []byte) ([]byte, *dynamodb.Error) {
 	}
 	// As for items, the flight key carries the snapshot: a read joins
 	// only a call that started after every write it must see began.
-	fk := "q\x00" + key + "\x00" + strconv.FormatUint(gen, 36) + "." + strconv.FormatUint(epoch, 36)
-	v, _, _ := a.flight.Do(fk, func() (any, error) {
+	fk := key + "\x00" + strconv.FormatUint(gen, 36) + "." + strconv.FormatUint(epoch, 36)
+	v, _, _ := a.qflight.Do(fk, func() (any, error) {
 		reply, e := fetch()
 		return queryResult{reply, e}, nil
 	})
