@@ -16,7 +16,11 @@
 //     the upstream acknowledges, the cache holds the new image where it is
 //     known (see cache.go for the invariant that keeps a node's reads from
 //     going back before its own acknowledged writes).
-//   - Everything else (table operations, Query, Scan, transactions,
+//   - Query and Scan (eventually consistent) are answered from the query
+//     cache (query.go): the upstream's reply as it came, keyed by the
+//     canonical request, for --query-ttl; any write this node forwards to
+//     a table drops the table's results.
+//   - Everything else (table operations, transactional reads,
 //     PartiQL, tags, TTL, backups, the streams API, operations unknown
 //     here) passes through unchanged: the upstream's status and body reach
 //     the client as they came. Writes among them that the cache cannot
@@ -55,7 +59,12 @@ type Options struct {
 	Timeout time.Duration
 	// ItemTTL is how long a cached item lives (default DefaultItemTTL).
 	ItemTTL time.Duration
-	// CacheBytes bounds the item cache (0: no cache, pass through only).
+	// QueryTTL is how long a cached Query or Scan reply lives (default
+	// DefaultQueryTTL).
+	QueryTTL time.Duration
+	// CacheBytes bounds the item and query caches together (0: no cache,
+	// pass through only): the query cache has a quarter (queryShareDiv),
+	// the item cache the rest.
 	CacheBytes int64
 	// Credentials sign the upstream requests.
 	Credentials aws.CredentialsProvider
@@ -72,6 +81,9 @@ const (
 	// still retry within the SDK's usual budget.
 	DefaultTimeout = 10 * time.Second
 	DefaultItemTTL = 5 * time.Minute
+	// DefaultQueryTTL equals DefaultItemTTL: a query result is as stale
+	// as an item can be on a node that did not see the write.
+	DefaultQueryTTL = 5 * time.Minute
 )
 
 // Accelerator serves DynamoDB requests from its cache and its upstream.
@@ -79,8 +91,10 @@ const (
 type Accelerator struct {
 	up      *upstream
 	cache   *itemCache
+	queries *queryCache
 	schemas *schemas
-	flight  singleflight.Group
+	flight  singleflight.Group // item reads
+	qflight singleflight.Group // Query and Scan (a group of its own: no key can meet an item read's)
 	stats   counters
 }
 
@@ -92,6 +106,9 @@ func New(opts Options) (*Accelerator, error) {
 	if opts.ItemTTL <= 0 {
 		opts.ItemTTL = DefaultItemTTL
 	}
+	if opts.QueryTTL <= 0 {
+		opts.QueryTTL = DefaultQueryTTL
+	}
 	if opts.Credentials == nil {
 		return nil, fmt.Errorf("accel: no credentials provider")
 	}
@@ -102,15 +119,24 @@ func New(opts Options) (*Accelerator, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache, err := newItemCache(opts.CacheBytes, opts.ItemTTL)
+	queryBytes := opts.CacheBytes / queryShareDiv
+	cache, err := newItemCache(opts.CacheBytes-queryBytes, opts.ItemTTL)
 	if err != nil {
 		return nil, fmt.Errorf("accel: item cache: %w", err)
 	}
-	return &Accelerator{up: up, cache: cache, schemas: newSchemas(up)}, nil
+	queries, err := newQueryCache(queryBytes, opts.QueryTTL, &cache.epoch)
+	if err != nil {
+		cache.close()
+		return nil, fmt.Errorf("accel: query cache: %w", err)
+	}
+	return &Accelerator{up: up, cache: cache, queries: queries, schemas: newSchemas(up)}, nil
 }
 
-// Close releases the cache. The accelerator must not serve afterwards.
-func (a *Accelerator) Close() { a.cache.close() }
+// Close releases the caches. The accelerator must not serve afterwards.
+func (a *Accelerator) Close() {
+	a.cache.close()
+	a.queries.close()
+}
 
 // Endpoint returns the upstream URL.
 func (a *Accelerator) Endpoint() string { return a.up.endpoint }
@@ -130,16 +156,18 @@ func (a *Accelerator) Serve(target string, body []byte) ([]byte, *dynamodb.Error
 		return a.getItem(body)
 	case "BatchGetItem":
 		return a.batchGetItem(body)
+	case "Query", "Scan":
+		return a.query(op, body)
 	case "PutItem":
-		return a.putItem(body)
+		return a.writeQueries(op, body, a.putItem)
 	case "DeleteItem":
-		return a.deleteItem(body)
+		return a.writeQueries(op, body, a.deleteItem)
 	case "UpdateItem":
-		return a.updateItem(body)
+		return a.writeQueries(op, body, a.updateItem)
 	case "BatchWriteItem":
-		return a.batchWriteItem(body)
+		return a.writeQueries(op, body, a.batchWriteItem)
 	case "TransactWriteItems":
-		return a.transactWriteItems(body)
+		return a.writeQueries(op, body, a.transactWriteItems)
 	case "CreateTable", "UpdateTable", "DeleteTable", "RestoreTableFromBackup",
 		"RestoreTableToPointInTime", "ImportTable":
 		// Table changes alter or drop what is cached under the table's
@@ -197,4 +225,7 @@ func tableName(body []byte) string {
 // Wait waits until the cache has applied the entries installed so far
 // (ristretto applies them asynchronously); tests use it to make the next
 // read a hit.
-func (a *Accelerator) Wait() { a.cache.wait() }
+func (a *Accelerator) Wait() {
+	a.cache.wait()
+	a.queries.wait()
+}

@@ -35,6 +35,7 @@ type env struct {
 
 type envOpts struct {
 	ttl       time.Duration
+	queryTTL  time.Duration
 	timeout   time.Duration
 	wrap      func(http.Handler) http.Handler // around the upstream
 	transport http.RoundTripper
@@ -58,6 +59,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 		Region:      "us-east-1",
 		Timeout:     o.timeout,
 		ItemTTL:     o.ttl,
+		QueryTTL:    o.queryTTL,
 		CacheBytes:  8 << 20,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		Transport:   o.transport,

@@ -15,6 +15,10 @@ type counters struct {
 	fills         atomic.Uint64 // entries installed after an upstream read
 	passed        atomic.Uint64 // requests passed through uncached
 	invalidations atomic.Uint64 // whole-cache invalidations
+
+	queryHits       atomic.Uint64 // Query and Scan replies served from the query cache
+	queryMisses     atomic.Uint64 // eventually consistent Query and Scan sent upstream
+	queryConsistent atomic.Uint64 // strongly consistent Query and Scan (never cached)
 }
 
 // Stats is a snapshot of the accelerator's counters.
@@ -33,6 +37,17 @@ type Stats struct {
 	UpstreamErrs  uint64 // upstream requests without a reply (unreachable, timeout)
 	// UpstreamMean is the mean time of an upstream call that got a reply.
 	UpstreamMean time.Duration
+	// UpstreamReplied is the number of upstream calls that got a reply,
+	// UpstreamTime their total time.
+	UpstreamReplied uint64
+	UpstreamTime    time.Duration
+
+	QueryHits       uint64 // Query and Scan replies served from the query cache
+	QueryMisses     uint64 // eventually consistent Query and Scan sent upstream
+	QueryConsistent uint64 // strongly consistent Query and Scan (passed, not cached)
+	QueryEntries    int64  // query cache entries held (approximate)
+	QueryBytes      int64  // query cache cost held (approximate)
+	QueryEvictions  uint64 // query cache entries evicted for room or expiry
 }
 
 // Stats returns the current counters.
@@ -48,14 +63,25 @@ func (a *Accelerator) Stats() Stats {
 		UpstreamCalls: a.up.calls.Load(),
 		UpstreamErrs:  a.up.errs.Load(),
 	}
-	if n := a.up.replied.Load(); n > 0 {
-		s.UpstreamMean = time.Duration(a.up.nanos.Load() / n)
+	n, nanos := a.up.replied.Load(), a.up.nanos.Load()
+	s.UpstreamReplied, s.UpstreamTime = n, time.Duration(nanos)
+	if n > 0 {
+		s.UpstreamMean = time.Duration(nanos / n)
 	}
 	if c := a.cache.c; c != nil && c.Metrics != nil {
 		m := c.Metrics
 		s.Evictions = m.KeysEvicted()
 		s.Entries = int64(m.KeysAdded()) - int64(m.KeysEvicted())
 		s.Bytes = int64(m.CostAdded()) - int64(m.CostEvicted())
+	}
+	s.QueryHits = a.stats.queryHits.Load()
+	s.QueryMisses = a.stats.queryMisses.Load()
+	s.QueryConsistent = a.stats.queryConsistent.Load()
+	if c := a.queries.c; c != nil && c.Metrics != nil {
+		m := c.Metrics
+		s.QueryEvictions = m.KeysEvicted()
+		s.QueryEntries = int64(m.KeysAdded()) - int64(m.KeysEvicted())
+		s.QueryBytes = int64(m.CostAdded()) - int64(m.CostEvicted())
 	}
 	return s
 }
@@ -77,5 +103,11 @@ func (s Stats) Info() []string {
 		fmt.Sprintf("accel_upstream_calls:%d", s.UpstreamCalls),
 		fmt.Sprintf("accel_upstream_errors:%d", s.UpstreamErrs),
 		fmt.Sprintf("accel_upstream_mean_us:%d", s.UpstreamMean.Microseconds()),
+		fmt.Sprintf("accel_query_hits:%d", s.QueryHits),
+		fmt.Sprintf("accel_query_misses:%d", s.QueryMisses),
+		fmt.Sprintf("accel_query_consistent:%d", s.QueryConsistent),
+		fmt.Sprintf("accel_query_entries:%d", s.QueryEntries),
+		fmt.Sprintf("accel_query_bytes:%d", s.QueryBytes),
+		fmt.Sprintf("accel_query_evictions:%d", s.QueryEvictions),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/metrics"
 )
 
@@ -44,6 +45,16 @@ var (
 	descSnapItems    = prometheus.NewDesc("dynacache_wal_snapshot_items", "Items in the newest snapshot.", nil, nil)
 	descRecovery     = prometheus.NewDesc("dynacache_wal_recovery_seconds", "Time the last start took to recover the data from snapshot and log.", nil, nil)
 	descRecovered    = prometheus.NewDesc("dynacache_wal_recovered_records", "Log records the last start replayed.", nil, nil)
+	descAccelHits    = prometheus.NewDesc("dynacache_accel_hits_total", "Accelerator reads answered from its cache, by cache (item: GetItem and BatchGetItem keys, with or without an item; query: Query and Scan replies).", []string{"cache"}, nil)
+	descAccelMisses  = prometheus.NewDesc("dynacache_accel_misses_total", "Accelerator reads its cache could not answer (sent upstream), by cache.", []string{"cache"}, nil)
+	descAccelEvicted = prometheus.NewDesc("dynacache_accel_evictions_total", "Accelerator cache entries evicted for room or expiry, by cache.", []string{"cache"}, nil)
+	descAccelEntries = prometheus.NewDesc("dynacache_accel_entries", "Entries held by an accelerator cache (approximate).", []string{"cache"}, nil)
+	descAccelBytes   = prometheus.NewDesc("dynacache_accel_bytes", "Bytes held by an accelerator cache (approximate).", []string{"cache"}, nil)
+	descAccelPassed  = prometheus.NewDesc("dynacache_accel_passed_total", "Requests the accelerator passed upstream uncached (strongly consistent Query and Scan among them).", nil, nil)
+	descAccelInval   = prometheus.NewDesc("dynacache_accel_invalidations_total", "Whole-cache invalidations (table changes, PartiQL writes).", nil, nil)
+	descAccelCalls   = prometheus.NewDesc("dynacache_accel_upstream_calls_total", "Requests the accelerator sent upstream.", nil, nil)
+	descAccelErrs    = prometheus.NewDesc("dynacache_accel_upstream_errors_total", "Upstream requests without a reply (unreachable, timeout).", nil, nil)
+	descAccelLatency = prometheus.NewDesc("dynacache_accel_upstream_duration_seconds", "Time of the upstream calls that got a reply.", nil, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
 )
 
@@ -65,6 +76,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(hits))
 	ch <- prometheus.MustNewConstMetric(descCacheMisses, prometheus.CounterValue, float64(misses))
 	ch <- prometheus.MustNewConstMetric(descCacheBytes, prometheus.GaugeValue, float64(bytes))
+	if s.accel != nil {
+		accelMetrics(ch, s.accel.Stats())
+	}
 	if s.log == nil {
 		return
 	}
@@ -86,6 +100,31 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // requests exports one port's request counters.
+// accelMetrics exports the accelerator's counters (--upstream only).
+func accelMetrics(ch chan<- prometheus.Metric, st accel.Stats) {
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(max(v, 0)), labels...)
+	}
+	counter(descAccelHits, st.Hits+st.NegativeHits, "item")
+	counter(descAccelHits, st.QueryHits, "query")
+	counter(descAccelMisses, st.Misses, "item")
+	counter(descAccelMisses, st.QueryMisses, "query")
+	counter(descAccelEvicted, st.Evictions, "item")
+	counter(descAccelEvicted, st.QueryEvictions, "query")
+	gauge(descAccelEntries, st.Entries, "item")
+	gauge(descAccelEntries, st.QueryEntries, "query")
+	gauge(descAccelBytes, st.Bytes, "item")
+	gauge(descAccelBytes, st.QueryBytes, "query")
+	counter(descAccelPassed, st.Passed)
+	counter(descAccelInval, st.Invalidations)
+	counter(descAccelCalls, st.UpstreamCalls)
+	counter(descAccelErrs, st.UpstreamErrs)
+	ch <- prometheus.MustNewConstSummary(descAccelLatency, st.UpstreamReplied, st.UpstreamTime.Seconds(), nil)
+}
+
 func requests(ch chan<- prometheus.Metric, port string, r *metrics.Requests) {
 	r.Each(func(op string, st *metrics.OpStats) {
 		st.Outcomes(func(outcome string, n uint64) {

@@ -98,6 +98,9 @@ type Config struct {
 	// ItemTTL is how long the accelerator keeps an item (0:
 	// accel.DefaultItemTTL).
 	ItemTTL time.Duration
+	// QueryTTL is how long the accelerator keeps a Query or Scan reply
+	// (0: accel.DefaultQueryTTL).
+	QueryTTL time.Duration
 	// UpstreamCredentials sign upstream requests (nil: the AWS default
 	// credential chain).
 	UpstreamCredentials aws.CredentialsProvider
@@ -162,6 +165,9 @@ func (c Config) Validate() error {
 	}
 	if c.ItemTTL < 0 {
 		return fmt.Errorf("invalid --item-ttl %s: must not be negative", c.ItemTTL)
+	}
+	if c.QueryTTL < 0 {
+		return fmt.Errorf("invalid --query-ttl %s: must not be negative", c.QueryTTL)
 	}
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
@@ -273,8 +279,17 @@ func Open(cfg Config) (*Server, error) {
 	}
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		Logf: printf(logger, slog.LevelWarn)})
+		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
 	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+}
+
+// accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
+// when there is no accelerator: no section).
+func accelInfo(acc *accel.Accelerator) func() []string {
+	if acc == nil {
+		return nil
+	}
+	return func() []string { return acc.Stats().Info() }
 }
 
 // openAccelerator builds the accelerator of cfg.Upstream: its credentials
@@ -308,6 +323,7 @@ func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error
 		Region:      region,
 		Timeout:     cfg.UpstreamTimeout,
 		ItemTTL:     cfg.ItemTTL,
+		QueryTTL:    cfg.QueryTTL,
 		CacheBytes:  cfg.CacheBytes,
 		Credentials: creds,
 	})
@@ -410,7 +426,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.logger.Info(fmt.Sprintf("DynamoDB API listening on %s://%s", scheme, ln.Addr()))
 	if s.accel != nil {
-		s.logger.Info(fmt.Sprintf("accelerating %s (item cache %d bytes)", s.accel.Endpoint(), s.cfg.CacheBytes))
+		s.logger.Info(fmt.Sprintf("accelerating %s (item and query caches %d bytes)", s.accel.Endpoint(), s.cfg.CacheBytes))
 	}
 	if s.cfg.RESPAddr != "" {
 		rln, err := s.listen("--resp", s.cfg.RESPAddr)

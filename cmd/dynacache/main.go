@@ -65,7 +65,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.Fsync, "fsync", cfg.Fsync, "log fsync `policy`: always, everysec or no")
 	fs.StringVar(&cfg.Region, "region", cfg.Region, "`region` named in table ARNs")
 	fs.Int64Var(&cfg.SnapshotBytes, "snapshot-bytes", wal.DefaultSnapshotBytes, "write a snapshot when the log has grown by this many `bytes` (negative: never)")
-	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem (0: off)")
+	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem; with --upstream, the item and query caches (0: off)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "stop a DynamoDB Query, Scan or BatchGetItem running longer than this `duration` with an InternalServerError (0: never)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 0, "most open client connections per port; one more is refused with a clear error (0: "+strconv.Itoa(server.DefaultMaxConnections)+"; negative: no limit)")
@@ -79,6 +79,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.UpstreamRegion, "upstream-region", "", "`region` upstream requests are signed for (empty: the AWS configuration's, else us-east-1)")
 	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", accel.DefaultTimeout, "longest `wait` for one upstream call before the client gets ServiceUnavailable")
 	fs.DurationVar(&cfg.ItemTTL, "item-ttl", accel.DefaultItemTTL, "how long the accelerator keeps a cached item (`duration`)")
+	fs.DurationVar(&cfg.QueryTTL, "query-ttl", accel.DefaultQueryTTL, "how long the accelerator keeps a cached Query or Scan reply (`duration`)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")

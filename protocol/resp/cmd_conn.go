@@ -418,8 +418,9 @@ func cmdTime(c *conn, args [][]byte) error {
 	return nil
 }
 
-// infoSections are INFO's sections in order.
-var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"}
+// infoSections are INFO's sections in order; "accelerator" is shown only
+// in accelerator mode (Options.AcceleratorInfo).
+var infoSections = []string{"server", "clients", "memory", "persistence", "stats", "replication", "cpu", "accelerator", "keyspace"}
 
 func cmdInfo(c *conn, args [][]byte) error {
 	want := map[string]bool{}
@@ -433,7 +434,7 @@ func cmdInfo(c *conn, args [][]byte) error {
 	}
 	var b strings.Builder
 	for _, sec := range infoSections {
-		if !all && !want[sec] {
+		if (!all && !want[sec]) || (sec == "accelerator" && c.s.opts.AcceleratorInfo == nil) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -525,6 +526,12 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 		b.WriteString("# CPU\r\n")
 		line("used_cpu_sys", "0.000000")
 		line("used_cpu_user", "0.000000")
+	case "accelerator":
+		b.WriteString("# Accelerator\r\n")
+		for _, l := range s.opts.AcceleratorInfo() {
+			b.WriteString(l)
+			b.WriteString("\r\n")
+		}
 	case "keyspace":
 		b.WriteString("# Keyspace\r\n")
 		if t, _ := s.readTable(); t != nil {

@@ -53,6 +53,9 @@ type Options struct {
 	ProtoMaxBulkLen int64
 	// Logf reports listener errors and possible attacks; nil discards.
 	Logf func(format string, args ...any)
+	// AcceleratorInfo, when set (accelerator mode), gives the lines
+	// ("name:value") of INFO's Accelerator section.
+	AcceleratorInfo func() []string
 }
 
 // DefaultEventLoops is the number of event loops by default: one, as
