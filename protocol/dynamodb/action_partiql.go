@@ -31,15 +31,8 @@ import (
 //     item to exist (DynamoDB's UPDATE never creates an item); DELETE of a
 //     missing item does nothing.
 //
-// ExecuteTransaction is not served yet. It would parse each of its 1..100
-// statements the same way (its reads must name the whole key: Store.GetMany
-// for all of them; EXISTS(SELECT ... WHERE key AND condition) becomes a
-// condition check), resolve each write to (key, decide) exactly as
-// partiqlInsert/Update/Delete do, and hand them to Store.MutateMany as one
-// all-or-nothing apply (one recBatch record); a refused decide becomes
-// TransactionCanceledException with one CancellationReason per statement
-// (ConditionalCheckFailed, DuplicateItem, ValidationError, None), and
-// ClientRequestToken needs the idempotency window TransactWriteItems keeps.
+// ExecuteTransaction runs the same (key, decide) resolutions as one
+// Store.MutateMany (action_partiql_tx.go).
 
 // duplicateItem is INSERT's answer when the key is taken.
 func duplicateItem() *Error {
