@@ -265,13 +265,46 @@ func (h *Handler) ptxWrite(in *ExecuteTransactionInput, stmts []*partiql.Stateme
 		name := op.Table.Name()
 		res.images[i] = txImage{name, max(olds[i].Size(), curs[i].Size())}
 		u := res.tableUnits(name)
-		if exists[i] || stmts[i].Kind == partiql.Delete {
+		switch {
+		case exists[i]:
 			// A check is priced as a transactional write of the item it
-			// checks; a delete as one of the item it removed.
+			// checks.
 			u.write += txUnitsFactor * attr.WriteUnits(olds[i].Size())
 			continue
+		case stmts[i].Kind == partiql.Delete:
+			u.write += txUnitsFactor * attr.WriteUnits(olds[i].Size())
+		default:
+			u.write += txUnitsFactor * writeUnits(olds[i], curs[i])
 		}
-		u.write += txUnitsFactor * writeUnits(olds[i], curs[i])
+		if in.ReturnConsumedCapacity != "INDEXES" {
+			continue
+		}
+		if e := addIndexUnits(u, op.Table, olds[i], curs[i]); e != nil {
+			return nil, e
+		}
 	}
 	return res, nil
+}
+
+// addIndexUnits adds the (plain, undoubled) write units a write from old
+// to cur cost each secondary index of t, as TransactWriteItems prices them.
+func addIndexUnits(u *txTableUnits, t *shard.Table, old, cur shard.Entry) *Error {
+	indexes := t.Indexes()
+	if len(indexes) == 0 {
+		return nil
+	}
+	oldItem, err := old.Item()
+	if err != nil {
+		return internalError("stored item is unreadable: " + err.Error())
+	}
+	curItem, err := cur.Item()
+	if err != nil {
+		return internalError("stored item is unreadable: " + err.Error())
+	}
+	for j := range indexes {
+		if w := indexWriteUnits(&indexes[j], t.Schema(), oldItem, curItem); w > 0 {
+			u.index(&indexes[j]).units += w
+		}
+	}
+	return nil
 }

@@ -166,3 +166,33 @@ func TestSDKExecuteTransactionReads(t *testing.T) {
 	_, err = ptx(c, "", stmt(`SELECT * FROM acct WHERE pk = 'a'`), stmt(`SELECT bal FROM acct WHERE pk = 'a'`))
 	apiErr(t, err, "ValidationException", "Transaction request cannot include multiple operations on one item")
 }
+
+// With INDEXES, each secondary index's writes are apart and not doubled,
+// as TransactWriteItems prices them.
+func TestSDKExecuteTransactionIndexCapacity(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	_, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName: aws.String("gsix"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("g"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byg"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.ExecuteTransaction(ctx, &ddb.ExecuteTransactionInput{ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+		TransactStatements: []types.ParameterizedStatement{stmt(`INSERT INTO gsix VALUE {'pk': 'a', 'g': 'x'}`), stmt(`INSERT INTO gsix VALUE {'pk': 'b'}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := out.ConsumedCapacity
+	if len(cc) != 1 || aws.ToFloat64(cc[0].CapacityUnits) != 5 || aws.ToFloat64(cc[0].Table.CapacityUnits) != 4 ||
+		aws.ToFloat64(cc[0].GlobalSecondaryIndexes["byg"].CapacityUnits) != 1 {
+		t.Fatalf("capacity %+v", cc)
+	}
+}
