@@ -138,6 +138,19 @@ got=$(ddb execute-statement --statement "SELECT SongTitle FROM Music WHERE Artis
 expect "execute-statement Query ORDER BY" "Second	PartiQL Rocks" "$got"
 ddb execute-statement --statement "DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'Second'" >/dev/null
 expect "execute-statement scan after DELETE" 1 "$(ddb execute-statement --statement 'SELECT * FROM Music' --query 'length(Items)' --output text)"
+ddb execute-transaction --client-request-token ci-ptx-1 --transact-statements \
+  "[{\"Statement\":\"UPDATE Music SET Plays = Plays + 1 WHERE Artist = 'Acme' AND SongTitle = 'PartiQL Rocks'\"},{\"Statement\":\"INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Third'}\"}]" >/dev/null
+got=$(ddb execute-transaction --transact-statements \
+  "[{\"Statement\":\"SELECT Plays FROM Music WHERE Artist = 'Acme' AND SongTitle = 'PartiQL Rocks'\"},{\"Statement\":\"SELECT * FROM Music WHERE Artist = ? AND SongTitle = ?\",\"Parameters\":[{\"S\":\"Acme\"},{\"S\":\"Third\"}]}]" \
+  --query 'join(`,`, [Responses[0].Item.Plays.N, Responses[1].Item.SongTitle.S])' --output text)
+expect "execute-transaction writes then reads" "3,Third" "$got"
+set +e
+out=$(ddb execute-transaction --transact-statements \
+  "[{\"Statement\":\"DELETE FROM Music WHERE Artist = 'Acme' AND SongTitle = 'PartiQL Rocks'\"},{\"Statement\":\"INSERT INTO Music VALUE {'Artist': 'Acme', 'SongTitle': 'Third'}\"}]" 2>&1)
+set -e
+echo "$out" | grep -q "TransactionCanceledException" || fail "execute-transaction duplicate INSERT: $out"
+echo "$out" | grep -q "\[None, DuplicateItem\]" || fail "execute-transaction reasons: $out"
+expect "execute-transaction canceled writes nothing" 2 "$(ddb execute-statement --statement 'SELECT * FROM Music' --query 'length(Items)' --output text)"
 
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
@@ -65,6 +66,12 @@ type dynamoClient struct {
 
 	dateSec int64  // the second amzDate was formatted for
 	amzDate string // X-Amz-Date of that second
+
+	// txID and txSeq make each TransactWriteItems' ClientRequestToken
+	// (as the SDKs send one): random per client, so runs do not collide
+	// within DynamoDB's 10-minute token window.
+	txID  uint64
+	txSeq uint64
 }
 
 func newDynamoClient(t *dynamoTarget, _ int) *dynamoClient {
@@ -73,6 +80,7 @@ func newDynamoClient(t *dynamoTarget, _ int) *dynamoClient {
 		t:      t,
 		conn:   httpConn{addr: t.addr, tlsConf: t.tlsConf, timeout: t.cfg.Timeout},
 		signer: NewSigner(t.cfg.Creds, region, "dynamodb"),
+		txID:   rand.Uint64(),
 	}
 }
 
@@ -147,6 +155,10 @@ func (c *dynamoClient) run(reqs []request) {
 			op, b = "BatchGetItem", c.appendBatchGet(b, r.keys)
 		case opBatchWrite:
 			op, b = "BatchWriteItem", c.appendBatchWrite(b, r.keys, r.value)
+		case opTxWrite:
+			op, b = "TransactWriteItems", c.appendTransactWrite(b, r.keys, r.value)
+		case opTxGet:
+			op, b = "TransactGetItems", c.appendTransactGet(b, r.keys)
 		case opRMW:
 			b = c.appendGetItem(b, r.keys[0])
 			c.body = b
@@ -169,7 +181,7 @@ func (c *dynamoClient) run(reqs []request) {
 		r.start = nanotime()
 		status, reply, err := c.call(op, b)
 		r.end = nanotime()
-		if c.outcome(r, status, reply, err) && r.op == opRead {
+		if c.outcome(r, status, reply, err) && (r.op == opRead || r.op == opTxGet) {
 			r.miss = !bytes.Contains(reply, []byte(`"Item"`))
 		}
 	}
@@ -319,6 +331,44 @@ func (c *dynamoClient) appendBatchWrite(b []byte, recs []int64, value []byte) []
 		b = append(b, "}}"...)
 	}
 	return append(b, "]}}"...)
+}
+
+// appendTransactWrite is a TransactWriteItems of one Put per record, with
+// a fresh ClientRequestToken (at most 36 characters: 16 + 1 + at most 19).
+func (c *dynamoClient) appendTransactWrite(b []byte, recs []int64, value []byte) []byte {
+	c.txSeq++
+	b = append(b, `{"ClientRequestToken":"`...)
+	b = strconv.AppendUint(b, c.txID|1<<63, 16)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, c.txSeq, 10)
+	b = append(b, `","TransactItems":[`...)
+	for i, rec := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"Put":{`...)
+		b = c.appendTable(b)
+		b = append(b, `,"Item":`...)
+		b = c.appendItem(b, rec, value)
+		b = append(b, "}}"...)
+	}
+	return append(b, "]}"...)
+}
+
+// appendTransactGet is a TransactGetItems of one Get per record.
+func (c *dynamoClient) appendTransactGet(b []byte, recs []int64) []byte {
+	b = append(b, `{"TransactItems":[`...)
+	for i, rec := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"Get":{`...)
+		b = c.appendTable(b)
+		b = append(b, `,"Key":{`...)
+		b = c.appendKeyAttrs(b, rec)
+		b = append(b, "}}}"...)
+	}
+	return append(b, "]}"...)
 }
 
 // prepare makes sure the table exists and is ACTIVE: DescribeTable, and

@@ -117,6 +117,15 @@ func TestEndToEndBench(t *testing.T) {
 		t.Errorf("latencies: %+v", tr.Ops[0].Latency)
 	}
 
+	// Transactions against the loaded records: no error, every read found.
+	for _, wl := range []struct{ name, op string }{{"tx-write-10", "TransactWriteItems"}, {"tx-get-2", "TransactGetItems"}} {
+		rep = bench("--target", "http://"+httpAddr, "--workload", wl.name, "--records", "100", "--skip-load", "--ops", "100",
+			"--connections", "2", "--warmup", "0s", "--json")
+		if tr := rep.Targets[0]; tr.Total.Count != 100 || tr.Total.Errors != 0 || tr.Total.Misses != 0 || len(tr.Ops) != 1 || tr.Ops[0].Op != wl.op {
+			t.Errorf("%s: %+v %+v", wl.name, tr.Total, tr.Ops)
+		}
+	}
+
 	if respAddr == "" {
 		t.Log("the server has no RESP port yet: RESP part skipped")
 		return

@@ -73,6 +73,8 @@ Workloads (--workload): YCSB's core workloads
   c  100% read                 (zipfian)     f  50% read, 50% read-modify-write (zipfian)
 or one operation (uniform):
   DynamoDB  get put update query batchget batchwrite insert rmw
+            tx-write-N tx-get-N (TransactWriteItems of N Puts, TransactGetItems
+            of N Gets; N defaults to --batch)
   RESP      get set update incr hset mget scan insert rmw
 or --mix get=0.9,put=0.1. A read is GetItem / GET, an update UpdateItem / SET,
 a scan a Query on one partition / MGET of consecutive keys.
@@ -194,7 +196,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 	fs.IntVar(&cfg.Fields, "fields", 1, "DynamoDB: value attributes per item, each of --value-size bytes (v, f1, f2, ...; YCSB's records have 10)")
 	fs.IntVar(&cfg.Conns, "connections", 16, "concurrent connections (one worker each)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 1, "RESP: commands in flight per connection")
-	fs.IntVar(&cfg.Batch, "batch", 10, "keys per BatchGetItem/BatchWriteItem/MGET")
+	fs.IntVar(&cfg.Batch, "batch", 10, "keys per BatchGetItem/BatchWriteItem/MGET/TransactWriteItems/TransactGetItems")
 	fs.IntVar(&cfg.ScanMax, "scan-max", 100, "longest scan (scans are 1..N records, uniform)")
 	fs.Int64Var(&cfg.PartitionSize, "partition-size", 100, "DynamoDB: records per partition key (a scan queries one partition)")
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time per round and target")
@@ -250,6 +252,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*C
 		return nil, err
 	}
 	cfg.Workload = w
+	if w.Batch > 0 {
+		cfg.Batch = w.Batch // tx-write-10: the workload's count wins over --batch
+	}
 	cfg.Dist = w.Dist
 	if *dist != "" {
 		cfg.Dist = *dist

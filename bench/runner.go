@@ -486,9 +486,9 @@ func (w *worker) fill(r *request) {
 	case opScan:
 		r.keys = append(r.keys, w.chooser.next(w.rng, n))
 		r.n = 1 + w.rng.IntN(max(w.cfg.ScanMax, 1))
-	case opBatchRead, opBatchWrite:
+	case opBatchRead, opBatchWrite, opTxWrite, opTxGet:
 		r.keys = w.distinctKeys(r.keys, n, w.cfg.Batch)
-		if r.op == opBatchWrite {
+		if r.op == opBatchWrite || r.op == opTxWrite {
 			r.value = w.pool.value(w.rng)
 		}
 	default:

@@ -23,6 +23,8 @@ const (
 	opBatchWrite               // write several records in one request
 	opIncr                     // increment a counter
 	opHSet                     // set one field of a hash
+	opTxWrite                  // write several records in one transaction
+	opTxGet                    // read several records in one transaction
 	numOpKinds
 )
 
@@ -38,6 +40,8 @@ var opNames = [numOpKinds][2]string{
 	opBatchWrite: {"BatchWriteItem", ""},
 	opIncr:       {"", "INCR"},
 	opHSet:       {"", "HSET"},
+	opTxWrite:    {"TransactWriteItems", ""},
+	opTxGet:      {"TransactGetItems", ""},
 }
 
 // opAliases maps the single-operation workload names (and --mix names) to
@@ -52,8 +56,10 @@ var opAliases = map[string]opKind{
 	"put": opPut, "putitem": opPut, "set": opPut,
 	"batchget": opBatchRead, "batchgetitem": opBatchRead, "mget": opBatchRead,
 	"batchwrite": opBatchWrite, "batchwriteitem": opBatchWrite,
-	"incr": opIncr,
-	"hset": opHSet,
+	"incr":    opIncr,
+	"hset":    opHSet,
+	"txwrite": opTxWrite, "transactwriteitems": opTxWrite,
+	"txget": opTxGet, "transactgetitems": opTxGet,
 }
 
 // weightedOp is one entry of a mix.
@@ -67,6 +73,9 @@ type Workload struct {
 	Name string
 	Mix  []weightedOp
 	Dist string
+	// Batch is the records per batch or transaction request the workload
+	// names (tx-write-10); 0: --batch.
+	Batch int
 }
 
 // ycsbWorkloads are YCSB's core workloads A-F, with YCSB's proportions and
@@ -106,7 +115,24 @@ func parseWorkload(name, mix string) (Workload, error) {
 	if op, ok := opAliases[n]; ok {
 		return Workload{Name: n, Mix: []weightedOp{{op, 1}}, Dist: "uniform"}, nil
 	}
-	return Workload{}, fmt.Errorf("unknown workload %q: a, b, c, d, e, f or one of %s", name, strings.Join(opAliasNames(), ", "))
+	// tx-write[-N], tx-get[-N]: a transaction of N records (default --batch).
+	for prefix, op := range map[string]opKind{"tx-write": opTxWrite, "tx-get": opTxGet} {
+		rest, ok := strings.CutPrefix(n, prefix)
+		if !ok {
+			continue
+		}
+		w := Workload{Name: n, Mix: []weightedOp{{op, 1}}, Dist: "uniform"}
+		if rest == "" {
+			return w, nil
+		}
+		k, err := strconv.Atoi(strings.TrimPrefix(rest, "-"))
+		if !strings.HasPrefix(rest, "-") || err != nil || k < 1 || k > 100 {
+			return Workload{}, fmt.Errorf("workload %q: want %s-N, N in 1..100 (a transaction's limit)", name, prefix)
+		}
+		w.Batch = k
+		return w, nil
+	}
+	return Workload{}, fmt.Errorf("unknown workload %q: a, b, c, d, e, f, tx-write-N, tx-get-N or one of %s", name, strings.Join(opAliasNames(), ", "))
 }
 
 func opAliasNames() []string {

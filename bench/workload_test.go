@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -98,5 +99,79 @@ func TestItemFields(t *testing.T) {
 		if len(item) != len(want)+2 { // and the key attributes
 			t.Fatalf("fields %d: %d attributes in %s", fields, len(item), b)
 		}
+	}
+}
+
+// TestTransactWorkloads: tx-write-N and tx-get-N run TransactWriteItems
+// and TransactGetItems of N distinct records, each write with its own
+// ClientRequestToken of at most 36 characters.
+func TestTransactWorkloads(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		op    opKind
+		batch int
+	}{{"tx-write-2", opTxWrite, 2}, {"TX-WRITE-10", opTxWrite, 10}, {"tx-get", opTxGet, 0}, {"tx-get-100", opTxGet, 100}, {"txwrite", opTxWrite, 0}} {
+		w, err := parseWorkload(tc.name, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if ops := w.ops(); len(ops) != 1 || ops[0] != tc.op || w.Batch != tc.batch {
+			t.Errorf("%s: ops %v batch %d", tc.name, ops, w.Batch)
+		}
+	}
+	for _, bad := range []string{"tx-write-0", "tx-write-101", "tx-write-x", "tx-write2", "tx-get-"} {
+		if _, err := parseWorkload(bad, ""); err == nil {
+			t.Errorf("workload %q accepted", bad)
+		}
+	}
+
+	c := newDynamoClient(&dynamoTarget{cfg: &Config{Fields: 1, PartitionSize: 100, Table: "usertable"}}, 0)
+	recs := []int64{7, 250}
+	seen := map[string]bool{}
+	for range 3 {
+		var tw struct {
+			ClientRequestToken string
+			TransactItems      []struct {
+				Put struct {
+					TableName string
+					Item      map[string]map[string]string
+				}
+			}
+		}
+		b := c.appendTransactWrite(nil, recs, []byte("xyz"))
+		if err := json.Unmarshal(b, &tw); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		if tok := tw.ClientRequestToken; tok == "" || len(tok) > 36 || seen[tok] {
+			t.Fatalf("token %q (seen %v)", tok, seen)
+		}
+		seen[tw.ClientRequestToken] = true
+		if len(tw.TransactItems) != 2 {
+			t.Fatalf("%s", b)
+		}
+		for i, it := range tw.TransactItems {
+			p := it.Put
+			if p.TableName != "usertable" || p.Item["v"]["S"] != "xyz" ||
+				p.Item["pk"]["S"] != "user"+fmt.Sprintf("%010d", recs[i]/100) || p.Item["sk"]["S"] != fmt.Sprintf("%06d", recs[i]%100) {
+				t.Fatalf("action %d: %+v", i, p)
+			}
+		}
+	}
+
+	var tg struct {
+		TransactItems []struct {
+			Get struct {
+				TableName string
+				Key       map[string]map[string]string
+			}
+		}
+	}
+	b := c.appendTransactGet(nil, recs)
+	if err := json.Unmarshal(b, &tg); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if len(tg.TransactItems) != 2 || tg.TransactItems[1].Get.TableName != "usertable" ||
+		len(tg.TransactItems[1].Get.Key) != 2 || tg.TransactItems[1].Get.Key["pk"]["S"] != "user0000000002" {
+		t.Fatalf("%s", b)
 	}
 }

@@ -31,15 +31,8 @@ import (
 //     item to exist (DynamoDB's UPDATE never creates an item); DELETE of a
 //     missing item does nothing.
 //
-// ExecuteTransaction is not served yet. It would parse each of its 1..100
-// statements the same way (its reads must name the whole key: Store.GetMany
-// for all of them; EXISTS(SELECT ... WHERE key AND condition) becomes a
-// condition check), resolve each write to (key, decide) exactly as
-// partiqlInsert/Update/Delete do, and hand them to Store.MutateMany as one
-// all-or-nothing apply (one recBatch record); a refused decide becomes
-// TransactionCanceledException with one CancellationReason per statement
-// (ConditionalCheckFailed, DuplicateItem, ValidationError, None), and
-// ClientRequestToken needs the idempotency window TransactWriteItems keeps.
+// ExecuteTransaction runs the same (key, decide) resolutions as one
+// Store.MutateMany (action_partiql_tx.go).
 
 // duplicateItem is INSERT's answer when the key is taken.
 func duplicateItem() *Error {
@@ -521,7 +514,46 @@ func decodeNextToken(tok, statement string) (attr.Item, *Error) {
 	return key, nil
 }
 
+// partiqlWrite is an INSERT, UPDATE or DELETE resolved to its item and
+// its decision on that item's current entry, for Table.Mutate or (in
+// ExecuteTransaction) one op of Store.MutateMany. The decision leaves the
+// item's images in oldItem and newItem, for RETURNING.
+type partiqlWrite struct {
+	t        *shard.Table
+	k        shard.Key
+	decide   func(old shard.Entry) (shard.Write, error)
+	oldItem  attr.Item
+	newItem  attr.Item
+	returned func(w *partiqlWrite) attr.Item // RETURNING's item (nil: none)
+}
+
 func (h *Handler) partiqlInsert(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	w, e := h.partiqlInsertOp(st)
+	if e != nil {
+		return nil, e
+	}
+	return w.run()
+}
+
+// run carries out a single statement's write.
+func (w *partiqlWrite) run() (*stmtResult, *Error) {
+	old, cur, err := w.t.Mutate(w.k, w.decide)
+	if err != nil {
+		return nil, toAPIError(err)
+	}
+	res := &stmtResult{table: w.t.Name(), units: writeUnits(old, cur), write: true}
+	if w.returned != nil {
+		if it := w.returned(w); len(it) > 0 {
+			// A RETURNING with nothing to show (MODIFIED OLD of attributes
+			// the item did not have) returns no item rather than an empty one.
+			res.items = []attr.Item{it}
+		}
+	}
+	return res, nil
+}
+
+// partiqlInsertOp resolves an INSERT: it refuses an existing item.
+func (h *Handler) partiqlInsertOp(st *partiql.Statement) (*partiqlWrite, *Error) {
 	t, e := h.table(st.Table)
 	if e != nil {
 		return nil, e
@@ -558,16 +590,12 @@ func (h *Handler) partiqlInsert(st *partiql.Statement, opts *WriteOptions) (*stm
 	if attr.ItemSize(item) > attr.MaxItemSize {
 		return nil, validationError("Item size has exceeded the maximum allowed size")
 	}
-	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	return &partiqlWrite{t: t, k: k, decide: func(old shard.Entry) (shard.Write, error) {
 		if old.Exists() {
 			return shard.Write{}, apiError{duplicateItem()}
 		}
 		return shard.Write{Item: item}, nil
-	})
-	if err != nil {
-		return nil, toAPIError(err)
-	}
-	return &stmtResult{table: t.Name(), units: writeUnits(old, cur), write: true}, nil
+	}}, nil
 }
 
 // whereKey splits a write's WHERE into the item's key (top-level
@@ -596,6 +624,16 @@ func whereKey(ks shard.KeySchema, where *partiql.Node) (attr.Item, []*partiql.No
 }
 
 func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	w, e := h.partiqlUpdateOp(st, opts)
+	if e != nil {
+		return nil, e
+	}
+	return w.run()
+}
+
+// partiqlUpdateOp resolves an UPDATE: the item must exist and meet the
+// WHERE's other terms.
+func (h *Handler) partiqlUpdateOp(st *partiql.Statement, opts *WriteOptions) (*partiqlWrite, *Error) {
 	t, ks, k, rest, e := h.partiqlWriteTarget(st)
 	if e != nil {
 		return nil, e
@@ -620,47 +658,47 @@ func (h *Handler) partiqlUpdate(st *partiql.Statement, opts *WriteOptions) (*stm
 			return nil, validationError("Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: " + p[0].Name)
 		}
 	}
-	var oldItem, newItem attr.Item
-	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	w := &partiqlWrite{t: t, k: k}
+	w.decide = func(old shard.Entry) (shard.Write, error) {
 		var err error
-		if oldItem, err = checkCondition(old, comp.Cond, opts, true); err != nil {
+		if w.oldItem, err = checkCondition(old, comp.Cond, opts, true); err != nil {
 			return shard.Write{}, err
 		}
-		if newItem, err = comp.Update.Apply(oldItem.Clone()); err != nil {
+		if w.newItem, err = comp.Update.Apply(w.oldItem.Clone()); err != nil {
 			return shard.Write{}, apiError{validationError(err.Error())}
 		}
-		if attr.ItemSize(newItem) > attr.MaxItemSize {
+		if attr.ItemSize(w.newItem) > attr.MaxItemSize {
 			return shard.Write{}, apiError{validationError("Item size to update has exceeded the maximum allowed size")}
 		}
-		if e := checkUpdatedIndexKeys(indexes, newItem); e != nil {
+		if e := checkUpdatedIndexKeys(indexes, w.newItem); e != nil {
 			return shard.Write{}, apiError{e}
 		}
-		return shard.Write{Item: newItem}, nil
-	})
-	if err != nil {
-		return nil, toAPIError(err)
+		return shard.Write{Item: w.newItem}, nil
 	}
-	res := &stmtResult{table: t.Name(), units: writeUnits(old, cur), write: true}
-	var attrs attr.Item
 	switch st.Returning {
 	case "ALL_OLD":
-		attrs = oldItem
+		w.returned = func(w *partiqlWrite) attr.Item { return w.oldItem }
 	case "ALL_NEW":
-		attrs = newItem
+		w.returned = func(w *partiqlWrite) attr.Item { return w.newItem }
 	case "UPDATED_OLD":
-		attrs = comp.Update.UpdatedPaths().Apply(oldItem)
+		w.returned = func(w *partiqlWrite) attr.Item { return comp.Update.UpdatedPaths().Apply(w.oldItem) }
 	case "UPDATED_NEW":
-		attrs = comp.Update.UpdatedPaths().Apply(newItem)
+		w.returned = func(w *partiqlWrite) attr.Item { return comp.Update.UpdatedPaths().Apply(w.newItem) }
 	}
-	if len(attrs) > 0 {
-		// A RETURNING with nothing to show (MODIFIED OLD of attributes the
-		// item did not have) returns no item rather than an empty one.
-		res.items = []attr.Item{attrs}
-	}
-	return res, nil
+	return w, nil
 }
 
 func (h *Handler) partiqlDelete(st *partiql.Statement, opts *WriteOptions) (*stmtResult, *Error) {
+	w, e := h.partiqlDeleteOp(st, opts)
+	if e != nil {
+		return nil, e
+	}
+	return w.run()
+}
+
+// partiqlDeleteOp resolves a DELETE: a missing item is left alone, an
+// existing one must meet the WHERE's other terms.
+func (h *Handler) partiqlDeleteOp(st *partiql.Statement, opts *WriteOptions) (*partiqlWrite, *Error) {
 	t, _, k, rest, e := h.partiqlWriteTarget(st)
 	if e != nil {
 		return nil, e
@@ -673,25 +711,21 @@ func (h *Handler) partiqlDelete(st *partiql.Statement, opts *WriteOptions) (*stm
 		}
 		cond = comp.Cond
 	}
-	var oldItem attr.Item
-	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	w := &partiqlWrite{t: t, k: k}
+	w.decide = func(old shard.Entry) (shard.Write, error) {
 		if !old.Exists() {
 			return shard.Write{Skip: true}, nil
 		}
 		var err error
-		if oldItem, err = checkCondition(old, cond, opts, st.Returning != ""); err != nil {
+		if w.oldItem, err = checkCondition(old, cond, opts, st.Returning != ""); err != nil {
 			return shard.Write{}, err
 		}
 		return shard.Write{Delete: true}, nil
-	})
-	if err != nil {
-		return nil, toAPIError(err)
 	}
-	res := &stmtResult{table: t.Name(), units: attr.WriteUnits(old.Size()), write: true}
-	if st.Returning != "" && oldItem != nil {
-		res.items = []attr.Item{oldItem}
+	if st.Returning != "" {
+		w.returned = func(w *partiqlWrite) attr.Item { return w.oldItem }
 	}
-	return res, nil
+	return w, nil
 }
 
 // partiqlWriteTarget resolves an UPDATE's or DELETE's table and the item

@@ -517,6 +517,9 @@ func txReason(err error) CancellationReason {
 		return CancellationReason{Code: "ConditionalCheckFailed", Message: e.Message, Item: e.Item}
 	case strings.HasSuffix(e.Type, "#ValidationException"):
 		return CancellationReason{Code: "ValidationError", Message: e.Message}
+	case strings.HasSuffix(e.Type, "#DuplicateItemException"):
+		// ExecuteTransaction's INSERT of an existing item.
+		return CancellationReason{Code: "DuplicateItem", Message: e.Message}
 	}
 	return CancellationReason{Code: "InternalError", Message: e.Message}
 }

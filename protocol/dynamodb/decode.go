@@ -46,6 +46,8 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeExecuteStatement(body))
 	case "BatchExecuteStatement":
 		return ret(decodeBatchExecuteStatement(body))
+	case "ExecuteTransaction":
+		return ret(decodeExecuteTransaction(body))
 	case "TransactWriteItems":
 		return ret(decodeTransactWriteItems(body))
 	case "TransactGetItems":

@@ -112,3 +112,52 @@ func decodeBatchExecuteStatement(body []byte) (*BatchExecuteStatementInput, *Err
 	}
 	return in, nil
 }
+
+// ExecuteTransactionInput is a validated ExecuteTransaction request.
+type ExecuteTransactionInput struct {
+	Statements             []ExecuteStatementInput
+	ClientRequestToken     string
+	ReturnConsumedCapacity string
+	// fingerprint is a canonical form of TransactStatements (as
+	// TransactWriteItemsInput's), marked as ExecuteTransaction's so a token
+	// of a TransactWriteItems never matches one.
+	fingerprint string
+}
+
+var executeTransactionSchema = []*schField{
+	fList("TransactStatements", fValueStruct("", "ParameterizedStatement", []*schField{
+		fString("Statement", notNull(), minLen(1), maxLen(maxStatementLen)),
+		fParameters(),
+		fReturnValuesOnConditionCheckFailure(),
+	}), notNull(), minLen(1), maxLen(maxTransactItems)),
+	fString("ClientRequestToken", minLen(1), maxLen(36)),
+	fReturnConsumedCapacity(),
+}
+
+func decodeExecuteTransaction(body []byte) (*ExecuteTransactionInput, *Error) {
+	data, e := decPrepare(body, executeTransactionSchema)
+	if e != nil {
+		return nil, e
+	}
+	stmts := data.present("TransactStatements")
+	in := &ExecuteTransactionInput{
+		Statements:             make([]ExecuteStatementInput, 0, len(stmts.kids)),
+		ClientRequestToken:     jStr(data, "ClientRequestToken"),
+		ReturnConsumedCapacity: noneToEmpty(jStr(data, "ReturnConsumedCapacity")),
+	}
+	for i := range stmts.kids {
+		sd := objOrEmpty(&stmts.kids[i].val)
+		s := ExecuteStatementInput{
+			Statement:                           jStr(sd, "Statement"),
+			ReturnValuesOnConditionCheckFailure: noneToEmpty(jStr(sd, "ReturnValuesOnConditionCheckFailure")),
+		}
+		if s.Parameters, e = convParameters(sd); e != nil {
+			return nil, e
+		}
+		in.Statements = append(in.Statements, s)
+	}
+	if in.ClientRequestToken != "" {
+		in.fingerprint = string(appendCanonJV([]byte("ExecuteTransaction\x00"), stmts))
+	}
+	return in, nil
+}

@@ -146,7 +146,7 @@ var operations = func() map[string]string {
 		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
 
-		"ExecuteStatement", "BatchExecuteStatement",
+		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
 		"TransactWriteItems", "TransactGetItems"} {
 		m[op] = op
@@ -323,6 +323,8 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.executeStatement(in)
 	case *BatchExecuteStatementInput:
 		return h.batchExecuteStatement(in)
+	case *ExecuteTransactionInput:
+		return h.executeTransaction(in)
 	case *TransactWriteItemsInput:
 		return h.transactWriteItems(in)
 	case *TransactGetItemsInput:
