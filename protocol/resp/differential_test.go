@@ -2,7 +2,7 @@ package resp
 
 import (
 	"io"
-	"os"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -80,7 +80,10 @@ func startRedis(t *testing.T, extra ...string) string {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := os.Stat(sock); err == nil {
+		// The socket file appears when redis-server binds it, a moment
+		// before it listens: ready is when a dial succeeds.
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
 			return sock
 		}
 		if time.Now().After(deadline) {
