@@ -99,6 +99,10 @@ type Expirer struct {
 
 	deleted atomic.Uint64 // items deleted since start
 
+	// beforeDelete, when set (tests), runs between the scan that found an
+	// expired item and the delete that re-checks it.
+	beforeDelete func(k shard.Key)
+
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
@@ -260,6 +264,9 @@ func (e *Expirer) expireTable(t *shard.Table, st *ExpireTick) {
 func (e *Expirer) deleteExpired(t *shard.Table, name string, keys []shard.Key, st *ExpireTick) {
 	var lastWait func() error
 	for _, k := range keys {
+		if e.beforeDelete != nil {
+			e.beforeDelete(k)
+		}
 		now := e.opts.Now()
 		del := false
 		old, _, wait, err := t.MutateDeferred(k, func(old shard.Entry) (shard.Write, error) {
