@@ -31,9 +31,14 @@ import (
 // makes the store know each table's TTL attribute (the store knows nothing
 // of table descriptions: this package owns them). The scan costs nothing on
 // the write path, runs under read locks in batches of 128 (shard.Table.Scan)
-// and reads only the TTL attribute from each item's encoding; at the
-// default budget it passes over a million items in a few seconds. The index
-// is the right move once tables reach tens of millions of items.
+// and reads only the TTL attribute from each item's encoding, without
+// allocating. Measured (BenchmarkExpireMillion, 2 shared cores): a run
+// over 100,000 items with nothing to delete takes about 60 ms, so a table
+// of a million items costs some 6% of a core for as long as TTL is
+// enabled, a pass takes ten runs (10 s), and two PutItem writers lose about
+// 12% of their throughput while 100,000 expired items are deleted. The
+// index is the right move once tables reach tens of millions of items, or
+// once that steady scan cost matters.
 //
 // How it deletes: through Table.Mutate, the one apply path, so a delete is
 // logged (it survives a restart), every secondary index drops the item at
@@ -49,7 +54,7 @@ import (
 
 // Default budgets of one expirer tick.
 const (
-	DefaultExpireScanBudget   = 250_000
+	DefaultExpireScanBudget   = 100_000
 	DefaultExpireDeleteBudget = 50_000
 )
 
@@ -82,6 +87,7 @@ type ExpireTick struct {
 	Examined int // items looked at
 	Deleted  int // items deleted
 	Errors   int // deletes the store refused (logged nothing, changed nothing)
+	Took     time.Duration
 }
 
 // Expirer deletes expired items in the background; see the top of this file.
@@ -160,6 +166,7 @@ func (e *Expirer) Deleted() uint64 { return e.deleted.Load() }
 func (e *Expirer) Tick() ExpireTick {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	began := time.Now()
 	var st ExpireTick
 	tables := e.h.store.Tables()
 	live := make(map[*shard.Table]bool, len(tables))
@@ -186,6 +193,7 @@ func (e *Expirer) Tick() ExpireTick {
 		}
 	}
 	e.deleted.Add(uint64(st.Deleted))
+	st.Took = time.Since(began)
 	if e.opts.OnTick != nil {
 		e.opts.OnTick(st)
 	}
