@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"sync"
@@ -286,6 +287,9 @@ func (e *Expirer) deleteExpired(t *shard.Table, name string, keys []shard.Key, s
 			}
 			return shard.Write{Delete: true}, nil
 		})
+		if errors.Is(err, shard.ErrTableNotFound) {
+			break // dropped meanwhile: nothing left to delete
+		}
 		if err != nil {
 			st.Errors++
 			continue

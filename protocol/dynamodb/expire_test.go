@@ -356,3 +356,33 @@ func TestExpireConcurrentWriters(t *testing.T) {
 		t.Fatalf("GSI: %d items, want %d", len(q), want)
 	}
 }
+
+// TestExpireDroppedTable: a table dropped while the expirer deletes from it
+// ends that table's run quietly (no error, no write after the drop), and
+// the expirer forgets its cursor.
+func TestExpireDroppedTable(t *testing.T) {
+	h := newTestHandler()
+	defer h.Close()
+	createTTLTable(t, h, "Ttl", "exp")
+	for i := 0; i < 10; i++ {
+		putTTL(t, h, "Ttl", strconv.Itoa(i), epoch(-time.Minute))
+	}
+	e := h.NewExpirer(ExpirerOptions{ScanBudget: 5, Now: func() time.Time { return ttlNow }})
+	first := true
+	e.beforeDelete = func(shard.Key) {
+		if first {
+			first = false
+			mustOK(t, h, "DeleteTable", `{"TableName":"Ttl"}`)
+		}
+	}
+	if st := e.Tick(); st.Deleted != 0 || st.Errors != 0 {
+		t.Fatalf("tick on a dropped table: %+v", st)
+	}
+	e.Tick()
+	e.mu.Lock()
+	n := len(e.mu.cursors)
+	e.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d cursors kept", n)
+	}
+}
