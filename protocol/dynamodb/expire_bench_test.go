@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/wal"
 )
 
 // BenchmarkExpireMillion measures what the expirer costs on a table of a
@@ -18,10 +20,21 @@ import (
 // item is gone, and how long that took. Run it once:
 //
 //	go test -run '^$' -bench ExpireMillion -benchtime 1x ./protocol/dynamodb/
+//
+// The store is in memory, or on a log (fsync everysec) in a temporary
+// directory with DYNACACHE_BENCH_WAL=1.
 func BenchmarkExpireMillion(b *testing.B) {
 	const items, expired, writers = 1_000_000, 100_000, 2
 	for i := 0; i < b.N; i++ {
 		h := newTestHandler()
+		if os.Getenv("DYNACACHE_BENCH_WAL") != "" {
+			log, store, err := wal.Open(b.TempDir(), wal.Options{Policy: wal.FsyncEverySec})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer log.Close()
+			h = NewHandler(store, Options{})
+		}
 		createTTLTable(b, h, "Ttl", "exp")
 		tb, _ := h.store.Table("Ttl")
 		now := time.Now().Unix()
