@@ -104,6 +104,9 @@ type Config struct {
 	// UpstreamCredentials sign upstream requests (nil: the AWS default
 	// credential chain).
 	UpstreamCredentials aws.CredentialsProvider
+	// TTLInterval is how often the time-to-live expirer deletes expired
+	// items of the local tables (0: every second).
+	TTLInterval time.Duration
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -169,6 +172,9 @@ func (c Config) Validate() error {
 	if c.QueryTTL < 0 {
 		return fmt.Errorf("invalid --query-ttl %s: must not be negative", c.QueryTTL)
 	}
+	if c.TTLInterval < 0 {
+		return fmt.Errorf("invalid --ttl-interval %s: must not be negative", c.TTLInterval)
+	}
 	if c.PprofAddr != "" && !isLoopback(c.PprofAddr) {
 		return fmt.Errorf("invalid --pprof %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
 	}
@@ -194,6 +200,7 @@ type Server struct {
 	store   *shard.Store
 	log     *wal.Log // nil in memory
 	handler *dynamodb.Handler
+	expirer *dynamodb.Expirer // time to live
 	resp    *resp.Server
 	accel   *accel.Accelerator // nil unless Upstream is set
 
@@ -280,7 +287,11 @@ func Open(cfg Config) (*Server, error) {
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
-	return &Server{cfg: cfg, store: store, log: log, handler: h, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+	// Time to live: expired items of the local tables are deleted in the
+	// background, through the same logged write path as a DeleteItem.
+	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
+	exp.Start()
+	return &Server{cfg: cfg, store: store, log: log, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
@@ -468,6 +479,10 @@ func (s *Server) Run(ctx context.Context) error {
 // is done), and closes the store.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
+	if s.expirer != nil {
+		s.expirer.Close() // before the log closes: its deletes are logged
+		s.expirer = nil
+	}
 	s.mu.Lock()
 	servers := s.servers
 	s.servers = nil

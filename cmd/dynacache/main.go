@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/bench"
@@ -80,6 +81,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.DurationVar(&cfg.UpstreamTimeout, "upstream-timeout", accel.DefaultTimeout, "longest `wait` for one upstream call before the client gets ServiceUnavailable")
 	fs.DurationVar(&cfg.ItemTTL, "item-ttl", accel.DefaultItemTTL, "how long the accelerator keeps a cached item (`duration`)")
 	fs.DurationVar(&cfg.QueryTTL, "query-ttl", accel.DefaultQueryTTL, "how long the accelerator keeps a cached Query or Scan reply (`duration`)")
+	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", time.Second, "how often expired items (time to live) are deleted (`duration`)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
