@@ -95,13 +95,7 @@ func newItemCache(maxBytes int64, ttl time.Duration) (*itemCache, error) {
 	if maxBytes <= 0 {
 		return c, nil
 	}
-	rc, err := ristretto.NewCache(&ristretto.Config[string, *entry]{
-		NumCounters:        max(maxBytes/64, 1024),
-		MaxCost:            maxBytes,
-		BufferItems:        64,
-		IgnoreInternalCost: true,
-		Metrics:            true,
-	})
+	rc, err := newRistretto[*entry](maxBytes, maxBytes/64)
 	if err != nil {
 		return nil, err
 	}
@@ -188,4 +182,18 @@ func (c *itemCache) wait() {
 	if c.c != nil {
 		c.c.Wait()
 	}
+}
+
+// newRistretto returns a ristretto cache of string keys bounded to
+// maxBytes (entries are charged their own costs), with counters (at
+// least 1024) sized for the entries it is expected to hold, and metrics on
+// (the accelerator reports them).
+func newRistretto[V any](maxBytes, counters int64) (*ristretto.Cache[string, V], error) {
+	return ristretto.NewCache(&ristretto.Config[string, V]{
+		NumCounters:        max(counters, 1024),
+		MaxCost:            maxBytes,
+		BufferItems:        64,
+		IgnoreInternalCost: true,
+		Metrics:            true,
+	})
 }

@@ -69,14 +69,8 @@ func newQueryCache(maxBytes int64, ttl time.Duration, epoch *atomic.Uint64) (*qu
 	if maxBytes <= 0 {
 		return q, nil
 	}
-	rc, err := ristretto.NewCache(&ristretto.Config[string, *queryEntry]{
-		// Query replies are larger than items: a counter per 1 KiB.
-		NumCounters:        max(maxBytes/1024*10, 1024),
-		MaxCost:            maxBytes,
-		BufferItems:        64,
-		IgnoreInternalCost: true,
-		Metrics:            true,
-	})
+	// Query replies are larger than items: ten counters per 1 KiB.
+	rc, err := newRistretto[*queryEntry](maxBytes, maxBytes/1024*10)
 	if err != nil {
 		return nil, err
 	}

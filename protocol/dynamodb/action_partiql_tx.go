@@ -164,13 +164,9 @@ func (h *Handler) ptxRead(in *ExecuteTransactionInput, stmts []*partiql.Statemen
 		reads[i] = ptxRead{t: t, k: k, cond: cond, shape: shape}
 		refs[i] = shard.Ref{Table: t, Key: k}
 	}
-	ents := h.store.GetMany(refs)
-	total := 0
-	for _, ent := range ents {
-		total += ent.Size()
-	}
-	if total > maxTransactGetBytes {
-		return nil, validationError(msgTransactGetTooLarge)
+	ents, total, e := h.getManyBounded(refs)
+	if e != nil {
+		return nil, e
 	}
 	out := make([]byte, 0, 64+total*2)
 	out = append(out, `{"Responses":[`...)

@@ -749,13 +749,9 @@ func (h *Handler) transactGetItems(in *TransactGetItemsInput) ([]byte, *Error) {
 		}
 		seen[id] = struct{}{}
 	}
-	ents := h.store.GetMany(refs)
-	total := 0
-	for _, ent := range ents {
-		total += ent.Size()
-	}
-	if total > maxTransactGetBytes {
-		return nil, validationError(msgTransactGetTooLarge)
+	ents, total, e := h.getManyBounded(refs)
+	if e != nil {
+		return nil, e
 	}
 	out := make([]byte, 0, 64+total*2)
 	out = append(out, `{"Responses":[`...)
@@ -803,4 +799,19 @@ func (h *Handler) transactGetItems(in *TransactGetItemsInput) ([]byte, *Error) {
 		out = append(out, ']')
 	}
 	return append(out, '}'), nil
+}
+
+// getManyBounded reads refs as one state (shard.Store.GetMany) and refuses
+// a read whose items pass the transactional 4 MB; it returns the entries
+// and their total size.
+func (h *Handler) getManyBounded(refs []shard.Ref) ([]shard.Entry, int, *Error) {
+	ents := h.store.GetMany(refs)
+	total := 0
+	for _, ent := range ents {
+		total += ent.Size()
+	}
+	if total > maxTransactGetBytes {
+		return nil, 0, validationError(msgTransactGetTooLarge)
+	}
+	return ents, total, nil
 }
