@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sync"
 	"time"
+
+	"github.com/dynacache/dynacache/shard/attr"
 )
 
 // Change capture: the store's side of DynamoDB Streams (package stream).
@@ -35,8 +37,8 @@ type Change struct {
 	Key    Key
 	// Old and New are the encoded images (see attr/codec.go), nil when the
 	// item did not exist before or does not after. Old is nil also when
-	// the stream keeps no old images (OldExisted then says whether there
-	// was an item, which tells an INSERT from a MODIFY).
+	// the stream keeps no old images, but for a delete (OldExisted says
+	// whether there was an item, which tells an INSERT from a MODIFY).
 	Old, New   []byte
 	OldExisted bool
 	// Time is the write's time, Unix milliseconds; the log (or, without
@@ -92,14 +94,33 @@ func (t *Table) change(k Key, old, cur tableItem, service bool) (Change, bool) {
 	if o.enc == nil && c.enc == nil {
 		return Change{}, false // a delete of nothing
 	}
-	if o.enc != nil && c.enc != nil && bytes.Equal(o.enc, c.enc) {
-		return Change{}, false // the same image again
+	if o.enc != nil && c.enc != nil && sameImage(o, c) {
+		return Change{}, false // the same item again
 	}
 	ch := Change{Table: t.name, Stream: tag.id, Key: k, New: c.enc, OldExisted: o.enc != nil, Service: service}
-	if tag.old {
-		ch.Old = o.enc
+	if tag.old || c.enc == nil {
+		ch.Old = o.enc // a delete keeps it always: the record's keys come from it
 	}
 	return ch, true
+}
+
+// sameImage reports whether two stored items are the same DynamoDB item.
+// Encodings need not be equal for that (attribute order, set order and
+// number spellings may differ), so items of one size are decoded and
+// compared as values.
+func sameImage(a, b Entry) bool {
+	if bytes.Equal(a.enc, b.enc) {
+		return true
+	}
+	if a.Size() != b.Size() {
+		return false
+	}
+	x, err1 := attr.DecodeItem(a.enc)
+	y, err2 := attr.DecodeItem(b.enc)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return attr.Equal(attr.Value{Type: attr.M, Map: x}, attr.Value{Type: attr.M, Map: y})
 }
 
 // Change returns the change the undone write made, false when there is
