@@ -439,8 +439,9 @@ type Stream struct {
 	// marks are the first records of the intervals that have records,
 	// in order.
 	marks []mark
-	dirty bool // appended since the last sync
-	err   error
+	dirty bool   // appended since the last sync
+	err   error  // the first append that failed
+	buf   []byte // add's scratch
 }
 
 type mark struct {
@@ -503,7 +504,8 @@ func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch fu
 	if c.New == nil || s.info.ViewType == "" || OldImages(s.info.ViewType) {
 		r.Old = c.Old
 	}
-	if err := s.st.Append(appendRecord(nil, &r)); err != nil {
+	s.buf = appendRecord(s.buf[:0], &r) // the store copies it
+	if err := s.st.Append(s.buf); err != nil {
 		if s.err == nil {
 			s.err = err
 			s.hub.logf("stream: %s: cannot append a record: %v", s.info.Table, err)

@@ -86,7 +86,8 @@ func (r *Records) Append(entries ...[]byte) error {
 	next := r.Last() + 1
 	r.batch.Clear()
 	buf := r.buf[:0]
-	offs := make([]int, 0, len(entries)+1)
+	var offsBuf [8]int
+	offs := offsBuf[:0]
 	for _, e := range entries {
 		offs = append(offs, len(buf))
 		var start int
