@@ -27,7 +27,9 @@ func seedRecords() [][]byte {
 		return appendPut(append(appendChange(b, &ch), recPut), "t", shard.Key("\x01a"), 5, item)
 	})
 	svc := shard.Change{Stream: 7, Time: 9, Service: true, OldExisted: true}
-	mk(recChange, func(b []byte) []byte { return appendDelete(append(appendChange(b, &svc), recDelete), "t", shard.Key("\x01a")) })
+	mk(recChange, func(b []byte) []byte {
+		return appendDelete(append(appendChange(b, &svc), recDelete), "t", shard.Key("\x01a"))
+	})
 	mk(recBatch, func(b []byte) []byte {
 		items := []shard.BatchItem{{Table: "t", Key: shard.Key("\x01a"), Enc: item, Size: 5}, {Table: "t", Key: shard.Key("\x01b")}}
 		return appendBatch(b, items, []shard.Change{ch, {}})
