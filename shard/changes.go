@@ -55,6 +55,20 @@ type ChangeSink interface {
 	Changes(pos uint64, cs []Change)
 }
 
+// TapOnly is the Stream of a change captured only because the store's tap
+// is on (SetTap): its table has no stream, and nothing keeps it.
+const TapOnly int64 = -1
+
+// tapTag is the stream setting of a table without a stream while the tap
+// is on.
+var tapTag = &streamTag{id: TapOnly}
+
+// SetTap turns the tap on or off: while on, the writes of tables without a
+// stream yield changes too (Stream TapOnly, no old image but for deletes),
+// delivered as any change but kept by no stream: for live listeners, such
+// as RESP subscribers to a table's channel.
+func (s *Store) SetTap(on bool) { s.tap.Store(on) }
+
 // streamTag is a table's stream setting: the id of its enabled stream (0:
 // none) and whether that stream keeps old images.
 type streamTag struct {
@@ -87,7 +101,10 @@ func (t *Table) StreamID() int64 {
 func (t *Table) change(k Key, old, cur tableItem, service bool) (Change, bool) {
 	tag := t.stream.Load()
 	if tag == nil {
-		return Change{}, false
+		if !t.store.tap.Load() {
+			return Change{}, false
+		}
+		tag = tapTag
 	}
 	o, c := old.entry(), cur.entry()
 	if o.enc == nil && c.enc == nil {

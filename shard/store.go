@@ -12,6 +12,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Sentinel errors of the store.
@@ -63,6 +64,7 @@ type Store struct {
 	// mem numbers them when there is no log.
 	sink ChangeSink
 	mem  memChanges
+	tap  atomic.Bool // SetTap
 
 	mu struct {
 		sync.RWMutex

@@ -125,7 +125,7 @@ type Hub struct {
 	mu         sync.RWMutex
 	streams    map[streamKey]*Stream
 	recovering bool // between Open and Recovered: changes keep their log time
-	watch      func(s *Stream, r *Record)
+	watch      WatchFunc
 
 	stop chan struct{}
 	done chan struct{}
@@ -244,10 +244,16 @@ func (h *Hub) Stream(table string, id int64) (*Stream, bool) {
 	return s, ok
 }
 
-// Watch sets fn to be called with every record appended (nil: none). fn
-// runs on the write path, with the stream locked: it must be quick and
-// must not call back into the stream.
-func (h *Hub) Watch(fn func(s *Stream, r *Record)) {
+// WatchFunc is called with every change the hub receives, in commit order:
+// the record appended to a stream (info describes the stream), or, for a
+// change of a table without a stream (shard.TapOnly), a record kept
+// nowhere (info nil, Seq 0). It runs on the write path, with the stream
+// locked: it must be quick and must not call back into the hub.
+type WatchFunc func(table string, info *Info, r *Record)
+
+// Watch sets fn to be called with every change (nil: none); not during
+// recovery.
+func (h *Hub) Watch(fn WatchFunc) {
 	h.mu.Lock()
 	h.watch = fn
 	h.mu.Unlock()
@@ -314,6 +320,13 @@ func (h *Hub) Changes(pos uint64, cs []shard.Change) {
 	h.mu.RUnlock()
 	for i := range cs {
 		c := &cs[i]
+		if c.Stream == shard.TapOnly {
+			if watch != nil && !recovering {
+				t := h.opts.Now().UnixMilli()
+				watch(c.Table, nil, &Record{Time: t, Old: c.Old, New: c.New, OldExisted: c.OldExisted, Service: c.Service})
+			}
+			continue
+		}
 		s, ok := h.Stream(c.Table, c.Stream)
 		if !ok {
 			// A change of a stream the hub has no trace of: its directory
@@ -481,7 +494,7 @@ func (s *Stream) tickLocked() int64 {
 func (s *Stream) bucket(ms int64) int64 { return ms / s.hub.intervalMs }
 
 // add appends the record of change c, unless the stream holds it already.
-func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch func(*Stream, *Record)) {
+func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch WatchFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hasLast && (pos < s.lastPos || pos == s.lastPos && sub <= s.lastSub) {
@@ -516,8 +529,8 @@ func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch fu
 	if b := s.bucket(t); len(s.marks) == 0 || s.marks[len(s.marks)-1].bucket < b {
 		s.marks = append(s.marks, mark{bucket: b, seq: r.Seq})
 	}
-	if watch != nil {
-		watch(s, &r)
+	if watch != nil && !recovering {
+		watch(s.info.Table, &s.info, &r)
 	}
 }
 

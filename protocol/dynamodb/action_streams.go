@@ -567,11 +567,20 @@ func (h *Handler) appendStreamRecord(out []byte, info *stream.Info, r *stream.Re
 	return append(out, '}'), nil
 }
 
-// AppendStreamRecordJSON encodes a record of a table's stream as GetRecords
-// does (the RESP port publishes it).
-func (h *Handler) AppendStreamRecordJSON(dst []byte, s *stream.Stream, r *stream.Record) ([]byte, error) {
-	info := s.Info()
-	return h.appendStreamRecord(dst, &info, r)
+// AppendChangeJSON encodes a change as a GetRecords record (the RESP port
+// publishes it; see stream.WatchFunc): a record of the stream info
+// describes, or, info nil, a change of a table without a stream, with the
+// images it has (the new one; the old one of a delete) and no sequence
+// number.
+func (h *Handler) AppendChangeJSON(dst []byte, table string, info *stream.Info, r *stream.Record) ([]byte, error) {
+	if info == nil {
+		t, ok := h.store.Table(table)
+		if !ok {
+			return dst, shard.ErrTableNotFound
+		}
+		info = &stream.Info{Table: table, Key: t.Schema(), ViewType: "NEW_AND_OLD_IMAGES"}
+	}
+	return h.appendStreamRecord(dst, info, r)
 }
 
 // enableStream creates a new stream for table t and attaches it; it
