@@ -130,8 +130,11 @@ func TestDecodeTableValidation(t *testing.T) {
 		// DynamoDB (recorded 2026) reports an empty name through the
 		// constraints; dynalite used its hand-written message.
 		{"empty-name", "DescribeTable", `{"TableName":""}`, "val", "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value '' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
-		{"short-name", "DescribeTimeToLive", `{"TableName":"a;"}`, "val", "TableName must be at least 3 characters long and at most 255 characters long"},
-		{"long-name", "DescribeTable", `{"TableName":"` + strings.Repeat("a", 256) + `"}`, "val", "TableName must be at least 3 characters long and at most 255 characters long"},
+		{"short-name", "DescribeTimeToLive", `{"TableName":"a;"}`, "val", "2 validation errors detected: " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
+		{"long-name", "DescribeTable", `{"TableName":"` + strings.Repeat("a", 256) + `"}`, "val", "1 validation error detected: " +
+			"Value '" + strings.Repeat("a", 256) + "' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255"},
 		{"bad-name", "DescribeTable", `{"TableName":"abc;"}`, "val", "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
 		{"list-limits", "ListTables", `{"Limit":2147483647,"ExclusiveStartTableName":"89hls;;f;d"}`, "val",
 			"2 validation errors detected: Value '2147483647' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100; " +
@@ -277,9 +280,10 @@ func TestDecodeItemValidation(t *testing.T) {
 		{"put-nulls", "PutItem", `{}`, "val", "2 validation errors detected: " +
 			"Value null at 'tableName' failed to satisfy constraint: Member must not be null; " +
 			"Value null at 'item' failed to satisfy constraint: Member must not be null"},
-		{"put-name", "PutItem", `{"TableName":"a;","Item":{}}`, "val", "2 validation errors detected: " +
-			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
-			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"},
+		{"put-name", "PutItem", `{"TableName":"a;","Item":{}}`, "val", "1 validation error detected: " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
+		{"put-empty-name", "PutItem", `{"TableName":"","Item":{}}`, "val", "1 validation error detected: " +
+			"Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"put-enums", "PutItem", `{"TableName":"abc","Item":{},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi","ReturnValues":"hi","ConditionalOperator":"hi","Expected":{"a":{"ComparisonOperator":"hi"}}}`, "val",
 			"5 validation errors detected: " +
 				"Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; " +

@@ -56,6 +56,8 @@ type schCheck struct {
 	n    float64
 	enum []string
 	sub  []schCheck // ckKeys, ckValues
+	// skipEmpty leaves an empty string to the length checks (ckRegex).
+	skipEmpty bool
 }
 
 // schField describes one member (or a list's or map's element).
@@ -64,7 +66,6 @@ type schField struct {
 	typ       schType
 	sub       string // type parameter, for messages
 	required  bool   // "The parameter 'X' is required ..." (top level only)
-	tableName bool   // the 3..255 table name length check (top level only)
 	checks    []schCheck
 	fields    []*schField // struct members, in order
 	elem      *schField   // list or map element
@@ -81,6 +82,7 @@ func notNull() schCheck                { return schCheck{kind: ckNotNull} }
 func minVal(n float64) schCheck        { return schCheck{kind: ckMin, n: n} }
 func maxVal(n float64) schCheck        { return schCheck{kind: ckMax, n: n} }
 func nameRegex() schCheck              { return schCheck{kind: ckRegex} }
+func nameRegexIfSet() schCheck         { return schCheck{kind: ckRegex, skipEmpty: true} }
 func minLen(n int) schCheck            { return schCheck{kind: ckMinLen, n: float64(n)} }
 func maxLen(n int) schCheck            { return schCheck{kind: ckMaxLen, n: float64(n)} }
 func enumOf(v ...string) schCheck      { return schCheck{kind: ckEnum, enum: v} }
@@ -165,14 +167,25 @@ func fNames() *schField {
 	return fMap("ExpressionAttributeNames", "java.lang.String", &schField{typ: stString})
 }
 
-// fTableName is a TableName member of an item operation.
+// fItemTableName is a TableName member of an item operation. DynamoDB
+// checks its length from 1 (an empty name is one error, not two) and its
+// pattern only when it is not empty; a short name such as "ab" passes and
+// names no table (ResourceNotFoundException). Recorded against DynamoDB by
+// a conformance suite of the AWS SDK for JavaScript (PutItem: '' is
+// "Member must have length greater than or equal to 1", 256 characters
+// "less than or equal to 255", "bad table!@#" the pattern alone).
 func fItemTableName() *schField {
-	return fString("TableName", notNull(), nameRegex(), minLen(3), maxLen(255))
+	return fString("TableName", notNull(), nameRegexIfSet(), minLen(1), maxLen(255))
 }
 
-// fTopTableName is a TableName member of a table operation.
+// fTopTableName is a TableName member of a table operation: required, and
+// its length (3 to 255) and pattern are constraints like any other, so a
+// short name reads "Value 'ab' at 'tableName' failed to satisfy
+// constraint: Member must have length greater than or equal to 3", as
+// DynamoDB answers CreateTable (dynalite's older "TableName must be at
+// least 3 characters long ..." is no longer DynamoDB's).
 func fTopTableName() *schField {
-	return &schField{name: "TableName", typ: stString, required: true, tableName: true, checks: []schCheck{minLen(3), nameRegex()}}
+	return &schField{name: "TableName", typ: stString, required: true, checks: []schCheck{minLen(3), maxLen(255), nameRegex()}}
 }
 
 func fProvisionedThroughput(name string, c ...schCheck) *schField {
@@ -417,13 +430,6 @@ func schValidate(root *jv, fields []*schField) *Error {
 		if f.required && m == nil {
 			return validationError("The parameter '" + f.name + "' is required but was not present in the request")
 		}
-		// An empty name skips the hand-written check and fails the
-		// constraints instead (DynamoDB, recorded 2026: length and pattern).
-		if f.tableName && m != nil && m.str != "" {
-			if n := attr.UTF16Len(m.str); n < 3 || n > 255 {
-				return validationError(f.name + " must be at least 3 characters long and at most 255 characters long")
-			}
-		}
 	}
 	var sv schValidator
 	sv.structMembers(root, fields, "")
@@ -581,6 +587,9 @@ func checkOne(c schCheck, data *jv, f *schField) bool {
 	case ckMax:
 		return data.kind == jvNumber && jvNum(data, f) <= c.n
 	case ckRegex:
+		if c.skipEmpty && data.kind == jvString && data.str == "" {
+			return true
+		}
 		return data.kind == jvString && isNameChars(data.str)
 	case ckMinLen:
 		return float64(jvLength(data)) >= c.n
