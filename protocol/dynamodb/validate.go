@@ -171,7 +171,7 @@ func fNames() *schField {
 // checks its length from 1 (an empty name is one error, not two) and its
 // pattern only when it is not empty; a short name such as "ab" passes and
 // names no table (ResourceNotFoundException). Recorded against DynamoDB by
-// a conformance suite of the AWS SDK for JavaScript (PutItem: ” is
+// a conformance suite of the AWS SDK for JavaScript (PutItem: the empty name is
 // "Member must have length greater than or equal to 1", 256 characters
 // "less than or equal to 255", "bad table!@#" the pattern alone).
 func fItemTableName() *schField {
