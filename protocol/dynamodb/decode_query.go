@@ -25,7 +25,10 @@ var querySchema = []*schField{
 	fItemTableName(),
 	fConditionalOperator(),
 	fStrings("AttributesToGet", minLen(1), maxLen(255)),
-	fInteger("Limit", minVal(1)),
+	// Query's Limit below 1 is "Value at 'Limit' ..." (Scan's keeps the
+	// older "Value '0' at 'limit'"): both recorded against DynamoDB by
+	// conformance suites of the AWS SDKs (2026).
+	fInteger("Limit", bareCheck(minVal(1))),
 	fConditions("KeyConditions", true),
 	fAttrMap("ExclusiveStartKey"),
 	fBool("ConsistentRead"),

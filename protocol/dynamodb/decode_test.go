@@ -156,7 +156,7 @@ func TestDecodeTableValidation(t *testing.T) {
 			"Value '-1' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 			"Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"ct-key-elements", "CreateTable", `{"TableName":"abc","AttributeDefinitions":[],"KeySchema":[{"KeyType":"HASH"},{"AttributeName":"a"},{"KeyType":"Woop","AttributeName":"a"}],"ProvisionedThroughput":{"ReadCapacityUnits":1000000000001,"WriteCapacityUnits":1000000000001}}`, "val", "4 validation errors detected: " +
-			`Value '[{"KeyType":"HASH"}, {"AttributeName":"a"}, {"AttributeName":"a","KeyType":"Woop"}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2; ` +
+			`Value '[KeySchemaElement(attributeName=null, keyType=HASH), KeySchemaElement(attributeName=a, keyType=null), KeySchemaElement(attributeName=a, keyType=Woop)]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2; ` +
 			"Value null at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must not be null; " +
 			"Value null at 'keySchema.2.member.keyType' failed to satisfy constraint: Member must not be null; " +
 			"Value 'Woop' at 'keySchema.3.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]"},
@@ -401,7 +401,11 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Value 'x' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; " +
 			"Value 'a;' at 'indexName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
 			"Value 'a;' at 'indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
-			"Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+			"Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"q-limit-zero", "Query", `{"TableName":"abc","Limit":0}`, "val",
+			"1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"s-limit-zero", "Scan", `{"TableName":"abc","Limit":0}`, "val",
+			"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 		{"q-filter-op-null", "Query", `{"TableName":"abc","QueryFilter":{"a":{}}}`, "val",
 			"1 validation error detected: Value null at 'queryFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},
 		{"q-no-key", "Query", `{"TableName":"abc"}`, "val", "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."},
@@ -433,7 +437,8 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {ScanFilter, ConditionalOperator} Expression parameters: {FilterExpression}"},
 
 		{"bg-nulls", "BatchGetItem", `{}`, "val", "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null"},
-		{"bg-empty", "BatchGetItem", `{"RequestItems":{}}`, "val", "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"bg-empty", "BatchGetItem", `{"RequestItems":{}}`, "val", "The requestItems parameter is required for BatchGetItem"},
+		{"bw-empty", "BatchWriteItem", `{"RequestItems":{},"ReturnConsumedCapacity":"hi"}`, "val", "The requestItems parameter is required for BatchWriteItem"},
 		{"bg-keys", "BatchGetItem", `{"RequestItems":{"a;":{"Keys":[]}}}`, "val", "2 validation errors detected: " +
 			`Value '{"a;":{"Keys":[]}}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]; ` +
 			"Value '[]' at 'requestItems.a;.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
@@ -444,7 +449,7 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"},
 
 		{"bw-values", "BatchWriteItem", `{"RequestItems":{"abc":[]}}`, "val",
-			`1 validation error detected: Value '{"abc":[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`},
+			`1 validation error detected: Value '{abc=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`},
 		{"bw-item-null", "BatchWriteItem", `{"RequestItems":{"abc":[{"PutRequest":{}}]}}`, "val",
 			"1 validation error detected: Value null at 'requestItems.abc.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"},
 		{"bw-empty-request", "BatchWriteItem", `{"RequestItems":{"abc":[{}]}}`, "val", msgAVMultiple},
