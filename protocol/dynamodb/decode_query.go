@@ -178,7 +178,9 @@ func decodeScan(body []byte) (*ScanInput, *Error) {
 	}
 	segment, hasSegment := jNum(data, "Segment")
 	total, hasTotal := jNum(data, "TotalSegments")
-	if hasSegment && segment != 0 && !hasTotal {
+	// Segment 0 alone is refused too: dynalite lets it through, DynamoDB
+	// does not (issue 14, from suites run against DynamoDB).
+	if hasSegment && !hasTotal {
 		return nil, validationError("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
 	}
 	if hasTotal && total != 0 {

@@ -103,3 +103,16 @@ func apiErrMatch(t *testing.T, err error, code, pattern string) {
 		t.Fatalf("want %s: /%s/\n got %s: %q", code, pattern, ae.ErrorCode(), ae.ErrorMessage())
 	}
 }
+
+func TestSDKDiffsSegmentAlone(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	for _, seg := range []int32{0, 1} {
+		_, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Music"), Segment: aws.Int32(seg)})
+		apiErr(t, err, "ValidationException", "The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+	}
+	if _, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Music"), Segment: aws.Int32(0), TotalSegments: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+}
