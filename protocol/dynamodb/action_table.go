@@ -421,6 +421,9 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	}
 	// GSI creations and deletions are checked against the current indexes
 	// first, so a failing request changes nothing.
+	if e := checkIndexCreates(in, d); e != nil {
+		return nil, e
+	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:

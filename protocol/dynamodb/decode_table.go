@@ -488,15 +488,7 @@ func createTableCustom(data *jv) string {
 		return ""
 	}
 	checkProjection := func(ix *jv) string {
-		proj := ix.present("Projection")
-		pType := proj.present("ProjectionType")
-		if pType == nil {
-			return msgInvalid + "Unknown ProjectionType: null"
-		}
-		if proj.present("NonKeyAttributes") != nil && pType.str != "INCLUDE" {
-			return msgInvalid + "ProjectionType is " + pType.str + ", but NonKeyAttributes is specified"
-		}
-		return ""
+		return checkProjectionMembers(objOrEmpty(ix.present("Projection")))
 	}
 
 	if lsiV != nil {
@@ -627,6 +619,9 @@ func decodeUpdateTable(body []byte) (*UpdateTableInput, *Error) {
 	}
 	if msg := updateTableCustom(data); msg != "" {
 		return nil, validationError(msg)
+	}
+	if e := updateTableIndexCreates(data); e != nil {
+		return nil, e
 	}
 	in := &UpdateTableInput{
 		TableName:                 jStr(data, "TableName"),

@@ -116,3 +116,68 @@ func TestSDKDiffsSegmentAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSDKDiffsUpdateTableIndexCreates(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	def := func(name string, typ types.ScalarAttributeType) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: typ}
+	}
+	key := func(name string, kt types.KeyType) types.KeySchemaElement {
+		return types.KeySchemaElement{AttributeName: aws.String(name), KeyType: kt}
+	}
+	all := &types.Projection{ProjectionType: types.ProjectionTypeAll}
+	_, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("gsiu"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p", "S"), def("c", "S"), def("x", "S")},
+		KeySchema:            []types.KeySchemaElement{key("p", types.KeyTypeHash), key("c", types.KeyTypeRange)},
+		LocalSecondaryIndexes: []types.LocalSecondaryIndex{{IndexName: aws.String("lsi"),
+			KeySchema: []types.KeySchemaElement{key("p", types.KeyTypeHash), key("x", types.KeyTypeRange)}, Projection: all}},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(name, attr string, proj *types.Projection) types.GlobalSecondaryIndexUpdate {
+		return types.GlobalSecondaryIndexUpdate{Create: &types.CreateGlobalSecondaryIndexAction{IndexName: aws.String(name),
+			KeySchema: []types.KeySchemaElement{key(attr, types.KeyTypeHash)}, Projection: proj}}
+	}
+	update := func(defs []types.AttributeDefinition, ups ...types.GlobalSecondaryIndexUpdate) error {
+		_, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: aws.String("gsiu"), AttributeDefinitions: defs, GlobalSecondaryIndexUpdates: ups})
+		return err
+	}
+	// The key attribute must be defined in the request, even one the table knows.
+	apiErr(t, update(nil, create("gsx", "x", all)), "ValidationException",
+		"One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [x], AttributeDefinitions: []")
+	apiErr(t, update([]types.AttributeDefinition{def("y", "S"), def("y", "N")}, create("gsy", "y", all)), "ValidationException",
+		"One or more parameter values were invalid: Cannot have two attributes with the same name")
+	apiErr(t, update([]types.AttributeDefinition{def("x", "N")}, create("gsx", "x", all)), "ValidationException",
+		"One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. "+
+			"Existing schema: Schema:[SchemaElement: key{p:S:HASH}, SchemaElement: key{x:S:RANGE}] New schema: Schema:[SchemaElement: key{x:N:HASH}]")
+	apiErr(t, update([]types.AttributeDefinition{def("y", "S")}, create("lsi", "y", all)), "ValidationException",
+		"One or more parameter values were invalid: Index with name: lsi already exists")
+	apiErr(t, update([]types.AttributeDefinition{def("y", "S")}, create("gs1", "y", all), create("gs2", "y", all)), "LimitExceededException",
+		"Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+	apiErr(t, update([]types.AttributeDefinition{def("y", "S")}, create("gs1", "y", &types.Projection{ProjectionType: types.ProjectionTypeInclude})), "ValidationException",
+		"One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+	apiErr(t, update([]types.AttributeDefinition{def("y", "S")}, create("gs1", "y", &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{"a", "a"}})), "ValidationException",
+		"One or more parameter values were invalid: Duplicate value in attribute name: a")
+	// Nothing was created by the refused requests; a proper one works.
+	d, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("gsiu")})
+	if err != nil || len(d.Table.GlobalSecondaryIndexes) != 0 {
+		t.Fatalf("%v %+v", err, d)
+	}
+	if err := update([]types.AttributeDefinition{def("x", "S")}, create("gsx", "x", all)); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("gsic"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p", "S"), def("x", "S")},
+		KeySchema:            []types.KeySchemaElement{key("p", types.KeyTypeHash)},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("gsx"),
+			KeySchema: []types.KeySchemaElement{key("x", types.KeyTypeHash)}, Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude}}},
+		BillingMode: types.BillingModePayPerRequest,
+	})
+	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+}
