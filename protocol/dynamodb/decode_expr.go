@@ -195,3 +195,27 @@ func checkKeyCondition(kc *expr.KeyCondition) string {
 	}
 	return ""
 }
+
+// checkConditionalOperator refuses a ConditionalOperator that has fewer
+// than two conditions to join: none in the request's filter (Expected,
+// QueryFilter or ScanFilter), or one. Messages and order (after the check
+// that expression and non-expression parameters are not mixed, before
+// Query's missing key condition) as recorded against DynamoDB by a test
+// suite run against both DynamoDB and its own server (ExtendDB, 2026);
+// the same two messages are among DynamoDB Local's error codes.
+func checkConditionalOperator(data *jv, filter string) string {
+	if data.present("ConditionalOperator") == nil {
+		return ""
+	}
+	n := 0
+	if f := data.present(filter); f != nil {
+		n = len(f.kids)
+	}
+	switch n {
+	case 0:
+		return "ConditionalOperator cannot be used without Filter or Expected"
+	case 1:
+		return "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+	}
+	return ""
+}

@@ -95,6 +95,9 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 		[]string{"AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"}); msg != "" {
 		return nil, validationError(msg)
 	}
+	if msg := checkConditionalOperator(data, "QueryFilter"); msg != "" {
+		return nil, validationError(msg)
+	}
 	queryFilter, msg := convConditions(data.present("QueryFilter"))
 	if msg != "" {
 		return nil, validationError(msg)
@@ -162,6 +165,9 @@ func decodeScan(body []byte) (*ScanInput, *Error) {
 	if msg := checkExpressionParams(data,
 		[]string{"ProjectionExpression", "FilterExpression"},
 		[]string{"AttributesToGet", "ScanFilter", "ConditionalOperator"}); msg != "" {
+		return nil, validationError(msg)
+	}
+	if msg := checkConditionalOperator(data, "ScanFilter"); msg != "" {
 		return nil, validationError(msg)
 	}
 	toGet := jStrings(data, "AttributesToGet")

@@ -181,3 +181,87 @@ func TestSDKDiffsUpdateTableIndexCreates(t *testing.T) {
 	})
 	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
 }
+
+func TestSDKDiffsConditionOperands(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	key := map[string]types.AttributeValue{"Artist": s("a"), "Song": s("b")}
+	item := map[string]types.AttributeValue{"Artist": s("a"), "Song": s("b"), "n": n("1"), "s": s("abc"),
+		"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{n("1")}},
+		"m": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("v")}},
+		"t": &types.AttributeValueMemberBOOL{Value: true}}
+	if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	list := &types.AttributeValueMemberL{Value: []types.AttributeValue{n("1")}}
+	boolean := &types.AttributeValueMemberBOOL{Value: true}
+	cond := func(expr string, vals map[string]types.AttributeValue) error {
+		_, err := c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("Music"), Key: key,
+			UpdateExpression: aws.String("SET x = :one"), ConditionExpression: aws.String(expr),
+			ExpressionAttributeValues: mergeValues(map[string]types.AttributeValue{":one": n("1")}, vals)})
+		return err
+	}
+	const ot = "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: "
+	apiErr(t, cond("n < :v", map[string]types.AttributeValue{":v": list}), "ValidationException", ot+"<, operand type: L")
+	apiErr(t, cond("n >= :v", map[string]types.AttributeValue{":v": boolean}), "ValidationException", ot+">=, operand type: BOOL")
+	apiErr(t, cond("n BETWEEN :v AND :v", map[string]types.AttributeValue{":v": boolean}), "ValidationException", ot+"BETWEEN, operand type: BOOL")
+	apiErr(t, cond("begins_with(s, :v)", map[string]types.AttributeValue{":v": n("1")}), "ValidationException", ot+"begins_with, operand type: N")
+	// A path's type is only known on the item: a mismatch there is false.
+	apiErr(t, cond("l < :v", map[string]types.AttributeValue{":v": n("3")}), "ConditionalCheckFailedException", "")
+	if err := cond("t = :v AND l = :l", map[string]types.AttributeValue{":v": boolean, ":l": list}); err != nil {
+		t.Fatal(err)
+	}
+
+	expected := func(exp map[string]types.ExpectedAttributeValue, op types.ConditionalOperator) error {
+		_, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"), Item: item, Expected: exp, ConditionalOperator: op})
+		return err
+	}
+	cmp := func(op types.ComparisonOperator, v ...types.AttributeValue) types.ExpectedAttributeValue {
+		return types.ExpectedAttributeValue{ComparisonOperator: op, AttributeValueList: v}
+	}
+	const inv = "One or more parameter values were invalid: "
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"n": cmp(types.ComparisonOperatorLt, list)}, ""), "ValidationException", inv+"ComparisonOperator LT is not valid for L AttributeValue type")
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"n": cmp(types.ComparisonOperatorIn, list)}, ""), "ValidationException", inv+"ComparisonOperator IN is not valid for L AttributeValue type")
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"l": cmp(types.ComparisonOperatorContains, list)}, ""), "ValidationException", inv+"ComparisonOperator CONTAINS is not valid for L AttributeValue type")
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"n": {ComparisonOperator: types.ComparisonOperatorGt, Value: boolean}}, ""), "ValidationException", inv+"ComparisonOperator GT is not valid for BOOL AttributeValue type")
+	// NOT_CONTAINS on a missing attribute fails, unlike NE.
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"nope": cmp(types.ComparisonOperatorNotContains, s("x"))}, ""), "ConditionalCheckFailedException", "")
+	if err := expected(map[string]types.ExpectedAttributeValue{"nope": cmp(types.ComparisonOperatorNe, s("x")), "s": cmp(types.ComparisonOperatorNotContains, s("x"))}, ""); err != nil {
+		t.Fatal(err)
+	}
+	// EQ and NE take documents and booleans.
+	if err := expected(map[string]types.ExpectedAttributeValue{"l": cmp(types.ComparisonOperatorEq, list), "t": cmp(types.ComparisonOperatorEq, boolean),
+		"m": cmp(types.ComparisonOperatorNe, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("w")}})}, types.ConditionalOperatorAnd); err != nil {
+		t.Fatal(err)
+	}
+	// ConditionalOperator needs two conditions to join.
+	apiErr(t, expected(nil, types.ConditionalOperatorAnd), "ValidationException", "ConditionalOperator cannot be used without Filter or Expected")
+	apiErr(t, expected(map[string]types.ExpectedAttributeValue{"n": cmp(types.ComparisonOperatorEq, n("1"))}, types.ConditionalOperatorOr), "ValidationException",
+		"ConditionalOperator can only be used when Filter or Expected has two or more elements")
+	_, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Music"), ConditionalOperator: types.ConditionalOperatorAnd})
+	apiErr(t, err, "ValidationException", "ConditionalOperator cannot be used without Filter or Expected")
+	_, err = c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"), Item: item, ConditionalOperator: types.ConditionalOperatorAnd, ConditionExpression: aws.String("attribute_exists(n)")})
+	apiErr(t, err, "ValidationException", "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {ConditionalOperator} Expression parameters: {ConditionExpression}")
+
+	// QueryFilter and ScanFilter: EQ and NE with L, M and BOOL.
+	q, err := c.Query(ctx, &ddb.QueryInput{TableName: aws.String("Music"),
+		KeyConditions: map[string]types.Condition{"Artist": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{s("a")}}},
+		QueryFilter: map[string]types.Condition{"l": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{list}},
+			"t": {ComparisonOperator: types.ComparisonOperatorEq, AttributeValueList: []types.AttributeValue{boolean}}}})
+	if err != nil || q.Count != 1 {
+		t.Fatalf("%v %+v", err, q)
+	}
+	sc, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Music"),
+		ScanFilter: map[string]types.Condition{"m": {ComparisonOperator: types.ComparisonOperatorNe, AttributeValueList: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": s("v")}}}}}})
+	if err != nil || sc.Count != 0 {
+		t.Fatalf("%v %+v", err, sc)
+	}
+}
+
+func mergeValues(a, b map[string]types.AttributeValue) map[string]types.AttributeValue {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}

@@ -197,6 +197,15 @@ func TestParseConditionErrors(t *testing.T) {
 		{"between strings", cond("a BETWEEN :s2 AND :s"), ic + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {S:abd}, upper bound operand: AttributeValue: {S:abc}"},
 		{"between binary", cond("a BETWEEN :b AND :s"), ic + "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {B:YQ==}, upper bound operand: AttributeValue: {S:abc}"},
 		{"between equal", cond("a BETWEEN :n AND :n"), ""},
+		// Ordering comparisons take only S, N and B where the type is known
+		// when parsing (issue 14).
+		{"less than BOOL", cond("t > :bool"), optype(">", "BOOL")},
+		{"less than SS", cond("a <= :ss"), optype("<=", "SS")},
+		{"size against BOOL", cond(":bool >= size(a)"), optype(">=", "BOOL")},
+		{"between BOOL", cond("a BETWEEN :bool AND :bool"), optype("BETWEEN", "BOOL")},
+		{"between SS first", cond(":ss BETWEEN a AND b"), optype("BETWEEN", "SS")},
+		{"equality with BOOL", cond("t = :bool AND t <> :ss"), ""},
+		{"ordering paths", cond("a < b AND size(a) < size(b) AND a BETWEEN b AND c"), ""},
 		{"redundant parens", cond("((a = :s))"), ic + "The expression has redundant parentheses;"},
 		{"redundant operand parens", cond("a = ((:s))"), ic + "The expression has redundant parentheses;"},
 		{"redundant path parens", cond("((a)).b = :s"), ic + "The expression has redundant parentheses;"},
