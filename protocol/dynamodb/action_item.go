@@ -122,7 +122,7 @@ func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
 			}
 			return validationError("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + kind + " value. IndexName: " + ix.Name + ", IndexKey: " + name)
 		}
-		return nil
+		return checkIndexKeySize(ix, name, v)
 	})
 }
 

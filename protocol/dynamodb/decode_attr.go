@@ -246,6 +246,9 @@ func avItem(v *jv) (attr.Item, string) {
 	}
 	it := make(attr.Item, len(v.kids))
 	for i := range v.kids {
+		if msg := checkAttrName(v.kids[i].key); msg != "" {
+			return nil, msg
+		}
 		val, msg := avConv(&v.kids[i].val, 0)
 		if msg != "" {
 			return nil, msg

@@ -100,6 +100,9 @@ func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 			if !isExprKey(k, '#') {
 				return nil, validationError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 			}
+			if names.kids[i].val.str == "" {
+				return nil, validationError("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
+			}
 			in.Names[k] = names.kids[i].val.str
 			namesSize += len(k) + len(names.kids[i].val.str)
 		}

@@ -253,6 +253,9 @@ func decodeUpdateItem(body []byte) (*UpdateItemInput, *Error) {
 		updates = make(map[string]expr.AttributeUpdate, len(au.kids))
 		empty := jv{kind: jvObject}
 		for i := range au.kids {
+			if msg := checkAttrName(au.kids[i].key); msg != "" {
+				return nil, validationError(msg)
+			}
 			u := &au.kids[i].val
 			if u.kind != jvObject {
 				u = &empty

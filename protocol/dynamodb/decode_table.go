@@ -29,7 +29,7 @@ func fKeySchema(keyTypeEnum bool) *schField {
 		keyType = fString("KeyType", notNull(), enumOf("HASH", "RANGE"))
 	}
 	return fList("KeySchema", fValueStruct("", "KeySchemaElement", []*schField{
-		fString("AttributeName", notNull()),
+		fString("AttributeName", notNull(), minLen(1), maxLen(255)),
 		keyType,
 	}), notNull(), minLen(1), maxLen(2))
 }
@@ -60,7 +60,7 @@ func fAttributeDefinitions(c ...schCheck) *schField {
 	// UpdateTable); dynalite lists them the other way round.
 	return fList("AttributeDefinitions", fValueStruct("", "AttributeDefinition", []*schField{
 		fString("AttributeType", notNull(), enumOf("B", "N", "S")),
-		fString("AttributeName", notNull()),
+		fString("AttributeName", notNull(), minLen(1), maxLen(255)),
 	}), c...)
 }
 

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -264,4 +265,120 @@ func mergeValues(a, b map[string]types.AttributeValue) map[string]types.Attribut
 		a[k] = v
 	}
 	return a
+}
+
+func TestSDKDiffsNameAndKeyLimits(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	def := func(name string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	long := strings.Repeat("k", 256)
+	_, err := c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("names"),
+		AttributeDefinitions: []types.AttributeDefinition{def(long)},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(long), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest})
+	apiErr(t, err, "ValidationException", "2 validation errors detected: "+
+		"Value '"+long+"' at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255; "+
+		"Value '"+long+"' at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must have length less than or equal to 255")
+
+	_, err = c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("lim"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p"), def("g"), def("r")},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("p"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("gsi"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("r"), KeyType: types.KeyTypeRange}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
+		BillingMode: types.BillingModePayPerRequest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(item map[string]types.AttributeValue) error {
+		_, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("lim"), Item: item})
+		return err
+	}
+	apiErr(t, put(map[string]types.AttributeValue{"p": s("a"), "": s("x")}), "ValidationException", "Empty attribute name")
+	apiErr(t, put(map[string]types.AttributeValue{"p": s("a"), strings.Repeat("n", 65536): s("x")}), "ValidationException",
+		"Attribute name is too large, must be less than 65536 bytes")
+	if err := put(map[string]types.AttributeValue{"p": s("a"), strings.Repeat("n", 65535): s("x")}); err != nil {
+		t.Fatal(err)
+	}
+	const hashMsg = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"
+	const rangeMsg = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+	apiErr(t, put(map[string]types.AttributeValue{"p": s("a"), "g": s(strings.Repeat("g", 2049)), "r": s("r")}), "ValidationException", hashMsg)
+	apiErr(t, put(map[string]types.AttributeValue{"p": s("a"), "g": s("g"), "r": s(strings.Repeat("r", 1025))}), "ValidationException", rangeMsg)
+	if err := put(map[string]types.AttributeValue{"p": s("a"), "g": s(strings.Repeat("g", 2048)), "r": s(strings.Repeat("r", 1024))}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("lim"), Key: map[string]types.AttributeValue{"p": s("a")},
+		UpdateExpression: aws.String("SET g = :g"), ExpressionAttributeValues: map[string]types.AttributeValue{":g": s(strings.Repeat("g", 2049))}})
+	apiErr(t, err, "ValidationException", hashMsg)
+	_, err = c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("lim"), Key: map[string]types.AttributeValue{"p": s("a")},
+		UpdateExpression: aws.String("SET #n = :g"), ExpressionAttributeNames: map[string]string{"#n": ""}, ExpressionAttributeValues: map[string]types.AttributeValue{":g": s("g")}})
+	apiErr(t, err, "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n")
+	_, err = c.BatchWriteItem(ctx, &ddb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"lim": {{PutRequest: &types.PutRequest{
+		Item: map[string]types.AttributeValue{"p": s("b"), "g": s("g"), "r": s(strings.Repeat("r", 1025))}}}}}})
+	apiErr(t, err, "ValidationException", rangeMsg)
+	_, err = c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("lim"), Key: map[string]types.AttributeValue{"p": s("a")},
+		ProjectionExpression: aws.String("a" + strings.Repeat(".b", 32))})
+	apiErr(t, err, "ValidationException", "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33")
+	if _, err = c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("lim"), Key: map[string]types.AttributeValue{"p": s("a")},
+		ProjectionExpression: aws.String("a" + strings.Repeat(".b", 31))}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Items written before an index existed with values over the limits
+	// are left out of its backfill.
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("fill"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p")},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("p"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest}); err != nil {
+		t.Fatal(err)
+	}
+	for i, size := range []int{10, 1024, 1025, 2048, 2049} {
+		if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("fill"), Item: map[string]types.AttributeValue{
+			"p": s(fmt.Sprint(i)), "x": s(strings.Repeat("x", size)), "c": s("c")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, gsi := range []struct {
+		name string
+		keys []types.KeySchemaElement
+		want int
+	}{
+		{"byx", []types.KeySchemaElement{{AttributeName: aws.String("x"), KeyType: types.KeyTypeHash}}, 4},
+		{"byc", []types.KeySchemaElement{{AttributeName: aws.String("c"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("x"), KeyType: types.KeyTypeRange}}, 2},
+	} {
+		if _, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: aws.String("fill"),
+			AttributeDefinitions: []types.AttributeDefinition{def("x"), def("c")},
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Create: &types.CreateGlobalSecondaryIndexAction{
+				IndexName: aws.String(gsi.name), KeySchema: gsi.keys, Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}}}}); err != nil {
+			t.Fatal(err)
+		}
+		waitIndexActive(t, c, "fill", gsi.name)
+		out, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("fill"), IndexName: aws.String(gsi.name)})
+		if err != nil || int(out.Count) != gsi.want {
+			t.Fatalf("index %s: %v, %d items, want %d", gsi.name, err, out.Count, gsi.want)
+		}
+	}
+}
+
+// waitIndexActive polls, with a deadline, until the table's index is ACTIVE.
+func waitIndexActive(t *testing.T, c *ddb.Client, table, index string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := c.DescribeTable(context.Background(), &ddb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range d.Table.GlobalSecondaryIndexes {
+			if aws.ToString(g.IndexName) == index && g.IndexStatus == types.IndexStatusActive {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("index %s not active", index)
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline
+	}
 }

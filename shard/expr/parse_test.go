@@ -359,6 +359,9 @@ func TestParseProjectionErrors(t *testing.T) {
 		{"conflict", proj("a.b, a[0]"), ip + "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [0]]"},
 		{"overlap beats conflict", proj("a.b, a[0], c, c.d"), ip + "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c], path two: [c, d]"},
 		{"no value placeholders", proj(":s"), ip + `Syntax error; token: ":s", near: ":s"`},
+		{"32 levels", proj("a" + strings.Repeat(".b", 31) + ", c" + strings.Repeat("[0]", 31)), ""},
+		{"33 levels", proj("c, a" + strings.Repeat(".b", 32)), ip + "The document path has too many nesting levels; nesting levels: 33"},
+		{"33 levels of indexes", proj("a" + strings.Repeat("[1]", 32)), ip + "The document path has too many nesting levels; nesting levels: 33"},
 	})
 }
 
