@@ -497,6 +497,12 @@ func decideUpdate(old shard.Entry, key attr.Item, upd *expr.Update, cond *expr.C
 	if oldItem, err = checkCondition(old, cond, opts, true); err != nil {
 		return oldItem, nil, shard.Write{}, err
 	}
+	if oldItem == nil && onlyRemoves(upd) {
+		// Nothing to remove from an item that is not there: DynamoDB
+		// creates no item (ALL_NEW then returns nothing), whatever the
+		// paths, REMOVE a.b included.
+		return nil, nil, shard.Write{Skip: true}, nil
+	}
 	var base attr.Item
 	if oldItem != nil {
 		base = oldItem.Clone()

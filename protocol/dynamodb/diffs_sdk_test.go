@@ -382,3 +382,38 @@ func waitIndexActive(t *testing.T, c *ddb.Client, table, index string) {
 		time.Sleep(5 * time.Millisecond) // polling with a deadline
 	}
 }
+
+func TestSDKDiffsRemoveOnMissingItem(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	key := func(song string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"Artist": s("a"), "Song": s(song)}
+	}
+	for i, upd := range []*ddb.UpdateItemInput{
+		{UpdateExpression: aws.String("REMOVE x")},
+		{UpdateExpression: aws.String("REMOVE x.y, z[3]")},
+		{UpdateExpression: aws.String("DELETE ss :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberSS{Value: []string{"a"}}}},
+		{AttributeUpdates: map[string]types.AttributeValueUpdate{"x": {Action: types.AttributeActionDelete}}},
+	} {
+		song := fmt.Sprint("s", i)
+		upd.TableName, upd.Key, upd.ReturnValues = aws.String("Music"), key(song), types.ReturnValueAllNew
+		out, err := c.UpdateItem(ctx, upd)
+		if err != nil || out.Attributes != nil {
+			t.Fatalf("update %d: %v %v", i, err, out)
+		}
+		got, err := c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("Music"), Key: key(song), ConsistentRead: aws.Bool(true)})
+		if err != nil || got.Item != nil {
+			t.Fatalf("update %d created %v (%v)", i, got.Item, err)
+		}
+	}
+	// An update with no action at all still creates the key-only item, and
+	// one that sets something creates the item.
+	for _, upd := range []*ddb.UpdateItemInput{{}, {UpdateExpression: aws.String("REMOVE x SET y = :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("v")}}} {
+		upd.TableName, upd.Key, upd.ReturnValues = aws.String("Music"), key("made"), types.ReturnValueAllNew
+		out, err := c.UpdateItem(ctx, upd)
+		if err != nil || out.Attributes == nil {
+			t.Fatalf("%v %v", err, out)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/shard/expr"
 )
 
 // Checks of the indexes an UpdateTable creates (GlobalSecondaryIndexUpdates
@@ -195,4 +196,25 @@ func checkAttrName(name string) string {
 		return "Attribute name is too large, must be less than 65536 bytes"
 	}
 	return ""
+}
+
+// onlyRemoves reports whether upd has actions and every one removes an
+// attribute or deletes from a set (REMOVE, DELETE; legacy DELETE). Such an
+// update of a missing item creates nothing (issue 14, from suites run
+// against DynamoDB); an update with no action at all still creates the
+// item with its key alone.
+func onlyRemoves(upd *expr.Update) bool {
+	if upd == nil {
+		return false
+	}
+	actions := upd.Actions()
+	if len(actions) == 0 {
+		return false
+	}
+	for _, a := range actions {
+		if a.Kind != expr.ActionRemove && a.Kind != expr.ActionDelete {
+			return false
+		}
+	}
+	return true
 }
