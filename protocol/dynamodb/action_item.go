@@ -232,7 +232,10 @@ func writeUnits(old, cur shard.Entry) float64 {
 
 // writeReply builds the reply of PutItem, UpdateItem and DeleteItem. key is
 // the item's key (or the item), for ItemCollectionMetrics.
-func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units float64) []byte {
+//
+// old and cur are the item before and after the write, for the units its
+// indexes were charged.
+func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units float64, old, cur shard.Entry) []byte {
 	out := make([]byte, 0, 64)
 	out = append(out, '{')
 	if len(attrs) > 0 {
@@ -243,7 +246,7 @@ func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units 
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = appendCapacity(out, opts.ReturnConsumedCapacity, t.Name(), units)
+		out = appendWriteCapacity(out, opts.ReturnConsumedCapacity, t.Name(), units, writeIndexUnits(t, old, cur))
 	}
 	// DynamoDB reports item collection metrics only for tables with local
 	// secondary indexes, where item collections have a size limit.
@@ -347,7 +350,7 @@ func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(t, in.Item, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Item, attrs, &in.WriteOptions, writeUnits(old, cur), old, cur), nil
 }
 
 func (h *Handler) getItem(in *GetItemInput) ([]byte, *Error) {
@@ -402,7 +405,7 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	}
 	var oldItem attr.Item
 	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
-	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 		var err error
 		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, needOld); err != nil {
 			return shard.Write{}, err
@@ -419,7 +422,7 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(t, in.Key, attrs, &in.WriteOptions, attr.WriteUnits(old.Size())), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, attr.WriteUnits(old.Size()), old, cur), nil
 }
 
 func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
@@ -461,7 +464,7 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 			attrs = in.Update.UpdatedPaths().Apply(src)
 		}
 	}
-	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur), old, cur), nil
 }
 
 // checkUpdateTargets makes the checks of an update that need the table but

@@ -317,7 +317,7 @@ func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
 		}
 		return nil, internalError(err.Error())
 	}
-	return marshalReply("TableDescription", &d), nil
+	return marshalReply("TableDescription", deleteDescription(&d)), nil
 }
 
 func (h *Handler) listTables(in *ListTablesInput) ([]byte, *Error) {

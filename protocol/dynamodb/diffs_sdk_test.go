@@ -417,3 +417,64 @@ func TestSDKDiffsRemoveOnMissingItem(t *testing.T) {
 		}
 	}
 }
+
+func TestSDKDiffsIndexWriteCapacityAndDeleteTable(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	def := func(name string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("cap"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p"), def("g")},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("p"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byg"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}},
+		BillingMode: types.BillingModePayPerRequest}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, cc *types.ConsumedCapacity, total, table float64, index map[string]float64) {
+		t.Helper()
+		if cc == nil || aws.ToFloat64(cc.CapacityUnits) != total || cc.Table == nil || aws.ToFloat64(cc.Table.CapacityUnits) != table || len(cc.GlobalSecondaryIndexes) != len(index) {
+			t.Fatalf("%s: consumed %+v, want total %v table %v indexes %v", what, cc, total, table, index)
+		}
+		for name, u := range index {
+			if got := cc.GlobalSecondaryIndexes[name]; aws.ToFloat64(got.CapacityUnits) != u {
+				t.Fatalf("%s: index %s: %v, want %v", what, name, aws.ToFloat64(got.CapacityUnits), u)
+			}
+		}
+	}
+	key := map[string]types.AttributeValue{"p": s("a")}
+	put, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("cap"), Item: map[string]types.AttributeValue{"p": s("a"), "g": s("x")},
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("put into the index", put.ConsumedCapacity, 2, 1, map[string]float64{"byg": 1})
+	upd, err := c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("cap"), Key: key, UpdateExpression: aws.String("SET g = :g"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":g": s("y")}, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("index key changed: delete and put", upd.ConsumedCapacity, 3, 1, map[string]float64{"byg": 2})
+	upd, err = c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("cap"), Key: key, UpdateExpression: aws.String("SET extra = :o"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": s("o")}, ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("attribute not projected", upd.ConsumedCapacity, 1, 1, nil)
+	del, err := c.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: aws.String("cap"), Key: key, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil || aws.ToFloat64(del.ConsumedCapacity.CapacityUnits) != 2 || del.ConsumedCapacity.Table != nil {
+		t.Fatalf("delete: %v %+v", err, del)
+	}
+
+	out, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("cap")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := out.TableDescription
+	if d.TableStatus != types.TableStatusDeleting || aws.ToString(d.TableName) != "cap" || d.TableArn == nil || d.TableId == nil || d.ItemCount == nil ||
+		d.KeySchema != nil || d.AttributeDefinitions != nil || d.CreationDateTime != nil || d.GlobalSecondaryIndexes != nil {
+		t.Fatalf("DeleteTable reply %+v", d)
+	}
+}
