@@ -478,3 +478,19 @@ func TestSDKDiffsIndexWriteCapacityAndDeleteTable(t *testing.T) {
 		t.Fatalf("DeleteTable reply %+v", d)
 	}
 }
+
+func TestSDKDiffsConditionFailureItem(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	item := map[string]types.AttributeValue{"Artist": s("a"), "Song": s("b"), "n": n("1")}
+	if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"), Item: item, ConditionExpression: aws.String("attribute_not_exists(Artist)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) || ccf.ErrorMessage() != "The conditional request failed" || len(ccf.Item) != 3 {
+		t.Fatalf("%v", err)
+	}
+}
