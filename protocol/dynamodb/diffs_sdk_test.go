@@ -494,3 +494,37 @@ func TestSDKDiffsConditionFailureItem(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestSDKDiffsExpressionParser(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	key := map[string]types.AttributeValue{"Artist": s("a"), "Song": s("b")}
+	list := func(v ...string) types.AttributeValue {
+		l := &types.AttributeValueMemberL{}
+		for _, x := range v {
+			l.Value = append(l.Value, n(x))
+		}
+		return l
+	}
+	update := func(u, cond string, vals map[string]types.AttributeValue) (*ddb.UpdateItemOutput, error) {
+		in := &ddb.UpdateItemInput{TableName: aws.String("Music"), Key: key, UpdateExpression: aws.String(u),
+			ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew}
+		if cond != "" {
+			in.ConditionExpression = aws.String(cond)
+		}
+		return c.UpdateItem(ctx, in)
+	}
+	_, err := update("SET _123 = :v", "", map[string]types.AttributeValue{":v": s("x")})
+	apiErr(t, err, "ValidationException", `Invalid UpdateExpression: Syntax error; token: "_", near: "SET _123"`)
+	_, err = update("SET a = :v", "if_not_exists(a, :v) = :v", map[string]types.AttributeValue{":v": s("x")})
+	apiErr(t, err, "ValidationException", "Invalid ConditionExpression: The function is not allowed in a condition expression; function: if_not_exists")
+	_, err = update("SET a = :v", "starts_with(a, :v)", map[string]types.AttributeValue{":v": s("x")})
+	apiErr(t, err, "ValidationException", "Invalid ConditionExpression: Invalid function name; function: starts_with")
+	_, err = update("SET l = list_append(list_append(:a, :b), :b)", "", map[string]types.AttributeValue{":a": list("1"), ":b": list("2")})
+	apiErr(t, err, "ValidationException", "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append")
+	out, err := update("SET l = list_append(if_not_exists(l, :e), :b), a_1 = :b", "", map[string]types.AttributeValue{":e": list(), ":b": list("2")})
+	if err != nil || len(out.Attributes["l"].(*types.AttributeValueMemberL).Value) != 1 {
+		t.Fatalf("%v %v", err, out)
+	}
+}

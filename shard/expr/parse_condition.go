@@ -708,6 +708,12 @@ func (p *condParser) checkFunction(name string, args []*cnode) (funcID, string) 
 	}
 	f, ok := condFuncs[name]
 	if !ok {
+		if name == "if_not_exists" || name == "list_append" {
+			// An update's function in a condition (issue 14; the wording
+			// of DynamoDB as emulators recorded it).
+			p.errs.unknownFunction = "The function is not allowed in a condition expression; function: " + name
+			return fnUnknown, ""
+		}
 		p.errs.unknownFunction = msgUnknownFunc + name
 		return fnUnknown, ""
 	}
