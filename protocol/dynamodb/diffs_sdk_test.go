@@ -528,3 +528,39 @@ func TestSDKDiffsExpressionParser(t *testing.T) {
 		t.Fatalf("%v %v", err, out)
 	}
 }
+
+// TestSDKDiffsIndexReadCapacity: reading a KEYS_ONLY index is charged for
+// the index's items (their keys), not the table's whole items.
+func TestSDKDiffsIndexReadCapacity(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	def := func(name string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("rcap"),
+		AttributeDefinitions: []types.AttributeDefinition{def("p"), def("g")},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("p"), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("byg"),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}}},
+		BillingMode: types.BillingModePayPerRequest}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("rcap"), Item: map[string]types.AttributeValue{
+			"p": s(fmt.Sprint(i)), "g": s("g"), "big": s(strings.Repeat("b", 10000))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("rcap"), IndexName: aws.String("byg"), ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes})
+	if err != nil || out.Count != 4 {
+		t.Fatal(err, out)
+	}
+	if cc := out.ConsumedCapacity; aws.ToFloat64(cc.CapacityUnits) != 0.5 || aws.ToFloat64(cc.GlobalSecondaryIndexes["byg"].CapacityUnits) != 0.5 {
+		t.Fatalf("index scan consumed %v (index %v), want 0.5", aws.ToFloat64(cc.CapacityUnits), aws.ToFloat64(cc.GlobalSecondaryIndexes["byg"].CapacityUnits))
+	}
+	out, err = c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("rcap"), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+	if err != nil || aws.ToFloat64(out.ConsumedCapacity.CapacityUnits) != 5 {
+		t.Fatalf("table scan consumed %v, want 5 (40 KB, eventually consistent)", aws.ToFloat64(out.ConsumedCapacity.CapacityUnits))
+	}
+}
