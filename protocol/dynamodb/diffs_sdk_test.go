@@ -564,3 +564,13 @@ func TestSDKDiffsIndexReadCapacity(t *testing.T) {
 		t.Fatalf("table scan consumed %v, want 5 (40 KB, eventually consistent)", aws.ToFloat64(out.ConsumedCapacity.CapacityUnits))
 	}
 }
+
+func TestSDKDiffsExpressionSize(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	cond := strings.Repeat("Artist = :v OR ", 300) + "Artist = :v"
+	_, err := c.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Music"), FilterExpression: aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("x")}})
+	apiErr(t, err, "ValidationException", fmt.Sprintf("Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: %d", len(cond)))
+}
