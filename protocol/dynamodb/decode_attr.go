@@ -456,7 +456,8 @@ func checkConditionValues(op string, vals []attr.Value) string {
 	return ""
 }
 
-// checkConditionTypes refuses a value of a type op does not take: "ComparisonOperator LT is not valid for L AttributeValue type".
+// checkConditionTypes refuses a value of a type op does not take:
+// "ComparisonOperator LT is not valid for L AttributeValue type".
 func checkConditionTypes(op string, vals []attr.Value) string {
 	if allowed, ok := conditionTypes[op]; ok {
 		for _, v := range vals {
@@ -505,4 +506,36 @@ func convConditions(conds *jv) (map[string]expr.ExpectedCondition, string) {
 		out[conds.kids[i].key] = expr.ExpectedCondition{ComparisonOperator: op, AttributeValueList: vals}
 	}
 	return out, ""
+}
+
+// checkKeyConditionTypes holds KeyConditions to the scalar and set types
+// EQ took before filters were allowed documents and booleans: a key is
+// never one, and DynamoDB's answer for them there is not known to have
+// changed.
+func checkKeyConditionTypes(conds *jv) string {
+	for i := range conds.kids {
+		c := &conds.kids[i].val
+		op := jStr(c, "ComparisonOperator")
+		if op != "EQ" && op != "NE" {
+			continue
+		}
+		for _, t := range avListTypes(c.present("AttributeValueList")) {
+			if t == "L" || t == "M" || t == "BOOL" {
+				return msgInvalid + "ComparisonOperator " + op + " is not valid for " + t + " AttributeValue type"
+			}
+		}
+	}
+	return ""
+}
+
+// avListTypes returns the type of each value of an AttributeValueList.
+func avListTypes(avl *jv) []string {
+	if avl == nil {
+		return nil
+	}
+	out := make([]string, len(avl.kids))
+	for i := range avl.kids {
+		out[i] = avFirstType(&avl.kids[i].val)
+	}
+	return out
 }

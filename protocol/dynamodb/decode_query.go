@@ -136,6 +136,9 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 		in.KeyCond = parsed.KeyCondition
 	} else if kc := data.present("KeyConditions"); kc != nil {
 		conds, msg := convConditions(kc)
+		if msg == "" {
+			msg = checkKeyConditionTypes(kc)
+		}
 		if msg != "" {
 			return nil, validationError(msg)
 		}

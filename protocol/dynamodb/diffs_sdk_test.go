@@ -574,3 +574,12 @@ func TestSDKDiffsExpressionSize(t *testing.T) {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("x")}})
 	apiErr(t, err, "ValidationException", fmt.Sprintf("Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: %d", len(cond)))
 }
+
+func TestSDKDiffsKeyConditionsStayScalar(t *testing.T) {
+	c := newClient(t)
+	createMusic(t, c)
+	_, err := c.Query(context.Background(), &ddb.QueryInput{TableName: aws.String("Music"),
+		KeyConditions: map[string]types.Condition{"Artist": {ComparisonOperator: types.ComparisonOperatorEq,
+			AttributeValueList: []types.AttributeValue{&types.AttributeValueMemberL{}}}}})
+	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: ComparisonOperator EQ is not valid for L AttributeValue type")
+}
