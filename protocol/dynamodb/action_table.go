@@ -337,7 +337,7 @@ func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
 		t.SetStream(0, false)
 		h.opts.Streams.Disable(in.TableName, id)
 	}
-	return marshalReply("TableDescription", &d), nil
+	return marshalReply("TableDescription", deleteDescription(&d)), nil
 }
 
 func (h *Handler) listTables(in *ListTablesInput) ([]byte, *Error) {
@@ -441,6 +441,9 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	}
 	// GSI creations and deletions are checked against the current indexes
 	// first, so a failing request changes nothing.
+	if e := checkIndexCreates(in, d); e != nil {
+		return nil, e
+	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:

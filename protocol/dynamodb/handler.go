@@ -206,7 +206,10 @@ func envelope(method, path, contentType string, contentLength int64) (replyType 
 	switch contentType {
 	case "application/x-amz-json-1.1":
 		return "application/x-amz-json-1.1", 0, nil, false
-	case "application/json":
+	case "application/json", "":
+		// A request without a Content-Type (and without a body: it is
+		// answered with an error) gets its error as application/json,
+		// as DynamoDB answers it (issue 14).
 		return "application/json", 0, nil, false
 	}
 	return "application/x-amz-json-1.0", 0, nil, false
@@ -278,6 +281,8 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	e := checkAuth(auth, rawQuery)
 	if e == nil && h.opts.Credentials != nil {
 		e = verifySignature(h.opts.Credentials, req, auth, body, start)
+	} else if e == nil {
+		e = checkSignatureShape(auth, rawQuery, req)
 	}
 	var reply []byte
 	if e == nil {
