@@ -264,6 +264,8 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 				e := checkAuth(auth, rawQuery)
 				if e == nil && h.opts.Credentials != nil {
 					e = verifySignature(h.opts.Credentials, req, auth, body, start)
+				} else if e == nil {
+					e = checkSignatureShape(auth, rawQuery, req)
 				}
 				var reply []byte
 				if e == nil {
