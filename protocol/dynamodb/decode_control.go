@@ -315,6 +315,16 @@ func (h *Handler) decode(op string, body []byte) (any, *Error) {
 		return ret(h.decodeUntagResource(body))
 	case "ListTagsOfResource":
 		return ret(h.decodeListTagsOfResource(body))
+	case "PutResourcePolicy":
+		return ret(decodePutResourcePolicy(body))
+	case "GetResourcePolicy":
+		return ret(decodeGetResourcePolicy(body))
+	case "DeleteResourcePolicy":
+		return ret(decodeDeleteResourcePolicy(body))
+	case "DescribeLimits":
+		return ret(decodeDescribeLimits(body))
+	case "DescribeEndpoints":
+		return ret(decodeDescribeEndpoints(body))
 	}
 	return decodeRequest(op, body)
 }

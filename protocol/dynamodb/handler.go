@@ -145,6 +145,8 @@ var operations = func() map[string]string {
 		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
 		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
+		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
+		"DescribeLimits", "DescribeEndpoints",
 
 		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
@@ -206,7 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	st := stopper{ctx: r.Context()}
+	st := stopper{ctx: r.Context(), host: r.Host}
 	if h.opts.RequestTimeout > 0 {
 		st.deadline = time.Now().Add(h.opts.RequestTimeout)
 	}
@@ -281,6 +283,22 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if len(body) == 0 {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
+	body, aliases, e := h.resolveTableArns(op, body)
+	if e != nil {
+		return nil, e
+	}
+	if aliases != nil {
+		reply, e := h.run(op, body, st)
+		if e != nil {
+			return nil, e
+		}
+		return renameReplyTables(op, reply, aliases), nil
+	}
+	return h.run(op, body, st)
+}
+
+// run decodes and runs one operation whose tables are named by name.
+func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 	in, e := h.decode(op, body)
 	if e != nil {
 		return nil, e
@@ -329,6 +347,17 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.transactWriteItems(in)
 	case *TransactGetItemsInput:
 		return h.transactGetItems(in)
+	case *PutResourcePolicyInput:
+		return h.putResourcePolicy(in)
+	case *ResourcePolicyInput:
+		if op == "GetResourcePolicy" {
+			return h.getResourcePolicy(in)
+		}
+		return h.deleteResourcePolicy(in)
+	case *DescribeLimitsInput:
+		return h.describeLimits()
+	case *DescribeEndpointsInput:
+		return h.describeEndpoints(st)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":

@@ -23,7 +23,7 @@ func (h *Handler) ServeHTTP1(w *http1.Response, r *http1.Request) {
 		h.writeReply1(w, status, contentType, raw, false)
 		return
 	}
-	st := stopper{client: r}
+	st := stopper{client: r, host: unsafeString(r.Header("Host"))}
 	if h.opts.RequestTimeout > 0 {
 		st.deadline = r.Received().Add(h.opts.RequestTimeout)
 	}

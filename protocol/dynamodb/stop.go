@@ -35,6 +35,9 @@ type stopper struct {
 	client   clientProbe     // nil: cannot tell
 	ctx      context.Context // net/http's request context; nil: none
 	steps    uint32
+	// host is the Host the client addressed (DescribeEndpoints answers
+	// it); "" when the request came by another protocol.
+	host string
 }
 
 // errRequestTimeout is the reply to a request stopped by the server's

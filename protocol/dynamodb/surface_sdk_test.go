@@ -1,0 +1,268 @@
+package dynamodb_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+const musicArn = "arn:aws:dynamodb:us-east-1:000000000000:table/Music"
+
+// TestSDKTableArns names a table by its ARN in every operation that takes
+// a table name, through the SDK.
+func TestSDKTableArns(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	arn := aws.String(musicArn)
+	key := map[string]types.AttributeValue{"Artist": s("Acme"), "Song": s("Hit")}
+
+	d, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: arn})
+	if err != nil || *d.Table.TableName != "Music" || *d.Table.TableArn != musicArn {
+		t.Fatalf("DescribeTable by ARN: %v %+v", err, d)
+	}
+	if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: arn, Item: map[string]types.AttributeValue{
+		"Artist": s("Acme"), "Song": s("Hit"), "Plays": n("1")}}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.GetItem(ctx, &ddb.GetItemInput{TableName: arn, Key: key})
+	if err != nil || g.Item["Plays"].(*types.AttributeValueMemberN).Value != "1" {
+		t.Fatalf("GetItem by ARN: %v %v", err, g)
+	}
+	if _, err := c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: arn, Key: key,
+		UpdateExpression: aws.String("ADD Plays :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1")}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Query(ctx, &ddb.QueryInput{TableName: arn, KeyConditionExpression: aws.String("Artist = :a"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":a": s("Acme")}})
+	if err != nil || q.Count != 1 || q.Items[0]["Plays"].(*types.AttributeValueMemberN).Value != "2" {
+		t.Fatalf("Query by ARN: %v %+v", err, q)
+	}
+	sc, err := c.Scan(ctx, &ddb.ScanInput{TableName: arn})
+	if err != nil || sc.Count != 1 {
+		t.Fatalf("Scan by ARN: %v %+v", err, sc)
+	}
+
+	// The batch replies are keyed by what the client sent.
+	bw, err := c.BatchWriteItem(ctx, &ddb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
+		musicArn: {{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{"Artist": s("Acme"), "Song": s("B-side")}}}},
+	}})
+	if err != nil || len(bw.UnprocessedItems) != 0 {
+		t.Fatalf("BatchWriteItem by ARN: %v %+v", err, bw)
+	}
+	bg, err := c.BatchGetItem(ctx, &ddb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		musicArn: {Keys: []map[string]types.AttributeValue{key, {"Artist": s("Acme"), "Song": s("B-side")}}},
+	}})
+	if err != nil || len(bg.Responses[musicArn]) != 2 || len(bg.Responses) != 1 {
+		t.Fatalf("BatchGetItem by ARN: %v %+v", err, bg.Responses)
+	}
+
+	// Transactions.
+	if _, err := c.TransactWriteItems(ctx, &ddb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: arn, Item: map[string]types.AttributeValue{"Artist": s("Tx"), "Song": s("One")}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: arn, Key: key, ConditionExpression: aws.String("attribute_exists(Plays)")}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	tg, err := c.TransactGetItems(ctx, &ddb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: arn, Key: map[string]types.AttributeValue{"Artist": s("Tx"), "Song": s("One")}}},
+	}})
+	if err != nil || len(tg.Responses) != 1 || tg.Responses[0].Item == nil {
+		t.Fatalf("TransactGetItems by ARN: %v %+v", err, tg)
+	}
+	if _, err := c.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: arn, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Control plane by ARN.
+	if _, err := c.UpdateTimeToLive(ctx, &ddb.UpdateTimeToLiveInput{TableName: arn,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	ttl, err := c.DescribeTimeToLive(ctx, &ddb.DescribeTimeToLiveInput{TableName: arn})
+	if err != nil || ttl.TimeToLiveDescription.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Fatalf("TTL by ARN: %v %+v", err, ttl)
+	}
+	if _, err := c.DescribeContinuousBackups(ctx, &ddb.DescribeContinuousBackupsInput{TableName: arn}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: arn, DeletionProtectionEnabled: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: arn})
+	apiErr(t, err, "ValidationException", "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
+	if _, err := c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: arn, DeletionProtectionEnabled: aws.Bool(false)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// ARNs that name no table of this account and region.
+	for _, tc := range []struct{ arn, code, msg string }{
+		{"arn:aws:dynamodb:us-east-1:111111111111:table/Music", "AccessDeniedException",
+			"User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:GetItem on resource: arn:aws:dynamodb:us-east-1:111111111111:table/Music because no resource-based policy allows the dynamodb:GetItem action"},
+		{"arn:aws:dynamodb:eu-west-1:000000000000:table/Music", "ValidationException",
+			"Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:eu-west-1:000000000000:table/Music"},
+		{musicArn + "/index/byPlays", "ValidationException", "Invalid TableArn: Invalid ResourceArn provided as input " + musicArn + "/index/byPlays"},
+		{"arn:aws:dynamodb:us-east-1:000000000000:Music", "ValidationException", "Invalid TableArn: Invalid ResourceArn provided as input arn:aws:dynamodb:us-east-1:000000000000:Music"},
+	} {
+		_, err := c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String(tc.arn), Key: key})
+		apiErr(t, err, tc.code, tc.msg)
+	}
+	_, err = c.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/Nope"), Key: key})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found")
+	_, err = c.BatchGetItem(ctx, &ddb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		"arn:aws:dynamodb:us-east-1:111111111111:table/Music": {Keys: []map[string]types.AttributeValue{key}},
+	}})
+	apiErr(t, err, "AccessDeniedException", "")
+
+	if _, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: arn}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func policyDoc(action string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":["` + action + `"],"Resource":"*"}]}`
+}
+
+// TestSDKResourcePolicies puts, reads, replaces and deletes a table's
+// resource-based policy through the SDK, with DynamoDB's revision rules and
+// messages.
+func TestSDKResourcePolicies(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	arn := aws.String(musicArn)
+
+	_, err := c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: arn})
+	apiErr(t, err, "PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: "+musicArn)
+	_, err = c.DeleteResourcePolicy(ctx, &ddb.DeleteResourcePolicyInput{ResourceArn: arn})
+	apiErr(t, err, "PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: "+musicArn)
+
+	p1, err := c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(policyDoc("dynamodb:*")),
+		ExpectedRevisionId: aws.String("NO_POLICY")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: arn})
+	if err != nil || *g.RevisionId != *p1.RevisionId || *g.Policy != policyDoc("dynamodb:*") {
+		t.Fatalf("GetResourcePolicy: %v %+v", err, g)
+	}
+	if _, err := strconv.ParseInt(*p1.RevisionId, 10, 64); err != nil {
+		t.Fatalf("revision %q is not a time in milliseconds", *p1.RevisionId)
+	}
+	// The same document again is no change.
+	p2, err := c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(policyDoc("dynamodb:*"))})
+	if err != nil || *p2.RevisionId != *p1.RevisionId {
+		t.Fatalf("same policy again: %v %v", err, p2.RevisionId)
+	}
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(policyDoc("dynamodb:GetItem")),
+		ExpectedRevisionId: aws.String("NO_POLICY")})
+	apiErr(t, err, "PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: Requested policy update expecting none to be present for table Music, but a policy exists with revision id "+*p1.RevisionId+".")
+	p3, err := c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(policyDoc("dynamodb:PutItem")),
+		ExpectedRevisionId: p1.RevisionId, ConfirmRemoveSelfResourceAccess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, _ := strconv.ParseInt(*p1.RevisionId, 10, 64)
+	r3, _ := strconv.ParseInt(*p3.RevisionId, 10, 64)
+	if r3 <= r1 {
+		t.Fatalf("revisions %d then %d", r1, r3)
+	}
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(policyDoc("dynamodb:Query")),
+		ExpectedRevisionId: p1.RevisionId})
+	apiErr(t, err, "PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id "+
+		*p1.RevisionId+", but the policy associated to target table Music has revision id "+*p3.RevisionId+".")
+	_, err = c.DeleteResourcePolicy(ctx, &ddb.DeleteResourcePolicyInput{ResourceArn: arn, ExpectedRevisionId: aws.String("unknown")})
+	apiErr(t, err, "PolicyNotFoundException", "Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id unknown, but the policy associated to target table Music has revision id "+*p3.RevisionId+".")
+
+	// Errors of the document and the ARN.
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String("{not json")})
+	apiErr(t, err, "ValidationException", "Invalid policy document: the policy must be a JSON object")
+	big := `{"Sid":"` + string(make([]byte, 20<<10)) + `"}`
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: arn, Policy: aws.String(big)})
+	apiErr(t, err, "ValidationException", "Policy document size "+strconv.Itoa(len(big))+" exceeds the maximum allowed size of 20480 bytes")
+	_, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(musicArn + "unknown")})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: Musicunknown not found")
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: aws.String(musicArn + "_"), Policy: aws.String(policyDoc("dynamodb:*"))})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: Music_ not found")
+	_, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String("Music")})
+	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: ARNs must start with 'arn:': Music")
+	_, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(musicArn + "/index/gsi")})
+	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: "+musicArn+"/index/gsi")
+	_, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(musicArn + "/stream/2026-01-01T00:00:00.000")})
+	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: ResourceArn: "+musicArn+"/stream/2026-01-01T00:00:00.000 not found")
+
+	d, err := c.DeleteResourcePolicy(ctx, &ddb.DeleteResourcePolicyInput{ResourceArn: arn, ExpectedRevisionId: p3.RevisionId})
+	if err != nil || *d.RevisionId != *p3.RevisionId {
+		t.Fatalf("DeleteResourcePolicy: %v %+v", err, d)
+	}
+	_, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: arn})
+	apiErr(t, err, "PolicyNotFoundException", "")
+
+	// A policy given to CreateTable, and one on a table's stream.
+	_, err = c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("Streamed"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+		ResourcePolicy:       aws.String(policyDoc("dynamodb:GetItem")),
+		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarn := "arn:aws:dynamodb:us-east-1:000000000000:table/Streamed"
+	g, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(sarn)})
+	if err != nil || *g.Policy != policyDoc("dynamodb:GetItem") {
+		t.Fatalf("CreateTable's policy: %v %+v", err, g)
+	}
+	desc, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("Streamed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := desc.Table.LatestStreamArn
+	if _, err := c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: stream, Policy: aws.String(policyDoc("dynamodb:GetRecords"))}); err != nil {
+		t.Fatal(err)
+	}
+	g, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: stream})
+	if err != nil || *g.Policy != policyDoc("dynamodb:GetRecords") {
+		t.Fatalf("stream policy: %v %+v", err, g)
+	}
+	// The table's policy is its own.
+	g, err = c.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(sarn)})
+	if err != nil || *g.Policy != policyDoc("dynamodb:GetItem") {
+		t.Fatalf("table policy after stream's: %v %+v", err, g)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(*g.Policy), &doc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSDKDescribeLimitsEndpoints checks DescribeLimits' quotas and that
+// DescribeEndpoints names the server as the client reached it.
+func TestSDKDescribeLimitsEndpoints(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	l, err := c.DescribeLimits(ctx, &ddb.DescribeLimitsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *l.AccountMaxReadCapacityUnits != 80000 || *l.AccountMaxWriteCapacityUnits != 80000 ||
+		*l.TableMaxReadCapacityUnits != 40000 || *l.TableMaxWriteCapacityUnits != 40000 {
+		t.Fatalf("limits %+v", l)
+	}
+	e, err := c.DescribeEndpoints(ctx, &ddb.DescribeEndpointsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(*c.Options().BaseEndpoint)
+	if len(e.Endpoints) != 1 || *e.Endpoints[0].Address != u.Host || e.Endpoints[0].CachePeriodInMinutes != 1440 {
+		t.Fatalf("endpoints %+v, want %s", e.Endpoints, u.Host)
+	}
+}
