@@ -33,12 +33,12 @@ func Target(op string) string { return targetPrefix + op }
 
 // serveBackend is serve for a handler with a backend: the body syntax and
 // the authentication are checked here, the rest is the backend's.
-func (h *Handler) serveBackend(target, auth, rawQuery string, body []byte, req sigRequest) ([]byte, *Error) {
+func (h *Handler) serveBackend(target, auth, rawQuery string, body, signed []byte, req sigRequest) ([]byte, *Error) {
 	if e := checkAuth(auth, rawQuery); e != nil {
 		return nil, e
 	}
 	if h.opts.Credentials != nil {
-		if e := verifySignature(h.opts.Credentials, req, auth, body, time.Now()); e != nil {
+		if e := verifySignature(h.opts.Credentials, req, auth, signed, time.Now()); e != nil {
 			return nil, e
 		}
 	}
