@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/shard"
 )
 
@@ -236,4 +238,22 @@ func TestNullBody(t *testing.T) {
 			t.Fatalf("ListTables null: %d %s", resp.StatusCode, b)
 		}
 	})
+}
+
+// TestHTTP1OwnRepliesHaveRequestID: the replies protocol/http1 makes
+// itself (here a body over the limit) carry the handler's headers too.
+func TestHTTP1OwnRepliesHaveRequestID(t *testing.T) {
+	h := NewHandler(shard.New(nil), Options{})
+	defer h.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http1.Server{Handler: h, MaxBodyBytes: 1 << 10, ErrorHeaders: h.AppendErrorHeaders}
+	go srv.Serve(ln)
+	defer srv.Close()
+	resp, _ := post(t, "http://"+ln.Addr().String(), "POST", "PutItem", bytes.Repeat([]byte(" "), 2<<10), nil)
+	if resp.StatusCode != 413 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
 }

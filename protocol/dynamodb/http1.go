@@ -102,3 +102,16 @@ func (h *Handler) writeReply1(w *http1.Response, ed edge, status int, contentTyp
 	// copies it onto itself.
 	w.Body = append(w.Body[:0], body...)
 }
+
+// AppendErrorHeaders appends the headers every reply carries (the body's
+// x-amz-crc32, a request ID, the Server) as header lines:
+// http1.Server.ErrorHeaders, for the replies the HTTP server makes itself
+// (a body over MaxRequestBytes, a malformed request).
+func (h *Handler) AppendErrorHeaders(dst, body []byte) []byte {
+	dst = append(dst, "x-amz-crc32: "...)
+	dst = strconv.AppendUint(dst, uint64(crc32.ChecksumIEEE(body)), 10)
+	dst = append(dst, "\r\nx-amzn-RequestId: "...)
+	dst = h.appendRequestID(dst)
+	dst = append(dst, "\r\nServer: "+serverName+"\r\n"...)
+	return dst
+}
