@@ -127,6 +127,10 @@ func TestSDKTableArns(t *testing.T) {
 		"arn:aws:dynamodb:us-east-1:111111111111:table/Music": {Keys: []map[string]types.AttributeValue{key}},
 	}})
 	apiErr(t, err, "AccessDeniedException", "")
+	_, err = c.ListTagsOfResource(ctx, &ddb.ListTagsOfResourceInput{ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/Music")})
+	apiErr(t, err, "AccessDeniedException", "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:dynamodb:us-east-1:111111111111:table/Music because no resource-based policy allows the dynamodb:ListTagsOfResource action")
+	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/Music"), Policy: aws.String("{}")})
+	apiErr(t, err, "AccessDeniedException", "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:PutResourcePolicy on resource: arn:aws:dynamodb:us-east-1:111111111111:table/Music because no resource-based policy allows the dynamodb:PutResourcePolicy action")
 
 	if _, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: arn}); err != nil {
 		t.Fatal(err)
