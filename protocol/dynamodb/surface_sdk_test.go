@@ -340,3 +340,54 @@ func TestSDKCompression(t *testing.T) {
 	_, err = bad.ListTables(ctx, &ddb.ListTablesInput{})
 	apiErr(t, err, "InvalidSignatureException", "")
 }
+
+// TestSDKTableClassAndOnDemand: TableClass and OnDemandThroughput are
+// accepted and described by CreateTable and UpdateTable, and deletion
+// protection is switched by UpdateTable.
+func TestSDKTableClassAndOnDemand(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	_, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:                 aws.String("Classy"),
+		AttributeDefinitions:      []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:                 []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:               types.BillingModePayPerRequest,
+		TableClass:                types.TableClassStandardInfrequentAccess,
+		OnDemandThroughput:        &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(100), MaxWriteRequestUnits: aws.Int64(50)},
+		DeletionProtectionEnabled: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("Classy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableClassSummary == nil || d.Table.TableClassSummary.TableClass != types.TableClassStandardInfrequentAccess ||
+		d.Table.OnDemandThroughput == nil || *d.Table.OnDemandThroughput.MaxReadRequestUnits != 100 || *d.Table.OnDemandThroughput.MaxWriteRequestUnits != 50 ||
+		!*d.Table.DeletionProtectionEnabled {
+		t.Fatalf("described: %+v", d.Table)
+	}
+	_, err = c.UpdateTable(ctx, &ddb.UpdateTableInput{TableName: aws.String("Classy"), TableClass: types.TableClassStandard,
+		DeletionProtectionEnabled: aws.Bool(false)})
+	apiErr(t, err, "ValidationException", "One or more parameter values were invalid: TableClass modification must be the only operation in the request")
+	for _, in := range []*ddb.UpdateTableInput{
+		{TableName: aws.String("Classy"), TableClass: types.TableClassStandard},
+		{TableName: aws.String("Classy"), OnDemandThroughput: &types.OnDemandThroughput{MaxReadRequestUnits: aws.Int64(200)}},
+		{TableName: aws.String("Classy"), DeletionProtectionEnabled: aws.Bool(false)},
+	} {
+		if _, err := c.UpdateTable(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err = c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("Classy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableClassSummary.TableClass != types.TableClassStandard || *d.Table.OnDemandThroughput.MaxReadRequestUnits != 200 || *d.Table.DeletionProtectionEnabled {
+		t.Fatalf("after UpdateTable: %+v %+v", d.Table.TableClassSummary, d.Table.OnDemandThroughput)
+	}
+	if _, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String("Classy")}); err != nil {
+		t.Fatal(err)
+	}
+}
