@@ -262,7 +262,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
 	if h.opts.Backend != nil {
-		return h.serveBackend(target, auth, rawQuery, body, st.signedBody(body), req)
+		return h.serveBackend(target, auth, rawQuery, body, req, st)
 	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op, known := operations[name]
