@@ -14,8 +14,10 @@ import (
 // ARN of a table of this server's account and region by the table's name,
 // so the decoders, the validation and the store see names only, and
 // answers an ARN that names no such table with DynamoDB's error. A body
-// without the bytes `"arn:` skips all of it, so requests that name tables
-// by name (the hot path) pay one bytes.Index.
+// in which no string starting "arn: is a TableName value or an object key
+// (mayNameTableArn) skips all of it, so requests that name tables by name
+// (the hot path) pay one bytes.Index, and items holding ARNs as values a
+// few more.
 //
 // The batch replies key their maps by table: those keys are given back as
 // the client sent them (renameReplyTables), so a client that looks its
@@ -33,9 +35,63 @@ var tableRefMembers = [...]string{"Get", "ConditionCheck", "Put", "Delete", "Upd
 // given as ARNs (name -> ARN; nil when none). A body that does not parse
 // is returned as is: its decoder answers it.
 func (h *Handler) resolveTableArns(op string, body []byte) ([]byte, map[string]string, *Error) {
-	if !bytes.Contains(body, arnMark) {
+	if !mayNameTableArn(body) {
 		return body, nil, nil
 	}
+	return h.resolveTableArnsParsed(op, body)
+}
+
+// mayNameTableArn reports whether body may name a table by ARN: whether a
+// JSON string starting "arn: is the value of a member named TableName or
+// is itself a member's name (a RequestItems key). It errs only towards
+// true: a body with an escape anywhere (where a key could be spelled
+// "Table\u004eame") is given to the parser whenever it holds "arn:.
+func mayNameTableArn(body []byte) bool {
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return bytes.Contains(body, arnMark)
+	}
+	for off := 0; off < len(body); {
+		i := bytes.Index(body[off:], arnMark)
+		if i < 0 {
+			return false
+		}
+		i += off
+		off = i + len(arnMark)
+		// A value: preceded by ':' and a key named TableName.
+		j := i - 1
+		for j >= 0 && isJSONSpace(body[j]) {
+			j--
+		}
+		if j >= 0 && body[j] == ':' {
+			j--
+			for j >= 0 && isJSONSpace(body[j]) {
+				j--
+			}
+			if j+1 >= len(`"TableName"`) && string(body[j+1-len(`"TableName"`):j+1]) == `"TableName"` {
+				return true
+			}
+			continue
+		}
+		// A key: the string (without escapes) ends, then ':'.
+		k := i + 1
+		for k < len(body) && body[k] != '"' {
+			k++
+		}
+		k++
+		for k < len(body) && isJSONSpace(body[k]) {
+			k++
+		}
+		if k >= len(body) || body[k] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+func isJSONSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// resolveTableArnsParsed is resolveTableArns past its quick test.
+func (h *Handler) resolveTableArnsParsed(op string, body []byte) ([]byte, map[string]string, *Error) {
 	root, ok := jvParse(body)
 	if !ok || root.kind != jvObject {
 		return body, nil, nil
