@@ -257,3 +257,15 @@ func TestHTTP1OwnRepliesHaveRequestID(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 }
+
+// TestDescribeEndpointsAddress: both front doors name themselves as the
+// client addressed them.
+func TestDescribeEndpointsAddress(t *testing.T) {
+	edgeServers(t, func(t *testing.T, base string) {
+		_, b := post(t, base, "POST", "DescribeEndpoints", []byte("{}"), nil)
+		want := `{"Endpoints":[{"Address":"` + strings.TrimPrefix(base, "http://") + `","CachePeriodInMinutes":1440}]}`
+		if string(b) != want {
+			t.Fatalf("got %s, want %s", b, want)
+		}
+	})
+}

@@ -127,6 +127,15 @@ func TestSDKTableArns(t *testing.T) {
 		"arn:aws:dynamodb:us-east-1:111111111111:table/Music": {Keys: []map[string]types.AttributeValue{key}},
 	}})
 	apiErr(t, err, "AccessDeniedException", "")
+	// A transaction with one foreign ARN writes nothing.
+	_, err = c.TransactWriteItems(ctx, &ddb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: arn, Item: map[string]types.AttributeValue{"Artist": s("Tx"), "Song": s("Two")}}},
+		{Put: &types.Put{TableName: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/Music"), Item: key}},
+	}})
+	apiErr(t, err, "AccessDeniedException", "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:TransactWriteItems on resource: arn:aws:dynamodb:us-east-1:111111111111:table/Music because no resource-based policy allows the dynamodb:TransactWriteItems action")
+	if g, err := c.GetItem(ctx, &ddb.GetItemInput{TableName: arn, Key: map[string]types.AttributeValue{"Artist": s("Tx"), "Song": s("Two")}}); err != nil || g.Item != nil {
+		t.Fatalf("refused transaction wrote: %v %v", err, g.Item)
+	}
 	_, err = c.ListTagsOfResource(ctx, &ddb.ListTagsOfResourceInput{ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/Music")})
 	apiErr(t, err, "AccessDeniedException", "User: arn:aws:iam::000000000000:root is not authorized to perform: dynamodb:ListTagsOfResource on resource: arn:aws:dynamodb:us-east-1:111111111111:table/Music because no resource-based policy allows the dynamodb:ListTagsOfResource action")
 	_, err = c.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: aws.String("arn:aws:dynamodb:us-east-1:111111111111:table/Music"), Policy: aws.String("{}")})
