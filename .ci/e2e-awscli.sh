@@ -152,6 +152,20 @@ echo "$out" | grep -q "TransactionCanceledException" || fail "execute-transactio
 echo "$out" | grep -q "\[None, DuplicateItem\]" || fail "execute-transaction reasons: $out"
 expect "execute-transaction canceled writes nothing" 2 "$(ddb execute-statement --statement 'SELECT * FROM Music' --query 'length(Items)' --output text)"
 
+# Table ARNs, resource-based policies, limits and endpoints.
+arn=$(ddb describe-table --table-name Music --query Table.TableArn --output text)
+expect "describe-table by ARN" Music "$(ddb describe-table --table-name "$arn" --query Table.TableName --output text)"
+policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":"dynamodb:GetItem","Resource":"*"}]}'
+rev=$(ddb put-resource-policy --resource-arn "$arn" --policy "$policy" --expected-revision-id NO_POLICY --query RevisionId --output text)
+expect "get-resource-policy" "$rev" "$(ddb get-resource-policy --resource-arn "$arn" --query RevisionId --output text)"
+set +e
+out=$(ddb put-resource-policy --resource-arn "$arn" --policy "$policy" --expected-revision-id 1 2>&1)
+set -e
+echo "$out" | grep -q "PolicyNotFoundException" || fail "stale revision: $out"
+expect "delete-resource-policy" "$rev" "$(ddb delete-resource-policy --resource-arn "$arn" --query RevisionId --output text)"
+expect "describe-limits" 40000 "$(ddb describe-limits --query TableMaxReadCapacityUnits --output text)"
+expect "describe-endpoints" "$addr" "$(ddb describe-endpoints --query 'Endpoints[0].Address' --output text)"
+
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
 

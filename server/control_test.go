@@ -43,6 +43,8 @@ func TestControlSettingsPersist(t *testing.T) {
 	ctx := context.Background()
 	db := srv.client()
 	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/Kept"
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem","Resource":"*"}]}`
+	var revision string
 
 	_, err := db.CreateTable(ctx, &ddb.CreateTableInput{
 		TableName: aws.String("Kept"),
@@ -74,6 +76,13 @@ func TestControlSettingsPersist(t *testing.T) {
 			return err
 		},
 		func() error {
+			out, err := db.PutResourcePolicy(ctx, &ddb.PutResourcePolicyInput{ResourceArn: aws.String(arn), Policy: aws.String(policy)})
+			if err == nil {
+				revision = *out.RevisionId
+			}
+			return err
+		},
+		func() error {
 			_, err := db.UpdateTimeToLive(ctx, &ddb.UpdateTimeToLiveInput{TableName: aws.String("Kept"),
 				TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("exp"), Enabled: aws.Bool(true)}})
 			return err
@@ -101,6 +110,10 @@ func TestControlSettingsPersist(t *testing.T) {
 		tags, err := db.ListTagsOfResource(ctx, &ddb.ListTagsOfResourceInput{ResourceArn: aws.String(arn)})
 		if err != nil || len(tags.Tags) != 1 || *tags.Tags[0].Key != "team" || *tags.Tags[0].Value != "core" {
 			t.Fatalf("%s: tags %+v, %v", when, tags, err)
+		}
+		pol, err := db.GetResourcePolicy(ctx, &ddb.GetResourcePolicyInput{ResourceArn: aws.String(arn)})
+		if err != nil || *pol.Policy != policy || *pol.RevisionId != revision {
+			t.Fatalf("%s: resource policy %+v, %v", when, pol, err)
 		}
 		ttl, err := db.DescribeTimeToLive(ctx, &ddb.DescribeTimeToLiveInput{TableName: aws.String("Kept")})
 		if err != nil || ttl.TimeToLiveDescription.TimeToLiveStatus != types.TimeToLiveStatusEnabled || *ttl.TimeToLiveDescription.AttributeName != "exp" {

@@ -383,6 +383,7 @@ func (s *Server) ServeHTTP(ln net.Listener) {
 		ReadTimeout:    30 * time.Second,
 		IdleTimeout:    5 * time.Minute,
 		ErrorLog:       printf(s.logger.With("port", "http"), slog.LevelWarn),
+		ErrorHeaders:   s.handler.AppendErrorHeaders,
 	}
 	s.start("http server", hs, func() error { return hs.Serve(ln) }, http1.ErrServerClosed)
 }

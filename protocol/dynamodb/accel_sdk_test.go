@@ -30,6 +30,10 @@ func TestSDKThroughAccelerator(t *testing.T) {
 		{"Scan", TestSDKScan},
 		{"IndexBackfill", TestSDKIndexBackfill},
 		{"Batch", TestSDKBatch},
+		{"TableArns", TestSDKTableArns},
+		{"ResourcePolicies", TestSDKResourcePolicies},
+		{"DescribeLimitsEndpoints", TestSDKDescribeLimitsEndpoints},
+		{"TableClassAndOnDemand", TestSDKTableClassAndOnDemand},
 	} {
 		t.Run(tc.name, tc.run)
 	}

@@ -24,6 +24,10 @@ type tableMeta struct {
 	TTL *ttlSetting `json:"ttl,omitempty"`
 	// PITR is the point-in-time recovery setting (nil: never enabled).
 	PITR *pitrSetting `json:"pitr,omitempty"`
+	// Policy and StreamPolicy are the resource-based policies of the
+	// table and of its stream (action_policy.go; nil: none).
+	Policy       *resourcePolicy `json:"pol,omitempty"`
+	StreamPolicy *resourcePolicy `json:"spol,omitempty"`
 }
 
 // loadMeta returns t's stored description.
@@ -222,6 +226,12 @@ func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, h.gsiDescription(arn, g, in.BillingMode))
 	}
 	meta := tableMeta{Desc: d, Tags: in.Tags}
+	if in.ResourcePolicy != "" {
+		if e := checkPolicyDocument(in.ResourcePolicy); e != nil {
+			return nil, e
+		}
+		meta.Policy = &resourcePolicy{Doc: in.ResourcePolicy, Rev: nextRevision("")}
+	}
 	b, _ := json.Marshal(&meta)
 	t, err := h.store.CreateTable(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), indexSchemas(&d), b)
 	if err != nil && t == nil && streamID != 0 {

@@ -33,14 +33,23 @@ func Target(op string) string { return targetPrefix + op }
 
 // serveBackend is serve for a handler with a backend: the body syntax and
 // the authentication are checked here, the rest is the backend's.
-func (h *Handler) serveBackend(target, auth, rawQuery string, body []byte, req sigRequest) ([]byte, *Error) {
+//
+// DescribeEndpoints is the exception: it names the endpoint clients are to
+// use, and that is this front door, not whatever the backend talks to.
+func (h *Handler) serveBackend(target, auth, rawQuery string, body []byte, req sigRequest, st *stopper) ([]byte, *Error) {
 	if e := checkAuth(auth, rawQuery); e != nil {
 		return nil, e
 	}
 	if h.opts.Credentials != nil {
-		if e := verifySignature(h.opts.Credentials, req, auth, body, time.Now()); e != nil {
+		if e := verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), time.Now()); e != nil {
 			return nil, e
 		}
+	}
+	if target == targetPrefix+"DescribeEndpoints" {
+		if _, e := decodeDescribeEndpoints(body); e != nil {
+			return nil, e
+		}
+		return h.describeEndpoints(st)
 	}
 	return h.opts.Backend.Serve(target, body)
 }

@@ -98,8 +98,9 @@ func nullMember(path string) *Error {
 
 // tableOfArn returns the name of the table a tag operation's ResourceArn
 // names, or DynamoDB's error for an ARN that names no table of this
-// server's region and account.
-func (h *Handler) tableOfArn(arn string) (string, *Error) {
+// server's region and account (AccessDeniedException for op on another
+// account's table, as for every operation: action_arn.go).
+func (h *Handler) tableOfArn(op, arn string) (string, *Error) {
 	invalid := validationError("Invalid TableArn: Invalid ResourceArn provided as input " + arn)
 	if !strings.HasPrefix(arn, "arn:") {
 		return "", validationError(msgInvalid + "ARNs must start with 'arn:': " + arn)
@@ -110,6 +111,9 @@ func (h *Handler) tableOfArn(arn string) (string, *Error) {
 	}
 	if parts[2] != "dynamodb" {
 		return "", validationError(msgInvalid + "Provided Arn is not a DynamoDB resource arn: " + arn)
+	}
+	if parts[4] != "" && parts[4] != h.opts.AccountID {
+		return "", h.accessDenied(op, arn)
 	}
 	name, ok := strings.CutPrefix(parts[5], "table/")
 	if !ok {
@@ -201,7 +205,7 @@ func (h *Handler) decodeTagResource(body []byte) (*TagResourceInput, *Error) {
 	if list == nil {
 		return nil, nullMember("tags")
 	}
-	name, e := h.tableOfArn(arn.str)
+	name, e := h.tableOfArn("TagResource", arn.str)
 	if e != nil {
 		return nil, e
 	}
@@ -228,7 +232,7 @@ func (h *Handler) decodeUntagResource(body []byte) (*UntagResourceInput, *Error)
 	if list == nil {
 		return nil, nullMember("tagKeys")
 	}
-	name, e := h.tableOfArn(arn.str)
+	name, e := h.tableOfArn("UntagResource", arn.str)
 	if e != nil {
 		return nil, e
 	}
@@ -262,7 +266,7 @@ func (h *Handler) decodeListTagsOfResource(body []byte) (*ListTagsOfResourceInpu
 	if arn == nil {
 		return nil, validationError("Invalid TableArn")
 	}
-	name, e := h.tableOfArn(arn.str)
+	name, e := h.tableOfArn("ListTagsOfResource", arn.str)
 	if e != nil {
 		return nil, e
 	}
@@ -315,6 +319,16 @@ func (h *Handler) decode(op string, body []byte) (any, *Error) {
 		return ret(h.decodeUntagResource(body))
 	case "ListTagsOfResource":
 		return ret(h.decodeListTagsOfResource(body))
+	case "PutResourcePolicy":
+		return ret(decodePutResourcePolicy(body))
+	case "GetResourcePolicy":
+		return ret(decodeGetResourcePolicy(body))
+	case "DeleteResourcePolicy":
+		return ret(decodeDeleteResourcePolicy(body))
+	case "DescribeLimits":
+		return ret(decodeDescribeLimits(body))
+	case "DescribeEndpoints":
+		return ret(decodeDescribeEndpoints(body))
 	}
 	return decodeRequest(op, body)
 }

@@ -9,6 +9,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"hash/crc32"
@@ -168,6 +169,8 @@ var operations = func() map[string]string {
 		"DescribeTimeToLive", "Query", "Scan", "BatchGetItem", "BatchWriteItem",
 		"UpdateTimeToLive", "TagResource", "UntagResource", "ListTagsOfResource",
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
+		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
+		"DescribeLimits", "DescribeEndpoints",
 
 		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
@@ -221,27 +224,59 @@ var (
 )
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ed := edge{cors: len(r.Header["Origin"]) > 0}
+	if r.Method == "OPTIONS" {
+		h.preflight(w, r)
+		return
+	}
+	if ae := r.Header["Accept-Encoding"]; len(ae) > 0 {
+		ed.gzip = acceptsGzip(strings.Join(ae, ","))
+	}
 	contentType, status, raw, answered := envelope(r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.ContentLength)
 	if answered {
-		writeRaw(w, status, contentType, raw)
+		h.writeReply(w, ed, status, contentType, raw)
 		return
 	}
-	body, err := readBody(r)
+	sent, err := readBody(r)
+	var body []byte
+	var apiErr *Error
+	if err == nil {
+		body, apiErr, err = decodeBody(r.Header.Get("Content-Encoding"), sent)
+	}
 	if err != nil {
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		h.writeReply(w, ed, http.StatusRequestEntityTooLarge, "", nil)
 		return
 	}
-	st := stopper{ctx: r.Context()}
+	if apiErr != nil {
+		h.writeReply(w, ed, apiErr.Status, contentType, apiErr.appendJSON(nil))
+		return
+	}
+	st := stopper{ctx: r.Context(), host: r.Host}
+	if r.Header.Get("Content-Encoding") != "" {
+		st.signed = sent
+	}
 	if h.opts.RequestTimeout > 0 {
 		st.deadline = time.Now().Add(h.opts.RequestTimeout)
 	}
 	reply, apiErr := h.serve(r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), r.URL.RawQuery, body, (*netRequest)(r), &st)
 	if apiErr != nil {
-		h.writeReply(w, apiErr.Status, contentType, apiErr.appendJSON(nil), true)
+		h.writeReply(w, ed, apiErr.Status, contentType, apiErr.appendJSON(nil))
 		return
 	}
-	h.writeReply(w, 200, contentType, reply, true)
+	h.writeReply(w, ed, 200, contentType, reply)
+}
+
+// preflight answers a CORS preflight (any OPTIONS request).
+func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	hdr := w.Header()
+	allow := corsAllowHeaders
+	if v := r.Header.Get("Access-Control-Request-Headers"); v != "" {
+		allow = v
+	}
+	hdr["Access-Control-Allow-Methods"] = []string{corsAllowMethods}
+	hdr["Access-Control-Allow-Headers"] = []string{allow}
+	hdr["Access-Control-Max-Age"] = []string{corsMaxAge}
+	h.writeReply(w, edge{cors: true}, 200, "", nil)
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
@@ -253,7 +288,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
 	if h.opts.Backend != nil {
-		return h.serveBackend(target, auth, rawQuery, body, req)
+		return h.serveBackend(target, auth, rawQuery, body, req, st)
 	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op, known := operations[name]
@@ -263,7 +298,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 				start := time.Now()
 				e := checkAuth(auth, rawQuery)
 				if e == nil && h.opts.Credentials != nil {
-					e = verifySignature(h.opts.Credentials, req, auth, body, start)
+					e = verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), start)
 				} else if e == nil {
 					e = checkSignatureShape(auth, rawQuery, req)
 				}
@@ -282,7 +317,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	start := time.Now()
 	e := checkAuth(auth, rawQuery)
 	if e == nil && h.opts.Credentials != nil {
-		e = verifySignature(h.opts.Credentials, req, auth, body, start)
+		e = verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), start)
 	} else if e == nil {
 		e = checkSignatureShape(auth, rawQuery, req)
 	}
@@ -328,6 +363,22 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if len(body) == 0 {
 		return nil, &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
 	}
+	body, aliases, e := h.resolveTableArns(op, body)
+	if e != nil {
+		return nil, e
+	}
+	if aliases != nil {
+		reply, e := h.run(op, body, st)
+		if e != nil {
+			return nil, e
+		}
+		return renameReplyTables(op, reply, aliases), nil
+	}
+	return h.run(op, body, st)
+}
+
+// run decodes and runs one operation whose tables are named by name.
+func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 	in, e := h.decode(op, body)
 	if e != nil {
 		return nil, e
@@ -376,6 +427,17 @@ func (h *Handler) do(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.transactWriteItems(in)
 	case *TransactGetItemsInput:
 		return h.transactGetItems(in)
+	case *PutResourcePolicyInput:
+		return h.putResourcePolicy(in)
+	case *ResourcePolicyInput:
+		if op == "GetResourcePolicy" {
+			return h.getResourcePolicy(in)
+		}
+		return h.deleteResourcePolicy(in)
+	case *DescribeLimitsInput:
+		return h.describeLimits()
+	case *DescribeEndpointsInput:
+		return h.describeEndpoints(st)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
@@ -441,19 +503,29 @@ func readBody(r *http.Request) ([]byte, error) {
 	return buf, nil
 }
 
-func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
-	(*Handler)(nil).writeReply(w, status, contentType, body, false)
-}
+// Header values shared by every reply (net/http only reads them).
+var (
+	serverHeader     = []string{serverName}
+	gzipHeader       = []string{"gzip"}
+	corsOriginHeader = []string{corsAllowOrigin}
+	corsExposeHeader = []string{corsExposeHeaders}
+)
 
-// writeReply writes a reply: its headers (with a new request ID when
-// withID) and body. The header values share one string and one slice
-// array, two allocations in all; net/http only reads them.
-func (h *Handler) writeReply(w http.ResponseWriter, status int, contentType string, body []byte, withID bool) {
-	var buf [requestIDLen + 2*20]byte
-	b := buf[:0]
-	if withID {
-		b = h.appendRequestID(b)
+// writeReply writes a reply: its headers (a new request ID, the Server,
+// CORS headers when ed.cors, the gzip coding when ed.gzip and the body is
+// large enough) and body. The header values of its own share one string
+// and one slice array, two allocations in all; net/http only reads them.
+// An empty contentType sends none.
+func (h *Handler) writeReply(w http.ResponseWriter, ed edge, status int, contentType string, body []byte) {
+	var zbuf *bytes.Buffer
+	if ed.gzip {
+		if zbuf = gzipReply(body); zbuf != nil {
+			body = zbuf.Bytes()
+			defer releaseGzip(zbuf)
+		}
 	}
+	var buf [requestIDLen + 2*20]byte
+	b := h.appendRequestID(buf[:0])
 	idEnd := len(b)
 	b = strconv.AppendUint(b, uint64(crc32.ChecksumIEEE(body)), 10)
 	crcEnd := len(b)
@@ -462,11 +534,19 @@ func (h *Handler) writeReply(w http.ResponseWriter, status int, contentType stri
 	vals := make([]string, 4)
 	vals[0], vals[1], vals[2], vals[3] = contentType, s[idEnd:crcEnd], s[crcEnd:], s[:idEnd]
 	hdr := w.Header()
-	hdr["Content-Type"] = vals[0:1:1]
+	if contentType != "" {
+		hdr["Content-Type"] = vals[0:1:1]
+	}
 	hdr["X-Amz-Crc32"] = vals[1:2:2]
 	hdr["Content-Length"] = vals[2:3:3]
-	if withID {
-		hdr["X-Amzn-Requestid"] = vals[3:4:4]
+	hdr["X-Amzn-Requestid"] = vals[3:4:4]
+	hdr["Server"] = serverHeader
+	if zbuf != nil {
+		hdr["Content-Encoding"] = gzipHeader
+	}
+	if ed.cors {
+		hdr["Access-Control-Allow-Origin"] = corsOriginHeader
+		hdr["Access-Control-Expose-Headers"] = corsExposeHeader
 	}
 	w.WriteHeader(status)
 	w.Write(body)

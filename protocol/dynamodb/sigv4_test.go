@@ -118,7 +118,7 @@ func TestSigV4(t *testing.T) {
 				}, 400, "com.amazon.coral.service#InvalidSignatureException", "The request signature we calculated"},
 				{"target changed after signing", func() *http.Request {
 					r := signed(t, url, "AKIDLOCAL", sigCreds["AKIDLOCAL"], now, false)
-					r.Header.Set("X-Amz-Target", "DynamoDB_20120810.DescribeLimits")
+					r.Header.Set("X-Amz-Target", "DynamoDB_20120810.NoSuchOperation")
 					return r
 				}, 400, "com.amazon.coral.service#UnknownOperationException", ""},
 				{"incomplete", func() *http.Request {

@@ -35,6 +35,21 @@ type stopper struct {
 	client   clientProbe     // nil: cannot tell
 	ctx      context.Context // net/http's request context; nil: none
 	steps    uint32
+	// host is the Host the client addressed (DescribeEndpoints answers
+	// it); "" when the request came by another protocol.
+	host string
+	// signed is the body as the client sent it when its Content-Encoding
+	// was undone (the signature covers these bytes); nil: the body itself.
+	signed []byte
+}
+
+// signedBody returns the bytes a request's signature covers: body, or the
+// body as sent before its Content-Encoding was undone.
+func (st *stopper) signedBody(body []byte) []byte {
+	if st != nil && st.signed != nil {
+		return st.signed
+	}
+	return body
 }
 
 // errRequestTimeout is the reply to a request stopped by the server's

@@ -143,7 +143,7 @@ func (c *conn) serve() {
 		n, err := c.readRequest()
 		if err != nil {
 			if se, ok := err.(*statusError); ok {
-				c.out = appendError(c.out, se, time.Now(), true)
+				c.out = appendError(c.out, se, time.Now(), true, c.s.ErrorHeaders)
 				c.flush()
 				c.linger()
 				return
@@ -306,7 +306,7 @@ func (c *conn) handle(n int) bool {
 	if !ok {
 		// As net/http: whatever the handler left is dropped, the
 		// client gets a 500 and the connection closes.
-		c.out = appendError(c.out, errHandlerPanic, now, true)
+		c.out = appendError(c.out, errHandlerPanic, now, true, c.s.ErrorHeaders)
 		return false
 	}
 	closeConn := c.p.closeConn || w.closeReq || c.s.closing.Load()
@@ -317,7 +317,7 @@ func (c *conn) handle(n int) bool {
 	if w.Status < 200 || w.Status > 999 {
 		// 1xx are interim replies, which a handler cannot send.
 		c.s.logf("http1: handler for %s %s set invalid status %d", req.Method, req.Path, w.Status)
-		c.out = appendError(c.out, errBadStatus, now, closeConn)
+		c.out = appendError(c.out, errBadStatus, now, closeConn, c.s.ErrorHeaders)
 		return !closeConn
 	}
 	head := string(req.Method) == "HEAD"

@@ -151,23 +151,27 @@ func appendResponseHead(b []byte, w *Response, now time.Time, head, closeConn, k
 }
 
 // appendError appends the server's own reply for e, which closes the
-// connection when closeConn.
-func appendError(b []byte, e *statusError, now time.Time, closeConn bool) []byte {
+// connection when closeConn; extra (nil: none) appends header lines for
+// the reply's body.
+func appendError(b []byte, e *statusError, now time.Time, closeConn bool, extra func(dst, body []byte) []byte) []byte {
+	var bodyBuf [128]byte
+	body := strconv.AppendInt(bodyBuf[:0], int64(e.status), 10)
+	body = append(body, ' ')
+	body = append(body, statusText(e.status)...)
+	body = append(body, ": "...)
+	body = append(body, e.msg[len("http1: "):]...)
+	body = append(body, '\n')
 	b = appendStatusLine(b, e.status)
 	b = appendDate(b, now)
 	b = append(b, "Content-Type: text/plain; charset=utf-8\r\n"...)
+	if extra != nil {
+		b = extra(b, body)
+	}
 	if closeConn {
 		b = append(b, "Connection: close\r\n"...)
 	}
-	text := statusText(e.status)
-	msg := e.msg[len("http1: "):]
 	b = append(b, "Content-Length: "...)
-	b = strconv.AppendInt(b, int64(3+1+len(text)+2+len(msg)+1), 10)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
 	b = append(b, "\r\n\r\n"...)
-	b = strconv.AppendInt(b, int64(e.status), 10)
-	b = append(b, ' ')
-	b = append(b, text...)
-	b = append(b, ": "...)
-	b = append(b, msg...)
-	return append(b, '\n')
+	return append(b, body...)
 }

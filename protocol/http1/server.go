@@ -27,6 +27,11 @@ type Server struct {
 	IdleTimeout    time.Duration                    // keep-alive wait for the next request; 0: 2 minutes
 	WriteTimeout   time.Duration                    // per write; 0: 1 minute
 	ErrorLog       func(format string, args ...any) // nil: discard
+	// ErrorHeaders, when set, appends header lines ("Name: value\r\n")
+	// to the server's own replies (a malformed or oversized request, a
+	// handler's panic), given their body, as a handler adds its own
+	// headers to its replies.
+	ErrorHeaders func(dst, body []byte) []byte
 
 	// closing is set once by Shutdown or Close; connections read it
 	// before each idle wait and when building each reply.
