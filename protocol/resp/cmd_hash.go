@@ -247,6 +247,7 @@ func cmdHSet(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHSet); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hset")
 	if len(args[0]) == 5 { // HMSET
 		c.ok()
 	} else {
@@ -265,6 +266,7 @@ func cmdHSetNX(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHSet); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hset")
 	c.int(c.res.n)
 	return nil
 }
@@ -300,6 +302,12 @@ func cmdHDel(c *conn, args [][]byte) error {
 	c.hargs = args[2:]
 	if err := c.mutate(args[1], decideHDel); err != nil {
 		return err
+	}
+	if c.wr.wrote {
+		c.notifyWrite(args[1], notifyHash, "hdel")
+		if c.wr.deleted {
+			c.notify(notifyGeneric, "del", args[1])
+		}
 	}
 	c.int(c.res.n)
 	return nil
@@ -344,6 +352,7 @@ func cmdHIncrBy(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHIncrBy); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hincrby")
 	c.int(c.res.n)
 	return nil
 }
@@ -399,6 +408,7 @@ func cmdHIncrByFloat(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHIncrByFloat); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hincrbyfloat")
 	c.bulk(c.res.val)
 	return nil
 }

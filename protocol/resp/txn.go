@@ -115,10 +115,10 @@ func transactionCommands() []*command {
 func (c *conn) inMulti() bool { return c.multi != nil && c.multi.active }
 
 // runsInMulti: the commands that run at once inside MULTI (Redis's list,
-// without RESET, which we do not have); every other one is queued.
+// every other one is queued.
 func runsInMulti(cmd *command) bool {
 	switch cmd.name {
-	case "exec", "discard", "multi", "watch", "quit":
+	case "exec", "discard", "multi", "watch", "quit", "reset":
 		return true
 	}
 	return false
@@ -408,6 +408,7 @@ func (c *conn) execQueue(m *multiState) error {
 	if wait != nil {
 		c.waits = append(c.waits, pendingWrite{wait: wait})
 	}
+	c.flushTxEvents(err == nil)
 	if errors.Is(err, errWatchChanged) {
 		c.nullArray()
 		return nil
@@ -461,6 +462,7 @@ func (c *conn) writeKeys(t *shard.Table, keys []shard.Key, decide func(olds []sh
 		for i, w := range ws {
 			c.s.expires.track(keys[i], expOfEntry(olds[i]), w)
 		}
+		c.noteOutcomes(olds, ws)
 		return ws, nil
 	}
 	if c.tx != nil {
