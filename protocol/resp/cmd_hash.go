@@ -72,16 +72,21 @@ func (c *conn) hashField(enc, field []byte) (attr.Type, []byte, bool) {
 func (c *conn) lookupHash(key []byte) ([]byte, view, error) {
 	t, err := c.readTable()
 	if t == nil {
+		if err == nil {
+			c.keyMiss(key)
+		}
 		return nil, view{}, err
 	}
 	sk := c.storeKey(key)
 	e := c.getEntry(t, sk)
 	if !e.Exists() {
+		c.keyMiss(key)
 		return nil, view{}, nil
 	}
 	v := viewOf(e.Encoded())
 	if v.expiredAt(nowMs()) {
 		c.s.expires.note(sk, v.exp)
+		c.keyMiss(key)
 		return nil, view{}, nil
 	}
 	if v.kind != kindHash {

@@ -382,12 +382,16 @@ func cmdMGet(c *conn, args [][]byte) error {
 	}
 	now := nowMs()
 	c.array(len(keys))
-	for _, e := range entries {
+	for i, e := range entries {
 		if !e.Exists() {
+			c.keyMiss(args[1+i])
 			c.null()
 			continue
 		}
 		v := viewOf(e.Encoded())
+		if v.expiredAt(now) {
+			c.keyMiss(args[1+i])
+		}
 		if v.kind != kindString || v.expiredAt(now) {
 			c.null()
 			continue

@@ -415,16 +415,21 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 func (c *conn) lookupKey(k []byte) (view, error) {
 	t, err := c.readTable()
 	if t == nil {
+		if err == nil {
+			c.keyMiss(k)
+		}
 		return view{exp: noExpiry}, err
 	}
 	sk := c.storeKey(k)
 	e := c.getEntry(t, sk)
 	if !e.Exists() {
+		c.keyMiss(k)
 		return view{exp: noExpiry}, nil
 	}
 	v := viewOf(e.Encoded())
 	if v.expiredAt(nowMs()) {
 		c.s.expires.note(sk, v.exp)
+		c.keyMiss(k)
 		return view{exp: noExpiry}, nil
 	}
 	return v, nil
