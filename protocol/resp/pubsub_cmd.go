@@ -311,4 +311,3 @@ func (s *Server) pubsubInfo() (channels, patterns int) {
 	defer r.mu.RUnlock()
 	return len(r.mu.channels), len(r.mu.patterns)
 }
-
