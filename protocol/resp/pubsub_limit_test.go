@@ -222,3 +222,35 @@ func TestPubSubClientList(t *testing.T) {
 		t.Fatalf("INFO: %q", info)
 	}
 }
+
+// TestSlowSubscriberSoftLimit: past the soft limit for longer than its
+// seconds, a subscriber is closed at the next message (Redis counts the
+// message being added: with a 1-byte soft limit the first PUBLISH starts
+// the clock and the next, later than 1ns, closes it).
+func TestSlowSubscriberSoftLimit(t *testing.T) {
+	for _, loops := range []int{1, -1} {
+		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
+			ts := startServer(t, Options{SweepInterval: -1, EventLoops: loops,
+				PubSubLimit: OutputLimit{Soft: 1, SoftFor: time.Nanosecond}})
+			sub := dialRaw(t, "tcp", ts.addr)
+			sub.send(encodeCommand("SUBSCRIBE", "ch"))
+			sub.reply()
+			pub := dialRaw(t, "tcp", ts.addr)
+			if r := pub.do("PUBLISH", "ch", "one"); r != ":1\r\n" {
+				t.Fatalf("first PUBLISH: %q", r)
+			}
+			pub.do("PUBLISH", "ch", "two")
+			waitFor(t, "the subscriber closed", func() bool {
+				return pub.do("PUBSUB", "NUMSUB", "ch") == "*2\r\n$2\r\nch\r\n:0\r\n"
+			})
+			sub.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+			var all bytes.Buffer
+			if _, err := all.ReadFrom(sub.nc); err != nil {
+				t.Fatalf("not closed: %v", err)
+			}
+			if strings.Contains(all.String(), "two") {
+				t.Fatalf("the message past the limit was sent: %q", all.String())
+			}
+		})
+	}
+}

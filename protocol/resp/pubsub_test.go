@@ -191,7 +191,7 @@ var keyspaceSteps = []string{
 	"B: CONFIG SET notify-keyspace-events | ", "B: CONFIG GET notify-keyspace-events",
 	"B: CONFIG SET notify-keyspace-events KA notify-keyspace-events E", "B: CONFIG SET foo bar",
 	"B: CONFIG SET maxclients 10 foo", "B: CONFIG SET databases 3", "B: CONFIG SET notify-keyspace-events",
-	"B: CONFIG SET Notify-Keyspace-Events AE", "B: CONFIG GET notify-*",
+	"B: CONFIG SET Notify-Keyspace-Events AE", "B: CONFIG GET notify-*", "B: CONFIG GET client-output-buffer-limit",
 	// Nothing is sent without K or E, or without the event's class.
 	"A: PSUBSCRIBE __key*", "B: SET k v",
 	"B: CONFIG SET notify-keyspace-events KEA",
