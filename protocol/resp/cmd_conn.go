@@ -290,13 +290,13 @@ func cmdClientSetInfo(c *conn, args [][]byte) error {
 // clientLine is one line of CLIENT LIST / CLIENT INFO.
 // REQUIRES: c.s.mu held.
 func (c *conn) clientLineLocked(now time.Time) string {
-	sub, psub := c.nsub.Load(), c.npsub.Load()
+	sub, psub, ssub := c.nsub.Load(), c.npsub.Load(), c.nssub.Load()
 	flags := "N"
-	if sub+psub > 0 {
+	if sub+psub+ssub > 0 {
 		flags = "P"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=0 flags=%s db=0 sub=%d psub=%d multi=-1 resp=2",
-		c.id, c.addr, c.nc.LocalAddr(), c.name, int64(now.Sub(c.since).Seconds()), flags, sub, psub)
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=0 flags=%s db=0 sub=%d psub=%d ssub=%d multi=-1 resp=2",
+		c.id, c.addr, c.nc.LocalAddr(), c.name, int64(now.Sub(c.since).Seconds()), flags, sub, psub, ssub)
 }
 
 func cmdClientInfo(c *conn, args [][]byte) error {

@@ -39,13 +39,14 @@ type conn struct {
 
 	// Pub/sub (pubsub.go): the subscriptions and the outbox, nil until the
 	// first (P)SUBSCRIBE; nsub and npsub count them for CLIENT LIST.
-	ps          *subState
-	nsub, npsub atomic.Int32
+	ps                 *subState
+	nsub, npsub, nssub atomic.Int32
 	// wmu orders a goroutine-served connection's replies with the
 	// messages its pusher writes: held through a batch and its flush.
 	wmu sync.Mutex
 	// wr is what the last single-key write did; txEvents the keyspace
 	// events of a running EXEC, published once it is applied (notify.go).
+	execing  bool // EXEC is running its queue (SSUBSCRIBE refuses to run there)
 	wr       writeOutcome
 	outs     []writeOutcome // of writeKeys' keys, when events are on
 	txEvents []keyEvent

@@ -82,6 +82,7 @@ type pubsubRegistry struct {
 		sync.RWMutex
 		channels map[string]*subscribers
 		patterns map[string]*subscribers
+		shards   map[string]*subscribers // shard channels (SSUBSCRIBE)
 		// patList is the patterns in subscription order (PUBLISH
 		// matches them in this order).
 		patList []*subscribers
@@ -105,6 +106,7 @@ type prefixAnswer struct {
 
 func (r *pubsubRegistry) init() {
 	r.mu.channels = make(map[string]*subscribers)
+	r.mu.shards = make(map[string]*subscribers)
 	r.mu.patterns = make(map[string]*subscribers)
 }
 
@@ -115,13 +117,20 @@ type subState struct {
 	// subscription (UNSUBSCRIBE without arguments replies in that order).
 	channels map[string]uint64
 	patterns map[string]uint64
+	shards   map[string]uint64
 	seq      uint64
 	stopped  bool // the connection closed: no more subscriptions
 
 	box pushBox
 }
 
+// count is what (P)SUBSCRIBE's replies count: channels and patterns
+// (shard channels are counted apart, as Redis 7.0).
 func (ps *subState) count() int { return len(ps.channels) + len(ps.patterns) }
+
+// total counts every subscription: any puts the connection in the
+// subscriber context.
+func (ps *subState) total() int { return ps.count() + len(ps.shards) }
 
 // pushBox is a subscriber's outbox.
 type pushBox struct {
@@ -145,7 +154,7 @@ func (c *conn) pubsubState() *subState {
 	if c.ps != nil {
 		return c.ps
 	}
-	ps := &subState{channels: map[string]uint64{}, patterns: map[string]uint64{}}
+	ps := &subState{channels: map[string]uint64{}, patterns: map[string]uint64{}, shards: map[string]uint64{}}
 	if c.lp == nil {
 		ps.box.signal = make(chan struct{}, 1)
 		ps.box.done = make(chan struct{})
@@ -222,15 +231,8 @@ func (c *conn) endPubSub() {
 	}
 	r := &c.s.pubsub
 	r.mu.Lock()
-	for ch := range ps.channels {
-		r.unsubscribeLocked(c, ch)
-	}
-	for p := range ps.patterns {
-		r.punsubscribeLocked(c, p)
-	}
+	r.dropAllLocked(c, ps)
 	r.mu.Unlock()
-	clear(ps.channels)
-	clear(ps.patterns)
 	c.noteSubs()
 	if ps.box.done != nil && !ps.stopped {
 		close(ps.box.done)
@@ -241,12 +243,30 @@ func (c *conn) endPubSub() {
 	ps.box.mu.Unlock()
 }
 
+// dropAllLocked removes every subscription of c.
 // REQUIRES: r.mu held for writing.
-func (r *pubsubRegistry) subscribeLocked(c *conn, ch string) bool {
-	subs := r.mu.channels[ch]
+func (r *pubsubRegistry) dropAllLocked(c *conn, ps *subState) {
+	for ch := range ps.channels {
+		r.unsubscribeLocked(r.mu.channels, c, ch)
+	}
+	for ch := range ps.shards {
+		r.unsubscribeLocked(r.mu.shards, c, ch)
+	}
+	for p := range ps.patterns {
+		r.punsubscribeLocked(c, p)
+	}
+	clear(ps.channels)
+	clear(ps.shards)
+	clear(ps.patterns)
+}
+
+// subscribeLocked adds c to channel ch of m (r.mu.channels or r.mu.shards).
+// REQUIRES: r.mu held for writing.
+func (r *pubsubRegistry) subscribeLocked(m map[string]*subscribers, c *conn, ch string) bool {
+	subs := m[ch]
 	if subs == nil {
 		subs = &subscribers{index: map[*conn]int{}}
-		r.mu.channels[ch] = subs
+		m[ch] = subs
 	}
 	if !subs.add(c) {
 		return false
@@ -257,13 +277,13 @@ func (r *pubsubRegistry) subscribeLocked(c *conn, ch string) bool {
 }
 
 // REQUIRES: r.mu held for writing.
-func (r *pubsubRegistry) unsubscribeLocked(c *conn, ch string) bool {
-	subs := r.mu.channels[ch]
+func (r *pubsubRegistry) unsubscribeLocked(m map[string]*subscribers, c *conn, ch string) bool {
+	subs := m[ch]
 	if subs == nil || !subs.remove(c) {
 		return false
 	}
 	if len(subs.list) == 0 {
-		delete(r.mu.channels, ch)
+		delete(m, ch)
 	}
 	r.subs.Add(-1)
 	r.version.Add(1)
@@ -388,6 +408,27 @@ func (s *Server) publish(from *conn, channel, message []byte) int {
 	if cap(*bp) <= 64<<10 {
 		msgPool.Put(bp)
 	}
+	return n
+}
+
+// spublish delivers message to the subscribers of shard channel channel
+// (SPUBLISH).
+func (s *Server) spublish(from *conn, channel, message []byte) int {
+	r := &s.pubsub
+	r.published.Add(1)
+	if r.subs.Load() == 0 {
+		return 0
+	}
+	n := 0
+	r.mu.RLock()
+	if subs := r.mu.shards[bstr(channel)]; subs != nil {
+		m := append([]byte("*3\r\n$8\r\nsmessage\r\n"), appendBulk(appendBulk(nil, channel), message)...)
+		for _, c := range subs.list {
+			s.deliver(from, c, m)
+		}
+		n = len(subs.list)
+	}
+	r.mu.RUnlock()
 	return n
 }
 

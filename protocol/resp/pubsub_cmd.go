@@ -18,6 +18,12 @@ func pubsubCommands() []*command {
 			doc: cmdDoc{"Stops listening to messages published to channels that match one or more patterns.", "2.0.0", "pubsub", "[pattern [pattern ...]]"}},
 		{name: "publish", arity: 3, flags: l | s | f, fn: cmdPublish,
 			doc: cmdDoc{"Posts a message to a channel.", "2.0.0", "pubsub", "channel message"}},
+		{name: "ssubscribe", arity: -2, flags: ns | l | s, fn: cmdSSubscribe,
+			doc: cmdDoc{"Listens for messages published to shard channels.", "7.0.0", "pubsub", "shardchannel [shardchannel ...]"}},
+		{name: "sunsubscribe", arity: -1, flags: ns | l | s, fn: cmdSUnsubscribe,
+			doc: cmdDoc{"Stops listening to messages posted to shard channels.", "7.0.0", "pubsub", "[shardchannel [shardchannel ...]]"}},
+		{name: "spublish", arity: 3, flags: l | s | f, fn: cmdSPublish,
+			doc: cmdDoc{"Post a message to a shard channel", "7.0.0", "pubsub", "shardchannel message"}},
 		{name: "pubsub", arity: -2, fn: runSubcommand("pubsub"),
 			doc: cmdDoc{"A container for Pub/Sub commands.", "2.8.0", "pubsub", ""},
 			subs: []*command{
@@ -27,6 +33,10 @@ func pubsubCommands() []*command {
 					doc: cmdDoc{"Returns a count of subscribers to channels.", "2.8.0", "pubsub", "[channel [channel ...]]"}},
 				{name: "pubsub|numpat", arity: 2, flags: l | s, fn: cmdPubSubNumPat,
 					doc: cmdDoc{"Returns a count of unique pattern subscriptions.", "2.8.0", "pubsub", ""}},
+				{name: "pubsub|shardchannels", arity: -2, flags: l | s, fn: cmdPubSubShardChannels,
+					doc: cmdDoc{"Returns the active shard channels.", "7.0.0", "pubsub", "[pattern]"}},
+				{name: "pubsub|shardnumsub", arity: -2, flags: l | s, fn: cmdPubSubShardNumSub,
+					doc: cmdDoc{"Returns the count of subscribers of shard channels.", "7.0.0", "pubsub", "[shardchannel [shardchannel ...]]"}},
 				{name: "pubsub|help", arity: 2, flags: l | s, fn: cmdPubSubHelp,
 					doc: cmdDoc{"Returns helpful text about the different subcommands.", "6.2.0", "pubsub", ""}},
 			}},
@@ -39,14 +49,14 @@ func pubsubCommands() []*command {
 // may run (Redis's processCommand).
 func allowedInPubSub(cmd *command) bool {
 	switch cmd.name {
-	case "ping", "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "quit", "reset":
+	case "ping", "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "quit", "reset":
 		return true
 	}
 	return false
 }
 
 // subscribed reports whether c is in the subscriber context.
-func (c *conn) subscribed() bool { return c.ps != nil && c.ps.count() > 0 }
+func (c *conn) subscribed() bool { return c.ps != nil && c.ps.total() > 0 }
 
 // errPubSubContext words the refusal of cmd (its full name, "client|id"
 // for a subcommand) in the subscriber context.
@@ -80,7 +90,7 @@ func cmdSubscribe(c *conn, args [][]byte) error {
 		if _, ok := ps.channels[string(ch)]; !ok {
 			ps.seq++
 			ps.channels[string(ch)] = ps.seq
-			r.subscribeLocked(c, string(ch))
+			r.subscribeLocked(r.mu.channels, c, string(ch))
 		}
 		c.subReply("subscribe", ch, false, ps.count())
 	}
@@ -118,23 +128,43 @@ func (c *conn) subReply(kind string, name []byte, null bool, count int) {
 }
 
 func cmdUnsubscribe(c *conn, args [][]byte) error {
-	c.unsubscribe(args[1:], false)
+	c.unsubscribe(args[1:], subChannel)
 	return nil
 }
 
 func cmdPUnsubscribe(c *conn, args [][]byte) error {
-	c.unsubscribe(args[1:], true)
+	c.unsubscribe(args[1:], subPattern)
 	return nil
 }
 
-// unsubscribe removes c's subscriptions to names (all of them when names
-// is empty) and replies one array per name, as Redis. The messages
-// published before the registry changed are moved into the replies first.
-func (c *conn) unsubscribe(names [][]byte, patterns bool) {
-	kind := "unsubscribe"
-	if patterns {
-		kind = "punsubscribe"
+func cmdSUnsubscribe(c *conn, args [][]byte) error {
+	c.unsubscribe(args[1:], subShard)
+	return nil
+}
+
+// subKind is a kind of subscription.
+type subKind int
+
+const (
+	subChannel subKind = iota
+	subPattern
+	subShard
+)
+
+// counted is what the replies about a subscription of kind k count.
+func (ps *subState) counted(k subKind) int {
+	if k == subShard {
+		return len(ps.shards)
 	}
+	return ps.count()
+}
+
+// unsubscribe removes c's subscriptions of kind k to names (all of them
+// when names is empty) and replies one array per name, as Redis. The
+// messages published before the registry changed are moved into the
+// replies first.
+func (c *conn) unsubscribe(names [][]byte, k subKind) {
+	kind := [...]string{"unsubscribe", "punsubscribe", "sunsubscribe"}[k]
 	ps := c.ps
 	if ps == nil {
 		if len(names) == 0 {
@@ -146,10 +176,7 @@ func (c *conn) unsubscribe(names [][]byte, patterns bool) {
 		}
 		return
 	}
-	set := ps.channels
-	if patterns {
-		set = ps.patterns
-	}
+	set := [...]map[string]uint64{ps.channels, ps.patterns, ps.shards}[k]
 	if len(names) == 0 {
 		for _, n := range sortedSubs(set) {
 			names = append(names, []byte(n))
@@ -161,24 +188,62 @@ func (c *conn) unsubscribe(names [][]byte, patterns bool) {
 	for i, n := range names {
 		if _, ok := set[string(n)]; ok {
 			delete(set, string(n))
-			if patterns {
+			switch k {
+			case subChannel:
+				r.unsubscribeLocked(r.mu.channels, c, string(n))
+			case subShard:
+				r.unsubscribeLocked(r.mu.shards, c, string(n))
+			default:
 				r.punsubscribeLocked(c, string(n))
-			} else {
-				r.unsubscribeLocked(c, string(n))
 			}
 		}
-		counts[i] = ps.count()
+		counts[i] = ps.counted(k)
 	}
 	r.mu.Unlock()
 	c.noteSubs()
 	c.takePushed()
 	if len(names) == 0 {
-		c.subReply(kind, nil, true, ps.count())
+		c.subReply(kind, nil, true, ps.counted(k))
 		return
 	}
 	for i, n := range names {
 		c.subReply(kind, n, false, counts[i])
 	}
+}
+
+func cmdSSubscribe(c *conn, args [][]byte) error {
+	if c.execing {
+		// Redis lets SUBSCRIBE run in a transaction for backward
+		// compatibility, not SSUBSCRIBE.
+		return respErr("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
+	}
+	ps := c.pubsubState()
+	r := &c.s.pubsub
+	r.mu.Lock()
+	for _, ch := range args[1:] {
+		if _, ok := ps.shards[string(ch)]; !ok {
+			ps.seq++
+			ps.shards[string(ch)] = ps.seq
+			r.subscribeLocked(r.mu.shards, c, string(ch))
+		}
+		c.subReply("ssubscribe", ch, false, len(ps.shards))
+	}
+	r.mu.Unlock()
+	c.noteSubs()
+	return nil
+}
+
+func cmdSPublish(c *conn, args [][]byte) error {
+	c.int(int64(c.s.spublish(c, args[1], args[2])))
+	return nil
+}
+
+func cmdPubSubShardChannels(c *conn, args [][]byte) error {
+	return pubsubChannels(c, args, true)
+}
+
+func cmdPubSubShardNumSub(c *conn, args [][]byte) error {
+	return pubsubNumSub(c, args, true)
 }
 
 func cmdPublish(c *conn, args [][]byte) error {
@@ -187,6 +252,10 @@ func cmdPublish(c *conn, args [][]byte) error {
 }
 
 func cmdPubSubChannels(c *conn, args [][]byte) error {
+	return pubsubChannels(c, args, false)
+}
+
+func pubsubChannels(c *conn, args [][]byte, shards bool) error {
 	if len(args) > 3 {
 		return respErr("ERR unknown subcommand or wrong number of arguments for '" + sanitize(cut128(args[1])) + "'. Try PUBSUB HELP.")
 	}
@@ -197,7 +266,11 @@ func cmdPubSubChannels(c *conn, args [][]byte) error {
 	r := &c.s.pubsub
 	var names []string
 	r.mu.RLock()
-	for ch := range r.mu.channels {
+	m := r.mu.channels
+	if shards {
+		m = r.mu.shards
+	}
+	for ch := range m {
 		if pat == nil || pubsubMatch(pat, []byte(ch)) {
 			names = append(names, ch)
 		}
@@ -212,12 +285,20 @@ func cmdPubSubChannels(c *conn, args [][]byte) error {
 }
 
 func cmdPubSubNumSub(c *conn, args [][]byte) error {
+	return pubsubNumSub(c, args, false)
+}
+
+func pubsubNumSub(c *conn, args [][]byte, shards bool) error {
 	r := &c.s.pubsub
 	c.array(2 * (len(args) - 2))
 	r.mu.RLock()
+	m := r.mu.channels
+	if shards {
+		m = r.mu.shards
+	}
 	for _, ch := range args[2:] {
 		n := 0
-		if subs := r.mu.channels[string(ch)]; subs != nil {
+		if subs := m[string(ch)]; subs != nil {
 			n = len(subs.list)
 		}
 		c.bulk(ch)
@@ -236,8 +317,7 @@ func cmdPubSubNumPat(c *conn, args [][]byte) error {
 	return nil
 }
 
-// pubsubHelp is Redis's PUBSUB HELP, without the shard channels dynacache
-// does not have.
+// pubsubHelp is Redis's PUBSUB HELP.
 var pubsubHelp = []string{
 	"PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 	"CHANNELS [<pattern>]",
@@ -247,6 +327,10 @@ var pubsubHelp = []string{
 	"NUMSUB [<channel> ...]",
 	"    Return the number of subscribers for the specified channels, excluding",
 	"    pattern subscriptions(default: no channels).",
+	"SHARDCHANNELS [<pattern>]",
+	"    Return the currently active shard level channels matching a <pattern> (default: '*').",
+	"SHARDNUMSUB [<shardchannel> ...]",
+	"    Return the number of subscribers for the specified shard level channel(s)",
 	"HELP",
 	"    Prints this help.",
 }
@@ -264,18 +348,11 @@ func cmdPubSubHelp(c *conn, args [][]byte) error {
 // forgets the connection's name and answers +RESET.
 func cmdReset(c *conn, args [][]byte) error {
 	c.multi = nil
-	if ps := c.ps; ps != nil && ps.count() > 0 {
+	if ps := c.ps; ps != nil && ps.total() > 0 {
 		r := &c.s.pubsub
 		r.mu.Lock()
-		for ch := range ps.channels {
-			r.unsubscribeLocked(c, ch)
-		}
-		for p := range ps.patterns {
-			r.punsubscribeLocked(c, p)
-		}
+		r.dropAllLocked(c, ps)
 		r.mu.Unlock()
-		clear(ps.channels)
-		clear(ps.patterns)
 		c.noteSubs()
 		c.takePushed()
 	}
@@ -290,6 +367,7 @@ func cmdReset(c *conn, args [][]byte) error {
 func (c *conn) noteSubs() {
 	c.nsub.Store(int32(len(c.ps.channels)))
 	c.npsub.Store(int32(len(c.ps.patterns)))
+	c.nssub.Store(int32(len(c.ps.shards)))
 }
 
 // pingInPubSub is PING's reply in the subscriber context (RESP2): the

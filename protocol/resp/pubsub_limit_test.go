@@ -214,7 +214,7 @@ func TestPubSubClientList(t *testing.T) {
 	a.reply()
 	b := dialRaw(t, "tcp", ts.addr)
 	list := b.do("CLIENT", "LIST")
-	if !strings.Contains(list, "flags=P db=0 sub=2 psub=1") || !strings.Contains(list, "flags=N db=0 sub=0 psub=0") {
+	if !strings.Contains(list, "flags=P db=0 sub=2 psub=1 ssub=0") || !strings.Contains(list, "flags=N db=0 sub=0 psub=0 ssub=0") {
 		t.Fatalf("CLIENT LIST: %q", list)
 	}
 	info := b.do("INFO", "stats")

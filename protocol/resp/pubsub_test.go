@@ -163,9 +163,16 @@ var pubsubSteps = []string{
 	// Errors.
 	"B: SUBSCRIBE", "B: PSUBSCRIBE", "B: PUBLISH a", "B: PUBLISH a b c", "B: PUBSUB", "B: PUBSUB FOO",
 	"B: PUBSUB NUMPAT x", "B: PUBSUB CHANNELS a b", "B: RESET x",
-	"B: UNSUBSCRIBE x", "B: PUNSUBSCRIBE", "B: PING",
-	// PUBSUB HELP differs on purpose: dynacache has no shard channels
-	// (SSUBSCRIBE), so it does not list SHARDCHANNELS and SHARDNUMSUB.
+	"B: UNSUBSCRIBE x", "B: PUNSUBSCRIBE", "B: PING", "B: PUBSUB HELP",
+	// Shard channels: counted apart from channels and patterns, and
+	// keeping the connection in the subscriber context on their own.
+	"B: SUNSUBSCRIBE", "B: SUNSUBSCRIBE x", "A: SSUBSCRIBE s1 s2 s1", "A: SUBSCRIBE c1", "A: PSUBSCRIBE p*",
+	"A: SSUBSCRIBE s3", "A: PING", "C: SPUBLISH s1 x", "C: PUBLISH s1 y", "C: SPUBLISH c1 z", "C: PUBLISH c1 w",
+	"C: PUBSUB SHARDCHANNELS s[1]", "C: PUBSUB SHARDNUMSUB s1 s9", "C: PUBSUB SHARDCHANNELS a b",
+	"C: PUBSUB CHANNELS", "C: PUBSUB NUMSUB s1", "A: SPUBLISH s1 x", "A: GET k", "A: SUNSUBSCRIBE s1 nosuch",
+	"A: UNSUBSCRIBE", "A: PUNSUBSCRIBE", "A: PING", "A: SUNSUBSCRIBE s3", "A: SUNSUBSCRIBE", "A: SUNSUBSCRIBE", "A: PING",
+	"B: SSUBSCRIBE", "B: SPUBLISH a", "A: SSUBSCRIBE s", "A: RESET", "C: SPUBLISH s after-reset",
+	"C: MULTI", "C: SSUBSCRIBE m", "C: SPUBLISH m self", "C: EXEC", "C: SUNSUBSCRIBE m",
 }
 
 func TestDifferentialPubSub(t *testing.T) {

@@ -338,6 +338,8 @@ func cmdExec(c *conn, args [][]byte) error {
 // execQueue runs a transaction's queue (see the design) and writes EXEC's
 // reply.
 func (c *conn) execQueue(m *multiState) error {
+	c.execing = true
+	defer func() { c.execing = false }()
 	writes := false
 	var names [][]byte
 	for _, q := range m.queue {
