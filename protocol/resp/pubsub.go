@@ -518,3 +518,21 @@ func sortedSubs(m map[string]uint64) []string {
 	sort.Slice(out, func(i, j int) bool { return m[out[i]] < m[out[j]] })
 	return out
 }
+
+// PubSubStats are the pub/sub figures --metrics exports.
+type PubSubStats struct {
+	Channels, Patterns, ShardChannels int   // with at least one subscriber
+	Messages                          int64 // PUBLISH, SPUBLISH, Publish calls and keyspace events
+	Disconnected                      int64 // subscribers closed for their pending output
+}
+
+// PubSubStats returns the pub/sub figures.
+func (s *Server) PubSubStats() PubSubStats {
+	r := &s.pubsub
+	r.mu.RLock()
+	st := PubSubStats{Channels: len(r.mu.channels), Patterns: len(r.mu.patterns), ShardChannels: len(r.mu.shards)}
+	r.mu.RUnlock()
+	st.Messages = r.published.Load()
+	st.Disconnected = r.disconnected.Load()
+	return st
+}
