@@ -95,7 +95,7 @@ type pubsubRegistry struct {
 	version atomic.Uint64
 	prefix  sync.Map // channel prefix -> *prefixAnswer
 
-	published    atomic.Int64 // PUBLISH calls and notifications sent
+	published    atomic.Int64 // messages published while anyone subscribed
 	disconnected atomic.Int64 // subscribers closed for their output
 }
 
@@ -378,10 +378,10 @@ var msgPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }
 // as Redis (only possible inside EXEC).
 func (s *Server) publish(from *conn, channel, message []byte) int {
 	r := &s.pubsub
-	r.published.Add(1)
 	if r.subs.Load() == 0 {
-		return 0
+		return 0 // and no shared counter written: Publish may be on every write's path
 	}
+	r.published.Add(1)
 	bp := msgPool.Get().(*[]byte)
 	n := 0
 	r.mu.RLock()
@@ -415,10 +415,10 @@ func (s *Server) publish(from *conn, channel, message []byte) int {
 // (SPUBLISH).
 func (s *Server) spublish(from *conn, channel, message []byte) int {
 	r := &s.pubsub
-	r.published.Add(1)
 	if r.subs.Load() == 0 {
 		return 0
 	}
+	r.published.Add(1)
 	n := 0
 	r.mu.RLock()
 	if subs := r.mu.shards[bstr(channel)]; subs != nil {
@@ -522,7 +522,7 @@ func sortedSubs(m map[string]uint64) []string {
 // PubSubStats are the pub/sub figures --metrics exports.
 type PubSubStats struct {
 	Channels, Patterns, ShardChannels int   // with at least one subscriber
-	Messages                          int64 // PUBLISH, SPUBLISH, Publish calls and keyspace events
+	Messages                          int64 // PUBLISH, SPUBLISH, Publish and keyspace events while anyone subscribed
 	Disconnected                      int64 // subscribers closed for their pending output
 }
 
