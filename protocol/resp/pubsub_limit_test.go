@@ -254,3 +254,73 @@ func TestSlowSubscriberSoftLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestPubSubChurn runs publishers (PUBLISH and Server.Publish) against
+// clients that subscribe, unsubscribe, reset and disconnect at the same
+// time, with a small output limit so that some are closed for it (run it
+// under -race): every operation ends, and afterwards a fresh subscriber
+// gets a message published to it.
+func TestPubSubChurn(t *testing.T) {
+	for _, loops := range []int{1, -1} {
+		t.Run(fmt.Sprintf("loops=%d", loops), func(t *testing.T) {
+			ts := startServer(t, Options{SweepInterval: -1, EventLoops: loops,
+				PubSubLimit: OutputLimit{Hard: 64 << 10}})
+			if !ts.NotifyKeyspaceEvents("KEA") {
+				t.Fatal("NotifyKeyspaceEvents")
+			}
+			var wg sync.WaitGroup
+			for p := 0; p < 3; p++ {
+				wg.Add(1)
+				go func(p int) {
+					defer wg.Done()
+					pub := dialRaw(t, "tcp", ts.addr)
+					for i := 0; i < 300; i++ {
+						ch := "ch" + strconv.Itoa(i%5)
+						if p == 0 {
+							ts.Publish(ch, []byte(strings.Repeat("p", i)))
+							continue
+						}
+						pub.do("PUBLISH", ch, strings.Repeat("m", i))
+						pub.do("SET", "k"+strconv.Itoa(i%7), "v")
+					}
+				}(p)
+			}
+			for s := 0; s < 6; s++ {
+				wg.Add(1)
+				go func(s int) {
+					defer wg.Done()
+					for round := 0; round < 10; round++ {
+						c := dialRaw(t, "tcp", ts.addr)
+						c.send(encodeCommand("SUBSCRIBE", "ch"+strconv.Itoa(s%5), "ch"+strconv.Itoa((s+1)%5)))
+						c.send(encodeCommand("PSUBSCRIBE", "ch*", "__key*"))
+						switch (s + round) % 4 {
+						case 0: // never reads: closed at the limit, or by us
+						case 1:
+							c.send(encodeCommand("UNSUBSCRIBE"))
+							c.send(encodeCommand("PUNSUBSCRIBE"))
+						case 2:
+							c.send(encodeCommand("RESET"))
+						case 3:
+							c.send(encodeCommand("SSUBSCRIBE", "s"))
+						}
+						c.nc.Close()
+					}
+				}(s)
+			}
+			wg.Wait()
+			waitFor(t, "every churned subscription gone", func() bool {
+				st := ts.PubSubStats()
+				return st.Channels == 0 && st.Patterns == 0 && st.ShardChannels == 0
+			})
+			sub := dialRaw(t, "tcp", ts.addr)
+			sub.send(encodeCommand("SUBSCRIBE", "final"))
+			sub.reply()
+			if n := ts.Publish("final", []byte("m")); n != 1 {
+				t.Fatalf("Publish: %d receivers", n)
+			}
+			if r := sub.reply(); r != "*3\r\n$7\r\nmessage\r\n$5\r\nfinal\r\n$1\r\nm\r\n" {
+				t.Fatalf("message: %q", r)
+			}
+		})
+	}
+}
