@@ -55,6 +55,9 @@ var (
 	descAccelCalls   = prometheus.NewDesc("dynacache_accel_upstream_calls_total", "Requests the accelerator sent upstream.", nil, nil)
 	descAccelErrs    = prometheus.NewDesc("dynacache_accel_upstream_errors_total", "Upstream requests without a reply (unreachable, timeout).", nil, nil)
 	descAccelLatency = prometheus.NewDesc("dynacache_accel_upstream_duration_seconds", "Time of the upstream calls that got a reply.", nil, nil)
+	descPubSubChans  = prometheus.NewDesc("dynacache_pubsub_channels", "RESP pub/sub channels (kind channel or shard) and patterns (kind pattern) with at least one subscriber.", []string{"kind"}, nil)
+	descPubSubMsgs   = prometheus.NewDesc("dynacache_pubsub_messages_total", "Messages published on the RESP port while anyone subscribed (PUBLISH, SPUBLISH, keyspace events, table change records).", nil, nil)
+	descPubSubSlow   = prometheus.NewDesc("dynacache_pubsub_disconnected_total", "RESP subscribers closed because their pending output passed client-output-buffer-limit pubsub.", nil, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
 )
 
@@ -71,6 +74,12 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descConns, prometheus.GaugeValue, float64(s.httpConns()), "http")
 	if s.cfg.RESPAddr != "" {
 		ch <- prometheus.MustNewConstMetric(descConns, prometheus.GaugeValue, float64(s.resp.Clients()), "resp")
+		ps := s.resp.PubSubStats()
+		ch <- prometheus.MustNewConstMetric(descPubSubChans, prometheus.GaugeValue, float64(ps.Channels), "channel")
+		ch <- prometheus.MustNewConstMetric(descPubSubChans, prometheus.GaugeValue, float64(ps.Patterns), "pattern")
+		ch <- prometheus.MustNewConstMetric(descPubSubChans, prometheus.GaugeValue, float64(ps.ShardChannels), "shard")
+		ch <- prometheus.MustNewConstMetric(descPubSubMsgs, prometheus.CounterValue, float64(ps.Messages))
+		ch <- prometheus.MustNewConstMetric(descPubSubSlow, prometheus.CounterValue, float64(ps.Disconnected))
 	}
 	hits, misses, bytes := s.handler.CacheStats()
 	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(hits))

@@ -150,6 +150,8 @@ func TestMetrics(t *testing.T) {
 		{"dynacache_wal_refusing_writes", nil, 0},
 		{"dynacache_requests_total", map[string]string{"port": "resp", "operation": "set", "outcome": "ok"}, 1},
 		{"dynacache_requests_total", map[string]string{"port": "resp", "operation": "get", "outcome": "ok"}, 1},
+		{"dynacache_pubsub_channels", map[string]string{"kind": "pattern"}, 0},
+		{"dynacache_pubsub_disconnected_total", nil, 0},
 	}
 	for _, c := range checks {
 		if got := value(c.name, c.labels); got != c.want {

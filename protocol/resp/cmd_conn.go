@@ -70,6 +70,8 @@ func serverCommands() []*command {
 			subs: []*command{
 				{name: "config|get", arity: -3, flags: flagAdmin | flagStale | flagLoading, fn: cmdConfigGet,
 					doc: cmdDoc{"Returns the effective values of configuration parameters.", "2.0.0", "server", "parameter [parameter ...]"}},
+				{name: "config|set", arity: -4, flags: flagAdmin | flagStale | flagLoading, fn: cmdConfigSet,
+					doc: cmdDoc{"Sets configuration parameters in-flight.", "2.0.0", "server", "parameter value [parameter value ...]"}},
 				{name: "config|resetstat", arity: 2, flags: flagAdmin | flagStale | flagLoading, fn: cmdConfigResetStat,
 					doc: cmdDoc{"Resets the server's statistics.", "2.0.0", "server", ""}},
 				{name: "config|help", arity: 2, flags: flagStale | flagLoading, fn: helpFor("config"),
@@ -87,6 +89,10 @@ func serverCommands() []*command {
 }
 
 func cmdPing(c *conn, args [][]byte) error {
+	if len(args) <= 2 && c.subscribed() {
+		c.pingInPubSub(args)
+		return nil
+	}
 	switch len(args) {
 	case 1:
 		c.status("PONG")
@@ -284,8 +290,13 @@ func cmdClientSetInfo(c *conn, args [][]byte) error {
 // clientLine is one line of CLIENT LIST / CLIENT INFO.
 // REQUIRES: c.s.mu held.
 func (c *conn) clientLineLocked(now time.Time) string {
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=0 flags=N db=0 sub=0 psub=0 multi=-1 resp=2",
-		c.id, c.addr, c.nc.LocalAddr(), c.name, int64(now.Sub(c.since).Seconds()))
+	sub, psub, ssub := c.nsub.Load(), c.npsub.Load(), c.nssub.Load()
+	flags := "N"
+	if sub+psub+ssub > 0 {
+		flags = "P"
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=-1 name=%s age=%d idle=0 flags=%s db=0 sub=%d psub=%d ssub=%d multi=-1 resp=2",
+		c.id, c.addr, c.nc.LocalAddr(), c.name, int64(now.Sub(c.since).Seconds()), flags, sub, psub, ssub)
 }
 
 func cmdClientInfo(c *conn, args [][]byte) error {
@@ -350,6 +361,10 @@ func (s *Server) configParams() map[string]string {
 		"timeout": "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
 		"maxclients": strconv.Itoa(s.maxClients()), "hz": "10", "requirepass": requirepass,
 		"client-query-buffer-limit": strconv.FormatInt(queryBufferLimit(s.opts.ProtoMaxBulkLen), 10),
+		"notify-keyspace-events":    notifyFlagsString(int(s.notify.Load())),
+		"client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub " +
+			strconv.FormatInt(s.opts.PubSubLimit.Hard, 10) + " " + strconv.FormatInt(s.opts.PubSubLimit.Soft, 10) + " " +
+			strconv.FormatInt(int64(s.opts.PubSubLimit.SoftFor/time.Second), 10),
 	}
 }
 
@@ -518,6 +533,11 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 		line("expired_keys", s.expired.Load())
 		line("evicted_keys", 0)
 		line("total_error_replies", s.rejected.Load())
+		channels, patterns := s.pubsubInfo()
+		line("pubsub_channels", channels)
+		line("pubsub_patterns", patterns)
+		line("pubsub_messages_published", s.pubsub.published.Load())
+		line("pubsub_clients_disconnected_for_output", s.pubsub.disconnected.Load())
 	case "replication":
 		b.WriteString("# Replication\r\n")
 		line("role", "master")

@@ -72,16 +72,21 @@ func (c *conn) hashField(enc, field []byte) (attr.Type, []byte, bool) {
 func (c *conn) lookupHash(key []byte) ([]byte, view, error) {
 	t, err := c.readTable()
 	if t == nil {
+		if err == nil {
+			c.keyMiss(key)
+		}
 		return nil, view{}, err
 	}
 	sk := c.storeKey(key)
 	e := c.getEntry(t, sk)
 	if !e.Exists() {
+		c.keyMiss(key)
 		return nil, view{}, nil
 	}
 	v := viewOf(e.Encoded())
 	if v.expiredAt(nowMs()) {
 		c.s.expires.note(sk, v.exp)
+		c.keyMiss(key)
 		return nil, view{}, nil
 	}
 	if v.kind != kindHash {
@@ -247,6 +252,7 @@ func cmdHSet(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHSet); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hset")
 	if len(args[0]) == 5 { // HMSET
 		c.ok()
 	} else {
@@ -265,6 +271,7 @@ func cmdHSetNX(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHSet); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hset")
 	c.int(c.res.n)
 	return nil
 }
@@ -300,6 +307,12 @@ func cmdHDel(c *conn, args [][]byte) error {
 	c.hargs = args[2:]
 	if err := c.mutate(args[1], decideHDel); err != nil {
 		return err
+	}
+	if c.wr.wrote {
+		c.notifyWrite(args[1], notifyHash, "hdel")
+		if c.wr.deleted {
+			c.notify(notifyGeneric, "del", args[1])
+		}
 	}
 	c.int(c.res.n)
 	return nil
@@ -344,6 +357,7 @@ func cmdHIncrBy(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHIncrBy); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hincrby")
 	c.int(c.res.n)
 	return nil
 }
@@ -399,6 +413,7 @@ func cmdHIncrByFloat(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideHIncrByFloat); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyHash, "hincrbyfloat")
 	c.bulk(c.res.val)
 	return nil
 }

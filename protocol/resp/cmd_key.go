@@ -97,6 +97,7 @@ func cmdDel(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	c.notifyDeletes(args[1:])
 	c.int(n)
 	return nil
 }
@@ -295,9 +296,11 @@ func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
 }
 
 func cmdRename(c *conn, args [][]byte) error {
-	if _, err := c.rename(args, false); err != nil {
+	n, err := c.rename(args, false)
+	if err != nil {
 		return err
 	}
+	c.notifyRename(args, n)
 	c.ok()
 	return nil
 }
@@ -307,6 +310,7 @@ func cmdRenameNX(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	c.notifyRename(args, n)
 	c.int(n)
 	return nil
 }
@@ -364,6 +368,11 @@ func expireCommand(name string) func(c *conn, args [][]byte) error {
 		c.setp = setParams{flags: flags, exp: when}
 		if err := c.mutate(args[1], decideExpire); err != nil {
 			return err
+		}
+		if c.wr.deleted {
+			c.notifyWrite(args[1], notifyGeneric, "del")
+		} else {
+			c.notifyWrite(args[1], notifyGeneric, "expire")
 		}
 		c.int(c.res.n)
 		return nil
@@ -426,6 +435,7 @@ func cmdPersist(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decidePersist); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyGeneric, "persist")
 	c.int(c.res.n)
 	return nil
 }

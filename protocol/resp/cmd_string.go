@@ -198,6 +198,7 @@ func cmdSet(c *conn, args [][]byte) error {
 	if err := c.set(args[1], setParams{args[2], flags, exp}); err != nil {
 		return err
 	}
+	c.notifySet(args[1], exp)
 	switch {
 	case flags&setGet != 0:
 		c.bulkOrNull(c.res.null, c.res.val)
@@ -221,6 +222,7 @@ func cmdSetNX(c *conn, args [][]byte) error {
 	if err := c.set(args[1], setParams{args[2], setNX, noExpiry}); err != nil {
 		return err
 	}
+	c.notifySet(args[1], noExpiry)
 	c.int(boolInt(c.res.ok))
 	return nil
 }
@@ -250,6 +252,7 @@ func setexCommon(c *conn, args [][]byte, ms bool, cmd string) error {
 	if err := c.set(args[1], setParams{args[3], 0, now + n}); err != nil {
 		return err
 	}
+	c.notifySet(args[1], now+n)
 	c.ok()
 	return nil
 }
@@ -261,6 +264,7 @@ func cmdGetSet(c *conn, args [][]byte) error {
 	if err := c.set(args[1], setParams{args[2], setGet, noExpiry}); err != nil {
 		return err
 	}
+	c.notifySet(args[1], noExpiry)
 	c.bulkOrNull(c.res.null, c.res.val)
 	return nil
 }
@@ -282,6 +286,7 @@ func cmdGetDel(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideGetDel); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyGeneric, "del")
 	c.bulkOrNull(c.res.null, c.res.val)
 	return nil
 }
@@ -338,6 +343,14 @@ func cmdGetEx(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideGetEx); err != nil {
 		return err
 	}
+	switch {
+	case c.wr.deleted:
+		c.notifyWrite(args[1], notifyGeneric, "del")
+	case flags&setPersist != 0:
+		c.notifyWrite(args[1], notifyGeneric, "persist")
+	default:
+		c.notifyWrite(args[1], notifyGeneric, "expire")
+	}
 	c.bulkOrNull(c.res.null, c.res.val)
 	return nil
 }
@@ -369,12 +382,16 @@ func cmdMGet(c *conn, args [][]byte) error {
 	}
 	now := nowMs()
 	c.array(len(keys))
-	for _, e := range entries {
+	for i, e := range entries {
 		if !e.Exists() {
+			c.keyMiss(args[1+i])
 			c.null()
 			continue
 		}
 		v := viewOf(e.Encoded())
+		if v.expiredAt(now) {
+			c.keyMiss(args[1+i])
+		}
 		if v.kind != kindString || v.expiredAt(now) {
 			c.null()
 			continue
@@ -464,6 +481,7 @@ func cmdMSet(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	c.notifyMSet(args, keys)
 	c.ok()
 	return nil
 }
@@ -511,6 +529,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
+	c.notifyMSet(args, keys)
 	c.int(boolInt(wrote))
 	return nil
 }
@@ -544,6 +563,7 @@ func cmdAppend(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideAppend); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyString, "append")
 	c.int(c.res.n)
 	return nil
 }
@@ -647,6 +667,7 @@ func cmdSetRange(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideSetRange); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyString, "setrange")
 	c.int(c.res.n)
 	return nil
 }
@@ -682,6 +703,7 @@ func (c *conn) incr(key []byte, by int64) error {
 	if err := c.mutate(key, decideIncr); err != nil {
 		return err
 	}
+	c.notifyWrite(key, notifyString, "incrby")
 	c.int(c.res.n)
 	return nil
 }
@@ -772,6 +794,7 @@ func cmdIncrByFloat(c *conn, args [][]byte) error {
 	if err := c.mutate(args[1], decideIncrByFloat); err != nil {
 		return err
 	}
+	c.notifyWrite(args[1], notifyString, "incrbyfloat")
 	c.bulk(c.res.val)
 	return nil
 }

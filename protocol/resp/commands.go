@@ -119,7 +119,7 @@ func runSubcommand(parent string) func(c *conn, args [][]byte) error {
 func buildTable() {
 	table = make(map[string]*command)
 	for _, group := range [][]*command{connectionCommands(), serverCommands(), stringCommands(),
-		keyCommands(), hashCommands(), transactionCommands(), dynamoCommands()} {
+		keyCommands(), hashCommands(), transactionCommands(), dynamoCommands(), pubsubCommands()} {
 		for _, cmd := range group {
 			table[cmd.name] = cmd
 			tableList = append(tableList, cmd)

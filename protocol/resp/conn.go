@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,21 @@ type conn struct {
 	since  time.Time
 	cmds   atomic.Int64 // commands run; added to the server's total at close
 	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
+	lp     *loop        // the event loop serving it, nil for a goroutine of its own
+
+	// Pub/sub (pubsub.go): the subscriptions and the outbox, nil until the
+	// first (P)SUBSCRIBE; nsub and npsub count them for CLIENT LIST.
+	ps                 *subState
+	nsub, npsub, nssub atomic.Int32
+	// wmu orders a goroutine-served connection's replies with the
+	// messages its pusher writes: held through a batch and its flush.
+	wmu sync.Mutex
+	// wr is what the last single-key write did; txEvents the keyspace
+	// events of a running EXEC, published once it is applied (notify.go).
+	execing  bool // EXEC is running its queue (SSUBSCRIBE refuses to run there)
+	wr       writeOutcome
+	outs     []writeOutcome // of writeKeys' keys, when events are on
+	txEvents []keyEvent
 
 	// aborted: a request looked like HTTP (security.go); the connection is
 	// closed without the replies it has not been sent (quit is set too).
@@ -132,17 +148,23 @@ func (c *conn) serve() {
 	defer s.clients.Add(-1)
 	defer c.nc.Close()
 	defer func() { s.totalCmds.Add(c.cmds.Swap(0)) }()
+	defer c.endPubSub()
 	for {
+		c.wmu.Lock()
 		switch c.runBatch() {
 		case batchClose:
 			c.flush()
+			c.wmu.Unlock()
 			return
 		case batchFailed:
+			c.wmu.Unlock()
 			return
 		}
 		if len(c.out) > 0 && !c.flush() {
+			c.wmu.Unlock()
 			return
 		}
+		c.wmu.Unlock()
 		if s.isClosing() {
 			return
 		}
@@ -291,6 +313,17 @@ func (c *conn) exec(args [][]byte) {
 		c.out = redcon.AppendError(c.out, string(errNoAuth))
 		return
 	}
+	if c.ps != nil {
+		// Messages published before this command precede its reply.
+		c.takePushed()
+		if c.subscribed() {
+			if err := refuseInPubSub(cmd, args); err != nil {
+				c.s.rejected.Add(1)
+				c.writeError(err)
+				return
+			}
+		}
+	}
 	if c.inMulti() && !runsInMulti(cmd) {
 		c.enqueue(cmd, args)
 		return
@@ -383,16 +416,21 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 func (c *conn) lookupKey(k []byte) (view, error) {
 	t, err := c.readTable()
 	if t == nil {
+		if err == nil {
+			c.keyMiss(k)
+		}
 		return view{exp: noExpiry}, err
 	}
 	sk := c.storeKey(k)
 	e := c.getEntry(t, sk)
 	if !e.Exists() {
+		c.keyMiss(k)
 		return view{exp: noExpiry}, nil
 	}
 	v := viewOf(e.Encoded())
 	if v.expiredAt(nowMs()) {
 		c.s.expires.note(sk, v.exp)
+		c.keyMiss(k)
 		return view{exp: noExpiry}, nil
 	}
 	return v, nil
@@ -410,7 +448,8 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 	}
 	v := viewOf(old.Encoded())
 	oldExp := noExpiry // of the stored item, even expired
-	if old.Exists() {
+	stored := old.Exists()
+	if stored {
 		oldExp = v.exp
 	}
 	if old.Exists() && v.expiredAt(c.now) {
@@ -429,6 +468,7 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 	if err == nil && !w.Skip {
 		c.s.expires.track(c.sk, oldExp, w) // under the shard lock (expire.go)
 		c.decided = true
+		c.noteOutcome(stored, old.Exists(), w)
 	}
 	return w, err
 }
@@ -463,6 +503,7 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 	c.now = nowMs()
 	c.tmp = c.tmp[:0]
 	c.decided = false
+	c.wr = writeOutcome{}
 	if c.tx != nil {
 		// Inside EXEC: decide on the overlay's entry (txn.go).
 		w, err := c.decide(c.tx.get(sk))

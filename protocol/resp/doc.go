@@ -71,6 +71,19 @@
 // send (cross protocol scripting): the connection is closed before anything
 // after it runs, as Redis does (security.go).
 //
+// # Pub/sub
+//
+// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH,
+// SPUBLISH and PUBSUB are Redis 7.0's over RESP2 (pubsub.go,
+// pubsub_cmd.go). A publisher appends each message to its subscribers'
+// outboxes and wakes their event loops; it never writes to a socket or
+// waits for a subscriber, and a subscriber whose pending output passes
+// Options.PubSubLimit (Redis's client-output-buffer-limit pubsub) is
+// closed. Server.Publish is the same delivery for Go code (the DynamoDB
+// tables' dynamodb:<table> channels). Keyspace notifications
+// (notify-keyspace-events, notify.go) publish Redis's events for every
+// RESP write, after it is applied.
+//
 // # Atomicity
 //
 // Every single-key command checks and writes inside one Table.Mutate decide

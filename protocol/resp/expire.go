@@ -376,5 +376,6 @@ func (s *Server) expireKey(k shard.Key, exp, now int64) bool {
 		return false
 	}
 	s.expired.Add(1)
+	s.notifyExpired(k)
 	return true
 }

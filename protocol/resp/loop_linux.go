@@ -147,6 +147,8 @@ type loop struct {
 
 	mu       sync.Mutex
 	incoming []*conn // handed over by the accept goroutine
+	ready    []*conn // subscribers with published messages (push)
+	spare    []*conn
 
 	conns  map[int]*conn
 	state  map[*conn]*loopState
@@ -216,6 +218,7 @@ func (l *loop) adopt(nc net.Conn) (*conn, bool) {
 	nc.Close() // the socket stays open through fd
 	c := newConn(l.s, f)
 	c.fd = f
+	c.lp = l
 	return c, true
 }
 
@@ -270,6 +273,7 @@ func (l *loop) run() {
 					}
 				}
 				l.takeIncoming()
+				l.takeReady()
 				continue
 			}
 			c := l.conns[fd]
@@ -326,6 +330,7 @@ func (l *loop) writable(c *conn) {
 		return
 	}
 	st.writeWait = false
+	c.noteHeld()
 	if st.closeAfter {
 		l.close(c)
 		return
@@ -334,7 +339,56 @@ func (l *loop) writable(c *conn) {
 		l.close(c)
 		return
 	}
+	c.takePushed() // what was published while the socket was full
 	l.runBatch(c, st)
+}
+
+// push tells the loop that c has published messages to send (from any
+// goroutine); the loop is woken when it has not been already.
+func (l *loop) push(c *conn) {
+	l.mu.Lock()
+	l.ready = append(l.ready, c)
+	first := len(l.ready) == 1
+	l.mu.Unlock()
+	if first {
+		l.wake()
+	}
+}
+
+// takeReady moves published messages into their subscribers' replies
+// (flushDirty writes them), closes the subscribers past their output
+// limit, and leaves the messages of a backlogged subscriber in its outbox
+// until its socket has taken what it holds (writable).
+func (l *loop) takeReady() {
+	l.mu.Lock()
+	ready := l.ready
+	l.ready = l.spare[:0]
+	l.mu.Unlock()
+	for i, c := range ready {
+		ready[i] = nil
+		st := l.state[c]
+		if st == nil {
+			continue
+		}
+		if c.killedByLimit() {
+			l.close(c)
+			continue
+		}
+		if st.closeAfter || c.fd.backlogged() {
+			continue
+		}
+		c.takePushed()
+		l.markDirty(c, st)
+	}
+	l.spare = ready[:0]
+}
+
+// noteHeld records the bytes c's socket has not taken, which count
+// against its pub/sub output limit.
+func (c *conn) noteHeld() {
+	if c.ps != nil {
+		c.ps.box.held.Store(int64(len(c.fd.pending)))
+	}
 }
 
 func (l *loop) runBatch(c *conn, st *loopState) {
@@ -369,6 +423,7 @@ func (l *loop) flushDirty() {
 			l.close(c)
 			continue
 		}
+		c.noteHeld()
 		if c.fd.backlogged() {
 			if !st.writeWait {
 				// Wait for the socket to take the rest; read nothing
@@ -397,6 +452,7 @@ func (l *loop) close(c *conn) {
 	delete(l.conns, c.fd.fd)
 	delete(l.state, c)
 	c.fd.Close()
+	c.endPubSub()
 	l.s.clients.Add(-1)
 	l.s.totalCmds.Add(c.cmds.Swap(0))
 	l.s.forget(c)

@@ -17,5 +17,6 @@ type loop struct{}
 func (l *loop) adopt(nc net.Conn) (*conn, bool) { return nil, false }
 func (l *loop) add(c *conn)                     {}
 func (l *loop) wake()                           {}
+func (l *loop) push(c *conn)                    {}
 
 func startLoops(s *Server, n int) []*loop { return nil }

@@ -53,6 +53,9 @@ type Options struct {
 	ProtoMaxBulkLen int64
 	// Logf reports listener errors and possible attacks; nil discards.
 	Logf func(format string, args ...any)
+	// PubSubLimit bounds a subscriber's pending output (Redis's
+	// client-output-buffer-limit pubsub); zero: DefaultPubSubLimit.
+	PubSubLimit OutputLimit
 	// AcceleratorInfo, when set (accelerator mode), gives the lines
 	// ("name:value") of INFO's Accelerator section.
 	AcceleratorInfo func() []string
@@ -73,6 +76,8 @@ type Server struct {
 
 	locks   keyLocks
 	expires expireIndex
+	pubsub  pubsubRegistry
+	notify  atomic.Int32 // notify-keyspace-events flags (notify.go)
 
 	nextID     atomic.Int64
 	totalConns atomic.Int64
@@ -123,6 +128,10 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	s.stats, s.cmdStats = newCommandStats()
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
+	s.pubsub.init()
+	if opts.PubSubLimit == (OutputLimit{}) {
+		opts.PubSubLimit = DefaultPubSubLimit
+	}
 	if opts.EventLoops == 0 {
 		opts.EventLoops = DefaultEventLoops
 	}

@@ -115,10 +115,10 @@ func transactionCommands() []*command {
 func (c *conn) inMulti() bool { return c.multi != nil && c.multi.active }
 
 // runsInMulti: the commands that run at once inside MULTI (Redis's list,
-// without RESET, which we do not have); every other one is queued.
+// every other one is queued.
 func runsInMulti(cmd *command) bool {
 	switch cmd.name {
-	case "exec", "discard", "multi", "watch", "quit":
+	case "exec", "discard", "multi", "watch", "quit", "reset":
 		return true
 	}
 	return false
@@ -338,6 +338,8 @@ func cmdExec(c *conn, args [][]byte) error {
 // execQueue runs a transaction's queue (see the design) and writes EXEC's
 // reply.
 func (c *conn) execQueue(m *multiState) error {
+	c.execing = true
+	defer func() { c.execing = false }()
 	writes := false
 	var names [][]byte
 	for _, q := range m.queue {
@@ -408,6 +410,7 @@ func (c *conn) execQueue(m *multiState) error {
 	if wait != nil {
 		c.waits = append(c.waits, pendingWrite{wait: wait})
 	}
+	c.flushTxEvents(err == nil)
 	if errors.Is(err, errWatchChanged) {
 		c.nullArray()
 		return nil
@@ -461,6 +464,7 @@ func (c *conn) writeKeys(t *shard.Table, keys []shard.Key, decide func(olds []sh
 		for i, w := range ws {
 			c.s.expires.track(keys[i], expOfEntry(olds[i]), w)
 		}
+		c.noteOutcomes(olds, ws)
 		return ws, nil
 	}
 	if c.tx != nil {

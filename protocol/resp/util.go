@@ -194,12 +194,14 @@ func matchOne(pat []byte, p int, c byte, nocase bool) (int, bool) {
 				match = match || pat[p+1] == c
 				p += 2
 			case p+2 < len(pat) && pat[p+1] == '-':
-				lo, hi, x := pat[p], pat[p+2], c
+				// Redis compares C chars, signed on the platforms it
+				// runs on: [a-\xff] is the range -1..'a'.
+				lo, hi, x := int8(pat[p]), int8(pat[p+2]), int8(c)
 				if lo > hi {
 					lo, hi = hi, lo
 				}
 				if nocase {
-					lo, hi, x = lowerByte(lo), lowerByte(hi), lowerByte(x)
+					lo, hi, x = int8(lowerByte(byte(lo))), int8(lowerByte(byte(hi))), int8(lowerByte(byte(x)))
 				}
 				match = match || (x >= lo && x <= hi)
 				p += 3
