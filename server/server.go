@@ -207,6 +207,7 @@ type Server struct {
 	store   *shard.Store
 	log     *wal.Log // nil in memory
 	streams *stream.Hub
+	changes *changePublisher // table changes on RESP channels
 	handler *dynamodb.Handler
 	expirer *dynamodb.Expirer // time to live
 	resp    *resp.Server
@@ -308,11 +309,14 @@ func Open(cfg Config) (*Server, error) {
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
+	// Every table's changes on the RESP channel dynamodb:<TableName>
+	// (changes.go).
+	pub := startChangePublisher(rs, h.Local(), store, hub, logger)
 	// Time to live: expired items of the local tables are deleted in the
 	// background, through the same logged write path as a DeleteItem.
 	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
 	exp.Start()
-	return &Server{cfg: cfg, store: store, log: log, streams: hub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+	return &Server{cfg: cfg, store: store, log: log, streams: hub, changes: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
@@ -532,6 +536,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			first = err
 		}
 		s.log = nil
+	}
+	if s.changes != nil {
+		s.changes.Close()
+		s.changes = nil
 	}
 	// After the log: its last commits may still hand changes over.
 	if s.streams != nil {

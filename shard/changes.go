@@ -63,11 +63,19 @@ const TapOnly int64 = -1
 // is on.
 var tapTag = &streamTag{id: TapOnly}
 
-// SetTap turns the tap on or off: while on, the writes of tables without a
-// stream yield changes too (Stream TapOnly, no old image but for deletes),
-// delivered as any change but kept by no stream: for live listeners, such
-// as RESP subscribers to a table's channel.
-func (s *Store) SetTap(on bool) { s.tap.Store(on) }
+// SetTap sets the tap (nil: none): while it answers true, the writes of
+// tables without a stream yield changes too (Stream TapOnly, no old image
+// but for deletes), delivered as any change but kept by no stream: for
+// live listeners, such as RESP subscribers to a table's channel. It is
+// called on every such write, under the item's lock: it must be cheap
+// (an atomic load when nobody listens).
+func (s *Store) SetTap(on func() bool) {
+	if on == nil {
+		s.tap.Store(nil)
+		return
+	}
+	s.tap.Store(&on)
+}
 
 // streamTag is a table's stream setting: the id of its enabled stream (0:
 // none) and whether that stream keeps old images.
@@ -101,7 +109,7 @@ func (t *Table) StreamID() int64 {
 func (t *Table) change(k Key, old, cur tableItem, service bool) (Change, bool) {
 	tag := t.stream.Load()
 	if tag == nil {
-		if !t.store.tap.Load() {
+		if on := t.store.tap.Load(); on == nil || !(*on)() {
 			return Change{}, false
 		}
 		tag = tapTag

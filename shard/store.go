@@ -64,7 +64,7 @@ type Store struct {
 	// mem numbers them when there is no log.
 	sink ChangeSink
 	mem  memChanges
-	tap  atomic.Bool // SetTap
+	tap  atomic.Pointer[func() bool] // SetTap
 
 	mu struct {
 		sync.RWMutex
