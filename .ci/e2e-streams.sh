@@ -85,6 +85,18 @@ shards=$(dds describe-stream --stream-arn "$arn" --query 'length(StreamDescripti
 [ "$shards" -ge 2 ] || fail "want at least 2 shards, got $shards"
 echo "ok: $shards shards, each a child of the one before"
 
+# Table changes on RESP channels: redis-cli psubscribe sees a write to
+# any table.
+(timeout 10 redis-cli -h "${raddr%:*}" -p "${raddr##*:}" psubscribe 'dynamodb:*' >"$work/sub" 2>&1 &)
+for _ in $(seq 1 100); do grep -q psubscribe "$work/sub" 2>/dev/null && break; sleep 0.1; done
+ddb put-item --table-name events --item '{"pk":{"S":"live"},"v":{"S":"9"}}'
+for _ in $(seq 1 100); do grep -q '"live"' "$work/sub" 2>/dev/null && break; sleep 0.1; done
+grep -q '"eventName":"INSERT"' "$work/sub" || fail "redis-cli psubscribe saw no change: $(cat "$work/sub")"
+echo "ok: redis-cli psubscribe 'dynamodb:*' shows the change"
+ddb delete-item --table-name events --key '{"pk":{"S":"live"}}'
+got="$got
+$(records "$arn" | tail -2)"
+
 # The RESP port's keys live in a table too: give it a stream and SET.
 rcli set warmup 0 >/dev/null
 rarn=$(ddb update-table --table-name resp_keys --stream-specification StreamEnabled=true,StreamViewType=KEYS_ONLY \
