@@ -364,7 +364,9 @@ func (s *Server) expireKey(k shard.Key, exp, now int64) bool {
 			return shard.Write{Skip: true}, nil
 		}
 		deleted = true
-		return shard.Write{Delete: true}, nil
+		// The service removes it, as a DynamoDB time-to-live delete: a
+		// stream on the keys' table records it so (userIdentity Service).
+		return shard.Write{Delete: true, Service: true}, nil
 	})
 	if err != nil {
 		if errors.Is(err, shard.ErrTableNotFound) {
