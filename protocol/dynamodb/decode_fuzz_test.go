@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/stream"
 )
 
@@ -98,6 +99,40 @@ func FuzzShardIterator(f *testing.F) {
 		a2, id2, seq2, c2, ok := decodeIterator(encodeIterator(arn, stream.Shard{ID: id}, seq, created))
 		if !ok || a2 != arn || id2 != id || seq2 != seq || !c2.Equal(created) {
 			t.Fatalf("round trip of %q: %q %q %d %v", it, a2, id2, seq2, c2)
+		}
+	})
+}
+
+// FuzzStreamsRequest: no body panics a Streams API operation; each gets a
+// reply or one of DynamoDB's errors.
+func FuzzStreamsRequest(f *testing.F) {
+	h := NewHandler(shard.New(nil), Options{})
+	if _, e := h.Do("CreateTable", []byte(`{"TableName":"fzz","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+		"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST",
+		"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}}`)); e != nil {
+		f.Fatal(e)
+	}
+	h.Do("PutItem", []byte(`{"TableName":"fzz","Item":{"pk":{"S":"a"}}}`))
+	arn := h.opts.Streams.Streams()[0]
+	info := arn.Info()
+	sarn := h.streamArn(info.Table, info.ID)
+	sh := arn.Shards()[0]
+	for _, seed := range []string{
+		`{}`, `null`, `{"TableName":"fzz","Limit":1}`, `{"StreamArn":"` + sarn + `"}`,
+		`{"StreamArn":"` + sarn + `","ShardId":"` + sh.ID + `","ShardIteratorType":"TRIM_HORIZON"}`,
+		`{"StreamArn":"` + sarn + `","ShardId":"` + sh.ID + `","ShardIteratorType":"AT_SEQUENCE_NUMBER","SequenceNumber":"000000000000000000001"}`,
+		`{"ShardIterator":"` + encodeIterator(sarn, sh, 1, time.Now()) + `","Limit":5}`,
+		`{"Limit":"x"}`, `{"StreamArn":5}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	ops := []string{"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, op := range ops {
+			reply, e := h.serveStreams(op, body)
+			if e == nil && reply == nil {
+				t.Fatalf("%s: neither a reply nor an error", op)
+			}
 		}
 	})
 }
