@@ -40,6 +40,10 @@ type envOpts struct {
 	wrap      func(http.Handler) http.Handler // around the upstream
 	transport http.RoundTripper
 	upstream  string // when set, the upstream's URL (no upstream is started)
+	coherence string // --coherence
+	dir       string // --dir
+	poll      time.Duration
+	replay    time.Duration
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -55,19 +59,27 @@ func newEnv(t testing.TB, o envOpts) *env {
 		upURL = up.URL
 	}
 	acc, err := accel.New(accel.Options{
-		Upstream:    upURL,
-		Region:      "us-east-1",
-		Timeout:     o.timeout,
-		ItemTTL:     o.ttl,
-		QueryTTL:    o.queryTTL,
-		CacheBytes:  8 << 20,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		Transport:   o.transport,
+		Upstream:      upURL,
+		Region:        "us-east-1",
+		Timeout:       o.timeout,
+		ItemTTL:       o.ttl,
+		QueryTTL:      o.queryTTL,
+		CacheBytes:    8 << 20,
+		Credentials:   credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Transport:     o.transport,
+		Coherence:     o.coherence,
+		Dir:           o.dir,
+		StreamPoll:    o.poll,
+		SaveEvery:     -1,
+		ReplayTimeout: o.replay,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(acc.Close)
+	if err := acc.Start(); err != nil {
+		t.Fatal(err)
+	}
 	front := httptest.NewServer(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{Backend: acc}))
 	t.Cleanup(front.Close)
 	return &env{acc: acc, front: front.URL, upstream: upURL, c: client(front.URL), direct: client(upURL)}

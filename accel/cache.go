@@ -1,6 +1,7 @@
 package accel
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,18 @@ type itemCache struct {
 	ttl   time.Duration
 	gens  []atomic.Uint64
 	epoch atomic.Uint64
+
+	// ownAt is, by stripe, the wall-clock time (Unix nanoseconds) the
+	// last write of the stripe this node forwarded was answered; ownAtAll
+	// the same for writes whose keys are unknown here (PartiQL, table
+	// changes). Stream records older than these must not install an image
+	// (coherence.go).
+	ownAt    []atomic.Int64
+	ownAtAll atomic.Int64
+
+	// index holds the key of every entry ristretto may hold, for
+	// persistence (persist.go); nil without --dir.
+	index *sync.Map
 }
 
 // genStripes is the number of generation counters: enough that writes to
@@ -66,6 +79,13 @@ type entry struct {
 	found      bool   // false: there is no such item
 	json       []byte // the whole item's JSON
 	size       int    // attr.ItemSize of the item, for consumed capacity
+
+	key     string // the entry's cache key
+	expires int64  // Unix nanoseconds when ristretto drops it
+	// seq and shard name the stream record the entry was made from
+	// (coherence.go); seq is 0 for an entry made from a read or a write.
+	seq   seqNum
+	shard string
 }
 
 // item decodes the entry's item (nil when there is none).
@@ -73,12 +93,17 @@ func (e *entry) item() attr.Item {
 	if !e.found {
 		return nil
 	}
-	doc, ok := dynamodb.ParseDoc(e.json)
-	if !ok {
-		return nil // not reached: the JSON was written by AppendItemJSON
-	}
-	it, _ := doc.Item()
+	it, _ := parseItemJSON(e.json) // written by AppendItemJSON
 	return it
+}
+
+// parseItemJSON decodes an item's JSON.
+func parseItemJSON(b []byte) (attr.Item, bool) {
+	doc, ok := dynamodb.ParseDoc(b)
+	if !ok {
+		return nil, false
+	}
+	return doc.Item()
 }
 
 // token is a stripe's state taken before an upstream call.
@@ -90,12 +115,19 @@ type token struct {
 // entryOverhead approximates ristretto's bookkeeping and the entry itself.
 const entryOverhead = 200
 
-func newItemCache(maxBytes int64, ttl time.Duration) (*itemCache, error) {
-	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes)}
+// newItemCache returns a cache of maxBytes; indexed keeps the index of
+// its keys that persistence needs.
+func newItemCache(maxBytes int64, ttl time.Duration, indexed bool) (*itemCache, error) {
+	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes), ownAt: make([]atomic.Int64, genStripes)}
 	if maxBytes <= 0 {
 		return c, nil
 	}
-	rc, err := newRistretto[*entry](maxBytes, maxBytes/64)
+	var onExit func(*entry)
+	if indexed {
+		c.index = &sync.Map{}
+		onExit = func(e *entry) { c.index.CompareAndDelete(e.key, e) }
+	}
+	rc, err := newRistretto[*entry](maxBytes, maxBytes/64, onExit)
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +184,7 @@ func (c *itemCache) beginWrite(key string) token {
 // acknowledged it and item is the key's image now (nil: no item); else
 // the key's entries are dropped.
 func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, json []byte) {
+	storeMax(&c.ownAt[t.stripe], time.Now().UnixNano())
 	if known && c.gens[t.stripe].CompareAndSwap(t.gen, t.gen+1) {
 		c.set(key, newEntry(t.gen+1, t.epoch, item, json))
 		return
@@ -162,6 +195,30 @@ func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, js
 // invalidateAll makes every entry invalid.
 func (c *itemCache) invalidateAll() { c.epoch.Add(1) }
 
+// unkeyedWritten notes that a write whose keys are unknown here was
+// answered (after invalidateAll): stream records older than it must not
+// install images anywhere.
+func (c *itemCache) unkeyedWritten() {
+	c.invalidateAll()
+	storeMax(&c.ownAtAll, time.Now().UnixNano())
+}
+
+// ownSince returns the time of the last write this node forwarded that
+// may have touched stripe s.
+func (c *itemCache) ownSince(s uint32) int64 {
+	return max(c.ownAt[s].Load(), c.ownAtAll.Load())
+}
+
+// storeMax raises v to at least x.
+func storeMax(v *atomic.Int64, x int64) {
+	for {
+		cur := v.Load()
+		if cur >= x || v.CompareAndSwap(cur, x) {
+			return
+		}
+	}
+}
+
 func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
 	e := &entry{gen: gen, epoch: epoch, found: item != nil, json: json}
 	if item != nil {
@@ -171,10 +228,27 @@ func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
 }
 
 func (c *itemCache) set(key string, e *entry) {
+	c.setTTL(key, e, c.ttl)
+}
+
+// setTTL installs e for ttl; false when ristretto dropped the Set (its
+// buffer was full).
+func (c *itemCache) setTTL(key string, e *entry, ttl time.Duration) bool {
 	if c.c == nil {
-		return
+		return false
 	}
-	c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), c.ttl)
+	e.key = key
+	e.expires = time.Now().Add(ttl).UnixNano()
+	if c.index != nil {
+		c.index.Store(key, e)
+	}
+	if !c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), ttl) {
+		if c.index != nil {
+			c.index.CompareAndDelete(key, e)
+		}
+		return false
+	}
+	return true
 }
 
 // wait waits until ristretto has applied the Sets made so far (tests).
@@ -188,12 +262,14 @@ func (c *itemCache) wait() {
 // maxBytes (entries are charged their own costs), with counters (at
 // least 1024) sized for the entries it is expected to hold, and metrics on
 // (the accelerator reports them).
-func newRistretto[V any](maxBytes, counters int64) (*ristretto.Cache[string, V], error) {
+// onExit, when set, is called for every value that leaves the cache.
+func newRistretto[V any](maxBytes, counters int64, onExit func(V)) (*ristretto.Cache[string, V], error) {
 	return ristretto.NewCache(&ristretto.Config[string, V]{
 		NumCounters:        max(counters, 1024),
 		MaxCost:            maxBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,
 		Metrics:            true,
+		OnExit:             onExit,
 	})
 }
