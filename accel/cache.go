@@ -228,17 +228,18 @@ func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
 }
 
 func (c *itemCache) set(key string, e *entry) {
-	c.setTTL(key, e, c.ttl)
+	c.setUntil(key, e, time.Now().Add(c.ttl).UnixNano())
 }
 
-// setTTL installs e for ttl; false when ristretto dropped the Set (its
-// buffer was full).
-func (c *itemCache) setTTL(key string, e *entry, ttl time.Duration) bool {
-	if c.c == nil {
+// setUntil installs e until expires (Unix nanoseconds); false when
+// ristretto dropped the Set (its buffer was full).
+func (c *itemCache) setUntil(key string, e *entry, expires int64) bool {
+	ttl := time.Duration(expires - time.Now().UnixNano())
+	if c.c == nil || ttl <= 0 {
 		return false
 	}
 	e.key = key
-	e.expires = time.Now().Add(ttl).UnixNano()
+	e.expires = expires
 	if c.index != nil {
 		c.index.Store(key, e)
 	}

@@ -473,8 +473,7 @@ func (a *Accelerator) loadEntries(entries []savedEntry) int {
 	now := time.Now().UnixNano()
 	n := 0
 	for _, se := range entries {
-		left := time.Duration(se.expires - now)
-		if left <= 0 {
+		if se.expires <= now {
 			continue
 		}
 		var item attr.Item
@@ -489,12 +488,12 @@ func (a *Accelerator) loadEntries(entries []savedEntry) int {
 		e := newEntry(t.gen, t.epoch, item, se.json)
 		e.seq, e.shard = seqNum(se.seq), se.shard
 		for range 3 {
-			if c.setTTL(se.key, e, left) {
+			if c.setUntil(se.key, e, se.expires) {
+				n++
 				break
 			}
 			c.wait() // ristretto's buffer was full
 		}
-		n++
 	}
 	c.wait()
 	return n
