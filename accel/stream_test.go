@@ -1,6 +1,7 @@
 package accel_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynacache/dynacache/accel"
@@ -429,5 +431,89 @@ func TestNoStreamFallsBackToTTL(t *testing.T) {
 	if _, err := accel.New(accel.Options{Upstream: "http://127.0.0.1:1", Region: "r", Coherence: "sometimes",
 		Credentials: aws.AnonymousCredentials{}}); err == nil || !strings.Contains(err.Error(), "--coherence") {
 		t.Fatalf("invalid --coherence: %v", err)
+	}
+}
+
+// Read-your-writes under -race while the stream delivers, late, the
+// records of every earlier version of the keys being written (as it
+// would after other writers' writes, or this node's own, ordered before
+// the acknowledged one): a writer never reads back a version older than
+// the one it was acknowledged.
+func TestStreamReadYourWritesConcurrent(t *testing.T) {
+	e, fs := streamEnv(t)
+	const keys, versions = 6, 60
+	type written struct {
+		at time.Time // when the version was sent
+		v  int
+	}
+	var mu sync.Mutex
+	history := make([][]written, keys)
+	stop := make(chan struct{})
+	var injecting sync.WaitGroup
+	injecting.Add(1)
+	go func() {
+		defer injecting.Done()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			k := n % keys
+			mu.Lock()
+			h := history[k]
+			var w written
+			if len(h) > 0 {
+				w = h[(n/keys)%len(h)]
+			}
+			mu.Unlock()
+			if w.v > 0 {
+				fs.add(0, "MODIFY", fmt.Sprint("k", k), strconv.Itoa(w.v), w.at)
+			}
+			time.Sleep(200 * time.Microsecond) // pace the injector: a few thousand records a second
+		}
+	}()
+	errs := make(chan error, keys)
+	var writing sync.WaitGroup
+	for k := range keys {
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			pk := fmt.Sprint("k", k)
+			for v := 1; v <= versions; v++ {
+				at := time.Now()
+				if _, err := e.c.PutItem(context.Background(), &ddb.PutItemInput{TableName: aws.String("Tab"),
+					Item: map[string]types.AttributeValue{"pk": s(pk), "v": s(strconv.Itoa(v))}}); err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				history[k] = append(history[k], written{at, v})
+				mu.Unlock()
+				for range 3 {
+					out, err := e.c.GetItem(context.Background(), &ddb.GetItemInput{TableName: aws.String("Tab"),
+						Key: map[string]types.AttributeValue{"pk": s(pk)}})
+					if err != nil {
+						errs <- err
+						return
+					}
+					got, _ := strconv.Atoi(out.Item["v"].(*types.AttributeValueMemberS).Value)
+					if got < v {
+						errs <- fmt.Errorf("%s: read version %d after version %d was acknowledged", pk, got, v)
+						return
+					}
+				}
+			}
+		}()
+	}
+	writing.Wait()
+	close(stop)
+	injecting.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if tc := tableCoherence(e.acc, "Tab"); tc.Records == 0 {
+		t.Fatalf("no stale record was applied: %+v", tc)
 	}
 }
