@@ -99,6 +99,12 @@ func newCoherence(a *Accelerator, streams *upstream, on bool, poll time.Duration
 // learned is told of a table's schema (schemas.learned): it starts or
 // restarts the table's tail, or notes that the table is coherent by TTL.
 func (co *coherence) learned(table string, ts *tableSchema) {
+	var old *tail
+	defer func() {
+		if old != nil {
+			old.close() // outside the lock: it may wait for a call in flight
+		}
+	}()
 	co.mu.Lock()
 	defer co.mu.Unlock()
 	if co.mu.closed {
@@ -112,8 +118,9 @@ func (co *coherence) learned(table string, ts *tableSchema) {
 		why = "no stream"
 	}
 	if why != "" {
-		if old := co.mu.tails[table]; old != nil {
-			old.close()
+		if t := co.mu.tails[table]; t != nil {
+			old = t
+			t.stop()
 			delete(co.mu.tails, table)
 		}
 		if _, said := co.mu.ttl[table]; !said && co.on {
@@ -123,11 +130,12 @@ func (co *coherence) learned(table string, ts *tableSchema) {
 		return
 	}
 	delete(co.mu.ttl, table)
-	if old := co.mu.tails[table]; old != nil {
-		if old.stream == ts.stream && !old.ended() {
+	if t := co.mu.tails[table]; t != nil {
+		if t.stream == ts.stream && !t.ended() {
 			return
 		}
-		old.close()
+		old = t
+		t.stop()
 	}
 	var resume *tableState
 	if r := co.mu.resume[table]; r != nil {
@@ -150,6 +158,9 @@ func (co *coherence) close() {
 		tails = append(tails, t)
 	}
 	co.mu.Unlock()
+	for _, t := range tails {
+		t.stop()
+	}
 	for _, t := range tails {
 		t.close()
 	}

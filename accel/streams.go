@@ -1,6 +1,7 @@
 package accel
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -95,6 +96,8 @@ type tail struct {
 	stopc  chan struct{}
 	donec  chan struct{}
 	once   sync.Once
+	ctx    context.Context // done once stopped: abandons a call in flight
+	cancel context.CancelFunc
 
 	shards map[string]*shardPos
 	order  []string // shard ids in discovery order
@@ -129,13 +132,23 @@ type shardPos struct {
 }
 
 func newTail(co *coherence, table string, ts *tableSchema, resume *tableState) *tail {
-	return &tail{co: co, table: table, stream: ts.stream, ks: ts.key, stopc: make(chan struct{}), donec: make(chan struct{}),
+	t := &tail{co: co, table: table, stream: ts.stream, ks: ts.key, stopc: make(chan struct{}), donec: make(chan struct{}),
 		shards: map[string]*shardPos{}, resume: resume}
+	t.ctx, t.cancel = context.WithCancel(context.Background())
+	return t
+}
+
+// stop asks the tail to stop.
+func (t *tail) stop() {
+	t.once.Do(func() {
+		close(t.stopc)
+		t.cancel()
+	})
 }
 
 // close stops the tail and waits for it.
 func (t *tail) close() {
-	t.once.Do(func() { close(t.stopc) })
+	t.stop()
 	<-t.donec
 }
 
@@ -172,7 +185,7 @@ func (e *streamError) is(name string) bool {
 
 // call makes one Streams API call.
 func (t *tail) call(op string, body []byte) (dynamodb.Doc, *streamError) {
-	status, reply, e := t.co.streams.call(streamsPrefix+op, body)
+	status, reply, e := t.co.streams.callContext(t.ctx, streamsPrefix+op, body)
 	if e != nil {
 		return dynamodb.Doc{}, &streamError{Message: e.Message}
 	}
