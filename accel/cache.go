@@ -1,6 +1,7 @@
 package accel
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,9 @@ type itemCache struct {
 	ttl   time.Duration
 	gens  []atomic.Uint64
 	epoch atomic.Uint64
+	// tgens are generations by table (tables hash onto tableStripes):
+	// bumping one drops a table's entries (invalidateTable).
+	tgens []atomic.Uint64
 
 	// ownAt is, by stripe, the wall-clock time (Unix nanoseconds) the
 	// last write of the stripe this node forwarded was answered; ownAtAll
@@ -76,9 +80,11 @@ const genStripes = 1 << 16
 // projection decodes it.
 type entry struct {
 	gen, epoch uint64
-	found      bool   // false: there is no such item
-	json       []byte // the whole item's JSON
-	size       int    // attr.ItemSize of the item, for consumed capacity
+	tgen       uint64
+	tctr       *atomic.Uint64 // the table's generation counter
+	found      bool           // false: there is no such item
+	json       []byte         // the whole item's JSON
+	size       int            // attr.ItemSize of the item, for consumed capacity
 
 	key     string // the entry's cache key
 	expires int64  // Unix nanoseconds when ristretto drops it
@@ -110,6 +116,8 @@ func parseItemJSON(b []byte) (attr.Item, bool) {
 type token struct {
 	stripe     uint32
 	gen, epoch uint64
+	tctr       *atomic.Uint64
+	tgen       uint64
 }
 
 // entryOverhead approximates ristretto's bookkeeping and the entry itself.
@@ -118,7 +126,8 @@ const entryOverhead = 200
 // newItemCache returns a cache of maxBytes; indexed keeps the index of
 // its keys that persistence needs.
 func newItemCache(maxBytes int64, ttl time.Duration, indexed bool) (*itemCache, error) {
-	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes), ownAt: make([]atomic.Int64, genStripes)}
+	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes), ownAt: make([]atomic.Int64, genStripes),
+		tgens: make([]atomic.Uint64, tableStripes)}
 	if maxBytes <= 0 {
 		return c, nil
 	}
@@ -149,7 +158,7 @@ func (c *itemCache) get(key string) (*entry, bool) {
 		return nil, false
 	}
 	e, ok := c.c.Get(key)
-	if !ok || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() {
+	if !ok || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() || e.tgen != e.tctr.Load() {
 		return nil, false
 	}
 	return e, true
@@ -162,13 +171,26 @@ func (c *itemCache) snapshot(key string) token {
 	// The epoch first: an invalidation bumps the epoch and then nothing
 	// else, so reading it first never pairs a new epoch with a stale gen.
 	ep := c.epoch.Load()
-	return token{stripe: s, gen: c.gens[s].Load(), epoch: ep}
+	tc := c.tableGen(key)
+	tg := tc.Load()
+	return token{stripe: s, gen: c.gens[s].Load(), epoch: ep, tctr: tc, tgen: tg}
+}
+
+// tableGen returns the generation counter of key's table.
+func (c *itemCache) tableGen(key string) *atomic.Uint64 {
+	table, _, _ := strings.Cut(key, "\x00")
+	return &c.tgens[xxhash.Sum64String(table)&(tableStripes-1)]
+}
+
+// invalidateTable makes every entry of table invalid.
+func (c *itemCache) invalidateTable(table string) {
+	c.tgens[xxhash.Sum64String(table)&(tableStripes-1)].Add(1)
 }
 
 // fill installs what a read found (item nil: no such item) under the
 // snapshot taken before the read, and returns the entry.
 func (c *itemCache) fill(key string, t token, item attr.Item, json []byte) *entry {
-	e := newEntry(t.gen, t.epoch, item, json)
+	e := newEntry(t, t.gen, item, json)
 	c.set(key, e)
 	return e
 }
@@ -177,7 +199,9 @@ func (c *itemCache) fill(key string, t token, item attr.Item, json []byte) *entr
 func (c *itemCache) beginWrite(key string) token {
 	s := stripeOf(key)
 	ep := c.epoch.Load()
-	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep}
+	tc := c.tableGen(key)
+	tg := tc.Load()
+	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep, tctr: tc, tgen: tg}
 }
 
 // endWrite ends a write begun with t. known says the upstream
@@ -186,7 +210,7 @@ func (c *itemCache) beginWrite(key string) token {
 func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, json []byte) {
 	storeMax(&c.ownAt[t.stripe], time.Now().UnixNano())
 	if known && c.gens[t.stripe].CompareAndSwap(t.gen, t.gen+1) {
-		c.set(key, newEntry(t.gen+1, t.epoch, item, json))
+		c.set(key, newEntry(t, t.gen+1, item, json))
 		return
 	}
 	c.gens[t.stripe].Add(1)
@@ -219,8 +243,10 @@ func storeMax(v *atomic.Int64, x int64) {
 	}
 }
 
-func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
-	e := &entry{gen: gen, epoch: epoch, found: item != nil, json: json}
+// newEntry makes an entry valid at generation gen of t's stripe, and at
+// t's epoch and table generation.
+func newEntry(t token, gen uint64, item attr.Item, json []byte) *entry {
+	e := &entry{gen: gen, epoch: t.epoch, tctr: t.tctr, tgen: t.tgen, found: item != nil, json: json}
 	if item != nil {
 		e.size = attr.ItemSize(item)
 	}

@@ -26,6 +26,10 @@ import (
 //
 // A tailed table's entries thus follow the upstream within the stream's
 // lag; a table without a stream (or --coherence ttl) keeps TTL coherence.
+// When a tail starts, once its iterators at the stream's tip are taken,
+// the table's entries and query results are dropped (they may hold what
+// was read before that tip); so they are after records may have been
+// lost (streams.go).
 //
 // Ordering. The item cache's invariant (cache.go) is that a read on this
 // node never returns a value older than a write this node acknowledged.
@@ -173,6 +177,13 @@ func (co *coherence) tail(table string) *tail {
 	return co.mu.tails[table]
 }
 
+// dropTable drops table's item entries and query results.
+func (a *Accelerator) dropTable(table string) {
+	a.cache.invalidateTable(table)
+	a.queries.touch([]string{table})
+	a.stats.invalidations.Add(1)
+}
+
 // record is one stream record, as apply needs it.
 type record struct {
 	shard   string
@@ -197,7 +208,7 @@ func (co *coherence) apply(t *tail, r *record) {
 		return
 	}
 	s := stripeOf(key)
-	ep := c.epoch.Load()
+	tk := c.snapshot(key)
 	e, held := c.get(key)
 	var json []byte
 	if r.known {
@@ -215,7 +226,7 @@ func (co *coherence) apply(t *tail, r *record) {
 	if !held || !r.known || r.created <= c.ownSince(s)+int64(clockMargin) {
 		return
 	}
-	ne := newEntry(g, ep, r.image, json)
+	ne := newEntry(tk, g, r.image, json)
 	ne.seq, ne.shard = r.seq, r.shard
 	c.set(key, ne)
 }

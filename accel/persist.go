@@ -485,7 +485,7 @@ func (a *Accelerator) loadEntries(entries []savedEntry) int {
 			item = doc
 		}
 		t := c.snapshot(se.key)
-		e := newEntry(t.gen, t.epoch, item, se.json)
+		e := newEntry(t, t.gen, item, se.json)
 		e.seq, e.shard = seqNum(se.seq), se.shard
 		for range 3 {
 			if c.setUntil(se.key, e, se.expires) {

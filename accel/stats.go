@@ -15,7 +15,7 @@ type counters struct {
 	misses        atomic.Uint64 // reads of keys the cache did not hold
 	fills         atomic.Uint64 // entries installed after an upstream read
 	passed        atomic.Uint64 // requests passed through uncached
-	invalidations atomic.Uint64 // whole-cache invalidations
+	invalidations atomic.Uint64 // invalidations of the whole cache or of one table
 
 	queryHits       atomic.Uint64 // Query and Scan replies served from the query cache
 	queryMisses     atomic.Uint64 // eventually consistent Query and Scan sent upstream
@@ -30,7 +30,7 @@ type Stats struct {
 	Misses        uint64 // item reads that went upstream
 	Fills         uint64 // entries installed from upstream reads
 	Passed        uint64 // requests passed through uncached
-	Invalidations uint64 // whole-cache invalidations (table changes, PartiQL)
+	Invalidations uint64 // invalidations: whole-cache (table changes, PartiQL), one table's (a stream's tail starts, records lost)
 	Entries       int64  // entries held (ristretto's count, approximate)
 	Bytes         int64  // cost held (ristretto's count, approximate)
 	Evictions     uint64 // entries evicted for room or expiry

@@ -135,6 +135,11 @@ func newTail(co *coherence, table string, ts *tableSchema, resume *tableState) *
 	t := &tail{co: co, table: table, stream: ts.stream, ks: ts.key, stopc: make(chan struct{}), donec: make(chan struct{}),
 		shards: map[string]*shardPos{}, resume: resume}
 	t.ctx, t.cancel = context.WithCancel(context.Background())
+	// A fresh tail starts at the tip: entries made before its iterators
+	// were taken may miss a change committed in between, so they go once
+	// the iterators are taken. A resumed tail replays from positions
+	// taken before its entries were saved.
+	t.mustDrop = resume == nil
 	return t
 }
 
@@ -225,11 +230,10 @@ func (t *tail) run() {
 				continue
 			}
 			if first && t.mustDrop {
-				// After a loss: the tip's iterators are taken, now the
-				// entries made before go.
+				// At the start or after a loss: the tip's iterators are
+				// taken, now the entries made before go.
 				t.mustDrop = false
-				t.co.a.cache.invalidateAll()
-				t.co.a.stats.invalidations.Add(1)
+				t.co.a.dropTable(t.table)
 			}
 			first, t.describeSoon = false, false
 			described = time.Now()
@@ -504,7 +508,7 @@ func parseRecord(rd dynamodb.Doc, shardID string) (*record, bool) {
 
 // lost handles records that may have been lost (trimmed, or the shard
 // gone): every shard is read again from the stream's tip, whose
-// iterators are taken before the caches are dropped, so that every entry
+// iterators are taken before the table's cached entries are dropped, so that every entry
 // made afterwards was read after that tip.
 func (t *tail) lost(err *streamError) {
 	t.errors.Add(1)
@@ -518,14 +522,13 @@ func (t *tail) lost(err *streamError) {
 
 // streamGone ends the tail of a stream that no longer exists: the table
 // was deleted (or its stream turned off). The table's schema is
-// forgotten and the caches dropped; the next request of the table learns
+// forgotten and its cached entries dropped; the next request of the table learns
 // it again (and tails its new stream, if any).
 func (t *tail) streamGone() {
 	t.gone.Store(true)
 	t.co.logger.Warn(fmt.Sprintf("accelerator: the stream of %s is gone (table deleted or stream disabled)", t.table))
 	t.co.a.schemas.drop(t.table)
-	t.co.a.cache.invalidateAll()
-	t.co.a.stats.invalidations.Add(1)
+	t.co.a.dropTable(t.table)
 }
 
 // stats returns the tail's figures.
