@@ -408,3 +408,20 @@ func ExampleStats_Info() {
 	fmt.Println(accel.Stats{Upstream: "http://127.0.0.1:8000", Hits: 3}.Info()[:2])
 	// Output: [accel_upstream:http://127.0.0.1:8000 accel_hits:3]
 }
+
+func ExampleStats_Info_tables() {
+	st := accel.Stats{Coherence: "streams", Tables: []accel.TableCoherence{
+		{Table: "Music", Mode: "streams", Records: 42, Lag: 18 * time.Millisecond, CaughtUp: true, Shards: 1},
+		{Table: "Plain", Mode: "ttl", Reason: "no stream"},
+	}}
+	lines := st.Info()
+	for _, l := range lines[len(lines)-5:] {
+		fmt.Println(l)
+	}
+	// Output:
+	// accel_coherence:streams
+	// accel_stream_calls:0
+	// accel_stream_errors:0
+	// accel_table_Music:coherence=streams,records=42,lag_ms=18,caught_up=1,shards=1,errors=0
+	// accel_table_Plain:coherence=ttl,reason=no_stream
+}

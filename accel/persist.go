@@ -55,8 +55,11 @@ import (
 const (
 	cacheFile  = "accel.cache"
 	cacheMagic = "DCACCEL1"
-	// DefaultSaveEvery is how often the cache is saved while serving.
-	DefaultSaveEvery = time.Minute
+	// DefaultSaveEvery is how often the cache is saved while serving:
+	// after a crash the stream is replayed from the last save, so a
+	// longer period costs replay time, a shorter one writes the whole
+	// cache more often.
+	DefaultSaveEvery = 5 * time.Minute
 	// DefaultReplayTimeout bounds the replay of the streams at Start.
 	DefaultReplayTimeout = time.Minute
 	// maxTablesJSON bounds the tables section read back.

@@ -517,3 +517,32 @@ func TestStreamReadYourWritesConcurrent(t *testing.T) {
 		t.Fatalf("no stale record was applied: %+v", tc)
 	}
 }
+
+// Warm restart: the stream positions are saved with the entries, and the
+// node resumes each shard after the last record it applied, applying
+// what came while it was down before it serves.
+func TestStreamWarmRestartResumes(t *testing.T) {
+	fs := newFakeStream()
+	dir := t.TempDir()
+	e := newEnv(t, envOpts{wrap: fs.wrap, poll: time.Millisecond, ttl: time.Hour, dir: dir})
+	createTable(t, e.c, "Tab")
+	get(t, e.c, "Tab", "k")
+	waitFor(t, "the tail to reach the tip", func() bool { return tableCoherence(e.acc, "Tab").CaughtUp })
+	get(t, e.c, "Tab", "k")
+	seq := fs.add(0, "INSERT", "k", "1", time.Now())
+	waitRecords(t, e, 1)
+	e.acc.Close()
+	fs.add(0, "MODIFY", "k", "2", time.Now())
+
+	r := newEnv(t, envOpts{upstream: e.upstream, poll: time.Millisecond, ttl: time.Hour, dir: dir})
+	reqs := fs.iteratorRequests()
+	if want := "AFTER_SEQUENCE_NUMBER " + seq; reqs[len(reqs)-1] != want {
+		t.Fatalf("iterators %q: want the last %q", reqs, want)
+	}
+	if got := get(t, r.c, "Tab", "k"); got != "2" {
+		t.Fatalf("after the restart k = %q, want the record applied while the node was down", got)
+	}
+	if st := r.acc.Stats(); st.Misses != 0 || st.Hits != 1 {
+		t.Fatalf("the read after the restart was not a hit: %+v", st)
+	}
+}
