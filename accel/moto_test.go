@@ -114,8 +114,8 @@ func TestMotoTwoNodesConverge(t *testing.T) {
 	}
 	waitFor(t, "b to see a's delete", func() bool { b.acc.Wait(); return get(t, b.c, "Tab", "k") == "" })
 	for _, n := range []*env{a, b} {
-		tc := tableCoherence(n.acc, "Tab")
-		if tc.Mode != accel.CoherenceStreams || tc.Records < 3 {
+		waitFor(t, "the three records applied", func() bool { return tableCoherence(n.acc, "Tab").Records >= 3 })
+		if tc := tableCoherence(n.acc, "Tab"); tc.Mode != accel.CoherenceStreams {
 			t.Fatalf("coherence: %+v", tc)
 		}
 	}
