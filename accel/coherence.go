@@ -203,8 +203,9 @@ func (co *coherence) apply(t *tail, r *record) {
 	}
 	key, ok := cacheKey(t.table, t.ks, r.keys)
 	if !ok {
-		// Keys that do not fit the schema: the table was recreated
-		// behind this node; the tail ends on the stream's end.
+		// Keys that do not fit the schema known here: whatever changed,
+		// the table's entries go.
+		co.a.dropTable(t.table)
 		return
 	}
 	s := stripeOf(key)

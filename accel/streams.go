@@ -438,7 +438,10 @@ func (t *tail) read(sp *shardPos) (int, *streamError) {
 		_, rd := recs.At(i)
 		r, ok := parseRecord(rd, sp.id)
 		if !ok {
+			// A record not understood may change a held key: the
+			// table's entries go.
 			t.errors.Add(1)
+			t.co.a.dropTable(t.table)
 			continue
 		}
 		if sp.seq != "" && !sp.seq.less(r.seq) {
