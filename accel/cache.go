@@ -86,7 +86,7 @@ type entry struct {
 	json       []byte         // the whole item's JSON
 	size       int            // attr.ItemSize of the item, for consumed capacity
 
-	key     string // the entry's cache key
+	key     string // the entry's cache key (kept only for persistence)
 	expires int64  // Unix nanoseconds when ristretto drops it
 	// seq and shard name the stream record the entry was made from
 	// (coherence.go); seq is 0 for an entry made from a read or a write.
@@ -264,9 +264,9 @@ func (c *itemCache) setUntil(key string, e *entry, expires int64) bool {
 	if c.c == nil || ttl <= 0 {
 		return false
 	}
-	e.key = key
 	e.expires = expires
 	if c.index != nil {
+		e.key = key
 		c.index.Store(key, e)
 	}
 	if !c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), ttl) {
