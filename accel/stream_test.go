@@ -52,14 +52,14 @@ func newFakeStream() *fakeStream {
 }
 
 // add appends a record to shard i: event INSERT, MODIFY or REMOVE of pk,
-// with attribute v (none for REMOVE), created at created.
+// with attribute v (no NewImage for REMOVE or v ""), created at created.
 func (f *fakeStream) add(i int, event, pk, v string, created time.Time) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
 	seq := strconv.Itoa(100000000000000000 + f.seq)
 	img := ""
-	if event != "REMOVE" {
+	if event != "REMOVE" && v != "" { // v "": a view without new images (KEYS_ONLY, OLD_IMAGE)
 		img = fmt.Sprintf(`,"NewImage":{"pk":{"S":%q},"v":{"S":%q}}`, pk, v)
 	}
 	rec := fmt.Sprintf(`{"eventName":%q,"dynamodb":{"ApproximateCreationDateTime":%.3f,"Keys":{"pk":{"S":%q}}%s,"SequenceNumber":%q,"StreamViewType":"NEW_IMAGE"}}`,
@@ -544,5 +544,25 @@ func TestStreamWarmRestartResumes(t *testing.T) {
 	}
 	if st := r.acc.Stats(); st.Misses != 0 || st.Hits != 1 {
 		t.Fatalf("the read after the restart was not a hit: %+v", st)
+	}
+}
+
+// A record without a new image (a KEYS_ONLY or OLD_IMAGE stream) drops
+// the key's entry: the next read asks the upstream.
+func TestStreamKeysOnlyDrops(t *testing.T) {
+	e, fs := streamEnv(t)
+	put(t, e.direct, "Tab", map[string]types.AttributeValue{"pk": s("k"), "v": s("1")})
+	if got := get(t, e.c, "Tab", "k"); got != "1" {
+		t.Fatalf("k: %q", got)
+	}
+	put(t, e.direct, "Tab", map[string]types.AttributeValue{"pk": s("k"), "v": s("2")})
+	e.acc.Wait()
+	if got := get(t, e.c, "Tab", "k"); got != "1" {
+		t.Fatalf("k was not cached: %q", got)
+	}
+	fs.add(0, "MODIFY", "k", "", time.Now())
+	waitRecords(t, e, 1)
+	if got := get(t, e.c, "Tab", "k"); got != "2" {
+		t.Fatalf("after a keys-only record: %q", got)
 	}
 }
