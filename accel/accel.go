@@ -277,6 +277,9 @@ func (a *Accelerator) invalidating(target string, body []byte, schema bool) ([]b
 	}
 	if schema {
 		a.schemas.drop(name)
+		if target == dynamodb.Target("DeleteTable") && e == nil {
+			a.co.forget(name) // its stream ends: no more tailing
+		}
 	}
 	return reply, e
 }

@@ -153,6 +153,29 @@ func (co *coherence) learned(table string, ts *tableSchema) {
 	go t.run()
 }
 
+// forget stops tailing table ("": every table) and forgets its
+// coherence, until its schema is learned again.
+func (co *coherence) forget(table string) {
+	co.mu.Lock()
+	var stopped []*tail
+	for name, t := range co.mu.tails {
+		if table == "" || name == table {
+			t.stop()
+			stopped = append(stopped, t)
+			delete(co.mu.tails, name)
+		}
+	}
+	if table == "" {
+		clear(co.mu.ttl)
+	} else {
+		delete(co.mu.ttl, table)
+	}
+	co.mu.Unlock()
+	for _, t := range stopped {
+		t.close()
+	}
+}
+
 // close stops every tail and waits for them.
 func (co *coherence) close() {
 	co.mu.Lock()

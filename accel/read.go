@@ -281,6 +281,7 @@ func (a *Accelerator) tableChanged(table string) {
 		return
 	}
 	a.schemas.drop(table)
+	a.co.forget(table) // its stream, if any, is learned again with the schema
 	a.cache.invalidateAll()
 	a.stats.invalidations.Add(1)
 }

@@ -566,3 +566,14 @@ func TestStreamKeysOnlyDrops(t *testing.T) {
 		t.Fatalf("after a keys-only record: %q", got)
 	}
 }
+
+// A table deleted through this node stops being tailed at once.
+func TestStreamDeleteTableThroughNode(t *testing.T) {
+	e, _ := streamEnv(t)
+	if _, err := e.c.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: aws.String("Tab")}); err != nil {
+		t.Fatal(err)
+	}
+	if tc := tableCoherence(e.acc, "Tab"); tc.Table != "" {
+		t.Fatalf("still tailed after DeleteTable: %+v", tc)
+	}
+}
