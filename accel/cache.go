@@ -88,6 +88,7 @@ type entry struct {
 
 	key     string // the entry's cache key (kept only for persistence)
 	expires int64  // Unix nanoseconds when ristretto drops it
+	at      int64  // Unix nanoseconds when it was made (its upstream state was read)
 	// seq and shard name the stream record the entry was made from
 	// (coherence.go); seq is 0 for an entry made from a read or a write.
 	seq   seqNum
@@ -246,7 +247,7 @@ func storeMax(v *atomic.Int64, x int64) {
 // newEntry makes an entry valid at generation gen of t's stripe, and at
 // t's epoch and table generation.
 func newEntry(t token, gen uint64, item attr.Item, json []byte) *entry {
-	e := &entry{gen: gen, epoch: t.epoch, tctr: t.tctr, tgen: t.tgen, found: item != nil, json: json}
+	e := &entry{gen: gen, epoch: t.epoch, tctr: t.tctr, tgen: t.tgen, found: item != nil, json: json, at: time.Now().UnixNano()}
 	if item != nil {
 		e.size = attr.ItemSize(item)
 	}

@@ -51,20 +51,25 @@ import (
 //     not fill the cache with keys nobody read), the record carries an
 //     image, and the record was created more than clockMargin after the
 //     last write this node forwarded on the key's stripe was answered
-//     (itemCache.ownSince), the image is installed under the new
-//     generation, with the record's sequence number. A record older than
-//     one of the node's own writes therefore never overwrites it; at
-//     worst it drops it.
+//     (itemCache.ownSince), and, over an entry read from the upstream or
+//     written (not from the stream), no more than freshSlack before that
+//     entry was made, the image
+//     is installed under the new generation, with the record's sequence
+//     number. A record older than one of the node's own writes therefore
+//     never overwrites it; at worst it drops it. Nor does a record older
+//     than what the node read (a tail far behind, catching up).
 //
 // The comparison in 3 sets the record's ApproximateCreationDateTime (the
 // upstream's clock, rounded down by DynamoDB to the second, which only
 // errs on the safe side) against this node's clock: it assumes the two
-// clocks agree within clockMargin. Records of one key arrive in the
-// upstream's order (a key's records are in one shard at a time, and a
-// child shard is read only once its parent is drained), so every record
-// older than an entry read from the upstream is followed by the record of
-// the value read: a node may, within the stream's lag, serve a value
-// older than one it read (never than one it wrote), and converges.
+// clocks agree within clockMargin. The comparison with an entry's own
+// time guards no promise, only freshness, and allows freshSlack (DynamoDB
+// rounds the creation time down to the second): a record up to that much
+// older than a value read may replace it for a while; records of one key
+// arrive in the upstream's order (a key's records are in one shard at a
+// time, and a child shard is read only once its parent is drained), so
+// the record of the value read follows, and the node converges within the
+// stream's lag.
 type coherence struct {
 	a       *Accelerator
 	streams *upstream // the Streams API endpoint
@@ -85,6 +90,10 @@ type coherence struct {
 // disagree (see the ordering rule above): NTP keeps hosts within
 // milliseconds; a second more covers DynamoDB's rounding.
 const clockMargin = 2 * time.Second
+
+// freshSlack is how much older than an entry read from the upstream a
+// record may be and still replace it (see the ordering rule above).
+const freshSlack = time.Second
 
 // Coherence modes.
 const (
@@ -247,7 +256,7 @@ func (co *coherence) apply(t *tail, r *record) {
 		}
 	}
 	g := c.gens[s].Add(1)
-	if !held || !r.known || r.created <= c.ownSince(s)+int64(clockMargin) {
+	if !held || !r.known || r.created <= c.ownSince(s)+int64(clockMargin) || (e.seq == "" && r.created <= e.at-int64(freshSlack)) {
 		return
 	}
 	ne := newEntry(tk, g, r.image, json)

@@ -29,12 +29,12 @@ import (
 // file, fsynced, renamed over the old one, and the directory fsynced: a
 // crash leaves the old file or the new one. Its format (little endian):
 //
-//	magic    8 bytes  "DCACCEL1"
+//	magic    8 bytes  "DCACCEL2"
 //	tables   uint32 n, then n bytes of JSON: []savedTable
 //	entries  repeated:
 //	           uint32 key length (0 ends the list), key
 //	           uint8 found, uint32 JSON length, the item's JSON
-//	           int64 expiry (Unix nanoseconds)
+//	           int64 expiry, int64 when made (Unix nanoseconds)
 //	           uint16 length, SequenceNumber; uint16 length, ShardId
 //	crc      uint32 CRC-32C of everything before it
 //
@@ -54,7 +54,7 @@ import (
 
 const (
 	cacheFile  = "accel.cache"
-	cacheMagic = "DCACCEL1"
+	cacheMagic = "DCACCEL2"
 	// DefaultSaveEvery is how often the cache is saved while serving:
 	// after a crash the stream is replayed from the last save, so a
 	// longer period costs replay time, a shorter one writes the whole
@@ -220,8 +220,9 @@ func (a *Accelerator) save(path string) error {
 		w.WriteByte(found)
 		putU32(w, uint32(len(e.json)))
 		w.Write(e.json)
-		var b [8]byte
-		binary.LittleEndian.PutUint64(b[:], uint64(e.expires))
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:8], uint64(e.expires))
+		binary.LittleEndian.PutUint64(b[8:], uint64(e.at))
 		w.Write(b[:])
 		putStr16(w, string(e.seq))
 		putStr16(w, e.shard)
@@ -275,6 +276,7 @@ type savedEntry struct {
 	found      bool
 	json       []byte
 	expires    int64
+	at         int64
 	seq, shard string
 }
 
@@ -336,7 +338,7 @@ func readCacheFile(path string, limit int64) ([]savedTable, []savedEntry, error)
 		if _, err := io.ReadFull(r, js); err != nil {
 			return nil, nil, errCorrupt
 		}
-		var b [8]byte
+		var b [16]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return nil, nil, errCorrupt
 		}
@@ -351,7 +353,7 @@ func readCacheFile(path string, limit int64) ([]savedTable, []savedEntry, error)
 			return nil, nil, errCorrupt
 		}
 		entries = append(entries, savedEntry{key: string(key), table: table, found: found == 1, json: js,
-			expires: int64(binary.LittleEndian.Uint64(b[:])), seq: seq, shard: shardID})
+			expires: int64(binary.LittleEndian.Uint64(b[:8])), at: int64(binary.LittleEndian.Uint64(b[8:])), seq: seq, shard: shardID})
 	}
 	want := crc.Sum32()
 	var b [4]byte
@@ -489,7 +491,7 @@ func (a *Accelerator) loadEntries(entries []savedEntry) int {
 		}
 		t := c.snapshot(se.key)
 		e := newEntry(t, t.gen, item, se.json)
-		e.seq, e.shard = seqNum(se.seq), se.shard
+		e.seq, e.shard, e.at = seqNum(se.seq), se.shard, se.at
 		for range 3 {
 			if c.setUntil(se.key, e, se.expires) {
 				n++

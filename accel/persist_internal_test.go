@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -111,4 +112,25 @@ func FuzzReadCacheFile(f *testing.F) {
 			t.Fatal("an error with results")
 		}
 	})
+}
+
+// The seed file in testdata reads back (the format has not drifted).
+func TestCacheFileSeed(t *testing.T) {
+	data, err := os.ReadFile("testdata/fuzz/FuzzReadCacheFile/valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitN(data, []byte("\n"), 3)
+	raw, err := strconv.Unquote(string(bytes.TrimSuffix(bytes.TrimPrefix(lines[1], []byte("[]byte(")), []byte(")"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tables, entries, err := readCacheFile(path, 1<<20)
+	if err != nil || len(tables) != 1 || len(entries) != 1 || entries[0].at != 1<<60 || entries[0].seq != "100000000000000000001" {
+		t.Fatalf("%v %+v %+v", err, tables, entries)
+	}
 }

@@ -577,3 +577,23 @@ func TestStreamDeleteTableThroughNode(t *testing.T) {
 		t.Fatalf("still tailed after DeleteTable: %+v", tc)
 	}
 }
+
+// A tail far behind (records minutes older than what the node read) does
+// not put old images over fresh reads: it drops them.
+func TestStreamOldRecordDropsFreshRead(t *testing.T) {
+	e, fs := streamEnv(t)
+	put(t, e.direct, "Tab", map[string]types.AttributeValue{"pk": s("k"), "v": s("now")})
+	if got := get(t, e.c, "Tab", "k"); got != "now" {
+		t.Fatalf("k: %q", got)
+	}
+	e.acc.Wait()
+	misses := e.acc.Stats().Misses
+	fs.add(0, "MODIFY", "k", "minutes-ago", time.Now().Add(-5*time.Minute))
+	waitRecords(t, e, 1)
+	if got := get(t, e.c, "Tab", "k"); got != "now" {
+		t.Fatalf("an old record replaced a fresh read: %q", got)
+	}
+	if m := e.acc.Stats().Misses; m != misses+1 {
+		t.Fatalf("the entry was not dropped (%d misses, was %d)", m, misses)
+	}
+}
