@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/stream"
 	"github.com/dynacache/dynacache/wal"
 )
 
@@ -113,6 +115,11 @@ type Config struct {
 	// TTLInterval is how often the time-to-live expirer deletes expired
 	// items of the local tables (0: every second).
 	TTLInterval time.Duration
+	// StreamShardInterval is how long a stream shard stays open before
+	// its child takes over (0: stream.DefaultShardInterval, 4 hours).
+	StreamShardInterval time.Duration
+	// StreamRetention is how long stream records are kept (0: 24 hours).
+	StreamRetention time.Duration
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -205,6 +212,7 @@ type Server struct {
 	cfg     Config
 	store   *shard.Store
 	log     *wal.Log // nil in memory
+	streams *stream.Hub
 	handler *dynamodb.Handler
 	expirer *dynamodb.Expirer // time to live
 	resp    *resp.Server
@@ -255,19 +263,31 @@ func Open(cfg Config) (*Server, error) {
 		store *shard.Store
 		log   *wal.Log
 	)
+	// The streams' hub opens before the log: recovery hands it the changes
+	// of the records it replays (stream/hub.go).
+	sopts := stream.Options{ShardInterval: cfg.StreamShardInterval, Retention: cfg.StreamRetention, Logf: printf(logger, slog.LevelWarn)}
+	if !cfg.InMemory {
+		sopts.Dir = filepath.Join(cfg.Dir, "streams")
+	}
+	hub, err := stream.Open(sopts)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.InMemory {
 		store = shard.New(nil)
 	} else {
 		policy, err := wal.ParsePolicy(cfg.Fsync)
 		if err != nil {
+			hub.Close()
 			return nil, err
 		}
-		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logger: logger})
+		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logger: logger, Changes: hub})
 		if err != nil {
+			hub.Close()
 			return nil, err
 		}
 	}
-	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout}
+	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub}
 	var acc *accel.Accelerator
 	if cfg.Upstream != "" {
 		var err error
@@ -275,6 +295,7 @@ func Open(cfg Config) (*Server, error) {
 			if log != nil {
 				log.Close()
 			}
+			hub.Close()
 			return nil, err
 		}
 		hopts.Backend, hopts.CacheBytes = acc, 0
@@ -297,7 +318,7 @@ func Open(cfg Config) (*Server, error) {
 	// background, through the same logged write path as a DeleteItem.
 	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
 	exp.Start()
-	return &Server{cfg: cfg, store: store, log: log, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+	return &Server{cfg: cfg, store: store, log: log, streams: hub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
@@ -534,6 +555,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			first = err
 		}
 		s.log = nil
+	}
+	// After the log: its last commits may still hand changes over.
+	if s.streams != nil {
+		if err := s.streams.Close(); err != nil && first == nil {
+			first = err
+		}
+		s.streams = nil
 	}
 	return first
 }

@@ -61,7 +61,7 @@ func (s *Store) MutateAll(refs []Ref, decide func(olds []Entry) ([]Write, error)
 		}
 		curs[i] = curIts[i].entry()
 		batch = append(batch, BatchItem{Table: r.Table.name, Key: r.Key, Enc: curs[i].enc, Size: curs[i].Size(),
-			Undo: Undo{t: r.Table, old: oldIts[i], cur: curIts[i]}})
+			Undo: Undo{t: r.Table, old: oldIts[i], cur: curIts[i], service: writes[i].Service}})
 	}
 	if len(batch) > 0 && s.log != nil {
 		if wait, err = s.log.LogBatch(batch); err != nil {
@@ -75,6 +75,7 @@ func (s *Store) MutateAll(refs []Ref, decide func(olds []Entry) ([]Write, error)
 		}
 		h, sh := r.Table.locate(r.Key)
 		r.Table.applyLocked(sh, pivotOf(h, r.Key), oldIts[i], curIts[i], writes[i].Item)
+		s.deliverLocked(r.Table, r.Key, oldIts[i], curIts[i], writes[i].Service)
 	}
 	unlock()
 	return olds, curs, wait, nil

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Sentinel errors of the store.
@@ -59,6 +60,11 @@ type BatchItem struct {
 // Store holds every table.
 type Store struct {
 	log Log // nil: in memory only
+	// sink receives the changes of tables with a stream (changes.go);
+	// mem numbers them when there is no log.
+	sink ChangeSink
+	mem  memChanges
+	tap  atomic.Bool // SetTap
 
 	mu struct {
 		sync.RWMutex
@@ -107,12 +113,12 @@ func New(log Log) *Store {
 	return s
 }
 
-func (s *Store) logItem(t *Table, k Key, old, cur tableItem) (func() error, error) {
+func (s *Store) logItem(t *Table, k Key, old, cur tableItem, service bool) (func() error, error) {
 	if s.log == nil {
 		return nil, nil
 	}
 	e := cur.entry()
-	return s.log.LogItem(t.name, k, e.enc, e.Size(), Undo{t: t, old: old, cur: cur})
+	return s.log.LogItem(t.name, k, e.enc, e.Size(), Undo{t: t, old: old, cur: cur, service: service})
 }
 
 // SetLog attaches the log every later mutation is written to. Recovery

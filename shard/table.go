@@ -29,6 +29,9 @@ type Table struct {
 
 	shards [numShards]treeShard[tableItem]
 
+	// stream is the table's enabled stream (changes.go); nil: none.
+	stream atomic.Pointer[streamTag]
+
 	// dropped is set, with every shard lock held, when the table is
 	// deleted; Mutate checks it under its shard lock, so no write to a
 	// dropped table is logged after the drop record.
@@ -175,6 +178,9 @@ type Write struct {
 	Delete bool
 	// Item is the new image when neither Skip nor Delete.
 	Item attr.Item
+	// Service marks a delete the service makes (time to live): its stream
+	// record names the service as the writer.
+	Service bool
 }
 
 // newTableItem encodes item under k, key and encoding in one allocation.
@@ -231,12 +237,13 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		curIt = newTableItem(h, k, w.Item)
 		cur = curIt.entry()
 	}
-	wait, err = t.store.logItem(t, k, oldIt, curIt)
+	wait, err = t.store.logItem(t, k, oldIt, curIt, w.Service)
 	if err != nil {
 		s.mu.Unlock()
 		return old, old, nil, err
 	}
 	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
+	t.store.deliverLocked(t, k, oldIt, curIt, w.Service)
 	s.mu.Unlock()
 	return old, cur, wait, nil
 }
@@ -256,6 +263,7 @@ func (t *Table) setDropped(dropped bool) {
 type Undo struct {
 	t        *Table
 	old, cur tableItem
+	service  bool // Write.Service
 }
 
 // Revert puts back the item that the write replaced, with its index

@@ -31,6 +31,18 @@
 //	recTable       table:str schema indexes meta:str         create or redefine
 //	recDropTable   table:str
 //	recBatch       count:uvarint (type:byte body)*           applied all or nothing
+//	recChange      stream:uvarint time:uvarint flags:byte [old:str] type:byte body
+//	               a recPut or recDelete (type, body) of a table with a stream,
+//	               with what its stream record needs: the stream id, the time
+//	               (Unix ms), flags (1 service delete, 2 the item existed, 4 the
+//	               old image follows) and the old image; also inside a recBatch
+//
+// A recChange makes a stream change exactly as durable as its write, and
+// lets recovery hand the changes of the records it replays to the streams'
+// store (package stream), which keeps only the ones it does not hold yet:
+// so a crash between the log and the streams' own files loses no change.
+// The log drops records from its front only after the streams' store has
+// made their changes durable (ChangeSink.Sync).
 //
 //	schema   = hashName:str hashType:byte rangeName:str rangeType:byte
 //	indexes  = count:uvarint (name:str local:byte schema projection)*

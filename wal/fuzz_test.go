@@ -22,6 +22,18 @@ func seedRecords() [][]byte {
 		return appendTable(b, "t", testSchema, []shard.IndexSchema{{Name: "g", Key: testSchema}}, []byte(`{}`))
 	})
 	mk(recDropTable, func(b []byte) []byte { return appendStr(b, []byte("t")) })
+	ch := shard.Change{Stream: 1796399621773, Time: 1796399622257, Old: item, OldExisted: true}
+	mk(recChange, func(b []byte) []byte {
+		return appendPut(append(appendChange(b, &ch), recPut), "t", shard.Key("\x01a"), 5, item)
+	})
+	svc := shard.Change{Stream: 7, Time: 9, Service: true, OldExisted: true}
+	mk(recChange, func(b []byte) []byte {
+		return appendDelete(append(appendChange(b, &svc), recDelete), "t", shard.Key("\x01a"))
+	})
+	mk(recBatch, func(b []byte) []byte {
+		items := []shard.BatchItem{{Table: "t", Key: shard.Key("\x01a"), Enc: item, Size: 5}, {Table: "t", Key: shard.Key("\x01b")}}
+		return appendBatch(b, items, []shard.Change{ch, {}})
+	})
 	return out
 }
 
@@ -38,6 +50,21 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 		var again []byte
 		var st int
+		if r.change != nil {
+			again, st = beginRecord(nil, recChange)
+			ch := *r.change
+			again = appendChange(again, &ch)
+			if r.typ == recPut {
+				again = appendPut(append(again, recPut), r.table, r.key, r.size, r.item)
+			} else {
+				again = appendDelete(append(again, recDelete), r.table, r.key)
+			}
+			again = finishRecord(again, st)
+			if string(again) != string(b) {
+				t.Fatalf("re-encoding differs:\n%x\n%x", again, b)
+			}
+			return
+		}
 		switch r.typ {
 		case recPut:
 			again, st = beginRecord(nil, recPut)

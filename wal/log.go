@@ -74,6 +74,23 @@ type Options struct {
 	Logger *slog.Logger
 	// Logf reports recovery and repairs; nil discards.
 	Logf func(format string, args ...any)
+	// Changes, when set, receives the stream changes of every committed
+	// record (shard/changes.go), and those of the records recovery
+	// replays; the store must be given the same sink.
+	Changes ChangeSink
+}
+
+// ChangeSink is the log's view of the streams' store (package stream).
+type ChangeSink interface {
+	shard.ChangeSink
+	// Sync makes durable every change received so far: the log calls it
+	// before it drops records from its front, since recovery can no
+	// longer deliver their changes again after that.
+	Sync() error
+	// Recovered tells the sink that recovery ended and that the log's
+	// next record is next: the sink drops any change it holds from a
+	// position at or after next (a record the crash took from the log).
+	Recovered(next uint64) error
 }
 
 // DefaultSnapshotBytes is the default log size that triggers a snapshot.
@@ -107,6 +124,9 @@ type Log struct {
 		failed  error  // sticky: once set, every append fails
 		closed  bool
 		scratch []byte
+		// clock is the time of the last change logged (Unix ms): change
+		// times do not decrease in log order.
+		clock int64
 		// sinceSnapshot counts bytes appended since the last snapshot began.
 		sinceSnapshot int64
 	}
@@ -136,11 +156,20 @@ type group struct {
 	// undos are the group's item writes, applied in memory already, to
 	// revert should the group be refused (shard.Log), in log order.
 	undos *[]shard.Undo
-	first uint64
-	last  uint64
-	bytes int64
-	done  chan struct{}
-	err   error
+	// changes are the stream changes of the group's records, delivered
+	// to Options.Changes once the group is written.
+	changes []logChanges
+	first   uint64
+	last    uint64
+	bytes   int64
+	done    chan struct{}
+	err     error
+}
+
+// logChanges are the stream changes of the record at pos.
+type logChanges struct {
+	pos uint64
+	cs  []shard.Change
 }
 
 // batches and undoLists recycle the buffers of committed groups.
@@ -162,6 +191,7 @@ func (g *group) recycle() {
 	*g.undos = (*g.undos)[:0]
 	undoLists.Put(g.undos)
 	g.undos = nil
+	g.changes = nil
 }
 
 // revert undoes the group's item writes in memory, newest first.
@@ -289,7 +319,10 @@ func lockDir(dir string) (*os.File, error) {
 // its waiter. It is called with the caller's shard lock held. undo, when
 // not nil, reverts the record's write in memory should the log refuse it;
 // so do undos.
-func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo, undos ...shard.BatchItem) (func() error, error) {
+//
+// chs are the record's stream changes (for a batch, one per item, Stream 0
+// where an item has none), which fill encodes: append sets their Time.
+func (l *Log) append(typ byte, fill func([]byte) []byte, chs []shard.Change, undo *shard.Undo, undos ...shard.BatchItem) (func() error, error) {
 	l.mu.Lock()
 	if err := l.mu.failed; err != nil {
 		l.mu.Unlock()
@@ -299,6 +332,16 @@ func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo, undos
 		l.mu.Unlock()
 		return nil, ErrClosed
 	}
+	if chs != nil {
+		now := time.Now().UnixMilli()
+		if now < l.mu.clock {
+			now = l.mu.clock
+		}
+		l.mu.clock = now
+		for i := range chs {
+			chs[i].Time = now
+		}
+	}
 	buf, start := beginRecord(l.mu.scratch[:0], typ)
 	buf = fill(buf)
 	buf = finishRecord(buf, start)
@@ -307,6 +350,9 @@ func (l *Log) append(typ byte, fill func([]byte) []byte, undo *shard.Undo, undos
 	l.mu.next++
 	g := l.mu.pending
 	g.batch.Write(seq, buf)
+	if chs != nil && l.opts.Changes != nil {
+		g.changes = append(g.changes, logChanges{pos: seq, cs: compactChanges(chs)})
+	}
 	if undo != nil {
 		*g.undos = append(*g.undos, *undo)
 	}
@@ -350,23 +396,62 @@ func (l *Log) waiter(g *group) func() error {
 
 // LogItem implements shard.Log.
 func (l *Log) LogItem(table string, key shard.Key, enc []byte, size int, undo shard.Undo) (func() error, error) {
-	if enc == nil {
-		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) }, &undo)
+	if ch, ok := undo.Change(); ok {
+		chs := []shard.Change{ch}
+		return l.append(recChange, func(b []byte) []byte {
+			b = appendChange(b, &chs[0])
+			if enc == nil {
+				return appendDelete(append(b, recDelete), table, key)
+			}
+			return appendPut(append(b, recPut), table, key, size, enc)
+		}, chs, &undo)
 	}
-	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) }, &undo)
+	if enc == nil {
+		return l.append(recDelete, func(b []byte) []byte { return appendDelete(b, table, key) }, nil, &undo)
+	}
+	return l.append(recPut, func(b []byte) []byte { return appendPut(b, table, key, size, enc) }, nil, &undo)
 }
 
 // LogBatch implements shard.Log: one recBatch record.
 func (l *Log) LogBatch(items []shard.BatchItem) (func() error, error) {
-	return l.append(recBatch, func(b []byte) []byte { return appendBatch(b, items) }, nil, items...)
+	var chs []shard.Change
+	for i := range items {
+		if ch, ok := items[i].Undo.Change(); ok {
+			if chs == nil {
+				chs = make([]shard.Change, len(items))
+			}
+			chs[i] = ch
+		}
+	}
+	return l.append(recBatch, func(b []byte) []byte { return appendBatch(b, items, chs) }, chs, nil, items...)
+}
+
+// compactChanges returns the changes of chs that exist (Stream not 0).
+func compactChanges(chs []shard.Change) []shard.Change {
+	n := 0
+	for _, ch := range chs {
+		if ch.Stream != 0 {
+			n++
+		}
+	}
+	if n == len(chs) {
+		return chs
+	}
+	out := make([]shard.Change, 0, n)
+	for _, ch := range chs {
+		if ch.Stream != 0 {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // LogTable implements shard.Log.
 func (l *Log) LogTable(table string, schema shard.KeySchema, indexes []shard.IndexSchema, meta []byte, deleted bool) (func() error, error) {
 	if deleted {
-		return l.append(recDropTable, func(b []byte) []byte { return appendStr(b, []byte(table)) }, nil)
+		return l.append(recDropTable, func(b []byte) []byte { return appendStr(b, []byte(table)) }, nil, nil)
 	}
-	return l.append(recTable, func(b []byte) []byte { return appendTable(b, table, schema, indexes, meta) }, nil)
+	return l.append(recTable, func(b []byte) []byte { return appendTable(b, table, schema, indexes, meta) }, nil, nil)
 }
 
 // run is the committer: it takes the pending group, writes it with one
@@ -440,6 +525,14 @@ func (l *Log) commit() {
 	if err != nil {
 		l.refuse(g, err)
 		return
+	}
+	// The group's changes reach the streams before its writers are
+	// released: a client that reads a stream after its write returned
+	// finds the write's record there.
+	if sink := l.opts.Changes; sink != nil {
+		for _, c := range g.changes {
+			sink.Changes(c.pos, c.cs)
+		}
 	}
 	g.recycle()
 	close(g.done)

@@ -18,6 +18,14 @@ const (
 	recDropTable byte = 4
 	recBatch     byte = 5
 	recEnd       byte = 6 // snapshot trailer
+	recChange    byte = 7 // a recPut or recDelete with its stream change
+)
+
+// Flags of a recChange.
+const (
+	chgService    = 1 << iota // made by the service (time to live)
+	chgOldExisted             // the item existed before the write
+	chgOldImage               // the old image follows
 )
 
 const recordVersion = 1
@@ -69,9 +77,37 @@ func appendDelete(dst []byte, table string, key shard.Key) []byte {
 	return appendStr(dst, key)
 }
 
-func appendBatch(dst []byte, items []shard.BatchItem) []byte {
+// appendChange appends the head of a recChange body: what the stream
+// needs beyond the put or delete that follows it.
+func appendChange(dst []byte, ch *shard.Change) []byte {
+	dst = binary.AppendUvarint(dst, uint64(ch.Stream))
+	dst = binary.AppendUvarint(dst, uint64(ch.Time))
+	var flags byte
+	if ch.Service {
+		flags |= chgService
+	}
+	if ch.OldExisted {
+		flags |= chgOldExisted
+	}
+	if ch.Old != nil {
+		flags |= chgOldImage
+	}
+	dst = append(dst, flags)
+	if ch.Old != nil {
+		dst = appendStr(dst, ch.Old)
+	}
+	return dst
+}
+
+// appendBatch appends a recBatch body. changes is nil, or holds each
+// item's change (Stream 0: none).
+func appendBatch(dst []byte, items []shard.BatchItem, changes []shard.Change) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(items)))
-	for _, it := range items {
+	for i, it := range items {
+		if changes != nil && changes[i].Stream != 0 {
+			dst = append(dst, recChange)
+			dst = appendChange(dst, &changes[i])
+		}
 		if it.Enc == nil {
 			dst = append(dst, recDelete)
 			dst = appendDelete(dst, it.Table, it.Key)
@@ -123,6 +159,26 @@ type record struct {
 	meta    []byte
 	count   uint64   // recEnd
 	batch   []record // recBatch
+	// change is set on a put or delete that was logged as a recChange:
+	// its stream change, with Table, Key and New left to the record.
+	change *shard.Change
+}
+
+// changes appends r's stream changes (those of its batch items) to dst.
+// They alias r.
+func (r *record) changes(dst []shard.Change) []shard.Change {
+	if r.change != nil {
+		ch := *r.change
+		ch.Table, ch.Key = r.table, shard.Key(r.key)
+		if r.typ == recPut {
+			ch.New = r.item
+		}
+		dst = append(dst, ch)
+	}
+	for i := range r.batch {
+		dst = r.batch[i].changes(dst)
+	}
+	return dst
 }
 
 // checkRecord verifies a record's header and checksum and returns its type
@@ -253,6 +309,31 @@ func (d *reader) body(typ byte, depth int) record {
 		r.table = string(d.bytes())
 	case recEnd:
 		r.count = d.uvarint()
+	case recChange:
+		if depth > 1 {
+			d.fail()
+			break
+		}
+		var ch shard.Change
+		ch.Stream = int64(d.uvarint())
+		ch.Time = int64(d.uvarint())
+		flags := d.byte()
+		if flags&^(chgService|chgOldExisted|chgOldImage) != 0 {
+			d.fail()
+			break
+		}
+		ch.Service = flags&chgService != 0
+		ch.OldExisted = flags&chgOldExisted != 0
+		if flags&chgOldImage != 0 {
+			ch.Old = d.bytes()
+		}
+		inner := d.byte()
+		if inner != recPut && inner != recDelete {
+			d.fail()
+			break
+		}
+		r = d.body(inner, depth+1)
+		r.change = &ch
 	case recBatch:
 		if depth > 0 {
 			d.fail()

@@ -62,12 +62,22 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 				return nil, 0, fmt.Errorf("wal: %s: entry %d: %w", seg.path, e.seq, err)
 			}
 			applyRecord(store, &r)
+			if sink := l.opts.Changes; sink != nil {
+				if cs := r.changes(nil); len(cs) > 0 {
+					sink.Changes(e.seq, cs)
+				}
+			}
 			replayed++
 		}
 		logNext = seg.first + uint64(len(entries))
 	}
 	if logNext > next {
 		next = logNext
+	}
+	if sink := l.opts.Changes; sink != nil {
+		if err := sink.Recovered(next); err != nil {
+			return nil, 0, fmt.Errorf("wal: streams: %w", err)
+		}
 	}
 	var items int64
 	for _, t := range store.Tables() {

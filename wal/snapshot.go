@@ -175,6 +175,11 @@ func (l *Log) snapshotLocked() error {
 		// start and expects the log to reach it.
 		err = l.Sync()
 	}
+	if err == nil && l.opts.Changes != nil {
+		// The log is about to lose records from its front: their stream
+		// changes must be durable in the streams' own store first.
+		err = l.opts.Changes.Sync()
+	}
 	if err == nil {
 		err = os.Rename(tmp, final)
 	}

@@ -353,7 +353,13 @@ func (p *page) add(hit shard.Hit) bool {
 	if p.r.index == nil {
 		p.tableBytes += hit.Entry.Size()
 	} else {
-		p.indexBytes += hit.Entry.Size()
+		// An index read is charged for the index's item: what it
+		// projects, not the whole table item.
+		if p.projected != nil {
+			p.indexBytes += attr.ItemSize(stored)
+		} else {
+			p.indexBytes += hit.Entry.Size()
+		}
 		if p.fetch {
 			p.tableBytes += attr.ItemSize(full)
 		}

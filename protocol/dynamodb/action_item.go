@@ -122,7 +122,7 @@ func checkIndexKeys(indexes []shard.IndexSchema, item attr.Item) *Error {
 			}
 			return validationError("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty " + kind + " value. IndexName: " + ix.Name + ", IndexKey: " + name)
 		}
-		return nil
+		return checkIndexKeySize(ix, name, v)
 	})
 }
 
@@ -232,7 +232,10 @@ func writeUnits(old, cur shard.Entry) float64 {
 
 // writeReply builds the reply of PutItem, UpdateItem and DeleteItem. key is
 // the item's key (or the item), for ItemCollectionMetrics.
-func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units float64) []byte {
+//
+// old and cur are the item before and after the write, for the units its
+// indexes were charged.
+func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units float64, old, cur shard.Entry) []byte {
 	out := make([]byte, 0, 64)
 	out = append(out, '{')
 	if len(attrs) > 0 {
@@ -243,7 +246,7 @@ func writeReply(t *shard.Table, key, attrs attr.Item, opts *WriteOptions, units 
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		out = appendCapacity(out, opts.ReturnConsumedCapacity, t.Name(), units)
+		out = appendWriteCapacity(out, opts.ReturnConsumedCapacity, t.Name(), units, writeIndexUnits(t, old, cur))
 	}
 	// DynamoDB reports item collection metrics only for tables with local
 	// secondary indexes, where item collections have a size limit.
@@ -347,7 +350,7 @@ func (h *Handler) putItem(in *PutItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(t, in.Item, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Item, attrs, &in.WriteOptions, writeUnits(old, cur), old, cur), nil
 }
 
 func (h *Handler) getItem(in *GetItemInput) ([]byte, *Error) {
@@ -402,7 +405,7 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	}
 	var oldItem attr.Item
 	needOld := in.Cond != nil || in.ReturnValues == "ALL_OLD"
-	old, _, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
+	old, cur, err := t.Mutate(k, func(old shard.Entry) (shard.Write, error) {
 		var err error
 		if oldItem, err = checkCondition(old, in.Cond, &in.WriteOptions, needOld); err != nil {
 			return shard.Write{}, err
@@ -419,7 +422,7 @@ func (h *Handler) deleteItem(in *DeleteItemInput) ([]byte, *Error) {
 	if in.ReturnValues == "ALL_OLD" {
 		attrs = oldItem
 	}
-	return writeReply(t, in.Key, attrs, &in.WriteOptions, attr.WriteUnits(old.Size())), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, attr.WriteUnits(old.Size()), old, cur), nil
 }
 
 func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
@@ -461,7 +464,7 @@ func (h *Handler) updateItem(in *UpdateItemInput) ([]byte, *Error) {
 			attrs = in.Update.UpdatedPaths().Apply(src)
 		}
 	}
-	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur)), nil
+	return writeReply(t, in.Key, attrs, &in.WriteOptions, writeUnits(old, cur), old, cur), nil
 }
 
 // checkUpdateTargets makes the checks of an update that need the table but
@@ -496,6 +499,12 @@ func checkUpdateTargets(ks shard.KeySchema, indexes []shard.IndexSchema, upd *ex
 func decideUpdate(old shard.Entry, key attr.Item, upd *expr.Update, cond *expr.Condition, opts *WriteOptions, indexes []shard.IndexSchema) (oldItem, newItem attr.Item, w shard.Write, err error) {
 	if oldItem, err = checkCondition(old, cond, opts, true); err != nil {
 		return oldItem, nil, shard.Write{}, err
+	}
+	if oldItem == nil && onlyRemoves(upd) {
+		// Nothing to remove from an item that is not there: DynamoDB
+		// creates no item (ALL_NEW then returns nothing), whatever the
+		// paths, REMOVE a.b included.
+		return nil, nil, shard.Write{Skip: true}, nil
 	}
 	var base attr.Item
 	if oldItem != nil {

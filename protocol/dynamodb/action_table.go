@@ -11,6 +11,7 @@ import (
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/stream"
 )
 
 // tableMeta is what the store keeps as a table's opaque description (and
@@ -191,10 +192,18 @@ func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
 	if in.TableClass != "" {
 		d.TableClassSummary = &tableClassSummary{TableClass: in.TableClass}
 	}
+	var streamID int64
 	if in.StreamSpecification != nil && in.StreamSpecification.StreamEnabled {
-		label := time.Now().UTC().Format("2006-01-02T15:04:05.000")
-		d.LatestStreamLabel = label
-		d.LatestStreamArn = arn + "/stream/" + label
+		if _, exists := h.store.Table(in.TableName); exists {
+			return nil, resourceInUse("Table already exists: " + in.TableName)
+		}
+		id, err := h.enableStream(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), in.StreamSpecification.StreamViewType)
+		if err != nil {
+			return nil, internalError(err.Error())
+		}
+		streamID = id
+		d.LatestStreamLabel = stream.Label(id)
+		d.LatestStreamArn = h.streamArn(in.TableName, id)
 	}
 	if in.SSESpecification != nil && in.SSESpecification.Enabled != nil && *in.SSESpecification.Enabled {
 		key := in.SSESpecification.KMSMasterKeyID
@@ -215,11 +224,17 @@ func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
 	meta := tableMeta{Desc: d, Tags: in.Tags}
 	b, _ := json.Marshal(&meta)
 	t, err := h.store.CreateTable(in.TableName, keySchemaOf(in.KeySchema, in.AttributeDefinitions), indexSchemas(&d), b)
+	if err != nil && t == nil && streamID != 0 {
+		h.opts.Streams.Disable(in.TableName, streamID)
+	}
 	if errors.Is(err, shard.ErrTableExists) {
 		return nil, resourceInUse("Table already exists: " + in.TableName)
 	}
 	if err != nil && t == nil {
 		return nil, internalError(err.Error())
+	}
+	if streamID != 0 {
+		t.SetStream(streamID, stream.OldImages(in.StreamSpecification.StreamViewType))
 	}
 	// The reply describes the table as DynamoDB does right after the call
 	// (CREATING); the table itself is usable at once and ACTIVE for the
@@ -317,7 +332,12 @@ func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
 		}
 		return nil, internalError(err.Error())
 	}
-	return marshalReply("TableDescription", &d), nil
+	// The stream stays readable until its records age out, as DynamoDB's.
+	if id := t.StreamID(); id != 0 {
+		t.SetStream(0, false)
+		h.opts.Streams.Disable(in.TableName, id)
+	}
+	return marshalReply("TableDescription", deleteDescription(&d)), nil
 }
 
 func (h *Handler) listTables(in *ListTablesInput) ([]byte, *Error) {
@@ -421,6 +441,9 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	}
 	// GSI creations and deletions are checked against the current indexes
 	// first, so a failing request changes nothing.
+	if e := checkIndexCreates(in, d); e != nil {
+		return nil, e
+	}
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		switch {
 		case u.Create != nil:
@@ -535,16 +558,36 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	if in.TableClass != "" {
 		both(func(x *tableDescription) { x.TableClassSummary = &tableClassSummary{TableClass: in.TableClass} })
 	}
+	// The stream change is made once the new description is stored
+	// (streamChange, below).
+	var streamChange func()
 	if s := in.StreamSpecification; s != nil {
 		status = "UPDATING"
+		enabled := d.StreamSpecification != nil && d.StreamSpecification.StreamEnabled
 		if s.StreamEnabled {
-			label := time.Now().UTC().Format("2006-01-02T15:04:05.000")
+			if enabled {
+				return nil, validationError("Table already has an enabled stream: TableName: " + in.TableName)
+			}
+			id, err := h.enableStream(in.TableName, t.Schema(), s.StreamViewType)
+			if err != nil {
+				return nil, internalError(err.Error())
+			}
+			label := stream.Label(id)
 			both(func(x *tableDescription) {
 				x.StreamSpecification = s
-				x.LatestStreamLabel, x.LatestStreamArn = label, x.TableArn+"/stream/"+label
+				x.LatestStreamLabel, x.LatestStreamArn = label, h.streamArn(in.TableName, id)
 			})
+			streamChange = func() { t.SetStream(id, stream.OldImages(s.StreamViewType)) }
 		} else {
+			if !enabled {
+				return nil, validationError("Table has no stream to disable: TableName: " + in.TableName)
+			}
+			old := t.StreamID()
 			both(func(x *tableDescription) { x.StreamSpecification = nil })
+			streamChange = func() {
+				t.SetStream(0, false)
+				h.opts.Streams.Disable(in.TableName, old)
+			}
 		}
 	}
 	if s := in.SSESpecification; s != nil && s.Enabled != nil {
@@ -595,6 +638,9 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 	b, _ := json.Marshal(&m)
 	if err := h.store.UpdateTable(t, indexSchemas(d), b); err != nil {
 		return nil, internalError(err.Error())
+	}
+	if streamChange != nil {
+		streamChange()
 	}
 	reply.TableStatus = status
 	reply.ItemCount = t.ItemCount()

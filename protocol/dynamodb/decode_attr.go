@@ -246,6 +246,9 @@ func avItem(v *jv) (attr.Item, string) {
 	}
 	it := make(attr.Item, len(v.kids))
 	for i := range v.kids {
+		if msg := checkAttrName(v.kids[i].key); msg != "" {
+			return nil, msg
+		}
 		val, msg := avConv(&v.kids[i].val, 0)
 		if msg != "" {
 			return nil, msg
@@ -362,6 +365,9 @@ func convExpected(expected *jv) (map[string]expr.ExpectedCondition, string) {
 					}
 					ec.AttributeValueList[j] = av
 				}
+				if msg := checkConditionTypes(op, ec.AttributeValueList); msg != "" {
+					return nil, msg
+				}
 				if op == "BETWEEN" && avGreater(ec.AttributeValueList[0], ec.AttributeValueList[1]) {
 					return nil, msgBetweenBounds
 				}
@@ -369,6 +375,11 @@ func convExpected(expected *jv) (map[string]expr.ExpectedCondition, string) {
 			if value != nil {
 				av, msg := avConv(value, 0)
 				if msg != "" {
+					return nil, msg
+				}
+				// An Expected Value with a ComparisonOperator is held to
+				// the operator's types as AttributeValueList is.
+				if msg := checkConditionTypes(op, []attr.Value{av}); msg != "" {
 					return nil, msg
 				}
 				ec.Value = &av
@@ -403,8 +414,11 @@ func convExpected(expected *jv) (map[string]expr.ExpectedCondition, string) {
 	return out, ""
 }
 
+// conditionTypes are the value types each legacy ComparisonOperator takes.
+// EQ and NE take documents and booleans too (DynamoDB compares them for
+// equality; dynalite's older list leaves them out, issue 14).
 var conditionTypes = map[string]string{
-	"EQ": "S N B SS NS BS", "NE": "S N B SS NS BS",
+	"EQ": "S N B SS NS BS L M BOOL", "NE": "S N B SS NS BS L M BOOL",
 	"LE": "S N B", "LT": "S N B", "GE": "S N B", "GT": "S N B",
 	"CONTAINS": "S N B", "NOT_CONTAINS": "S N B",
 	"BEGINS_WITH": "S B", "IN": "S N B", "BETWEEN": "S N B",
@@ -433,15 +447,24 @@ func checkConditionValues(op string, vals []attr.Value) string {
 			return msgInvalid + "AttributeValues inside AttributeValueList must be of same type"
 		}
 	}
+	if msg := checkConditionTypes(op, vals); msg != "" {
+		return msg
+	}
+	if op == "BETWEEN" && avGreater(vals[0], vals[1]) {
+		return msgBetweenBounds
+	}
+	return ""
+}
+
+// checkConditionTypes refuses a value of a type op does not take:
+// "ComparisonOperator LT is not valid for L AttributeValue type".
+func checkConditionTypes(op string, vals []attr.Value) string {
 	if allowed, ok := conditionTypes[op]; ok {
 		for _, v := range vals {
 			if !typeListed(allowed, v.Type.String()) {
 				return msgInvalid + "ComparisonOperator " + op + " is not valid for " + v.Type.String() + " AttributeValue type"
 			}
 		}
-	}
-	if op == "BETWEEN" && avGreater(vals[0], vals[1]) {
-		return msgBetweenBounds
 	}
 	return ""
 }
@@ -483,4 +506,36 @@ func convConditions(conds *jv) (map[string]expr.ExpectedCondition, string) {
 		out[conds.kids[i].key] = expr.ExpectedCondition{ComparisonOperator: op, AttributeValueList: vals}
 	}
 	return out, ""
+}
+
+// checkKeyConditionTypes holds KeyConditions to the scalar and set types
+// EQ took before filters were allowed documents and booleans: a key is
+// never one, and DynamoDB's answer for them there is not known to have
+// changed.
+func checkKeyConditionTypes(conds *jv) string {
+	for i := range conds.kids {
+		c := &conds.kids[i].val
+		op := jStr(c, "ComparisonOperator")
+		if op != "EQ" && op != "NE" {
+			continue
+		}
+		for _, t := range avListTypes(c.present("AttributeValueList")) {
+			if t == "L" || t == "M" || t == "BOOL" {
+				return msgInvalid + "ComparisonOperator " + op + " is not valid for " + t + " AttributeValue type"
+			}
+		}
+	}
+	return ""
+}
+
+// avListTypes returns the type of each value of an AttributeValueList.
+func avListTypes(avl *jv) []string {
+	if avl == nil {
+		return nil
+	}
+	out := make([]string, len(avl.kids))
+	for i := range avl.kids {
+		out[i] = avFirstType(&avl.kids[i].val)
+	}
+	return out
 }

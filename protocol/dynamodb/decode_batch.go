@@ -13,26 +13,39 @@ func tableNameKeys() schCheck {
 	return keysCheck(maxLen(255), minLen(3), nameRegex())
 }
 
+// requestItemsEmptyFor marks RequestItems so that an empty map is "The
+// requestItems parameter is required for <op>", as DynamoDB answers it
+// (recorded by conformance suites of the AWS SDKs, 2026; some regions
+// have since moved to "Value at 'RequestItems' failed to satisfy
+// constraint: ..."). dynalite answers the length constraint instead.
+func requestItemsEmptyFor(op string, f *schField) *schField {
+	f.emptyFor = op
+	return f
+}
+
 var batchGetItemSchema = []*schField{
 	fReturnConsumedCapacity(),
-	fMap("RequestItems", "KeysAndAttributes", fValueStruct("", "KeysAndAttributes", []*schField{
-		fList("Keys", &schField{typ: stParamMap, elem: avValueShape}, notNull(), minLen(1), maxLen(100)),
+	requestItemsEmptyFor("BatchGetItem", fMap("RequestItems", "KeysAndAttributes", fValueStruct("", "KeysAndAttributes", []*schField{
+		// Over 100 keys: "Value at 'RequestItems.t.member.Keys' ...", as
+		// DynamoDB words it (recorded by a conformance suite of the AWS
+		// SDK for JavaScript, 2026).
+		fList("Keys", &schField{typ: stParamMap, elem: avValueShape}, notNull(), minLen(1), bareCheck(maxLen(100))),
 		fStrings("AttributesToGet", minLen(1), maxLen(255)),
 		fBool("ConsistentRead"),
 		fString("ProjectionExpression"),
 		fNames(),
-	}), notNull(), minLen(1), tableNameKeys()),
+	}), notNull(), minLen(1), tableNameKeys())),
 }
 
 var batchWriteItemSchema = []*schField{
 	fReturnConsumedCapacity(),
 	fReturnItemCollectionMetrics(),
-	fMap("RequestItems", "java.util.List<com.amazonaws.dynamodb.v20120810.WriteRequest>",
+	requestItemsEmptyFor("BatchWriteItem", fMap("RequestItems", "java.util.List<com.amazonaws.dynamodb.v20120810.WriteRequest>",
 		&schField{typ: stParamList, elem: fValueStruct("", "WriteRequest", []*schField{
 			fFieldStruct("DeleteRequest", "DeleteRequest", []*schField{fAttrMap("Key", notNull())}),
 			fFieldStruct("PutRequest", "PutRequest", []*schField{fAttrMap("Item", notNull())}),
 		})},
-		notNull(), minLen(1), tableNameKeys(), valuesCheck(maxLen(25), minLen(1))),
+		notNull(), minLen(1), tableNameKeys(), valuesCheck(maxLen(25), minLen(1)))),
 }
 
 // objOrEmpty returns v, or an empty object when v is null or absent.

@@ -100,6 +100,9 @@ func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 			if !isExprKey(k, '#') {
 				return nil, validationError(`ExpressionAttributeNames contains invalid key: Syntax error; key: "` + k + `"`)
 			}
+			if names.kids[i].val.str == "" {
+				return nil, validationError("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + k)
+			}
 			in.Names[k] = names.kids[i].val.str
 			namesSize += len(k) + len(names.kids[i].val.str)
 		}
@@ -192,6 +195,30 @@ func checkKeyCondition(kc *expr.KeyCondition) string {
 		if op != "" {
 			return checkConditionValues(op, r.Values)
 		}
+	}
+	return ""
+}
+
+// checkConditionalOperator refuses a ConditionalOperator that has fewer
+// than two conditions to join: none in the request's filter (Expected,
+// QueryFilter or ScanFilter), or one. Messages and order (after the check
+// that expression and non-expression parameters are not mixed, before
+// Query's missing key condition) as recorded against DynamoDB by a test
+// suite run against both DynamoDB and its own server (ExtendDB, 2026);
+// the same two messages are among DynamoDB Local's error codes.
+func checkConditionalOperator(data *jv, filter string) string {
+	if data.present("ConditionalOperator") == nil {
+		return ""
+	}
+	n := 0
+	if f := data.present(filter); f != nil {
+		n = len(f.kids)
+	}
+	switch n {
+	case 0:
+		return "ConditionalOperator cannot be used without Filter or Expected"
+	case 1:
+		return "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 	}
 	return ""
 }

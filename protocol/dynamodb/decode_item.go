@@ -123,7 +123,10 @@ func decodePutItem(body []byte) (*PutItemInput, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	if msg := checkExpressionParams(data, []string{"ConditionExpression"}, []string{"Expected"}); msg != "" {
+	if msg := checkExpressionParams(data, []string{"ConditionExpression"}, []string{"Expected", "ConditionalOperator"}); msg != "" {
+		return nil, validationError(msg)
+	}
+	if msg := checkConditionalOperator(data, "Expected"); msg != "" {
 		return nil, validationError(msg)
 	}
 	item, msg := avItem(data.present("Item"))
@@ -200,7 +203,10 @@ func decodeDeleteItem(body []byte) (*DeleteItemInput, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	if msg := checkExpressionParams(data, []string{"ConditionExpression"}, []string{"Expected"}); msg != "" {
+	if msg := checkExpressionParams(data, []string{"ConditionExpression"}, []string{"Expected", "ConditionalOperator"}); msg != "" {
+		return nil, validationError(msg)
+	}
+	if msg := checkConditionalOperator(data, "Expected"); msg != "" {
 		return nil, validationError(msg)
 	}
 	key, msg := avItem(data.present("Key"))
@@ -232,7 +238,10 @@ func decodeUpdateItem(body []byte) (*UpdateItemInput, *Error) {
 	}
 	if msg := checkExpressionParams(data,
 		[]string{"UpdateExpression", "ConditionExpression"},
-		[]string{"AttributeUpdates", "Expected"}); msg != "" {
+		[]string{"AttributeUpdates", "Expected", "ConditionalOperator"}); msg != "" {
+		return nil, validationError(msg)
+	}
+	if msg := checkConditionalOperator(data, "Expected"); msg != "" {
 		return nil, validationError(msg)
 	}
 	key, msg := avItem(data.present("Key"))
@@ -244,6 +253,9 @@ func decodeUpdateItem(body []byte) (*UpdateItemInput, *Error) {
 		updates = make(map[string]expr.AttributeUpdate, len(au.kids))
 		empty := jv{kind: jvObject}
 		for i := range au.kids {
+			if msg := checkAttrName(au.kids[i].key); msg != "" {
+				return nil, validationError(msg)
+			}
 			u := &au.kids[i].val
 			if u.kind != jvObject {
 				u = &empty

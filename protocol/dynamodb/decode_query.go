@@ -25,7 +25,10 @@ var querySchema = []*schField{
 	fItemTableName(),
 	fConditionalOperator(),
 	fStrings("AttributesToGet", minLen(1), maxLen(255)),
-	fInteger("Limit", minVal(1)),
+	// Query's Limit below 1 is "Value at 'Limit' ..." (Scan's keeps the
+	// older "Value '0' at 'limit'"): both recorded against DynamoDB by
+	// conformance suites of the AWS SDKs (2026).
+	fInteger("Limit", bareCheck(minVal(1))),
 	fConditions("KeyConditions", true),
 	fAttrMap("ExclusiveStartKey"),
 	fBool("ConsistentRead"),
@@ -92,6 +95,9 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 		[]string{"AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions"}); msg != "" {
 		return nil, validationError(msg)
 	}
+	if msg := checkConditionalOperator(data, "QueryFilter"); msg != "" {
+		return nil, validationError(msg)
+	}
 	queryFilter, msg := convConditions(data.present("QueryFilter"))
 	if msg != "" {
 		return nil, validationError(msg)
@@ -130,6 +136,9 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 		in.KeyCond = parsed.KeyCondition
 	} else if kc := data.present("KeyConditions"); kc != nil {
 		conds, msg := convConditions(kc)
+		if msg == "" {
+			msg = checkKeyConditionTypes(kc)
+		}
 		if msg != "" {
 			return nil, validationError(msg)
 		}
@@ -161,6 +170,9 @@ func decodeScan(body []byte) (*ScanInput, *Error) {
 		[]string{"AttributesToGet", "ScanFilter", "ConditionalOperator"}); msg != "" {
 		return nil, validationError(msg)
 	}
+	if msg := checkConditionalOperator(data, "ScanFilter"); msg != "" {
+		return nil, validationError(msg)
+	}
 	toGet := jStrings(data, "AttributesToGet")
 	if dup, ok := findDuplicateString(toGet); ok {
 		return nil, validationError(msgInvalid + "Duplicate value in attribute name: " + dup)
@@ -175,7 +187,9 @@ func decodeScan(body []byte) (*ScanInput, *Error) {
 	}
 	segment, hasSegment := jNum(data, "Segment")
 	total, hasTotal := jNum(data, "TotalSegments")
-	if hasSegment && segment != 0 && !hasTotal {
+	// Segment 0 alone is refused too: dynalite lets it through, DynamoDB
+	// does not (issue 14, from suites run against DynamoDB).
+	if hasSegment && !hasTotal {
 		return nil, validationError("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
 	}
 	if hasTotal && total != 0 {

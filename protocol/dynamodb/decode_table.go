@@ -29,7 +29,7 @@ func fKeySchema(keyTypeEnum bool) *schField {
 		keyType = fString("KeyType", notNull(), enumOf("HASH", "RANGE"))
 	}
 	return fList("KeySchema", fValueStruct("", "KeySchemaElement", []*schField{
-		fString("AttributeName", notNull()),
+		fString("AttributeName", notNull(), minLen(1), maxLen(255)),
 		keyType,
 	}), notNull(), minLen(1), maxLen(2))
 }
@@ -60,7 +60,7 @@ func fAttributeDefinitions(c ...schCheck) *schField {
 	// UpdateTable); dynalite lists them the other way round.
 	return fList("AttributeDefinitions", fValueStruct("", "AttributeDefinition", []*schField{
 		fString("AttributeType", notNull(), enumOf("B", "N", "S")),
-		fString("AttributeName", notNull()),
+		fString("AttributeName", notNull(), minLen(1), maxLen(255)),
 	}), c...)
 }
 
@@ -488,15 +488,7 @@ func createTableCustom(data *jv) string {
 		return ""
 	}
 	checkProjection := func(ix *jv) string {
-		proj := ix.present("Projection")
-		pType := proj.present("ProjectionType")
-		if pType == nil {
-			return msgInvalid + "Unknown ProjectionType: null"
-		}
-		if proj.present("NonKeyAttributes") != nil && pType.str != "INCLUDE" {
-			return msgInvalid + "ProjectionType is " + pType.str + ", but NonKeyAttributes is specified"
-		}
-		return ""
+		return checkProjectionMembers(objOrEmpty(ix.present("Projection")))
 	}
 
 	if lsiV != nil {
@@ -627,6 +619,9 @@ func decodeUpdateTable(body []byte) (*UpdateTableInput, *Error) {
 	}
 	if msg := updateTableCustom(data); msg != "" {
 		return nil, validationError(msg)
+	}
+	if e := updateTableIndexCreates(data); e != nil {
+		return nil, e
 	}
 	in := &UpdateTableInput{
 		TableName:                 jStr(data, "TableName"),

@@ -130,8 +130,11 @@ func TestDecodeTableValidation(t *testing.T) {
 		// DynamoDB (recorded 2026) reports an empty name through the
 		// constraints; dynalite used its hand-written message.
 		{"empty-name", "DescribeTable", `{"TableName":""}`, "val", "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value '' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
-		{"short-name", "DescribeTimeToLive", `{"TableName":"a;"}`, "val", "TableName must be at least 3 characters long and at most 255 characters long"},
-		{"long-name", "DescribeTable", `{"TableName":"` + strings.Repeat("a", 256) + `"}`, "val", "TableName must be at least 3 characters long and at most 255 characters long"},
+		{"short-name", "DescribeTimeToLive", `{"TableName":"a;"}`, "val", "2 validation errors detected: " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
+		{"long-name", "DescribeTable", `{"TableName":"` + strings.Repeat("a", 256) + `"}`, "val", "1 validation error detected: " +
+			"Value '" + strings.Repeat("a", 256) + "' at 'tableName' failed to satisfy constraint: Member must have length less than or equal to 255"},
 		{"bad-name", "DescribeTable", `{"TableName":"abc;"}`, "val", "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
 		{"list-limits", "ListTables", `{"Limit":2147483647,"ExclusiveStartTableName":"89hls;;f;d"}`, "val",
 			"2 validation errors detected: Value '2147483647' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100; " +
@@ -153,7 +156,7 @@ func TestDecodeTableValidation(t *testing.T) {
 			"Value '-1' at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
 			"Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"ct-key-elements", "CreateTable", `{"TableName":"abc","AttributeDefinitions":[],"KeySchema":[{"KeyType":"HASH"},{"AttributeName":"a"},{"KeyType":"Woop","AttributeName":"a"}],"ProvisionedThroughput":{"ReadCapacityUnits":1000000000001,"WriteCapacityUnits":1000000000001}}`, "val", "4 validation errors detected: " +
-			`Value '[{"KeyType":"HASH"}, {"AttributeName":"a"}, {"AttributeName":"a","KeyType":"Woop"}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2; ` +
+			`Value '[KeySchemaElement(attributeName=null, keyType=HASH), KeySchemaElement(attributeName=a, keyType=null), KeySchemaElement(attributeName=a, keyType=Woop)]' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2; ` +
 			"Value null at 'keySchema.1.member.attributeName' failed to satisfy constraint: Member must not be null; " +
 			"Value null at 'keySchema.2.member.keyType' failed to satisfy constraint: Member must not be null; " +
 			"Value 'Woop' at 'keySchema.3.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]"},
@@ -277,9 +280,10 @@ func TestDecodeItemValidation(t *testing.T) {
 		{"put-nulls", "PutItem", `{}`, "val", "2 validation errors detected: " +
 			"Value null at 'tableName' failed to satisfy constraint: Member must not be null; " +
 			"Value null at 'item' failed to satisfy constraint: Member must not be null"},
-		{"put-name", "PutItem", `{"TableName":"a;","Item":{}}`, "val", "2 validation errors detected: " +
-			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
-			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"},
+		{"put-name", "PutItem", `{"TableName":"a;","Item":{}}`, "val", "1 validation error detected: " +
+			"Value 'a;' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"},
+		{"put-empty-name", "PutItem", `{"TableName":"","Item":{}}`, "val", "1 validation error detected: " +
+			"Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"},
 		{"put-enums", "PutItem", `{"TableName":"abc","Item":{},"ReturnConsumedCapacity":"hi","ReturnItemCollectionMetrics":"hi","ReturnValues":"hi","ConditionalOperator":"hi","Expected":{"a":{"ComparisonOperator":"hi"}}}`, "val",
 			"5 validation errors detected: " +
 				"Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]; " +
@@ -397,7 +401,11 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Value 'x' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]; " +
 			"Value 'a;' at 'indexName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; " +
 			"Value 'a;' at 'indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; " +
-			"Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+			"Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"q-limit-zero", "Query", `{"TableName":"abc","Limit":0}`, "val",
+			"1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
+		{"s-limit-zero", "Scan", `{"TableName":"abc","Limit":0}`, "val",
+			"1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"},
 		{"q-filter-op-null", "Query", `{"TableName":"abc","QueryFilter":{"a":{}}}`, "val",
 			"1 validation error detected: Value null at 'queryFilter.a.member.comparisonOperator' failed to satisfy constraint: Member must not be null"},
 		{"q-no-key", "Query", `{"TableName":"abc"}`, "val", "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."},
@@ -429,7 +437,8 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {ScanFilter, ConditionalOperator} Expression parameters: {FilterExpression}"},
 
 		{"bg-nulls", "BatchGetItem", `{}`, "val", "1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must not be null"},
-		{"bg-empty", "BatchGetItem", `{"RequestItems":{}}`, "val", "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"},
+		{"bg-empty", "BatchGetItem", `{"RequestItems":{}}`, "val", "The requestItems parameter is required for BatchGetItem"},
+		{"bw-empty", "BatchWriteItem", `{"RequestItems":{},"ReturnConsumedCapacity":"hi"}`, "val", "The requestItems parameter is required for BatchWriteItem"},
 		{"bg-keys", "BatchGetItem", `{"RequestItems":{"a;":{"Keys":[]}}}`, "val", "2 validation errors detected: " +
 			`Value '{"a;":{"Keys":[]}}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]; ` +
 			"Value '[]' at 'requestItems.a;.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"},
@@ -440,7 +449,7 @@ func TestDecodeQueryScanBatchValidation(t *testing.T) {
 			"Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"},
 
 		{"bw-values", "BatchWriteItem", `{"RequestItems":{"abc":[]}}`, "val",
-			`1 validation error detected: Value '{"abc":[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`},
+			`1 validation error detected: Value '{abc=[]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]`},
 		{"bw-item-null", "BatchWriteItem", `{"RequestItems":{"abc":[{"PutRequest":{}}]}}`, "val",
 			"1 validation error detected: Value null at 'requestItems.abc.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null"},
 		{"bw-empty-request", "BatchWriteItem", `{"RequestItems":{"abc":[{}]}}`, "val", msgAVMultiple},

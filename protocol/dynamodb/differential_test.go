@@ -68,10 +68,13 @@ type diffStep struct {
 // diffKnown is the part of DynamoDB's answer that is known for a step where
 // dynalite deviates.
 type diffKnown struct {
-	Status  *int            `json:"status"`
-	Type    *string         `json:"__type"`
-	Message *string         `json:"message"`
-	Body    json.RawMessage `json:"body"`
+	Status  *int    `json:"status"`
+	Type    *string `json:"__type"`
+	Message *string `json:"message"`
+	// MessageField is the member holding the message when DynamoDB
+	// spells it otherwise than dynalite ("Message").
+	MessageField *string         `json:"message_field"`
+	Body         json.RawMessage `json:"body"`
 }
 
 type diffGolden struct {
@@ -219,6 +222,9 @@ func diffRunStep(t *testing.T, h *Handler, strip *diffStrip, scenario string, id
 			if want.MessageField == "" {
 				want.MessageField = "message"
 			}
+		}
+		if k.MessageField != nil {
+			want.MessageField = *k.MessageField
 		}
 		if k.Body != nil {
 			want.Body, cmpBody = diffStripValue(diffDecode(k.Body), strip), true

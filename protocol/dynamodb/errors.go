@@ -68,8 +68,14 @@ func resourceInUse(msg string) *Error {
 	return &Error{Status: 400, Type: nsDynamoDB + "ResourceInUseException", Message: msg}
 }
 
+// conditionalCheckFailed is a failed condition's error; item is the old
+// item for ReturnValuesOnConditionCheckFailure ALL_OLD. With an item,
+// DynamoDB writes "Message" with a capital M beside "Item" (moto, whose
+// tests of this reply are checked against DynamoDB: the parsed reply has
+// no top-level "message").
 func conditionalCheckFailed(item attr.Item) *Error {
-	return &Error{Status: 400, Type: nsDynamoDB + "ConditionalCheckFailedException", Message: "The conditional request failed", Item: item}
+	return &Error{Status: 400, Type: nsDynamoDB + "ConditionalCheckFailedException", Message: "The conditional request failed", Item: item,
+		CapitalMessage: item != nil}
 }
 
 func limitExceeded(msg string) *Error {

@@ -285,7 +285,7 @@ func (e *Expirer) deleteExpired(t *shard.Table, name string, keys []shard.Key, s
 			if !del {
 				return shard.Write{Skip: true}, nil
 			}
-			return shard.Write{Delete: true}, nil
+			return shard.Write{Delete: true, Service: true}, nil
 		})
 		if errors.Is(err, shard.ErrTableNotFound) {
 			break // dropped meanwhile: nothing left to delete

@@ -23,6 +23,7 @@ import (
 
 	"github.com/dynacache/dynacache/metrics"
 	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/stream"
 )
 
 // MaxRequestBytes is the largest request body accepted (DynamoDB's limit).
@@ -49,6 +50,10 @@ type Options struct {
 	// Backend, when set, serves every request that passes the front door
 	// instead of the local store (backend.go).
 	Backend Backend
+	// Streams keeps the tables' DynamoDB Streams (action_streams.go); nil:
+	// a hub in memory. With a write-ahead log it must be the log's
+	// ChangeSink too.
+	Streams *stream.Hub
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -89,18 +94,36 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 	if err != nil {
 		panic("dynamodb: read cache: " + err.Error())
 	}
-	ops := make([]string, 0, len(operations))
+	ops := make([]string, 0, len(operations)+len(streamOperations))
 	for op := range operations {
 		ops = append(ops, op)
 	}
-	return &Handler{
+	for op := range streamOperations {
+		ops = append(ops, op)
+	}
+	if opts.Streams == nil {
+		hub, err := stream.Open(stream.Options{})
+		if err != nil {
+			panic("dynamodb: streams: " + err.Error())
+		}
+		opts.Streams = hub
+	}
+	store.SetChangeSink(opts.Streams)
+	h := &Handler{
 		store:    store,
 		opts:     opts,
 		cache:    cache,
 		stats:    metrics.NewRequests(ops),
 		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
 	}
+	if opts.Backend == nil {
+		h.reconcileStreams()
+	}
+	return h
 }
+
+// Streams returns the hub of the tables' streams.
+func (h *Handler) Streams() *stream.Hub { return h.opts.Streams }
 
 // Close releases the read cache. The handler must not serve afterwards.
 func (h *Handler) Close() {
@@ -183,7 +206,10 @@ func envelope(method, path, contentType string, contentLength int64) (replyType 
 	switch contentType {
 	case "application/x-amz-json-1.1":
 		return "application/x-amz-json-1.1", 0, nil, false
-	case "application/json":
+	case "application/json", "":
+		// A request without a Content-Type (and without a body: it is
+		// answered with an error) gets its error as application/json,
+		// as DynamoDB answers it (issue 14).
 		return "application/json", 0, nil, false
 	}
 	return "application/x-amz-json-1.0", 0, nil, false
@@ -231,6 +257,23 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	}
 	name, ok := strings.CutPrefix(target, targetPrefix)
 	op, known := operations[name]
+	if !ok {
+		if name, ok := strings.CutPrefix(target, streamsTargetPrefix); ok {
+			if op, known := streamOperations[name]; known {
+				start := time.Now()
+				e := checkAuth(auth, rawQuery)
+				if e == nil && h.opts.Credentials != nil {
+					e = verifySignature(h.opts.Credentials, req, auth, body, start)
+				}
+				var reply []byte
+				if e == nil {
+					reply, e = h.serveStreams(op, body)
+				}
+				h.stats.Observe(op, outcome(e), time.Since(start))
+				return reply, e
+			}
+		}
+	}
 	if !ok || !known {
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
@@ -238,6 +281,8 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 	e := checkAuth(auth, rawQuery)
 	if e == nil && h.opts.Credentials != nil {
 		e = verifySignature(h.opts.Credentials, req, auth, body, start)
+	} else if e == nil {
+		e = checkSignatureShape(auth, rawQuery, req)
 	}
 	var reply []byte
 	if e == nil {

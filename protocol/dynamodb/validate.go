@@ -56,15 +56,23 @@ type schCheck struct {
 	n    float64
 	enum []string
 	sub  []schCheck // ckKeys, ckValues
+	// skipEmpty leaves an empty string to the length checks (ckRegex).
+	skipEmpty bool
+	// bare words a failure as DynamoDB's newer validation layer does for
+	// some members: "Value at 'RequestItems.t.member.Keys' failed to ...",
+	// without the value and with the members' own capitalised names.
+	bare bool
 }
 
 // schField describes one member (or a list's or map's element).
 type schField struct {
-	name      string
-	typ       schType
-	sub       string // type parameter, for messages
-	required  bool   // "The parameter 'X' is required ..." (top level only)
-	tableName bool   // the 3..255 table name length check (top level only)
+	name     string
+	typ      schType
+	sub      string // type parameter, for messages
+	required bool   // "The parameter 'X' is required ..." (top level only)
+	// emptyFor, when set, answers an empty map "The x parameter is
+	// required for <emptyFor>" before any constraint (top level only).
+	emptyFor  string
 	checks    []schCheck
 	fields    []*schField // struct members, in order
 	elem      *schField   // list or map element
@@ -77,10 +85,14 @@ type schField struct {
 const namePattern = "[a-zA-Z0-9_.-]+"
 
 // Constraint constructors.
-func notNull() schCheck                { return schCheck{kind: ckNotNull} }
-func minVal(n float64) schCheck        { return schCheck{kind: ckMin, n: n} }
-func maxVal(n float64) schCheck        { return schCheck{kind: ckMax, n: n} }
-func nameRegex() schCheck              { return schCheck{kind: ckRegex} }
+func notNull() schCheck         { return schCheck{kind: ckNotNull} }
+func minVal(n float64) schCheck { return schCheck{kind: ckMin, n: n} }
+func maxVal(n float64) schCheck { return schCheck{kind: ckMax, n: n} }
+func nameRegex() schCheck       { return schCheck{kind: ckRegex} }
+func nameRegexIfSet() schCheck  { return schCheck{kind: ckRegex, skipEmpty: true} }
+
+// bareCheck returns c worded the bare way (schCheck.bare).
+func bareCheck(c schCheck) schCheck    { c.bare = true; return c }
 func minLen(n int) schCheck            { return schCheck{kind: ckMinLen, n: float64(n)} }
 func maxLen(n int) schCheck            { return schCheck{kind: ckMaxLen, n: float64(n)} }
 func enumOf(v ...string) schCheck      { return schCheck{kind: ckEnum, enum: v} }
@@ -165,14 +177,25 @@ func fNames() *schField {
 	return fMap("ExpressionAttributeNames", "java.lang.String", &schField{typ: stString})
 }
 
-// fTableName is a TableName member of an item operation.
+// fItemTableName is a TableName member of an item operation. DynamoDB
+// checks its length from 1 (an empty name is one error, not two) and its
+// pattern only when it is not empty; a short name such as "ab" passes and
+// names no table (ResourceNotFoundException). Recorded against DynamoDB by
+// a conformance suite of the AWS SDK for JavaScript (PutItem: the empty name is
+// "Member must have length greater than or equal to 1", 256 characters
+// "less than or equal to 255", "bad table!@#" the pattern alone).
 func fItemTableName() *schField {
-	return fString("TableName", notNull(), nameRegex(), minLen(3), maxLen(255))
+	return fString("TableName", notNull(), nameRegexIfSet(), minLen(1), maxLen(255))
 }
 
-// fTopTableName is a TableName member of a table operation.
+// fTopTableName is a TableName member of a table operation: required, and
+// its length (3 to 255) and pattern are constraints like any other, so a
+// short name reads "Value 'ab' at 'tableName' failed to satisfy
+// constraint: Member must have length greater than or equal to 3", as
+// DynamoDB answers CreateTable (dynalite's older "TableName must be at
+// least 3 characters long ..." is no longer DynamoDB's).
 func fTopTableName() *schField {
-	return &schField{name: "TableName", typ: stString, required: true, tableName: true, checks: []schCheck{minLen(3), nameRegex()}}
+	return &schField{name: "TableName", typ: stString, required: true, checks: []schCheck{minLen(3), maxLen(255), nameRegex()}}
 }
 
 func fProvisionedThroughput(name string, c ...schCheck) *schField {
@@ -417,16 +440,12 @@ func schValidate(root *jv, fields []*schField) *Error {
 		if f.required && m == nil {
 			return validationError("The parameter '" + f.name + "' is required but was not present in the request")
 		}
-		// An empty name skips the hand-written check and fails the
-		// constraints instead (DynamoDB, recorded 2026: length and pattern).
-		if f.tableName && m != nil && m.str != "" {
-			if n := attr.UTF16Len(m.str); n < 3 || n > 255 {
-				return validationError(f.name + " must be at least 3 characters long and at most 255 characters long")
-			}
+		if f.emptyFor != "" && m != nil && m.kind == jvObject && len(m.kids) == 0 {
+			return validationError("The " + lowerFirst(f.name) + " parameter is required for " + f.emptyFor)
 		}
 	}
 	var sv schValidator
-	sv.structMembers(root, fields, "")
+	sv.structMembers(root, fields, "", "")
 	if len(sv.errs) > 0 {
 		var sb strings.Builder
 		sb.WriteString(strconv.Itoa(len(sv.errs)))
@@ -465,19 +484,23 @@ func joinPath(parent, key string) string {
 }
 
 // structMembers checks each member of struct data (nil when absent).
-func (sv *schValidator) structMembers(data *jv, fields []*schField, parent string) {
+//
+// parent is the path of data in the lowerFirst form of constraint
+// messages ("requestItems.t.member"), rawParent the same path with the
+// members' own names ("RequestItems.t.member", for bare checks).
+func (sv *schValidator) structMembers(data *jv, fields []*schField, parent, rawParent string) {
 	for _, f := range fields {
 		var m *jv
 		if data != nil {
 			m = data.present(f.name)
 		}
-		sv.member(f.name, m, f, parent, data)
+		sv.member(f.name, m, f, parent, rawParent, data)
 	}
 }
 
 // member checks one value (nil when absent or null) as checkNonRequired
 // does: the constraints in order, then the children.
-func (sv *schValidator) member(attrName string, data *jv, f *schField, parent string, container *jv) {
+func (sv *schValidator) member(attrName string, data *jv, f *schField, parent, rawParent string, container *jv) {
 	if f.attrValue {
 		return
 	}
@@ -497,6 +520,12 @@ func (sv *schValidator) member(attrName string, data *jv, f *schField, parent st
 		if data == nil {
 			continue
 		}
+		if c.bare {
+			if !checkOne(c, data, f) {
+				sv.errs = append(sv.errs, "Value at '"+joinPath(rawParent, attrName)+"' failed to satisfy constraint: "+checkMsg(c))
+			}
+			continue
+		}
 		sv.check(c, data, f, parent, attrName)
 	}
 	if data == nil || (f.fields == nil && (f.elem == nil || !f.elem.hasChecks())) {
@@ -506,17 +535,20 @@ func (sv *schValidator) member(attrName string, data *jv, f *schField, parent st
 		return
 	}
 	path := joinPath(parent, lowerFirst(attrName))
+	rawPath := joinPath(rawParent, attrName)
 	switch f.typ {
 	case stList, stParamList:
 		for i := range data.kids {
-			sv.member("member", &data.kids[i].val, f.elem, path+"."+strconv.Itoa(i+1), nil)
+			n := strconv.Itoa(i + 1)
+			sv.member("member", &data.kids[i].val, f.elem, path+"."+n, rawPath+"."+n, nil)
 		}
 	case stMap, stParamMap:
 		for i := range data.kids {
-			sv.member("member", &data.kids[i].val, f.elem, path+"."+data.kids[i].key, nil)
+			k := data.kids[i].key
+			sv.member("member", &data.kids[i].val, f.elem, path+"."+k, rawPath+"."+k, nil)
 		}
 	default:
-		sv.structMembers(data, f.fields, path)
+		sv.structMembers(data, f.fields, path, rawPath)
 	}
 }
 
@@ -581,6 +613,9 @@ func checkOne(c schCheck, data *jv, f *schField) bool {
 	case ckMax:
 		return data.kind == jvNumber && jvNum(data, f) <= c.n
 	case ckRegex:
+		if c.skipEmpty && data.kind == jvString && data.str == "" {
+			return true
+		}
 		return data.kind == jvString && isNameChars(data.str)
 	case ckMinLen:
 		return float64(jvLength(data)) >= c.n
@@ -659,7 +694,14 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 				what = "Map value must satisfy constraint: ["
 			}
 			if rendered == "" {
-				rendered = "'" + valueStr(data, f) + "'"
+				// A map whose keys fail is printed as JSON (BatchGetItem
+				// with a bad table name, recorded against DynamoDB 2026);
+				// one whose values fail as a Java map.
+				if c.kind == ckKeys {
+					rendered = "'" + string(appendStringify(nil, data, f)) + "'"
+				} else {
+					rendered = "'" + valueStr(data, f) + "'"
+				}
 			}
 			sv.errs = append(sv.errs, "Value "+rendered+" at '"+joinPath(parent, lowerFirst(key))+"' failed to satisfy constraint: "+what+strings.Join(msgs, ", ")+"]")
 		}
@@ -672,8 +714,9 @@ func (sv *schValidator) check(c schCheck, data *jv, f *schField, parent, key str
 
 // --- rendering values in messages ---------------------------------------
 
-// valueStr renders a checked value as dynalite's valueStr does: strings
-// raw, lists as [a, b], objects as JSON.stringify of the checked request.
+// valueStr renders a checked value as DynamoDB does in a constraint
+// message: strings raw, lists as [a, b], structures and maps as Java's
+// toString of them (javaValue), objects of unknown shape as JSON.
 func valueStr(v *jv, f *schField) string {
 	if v == nil || v.kind == jvNull {
 		return "null"
@@ -691,7 +734,10 @@ func valueStr(v *jv, f *schField) string {
 		sb.WriteByte(']')
 		return sb.String()
 	case jvObject:
-		return string(appendStringify(nil, v, f))
+		if f == nil {
+			return string(appendStringify(nil, v, f))
+		}
+		return string(appendJava(nil, v, f))
 	case jvString:
 		if f != nil && f.typ == stBoolean {
 			b, _ := jsBoolString(v.str)
@@ -771,6 +817,93 @@ func appendStringify(dst []byte, v *jv, f *schField) []byte {
 		dst = appendJSONString(dst, v.kids[i].key)
 		dst = append(dst, ':')
 		dst = appendStringify(dst, &v.kids[i].val, elemOf(f))
+	}
+	return append(dst, '}')
+}
+
+// javaMembers orders the members of a structure as DynamoDB's toString
+// prints them where that differs from the schema's (validation) order, and
+// adds the members DynamoDB prints that requests never carry.
+var javaMembers = map[string][]string{
+	"WriteRequest":  {"PutRequest", "DeleteRequest"},
+	"PutRequest":    {"Item", "WorkloadProfileName"},
+	"DeleteRequest": {"Key", "WorkloadProfileName"},
+}
+
+// appendJava appends v (of shape f) as the Java toString DynamoDB prints in
+// constraint messages: a structure as Name(member=value, ...) with every
+// member, null ones included (KeySchemaElement(attributeName=pk,
+// keyType=HASH)); a map as {k=v, ...}; a list as [a, b]; an attribute
+// value as its class name and an identity hash, which DynamoDB's changes
+// from request to request (here a hash of the value). The forms were
+// recorded against DynamoDB by a conformance suite of the AWS SDK for
+// JavaScript (CreateTable with three key elements, BatchWriteItem over 25
+// requests, 2026); the members of DeleteRequest are a guess by analogy with
+// PutRequest's.
+func appendJava(dst []byte, v *jv, f *schField) []byte {
+	if v == nil || v.kind == jvNull {
+		return append(dst, "null"...)
+	}
+	if f != nil && f.attrValue {
+		h := uint32(2166136261)
+		for _, b := range appendStringify(nil, v, f) {
+			h = (h ^ uint32(b)) * 16777619
+		}
+		dst = append(dst, "com.amazonaws.dynamodb.v20120810.AttributeValue@"...)
+		return strconv.AppendUint(dst, uint64(h), 16)
+	}
+	switch v.kind {
+	case jvArray:
+		dst = append(dst, '[')
+		for i := range v.kids {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = appendJava(dst, &v.kids[i].val, elemOf(f))
+		}
+		return append(dst, ']')
+	case jvObject:
+	default:
+		return append(dst, valueStr(v, f)...)
+	}
+	if f != nil && (f.typ == stValueStruct || f.typ == stFieldStruct) {
+		dst = append(dst, f.sub...)
+		dst = append(dst, '(')
+		names := javaMembers[f.sub]
+		if names == nil {
+			names = make([]string, len(f.fields))
+			for i, m := range f.fields {
+				names[i] = m.name
+			}
+		}
+		for i, name := range names {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			dst = append(dst, lowerFirst(name)...)
+			dst = append(dst, '=')
+			var mf *schField
+			for _, m := range f.fields {
+				if m.name == name {
+					mf = m
+				}
+			}
+			if mf == nil {
+				dst = append(dst, "null"...)
+				continue
+			}
+			dst = appendJava(dst, v.present(name), mf)
+		}
+		return append(dst, ')')
+	}
+	dst = append(dst, '{')
+	for i := range v.kids {
+		if i > 0 {
+			dst = append(dst, ", "...)
+		}
+		dst = append(dst, v.kids[i].key...)
+		dst = append(dst, '=')
+		dst = appendJava(dst, &v.kids[i].val, elemOf(f))
 	}
 	return append(dst, '}')
 }

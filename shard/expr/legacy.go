@@ -114,7 +114,12 @@ func legacyLeaf(path Path, e ExpectedCondition) *cnode {
 	case "CONTAINS":
 		return fn(fnContains, 2)
 	case "NOT_CONTAINS":
-		return &cnode{kind: nkNot, args: []*cnode{fn(fnContains, 2)}}
+		// A missing attribute does not satisfy NOT_CONTAINS (issue 14,
+		// from suites run against DynamoDB): the attribute must exist.
+		return &cnode{kind: nkAnd, args: []*cnode{
+			{kind: nkFunc, fn: fnAttributeExists, args: args[:1]},
+			{kind: nkNot, args: []*cnode{fn(fnContains, 2)}},
+		}}
 	case "BEGINS_WITH":
 		return fn(fnBeginsWith, 2)
 	case "IN":

@@ -51,6 +51,10 @@ func lex(src string) []token {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 			i++
 			continue
+		case c == '_':
+			// A name starts with a letter: DynamoDB reports "_" itself
+			// as the token in error (SET _123, issue 14).
+			i++
 		case isWordByte(c):
 			for i < len(src) && isWordByte(src[i]) {
 				i++

@@ -73,7 +73,7 @@ func Parse(in Input) (*Parsed, error) {
 	}
 	var keyCond *Condition
 	if in.KeyConditionExpression != nil {
-		if keyCond, msg = parseCondition(*in.KeyConditionExpression, ctx); msg != "" {
+		if keyCond, msg = parseConditionKind(*in.KeyConditionExpression, ctx, true); msg != "" {
 			return nil, &Error{Msg: "Invalid KeyConditionExpression: " + msg}
 		}
 	}

@@ -146,6 +146,9 @@ type condParser struct {
 	ops   int
 	depth int
 	slab  []cnode // nodes are allocated in chunks
+	// keyCondition: a KeyConditionExpression, whose operand types are
+	// checked afterwards with the legacy KeyConditions' messages.
+	keyCondition bool
 }
 
 // node returns a new node with the given arguments.
@@ -166,10 +169,16 @@ func (p *condParser) node(kind nodeKind, args ...*cnode) *cnode {
 // KeyConditionExpression. On failure it returns DynamoDB's message
 // (without the "Invalid ...Expression: " prefix).
 func parseCondition(src string, ctx *parseContext) (*Condition, string) {
+	return parseConditionKind(src, ctx, false)
+}
+
+// parseConditionKind is parseCondition, for a KeyConditionExpression when
+// keyCondition is set.
+func parseConditionKind(src string, ctx *parseContext, keyCondition bool) (*Condition, string) {
 	if isBlank(src) {
 		return nil, msgEmpty
 	}
-	p := &condParser{tokStream: tokStream{src: src, toks: lex(src)}, ctx: ctx}
+	p := &condParser{tokStream: tokStream{src: src, toks: lex(src)}, ctx: ctx, keyCondition: keyCondition}
 	root := p.parseOr()
 	if p.err == nil {
 		if !root.isCondition() || p.peek().kind != tEOF {
@@ -341,6 +350,9 @@ func (p *condParser) parseLeaf() *cnode {
 		n.cmp = cmp
 		p.checkMisusedFunction(n.args)
 		p.checkDistinct(cmpText[cmp], n.args)
+		if cmp != cmpEQ && cmp != cmpNE {
+			p.checkOrderedOperands(cmpText[cmp], n.args)
+		}
 		p.leafDone()
 		return n
 	case p.isKeyword("BETWEEN"):
@@ -366,6 +378,7 @@ func (p *condParser) parseLeaf() *cnode {
 		x.pendingLeaf = false
 		n := p.node(nkBetween, x, lo, hi)
 		p.checkMisusedFunction(n.args)
+		p.checkOrderedOperands("BETWEEN", n.args)
 		p.checkBetweenArgs(lo, hi)
 		p.leafDone()
 		return n
@@ -695,6 +708,12 @@ func (p *condParser) checkFunction(name string, args []*cnode) (funcID, string) 
 	}
 	f, ok := condFuncs[name]
 	if !ok {
+		if name == "if_not_exists" || name == "list_append" {
+			// An update's function in a condition (issue 14; the wording
+			// of DynamoDB as emulators recorded it).
+			p.errs.unknownFunction = "The function is not allowed in a condition expression; function: " + name
+			return fnUnknown, ""
+		}
 		p.errs.unknownFunction = msgUnknownFunc + name
 		return fnUnknown, ""
 	}
@@ -749,6 +768,28 @@ func (p *condParser) checkFunction(name string, args []*cnode) (funcID, string) 
 		return f.id, "N"
 	}
 	return f.id, "BOOL" // contains
+}
+
+// checkOrderedOperands refuses an operand of an ordering comparison (<,
+// <=, >, >=, BETWEEN) whose type is known at parse time (a value, or
+// size()'s number) and has no order: only S, N and B do. DynamoDB answers
+// "Incorrect operand type for operator or function; operator or function:
+// <, operand type: BOOL" rather than evaluating the condition to false
+// (recorded against DynamoDB by conformance suites of PartiQL, whose
+// WHERE clause is checked by the same rules, 2026). A path's type is only
+// known when the item is read; then the comparison is just false.
+func (p *condParser) checkOrderedOperands(op string, args []*cnode) {
+	if p.errs.function != "" || p.keyCondition {
+		return
+	}
+	for _, a := range args {
+		switch t := staticType(a); t {
+		case "", "S", "N", "B":
+		default:
+			p.errs.function = msgOperandType + op + ", operand type: " + t
+			return
+		}
+	}
 }
 
 // checkBetweenArgs checks the bounds of BETWEEN when both are values.

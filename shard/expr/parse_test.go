@@ -164,6 +164,8 @@ func TestParseConditionErrors(t *testing.T) {
 		{"first undefined wins", cond("a = :zz AND #zz = :s"), ic + "An expression attribute value used in expression is not defined; attribute value: :zz"},
 		{"unknown function", cond("foo(a)"), ic + "Invalid function name; function: foo"},
 		{"function names are case-sensitive", cond("SIZE(a) = :n"), ic + "Invalid function name; function: SIZE"},
+		{"if_not_exists in a condition", cond("if_not_exists(a, :s) = :s"), ic + "The function is not allowed in a condition expression; function: if_not_exists"},
+		{"list_append in a condition", cond("a = :s OR list_append(a, :s) = :s"), ic + "The function is not allowed in a condition expression; function: list_append"},
 		{"arity", cond("attribute_exists(a, b)"), ic + "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 2"},
 		{"arity contains", cond("contains(a)"), ic + "Incorrect number of operands for operator or function; operator or function: contains, number of operands: 1"},
 		{"needs path", cond("attribute_exists(:s)"), ic + "Operator or function requires a document path; operator or function: attribute_exists"},
@@ -197,6 +199,15 @@ func TestParseConditionErrors(t *testing.T) {
 		{"between strings", cond("a BETWEEN :s2 AND :s"), ic + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {S:abd}, upper bound operand: AttributeValue: {S:abc}"},
 		{"between binary", cond("a BETWEEN :b AND :s"), ic + "The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {B:YQ==}, upper bound operand: AttributeValue: {S:abc}"},
 		{"between equal", cond("a BETWEEN :n AND :n"), ""},
+		// Ordering comparisons take only S, N and B where the type is known
+		// when parsing (issue 14).
+		{"less than BOOL", cond("t > :bool"), optype(">", "BOOL")},
+		{"less than SS", cond("a <= :ss"), optype("<=", "SS")},
+		{"size against BOOL", cond(":bool >= size(a)"), optype(">=", "BOOL")},
+		{"between BOOL", cond("a BETWEEN :bool AND :bool"), optype("BETWEEN", "BOOL")},
+		{"between SS first", cond(":ss BETWEEN a AND b"), optype("BETWEEN", "SS")},
+		{"equality with BOOL", cond("t = :bool AND t <> :ss"), ""},
+		{"ordering paths", cond("a < b AND size(a) < size(b) AND a BETWEEN b AND c"), ""},
 		{"redundant parens", cond("((a = :s))"), ic + "The expression has redundant parentheses;"},
 		{"redundant operand parens", cond("a = ((:s))"), ic + "The expression has redundant parentheses;"},
 		{"redundant path parens", cond("((a)).b = :s"), ic + "The expression has redundant parentheses;"},
@@ -283,6 +294,11 @@ func TestParseUpdateErrors(t *testing.T) {
 		{"condition keyword is reserved here", upd("SET and = :s"), iu + "Attribute name is a reserved keyword; reserved keyword: and"},
 		{"unknown function", withValues(withNames(upd("set #c = if_not_exist(:c) set c = d"), names), vals2), iu + "Invalid function name; function: if_not_exist"},
 		{"size is not an update function", upd("SET a = size(b)"), iu + "Invalid function name; function: size"},
+		{"name starting with _", upd("SET _123 = :s"), iu + `Syntax error; token: "_", near: "SET _123"`},
+		{"underscore inside a name", upd("SET a_1 = :s"), ""},
+		{"nested list_append", upd("SET l = list_append(list_append(:l, :l), :l)"), iu + "The function is not allowed to be used this way in an expression; function: list_append"},
+		{"list_append inside", upd("SET l = list_append(:l, list_append(l, :l))"), iu + "The function is not allowed to be used this way in an expression; function: list_append"},
+		{"list_append of if_not_exists", upd("SET l = list_append(if_not_exists(l, :l), :l)"), ""},
 		{"SET twice", withValues(withNames(upd("set a = #c set c = :d"), names), vals2), iu + `The "SET" section can only be used once in an update expression;`},
 		{"REMOVE twice", withValues(withNames(upd("remove #d set a = b remove e"), names), vals2), iu + `The "REMOVE" section can only be used once in an update expression;`},
 		{"ADD twice", withValues(withNames(upd("add #d :e set a = b add e :f"), names), vals2), iu + `The "ADD" section can only be used once in an update expression;`},
@@ -350,6 +366,9 @@ func TestParseProjectionErrors(t *testing.T) {
 		{"conflict", proj("a.b, a[0]"), ip + "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a, [0]]"},
 		{"overlap beats conflict", proj("a.b, a[0], c, c.d"), ip + "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [c], path two: [c, d]"},
 		{"no value placeholders", proj(":s"), ip + `Syntax error; token: ":s", near: ":s"`},
+		{"32 levels", proj("a" + strings.Repeat(".b", 31) + ", c" + strings.Repeat("[0]", 31)), ""},
+		{"33 levels", proj("c, a" + strings.Repeat(".b", 32)), ip + "The document path has too many nesting levels; nesting levels: 33"},
+		{"33 levels of indexes", proj("a" + strings.Repeat("[1]", 32)), ip + "The document path has too many nesting levels; nesting levels: 33"},
 	})
 }
 

@@ -433,6 +433,14 @@ func (p *updParser) checkFunction(name string, args []*unode) string {
 		return args[1].typ
 	case "list_append":
 		want = "L"
+		// list_append(list_append(...), ...): DynamoDB does not nest it
+		// (issue 14); list_append(if_not_exists(...), ...) is fine.
+		for _, a := range args {
+			if a.kind == uListAppend {
+				p.errs.function = "The function is not allowed to be used this way in an expression; function: list_append"
+				return ""
+			}
+		}
 	}
 	for _, a := range args {
 		if t := immediateType(a); t != "" && t != want {

@@ -2,6 +2,7 @@ package expr
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/dynacache/dynacache/shard/attr"
 )
@@ -140,8 +141,14 @@ func (n *projNode) value() attr.Value {
 
 // projErrs holds the first error of each kind, reported in this order.
 type projErrs struct {
-	reserved, attrName, pathOverlap, pathConflict string
+	reserved, attrName, nesting, pathOverlap, pathConflict string
 }
+
+// maxPathDepth is the most elements a projected document path may have
+// (its attribute included): "The document path has too many nesting
+// levels; nesting levels: 33" beyond (ScyllaDB's
+// test_projection_expression.py, checked against DynamoDB).
+const maxPathDepth = 32
 
 // parseProjection parses a ProjectionExpression; on failure it returns
 // DynamoDB's message without the "Invalid ProjectionExpression: " prefix.
@@ -168,7 +175,7 @@ func parseProjection(src string, ctx *parseContext) (*Projection, string) {
 		}
 	}
 	errs.pathOverlap, errs.pathConflict = checkPathList(raws)
-	for _, m := range [...]string{errs.reserved, errs.attrName, errs.pathOverlap, errs.pathConflict} {
+	for _, m := range [...]string{errs.reserved, errs.attrName, errs.nesting, errs.pathOverlap, errs.pathConflict} {
 		if m != "" {
 			return nil, m
 		}
@@ -230,6 +237,9 @@ func parseProjectionPath(s *tokStream, ctx *parseContext, errs *projErrs) ([]raw
 			s.next()
 			raw = append(raw, rawElem{kind: eIndex, index: parseIndex(s.text(t))})
 		default:
+			if len(raw) > maxPathDepth {
+				firstErr(&errs.nesting, "The document path has too many nesting levels; nesting levels: "+strconv.Itoa(len(raw)))
+			}
 			return raw, nil
 		}
 	}
