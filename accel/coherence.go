@@ -264,22 +264,23 @@ func (co *coherence) apply(t *tail, r *record) {
 	c.set(key, ne)
 }
 
-// seqNum is a stream record's SequenceNumber: a decimal string of up to
-// 40 digits, without leading zeros ("" when unknown).
+// seqNum is a stream record's SequenceNumber: a string of decimal digits
+// (DynamoDB's have 21 to 40; dynacache pads them with zeros) ("" when
+// unknown).
 type seqNum string
 
 // less orders sequence numbers numerically.
 func (a seqNum) less(b seqNum) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
+	x, y := strings.TrimLeft(string(a), "0"), strings.TrimLeft(string(b), "0")
+	if len(x) != len(y) {
+		return len(x) < len(y)
 	}
-	return a < b
+	return x < y
 }
 
-// validSeq reports whether s is a sequence number as DynamoDB writes
-// them.
+// validSeq reports whether s is a sequence number: 1 to 64 digits.
 func validSeq(s string) bool {
-	if s == "" || len(s) > 64 || (len(s) > 1 && s[0] == '0') {
+	if s == "" || len(s) > 64 {
 		return false
 	}
 	for i := range len(s) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -16,12 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/dynacache/dynacache/accel"
+	"github.com/dynacache/dynacache/protocol/dynamodb"
+	"github.com/dynacache/dynacache/shard"
 )
 
 // Coherence tests against moto's server (Python moto, `pip install
 // 'moto[server]'`), which serves DynamoDB and DynamoDB Streams on one
-// endpoint as Alternator and dynacache do: skipped when moto_server is not
-// on the PATH.
+// endpoint as Alternator and dynacache do (skipped when moto_server is not
+// on the PATH), and against a standalone dynacache.
 
 // startMoto starts moto_server on a free loopback port and returns its URL.
 func startMoto(t testing.TB) string {
@@ -58,6 +61,14 @@ func startMoto(t testing.TB) string {
 	}
 }
 
+// startDynacache starts a standalone dynacache (in memory, with its
+// DynamoDB Streams) and returns its URL.
+func startDynacache(t testing.TB) string {
+	up := httptest.NewServer(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{}))
+	t.Cleanup(up.Close)
+	return up.URL
+}
+
 // createStreamTable creates table name (partition key pk) with a stream of
 // view NEW_AND_OLD_IMAGES.
 func createStreamTable(t testing.TB, c *ddb.Client, name string) {
@@ -87,8 +98,12 @@ func motoNode(t *testing.T, up, dir string) *env {
 // Two nodes in front of one upstream converge through the stream, items
 // in the caches for an hour notwithstanding; a negative entry is replaced
 // by the later write's image without asking the upstream.
-func TestMotoTwoNodesConverge(t *testing.T) {
-	up := startMoto(t)
+func TestMotoTwoNodesConverge(t *testing.T) { testTwoNodesConverge(t, startMoto(t)) }
+
+// The same in front of a standalone dynacache (its own Streams API).
+func TestDynacacheTwoNodesConverge(t *testing.T) { testTwoNodesConverge(t, startDynacache(t)) }
+
+func testTwoNodesConverge(t *testing.T, up string) {
 	createStreamTable(t, client(up), "Tab")
 	a, b := motoNode(t, up, ""), motoNode(t, up, "")
 	for _, n := range []*env{a, b} {
@@ -124,8 +139,10 @@ func TestMotoTwoNodesConverge(t *testing.T) {
 // Writes straight to the upstream, by another client, become visible
 // through the stream; so does the upstream's UpdateItem of a key the
 // node holds, and query results follow.
-func TestMotoDirectWrites(t *testing.T) {
-	up := startMoto(t)
+func TestMotoDirectWrites(t *testing.T)      { testDirectWrites(t, startMoto(t)) }
+func TestDynacacheDirectWrites(t *testing.T) { testDirectWrites(t, startDynacache(t)) }
+
+func testDirectWrites(t *testing.T, up string) {
 	direct := client(up)
 	createStreamTable(t, direct, "Tab")
 	put(t, direct, "Tab", map[string]types.AttributeValue{"pk": s("k"), "v": s("1")})
@@ -149,8 +166,10 @@ func TestMotoDirectWrites(t *testing.T) {
 
 // Warm restart: the entries and the stream positions survive; a write
 // made while the node was down is seen on restart, before it serves.
-func TestMotoWarmRestart(t *testing.T) {
-	up := startMoto(t)
+func TestMotoWarmRestart(t *testing.T)      { testWarmRestart(t, startMoto(t)) }
+func TestDynacacheWarmRestart(t *testing.T) { testWarmRestart(t, startDynacache(t)) }
+
+func testWarmRestart(t *testing.T, up string) {
 	direct := client(up)
 	createStreamTable(t, direct, "Tab")
 	put(t, direct, "Tab", map[string]types.AttributeValue{"pk": s("same"), "v": s("kept")})
@@ -185,11 +204,18 @@ func TestMotoWarmRestart(t *testing.T) {
 }
 
 // BenchmarkMotoStreamLag writes to moto directly from 4 clients while a
-// node tails the table (at the default poll interval), and reports the stream lag the node measures
-// (mean and max of samples every 10 ms) and how long after the last write
-// was acknowledged the node had applied every record.
-func BenchmarkMotoStreamLag(b *testing.B) {
-	up := startMoto(b)
+// node tails the table (at the default poll interval), and reports the
+// stream lag the node measures (mean and max of samples every 10 ms), how
+// long after the last write was acknowledged the node had applied every
+// record, and how long a probe key written straight to the upstream took
+// to be served new by the node (visible-*).
+func BenchmarkMotoStreamLag(b *testing.B) { benchStreamLag(b, startMoto(b)) }
+
+// BenchmarkDynacacheStreamLag is the same with a standalone dynacache as
+// the upstream.
+func BenchmarkDynacacheStreamLag(b *testing.B) { benchStreamLag(b, startDynacache(b)) }
+
+func benchStreamLag(b *testing.B, up string) {
 	direct := client(up)
 	createStreamTable(b, direct, "Tab")
 	e := newEnv(b, envOpts{upstream: up, ttl: time.Hour}) // the default poll interval
@@ -218,6 +244,34 @@ func BenchmarkMotoStreamLag(b *testing.B) {
 					samples++
 				}
 			}
+		}
+	}()
+	// A probe: a key the node holds, written straight to the upstream
+	// over and over; the time until the node serves each new value is
+	// the visibility delay (only the stream can bring it: the entry lives
+	// an hour).
+	var probeSum, probePeak time.Duration
+	var probes int
+	sampling.Add(1)
+	go func() {
+		defer sampling.Done()
+		get(b, e.c, "Tab", "probe")
+		for j := 1; ; j++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			v := strconv.Itoa(j)
+			put(b, direct, "Tab", map[string]types.AttributeValue{"pk": s("probe"), "v": s(v)})
+			t0 := time.Now()
+			for get(b, e.c, "Tab", "probe") != v && time.Since(t0) < 10*time.Second {
+				time.Sleep(time.Millisecond)
+			}
+			d := time.Since(t0)
+			probeSum += d
+			probePeak = max(probePeak, d)
+			probes++
 		}
 	}()
 	b.ResetTimer()
@@ -249,5 +303,9 @@ func BenchmarkMotoStreamLag(b *testing.B) {
 		b.ReportMetric(float64(sum.Milliseconds())/float64(samples), "lag-mean-ms")
 	}
 	b.ReportMetric(float64(peak.Milliseconds()), "lag-max-ms")
+	if probes > 0 {
+		b.ReportMetric(float64(probeSum.Milliseconds())/float64(probes), "visible-mean-ms")
+		b.ReportMetric(float64(probePeak.Milliseconds()), "visible-max-ms")
+	}
 	b.ReportMetric(float64(drain.Milliseconds()), "drain-ms")
 }

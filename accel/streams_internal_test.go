@@ -23,12 +23,13 @@ func TestSeqOrder(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
 		less bool
-	}{{"9", "10", true}, {"10", "9", false}, {"100000000000000000001", "100000000000000000002", true}, {"5", "5", false}} {
+	}{{"9", "10", true}, {"10", "9", false}, {"100000000000000000001", "100000000000000000002", true}, {"5", "5", false},
+		{"000000000000000000009", "000000000000000000010", true}, {"0010", "9", false}, {"007", "7", false}, {"7", "007", false}} {
 		if got := seqNum(c.a).less(seqNum(c.b)); got != c.less {
 			t.Errorf("%s < %s: %v", c.a, c.b, got)
 		}
 	}
-	for s, ok := range map[string]bool{"": false, "0": true, "012": false, "12a": false, "123": true} {
+	for s, ok := range map[string]bool{"": false, "0": true, "012": true, "12a": false, "123": true, "-1": false} {
 		if validSeq(s) != ok {
 			t.Errorf("validSeq(%q) != %v", s, ok)
 		}
