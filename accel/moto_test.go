@@ -19,6 +19,7 @@ import (
 	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/shard"
+	"github.com/dynacache/dynacache/stream"
 )
 
 // Coherence tests against moto's server (Python moto, `pip install
@@ -308,4 +309,37 @@ func benchStreamLag(b *testing.B, up string) {
 		b.ReportMetric(float64(probePeak.Milliseconds()), "visible-max-ms")
 	}
 	b.ReportMetric(float64(drain.Milliseconds()), "drain-ms")
+}
+
+// Against a standalone dynacache whose shards roll over every 20 ms: the
+// node walks from each shard to its child and applies every record, in
+// order.
+func TestDynacacheShardRollover(t *testing.T) {
+	hub, err := stream.Open(stream.Options{ShardInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{Streams: hub}))
+	t.Cleanup(srv.Close)
+	up := srv.URL
+	direct := client(up)
+	createStreamTable(t, direct, "Tab")
+	n := motoNode(t, up, "")
+	get(t, n.c, "Tab", "k")
+	n.acc.Wait()
+	const writes = 60
+	for i := 1; i <= writes; i++ {
+		put(t, direct, "Tab", map[string]types.AttributeValue{"pk": s("k"), "v": s(strconv.Itoa(i))})
+		if i%10 == 0 {
+			time.Sleep(25 * time.Millisecond) // let a shard close between writes
+		}
+	}
+	waitFor(t, "every record applied", func() bool { return tableCoherence(n.acc, "Tab").Records >= writes })
+	n.acc.Wait()
+	if got := get(t, n.c, "Tab", "k"); got != strconv.Itoa(writes) {
+		t.Fatalf("after %d writes across shards the node serves %q", writes, got)
+	}
+	if tc := tableCoherence(n.acc, "Tab"); tc.Records != writes || tc.Errors != 0 || tc.Shards < 2 {
+		t.Fatalf("coherence (want every record, no error, several shards): %+v", tc)
+	}
 }
