@@ -115,8 +115,7 @@ upstream=$started
 session dynacache "http://$upstream"
 
 # A write straight to the upstream is seen through the accelerator only
-# once the cached entry expires (--item-ttl): coherence through streams
-# is a later increment.
+# once the cached entry expires (--item-ttl): the table has no stream.
 start_dynacache "$work/accel-ttl.log" --upstream "http://$upstream" --upstream-region us-east-1 --item-ttl 1s
 addr=$started
 aws dynamodb --endpoint-url "http://$addr" create-table --table-name Ttl --billing-mode PAY_PER_REQUEST \
@@ -143,6 +142,48 @@ set -e
 echo "$out" | grep -q "ServiceUnavailable" || fail "dead upstream: $out"
 echo "$out" | grep -q "is unreachable" || fail "dead upstream message: $out"
 echo "ok: dead upstream: ServiceUnavailable naming it"
+
+# (c) Coherence through DynamoDB Streams: two accelerators, items cached
+# for an hour, converge through the upstream's stream; in front of a
+# standalone dynacache, and of moto's server (DynamoDB and its Streams API
+# on one endpoint) where moto_server is installed (pip install
+# 'moto[server]'; not installed here, to keep this script's time bounded).
+# converge NAME UPSTREAM-URL
+converge() {
+  local name=$1 upstream=$2 m1 m2
+  start_dynacache "$work/accel-$name-1.log" --upstream "$upstream" --upstream-region us-east-1 --item-ttl 1h
+  m1=$started
+  start_dynacache "$work/accel-$name-2.log" --upstream "$upstream" --upstream-region us-east-1 --item-ttl 1h
+  m2=$started
+  echo "== $name: accelerators at $m1 and $m2 in front of $upstream"
+  timeout 30 aws dynamodb --endpoint-url "$upstream" create-table --table-name Coh --billing-mode PAY_PER_REQUEST \
+    --attribute-definitions AttributeName=k,AttributeType=S --key-schema AttributeName=k,KeyType=HASH \
+    --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE >/dev/null
+  # poll_get ADDR WANT: read k=a through ADDR until it is WANT (5 s).
+  poll_get() {
+    local got=""
+    for _ in $(seq 1 50); do
+      got=$(timeout 30 aws dynamodb --endpoint-url "http://$1" get-item --table-name Coh --key '{"k":{"S":"a"}}' --query Item.v.S --output text)
+      [ "$got" = "$2" ] && break
+      sleep 0.1
+    done
+    echo "$got"
+  }
+  expect "$name: no item yet (cached on both nodes)" "None|None" "$(poll_get "$m1" None)|$(poll_get "$m2" None)"
+  timeout 30 aws dynamodb --endpoint-url "http://$m1" put-item --table-name Coh --item '{"k":{"S":"a"},"v":{"S":"one"}}'
+  expect "$name: a write through one node is seen by the other through the stream" one "$(poll_get "$m2" one)"
+  timeout 30 aws dynamodb --endpoint-url "$upstream" put-item --table-name Coh --item '{"k":{"S":"a"},"v":{"S":"two"}}'
+  expect "$name: a write straight to the upstream is seen through the stream" "two|two" "$(poll_get "$m1" two)|$(poll_get "$m2" two)"
+}
+converge streams-dynacache "http://$upstream"
+if command -v moto_server >/dev/null 2>&1; then
+  : >"$work/moto.log"
+  moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
+  pids+=($!)
+  converge streams-moto "http://$(wait_line "$work/moto.log" 's|.*Running on http://\([0-9.:]*\).*|\1|p')"
+else
+  echo "SKIP: streams-moto: moto_server is not installed (pip install 'moto[server]')"
+fi
 
 # (b) dynalite from npm.
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then

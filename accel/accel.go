@@ -32,15 +32,18 @@
 // whose shape it does not fully understand passes through uncached, so
 // the upstream validates and words every error.
 //
-// Coherence across nodes is by TTL only in this increment: a write that
-// reaches the upstream another way (another node, another client) is seen
-// here once the cached entry expires (--item-ttl).
+// Coherence across nodes, and around writers that bypass this node, is
+// by the tables' DynamoDB Streams (coherence.go, streams.go), or by TTL
+// for a table without a stream. With --dir the item cache and the stream
+// positions survive a restart (persist.go).
 package accel
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,6 +73,27 @@ type Options struct {
 	Credentials aws.CredentialsProvider
 	// Transport, when set, replaces the pooled HTTP transport (tests).
 	Transport http.RoundTripper
+
+	// Coherence is CoherenceStreams (the default: a table with a stream
+	// is kept coherent by tailing it, others by TTL) or CoherenceTTL.
+	Coherence string
+	// Streams is the DynamoDB Streams API's URL ("": derived from
+	// Upstream, see streamsEndpoint).
+	Streams string
+	// StreamPoll is how long a tail waits at the tip before asking again
+	// (default DefaultStreamPoll).
+	StreamPoll time.Duration
+	// Dir, when set, is where the item cache and the stream positions are
+	// kept across restarts (persist.go).
+	Dir string
+	// SaveEvery is how often they are saved besides at Close (default
+	// DefaultSaveEvery; negative: only at Close).
+	SaveEvery time.Duration
+	// ReplayTimeout bounds Start's replay of the streams (default
+	// DefaultReplayTimeout).
+	ReplayTimeout time.Duration
+	// Logger logs the coherence's events (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // Defaults.
@@ -89,13 +113,17 @@ const (
 // Accelerator serves DynamoDB requests from its cache and its upstream.
 // It is safe for concurrent use.
 type Accelerator struct {
-	up      *upstream
-	cache   *itemCache
-	queries *queryCache
-	schemas *schemas
-	flight  singleflight.Group // item reads
-	qflight singleflight.Group // Query and Scan (a group of its own: no key can meet an item read's)
-	stats   counters
+	up        *upstream
+	opts      Options
+	co        *coherence
+	saver     *saver // nil without Dir
+	closeOnce sync.Once
+	cache     *itemCache
+	queries   *queryCache
+	schemas   *schemas
+	flight    singleflight.Group // item reads
+	qflight   singleflight.Group // Query and Scan (a group of its own: no key can meet an item read's)
+	stats     counters
 }
 
 // New returns an accelerator for opts.
@@ -109,6 +137,25 @@ func New(opts Options) (*Accelerator, error) {
 	if opts.QueryTTL <= 0 {
 		opts.QueryTTL = DefaultQueryTTL
 	}
+	if opts.StreamPoll <= 0 {
+		opts.StreamPoll = DefaultStreamPoll
+	}
+	if opts.SaveEvery == 0 {
+		opts.SaveEvery = DefaultSaveEvery
+	}
+	if opts.ReplayTimeout <= 0 {
+		opts.ReplayTimeout = DefaultReplayTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	switch opts.Coherence {
+	case "":
+		opts.Coherence = CoherenceStreams
+	case CoherenceStreams, CoherenceTTL:
+	default:
+		return nil, fmt.Errorf("invalid --coherence %q: want streams or ttl", opts.Coherence)
+	}
 	if opts.Credentials == nil {
 		return nil, fmt.Errorf("accel: no credentials provider")
 	}
@@ -119,8 +166,16 @@ func New(opts Options) (*Accelerator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Streams == "" {
+		opts.Streams = streamsEndpoint(up.endpoint)
+	}
+	streams, err := newUpstream(opts.Streams, opts.Region, opts.Timeout, opts.Credentials, opts.Transport)
+	if err != nil {
+		return nil, fmt.Errorf("--upstream-streams: %w", err)
+	}
+	streams.client = up.client // one connection pool
 	queryBytes := opts.CacheBytes / queryShareDiv
-	cache, err := newItemCache(opts.CacheBytes-queryBytes, opts.ItemTTL)
+	cache, err := newItemCache(opts.CacheBytes-queryBytes, opts.ItemTTL, opts.Dir != "")
 	if err != nil {
 		return nil, fmt.Errorf("accel: item cache: %w", err)
 	}
@@ -129,13 +184,23 @@ func New(opts Options) (*Accelerator, error) {
 		cache.close()
 		return nil, fmt.Errorf("accel: query cache: %w", err)
 	}
-	return &Accelerator{up: up, cache: cache, queries: queries, schemas: newSchemas(up)}, nil
+	a := &Accelerator{up: up, opts: opts, cache: cache, queries: queries, schemas: newSchemas(up)}
+	a.co = newCoherence(a, streams, opts.Coherence == CoherenceStreams && cache.c != nil, opts.StreamPoll, opts.Logger)
+	a.schemas.learned = a.co.learned
+	return a, nil
 }
 
-// Close releases the caches. The accelerator must not serve afterwards.
+// Close stops the streams' tails, saves the cache (with --dir) and
+// releases the caches. The accelerator must not serve afterwards.
 func (a *Accelerator) Close() {
-	a.cache.close()
-	a.queries.close()
+	a.closeOnce.Do(func() {
+		a.co.close()
+		if a.saver != nil {
+			a.saver.close()
+		}
+		a.cache.close()
+		a.queries.close()
+	})
 }
 
 // Endpoint returns the upstream URL.
@@ -205,9 +270,16 @@ func (a *Accelerator) invalidating(target string, body []byte, schema bool) ([]b
 	a.cache.invalidateAll()
 	a.stats.invalidations.Add(1)
 	reply, e := a.pass(target, body)
-	a.cache.invalidateAll()
+	if schema {
+		a.cache.invalidateAll()
+	} else {
+		a.cache.unkeyedWritten()
+	}
 	if schema {
 		a.schemas.drop(name)
+		if target == dynamodb.Target("DeleteTable") && e == nil {
+			a.co.forget(name) // its stream ends: no more tailing
+		}
 	}
 	return reply, e
 }

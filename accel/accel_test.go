@@ -40,6 +40,10 @@ type envOpts struct {
 	wrap      func(http.Handler) http.Handler // around the upstream
 	transport http.RoundTripper
 	upstream  string // when set, the upstream's URL (no upstream is started)
+	coherence string // --coherence
+	dir       string // --dir
+	poll      time.Duration
+	replay    time.Duration
 }
 
 func newEnv(t testing.TB, o envOpts) *env {
@@ -55,19 +59,27 @@ func newEnv(t testing.TB, o envOpts) *env {
 		upURL = up.URL
 	}
 	acc, err := accel.New(accel.Options{
-		Upstream:    upURL,
-		Region:      "us-east-1",
-		Timeout:     o.timeout,
-		ItemTTL:     o.ttl,
-		QueryTTL:    o.queryTTL,
-		CacheBytes:  8 << 20,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		Transport:   o.transport,
+		Upstream:      upURL,
+		Region:        "us-east-1",
+		Timeout:       o.timeout,
+		ItemTTL:       o.ttl,
+		QueryTTL:      o.queryTTL,
+		CacheBytes:    8 << 20,
+		Credentials:   credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Transport:     o.transport,
+		Coherence:     o.coherence,
+		Dir:           o.dir,
+		StreamPoll:    o.poll,
+		SaveEvery:     -1,
+		ReplayTimeout: o.replay,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(acc.Close)
+	if err := acc.Start(); err != nil {
+		t.Fatal(err)
+	}
 	front := httptest.NewServer(dynamodb.NewHandler(shard.New(nil), dynamodb.Options{Backend: acc}))
 	t.Cleanup(front.Close)
 	return &env{acc: acc, front: front.URL, upstream: upURL, c: client(front.URL), direct: client(upURL)}
@@ -395,4 +407,21 @@ func TestPassThrough(t *testing.T) {
 func ExampleStats_Info() {
 	fmt.Println(accel.Stats{Upstream: "http://127.0.0.1:8000", Hits: 3}.Info()[:2])
 	// Output: [accel_upstream:http://127.0.0.1:8000 accel_hits:3]
+}
+
+func ExampleStats_Info_tables() {
+	st := accel.Stats{Coherence: "streams", Tables: []accel.TableCoherence{
+		{Table: "Music", Mode: "streams", Records: 42, Lag: 18 * time.Millisecond, CaughtUp: true, Shards: 1},
+		{Table: "Plain", Mode: "ttl", Reason: "no stream"},
+	}}
+	lines := st.Info()
+	for _, l := range lines[len(lines)-5:] {
+		fmt.Println(l)
+	}
+	// Output:
+	// accel_coherence:streams
+	// accel_stream_calls:0
+	// accel_stream_errors:0
+	// accel_table_Music:coherence=streams,records=42,lag_ms=18,caught_up=1,shards=1,errors=0
+	// accel_table_Plain:coherence=ttl,reason=no_stream
 }

@@ -1,6 +1,8 @@
 package accel
 
 import (
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +51,21 @@ type itemCache struct {
 	ttl   time.Duration
 	gens  []atomic.Uint64
 	epoch atomic.Uint64
+	// tgens are generations by table (tables hash onto tableStripes):
+	// bumping one drops a table's entries (invalidateTable).
+	tgens []atomic.Uint64
+
+	// ownAt is, by stripe, the wall-clock time (Unix nanoseconds) the
+	// last write of the stripe this node forwarded was answered; ownAtAll
+	// the same for writes whose keys are unknown here (PartiQL, table
+	// changes). Stream records older than these must not install an image
+	// (coherence.go).
+	ownAt    []atomic.Int64
+	ownAtAll atomic.Int64
+
+	// index holds the key of every entry ristretto may hold, for
+	// persistence (persist.go); nil without --dir.
+	index *sync.Map
 }
 
 // genStripes is the number of generation counters: enough that writes to
@@ -63,9 +80,19 @@ const genStripes = 1 << 16
 // projection decodes it.
 type entry struct {
 	gen, epoch uint64
-	found      bool   // false: there is no such item
-	json       []byte // the whole item's JSON
-	size       int    // attr.ItemSize of the item, for consumed capacity
+	tgen       uint64
+	tctr       *atomic.Uint64 // the table's generation counter
+	found      bool           // false: there is no such item
+	json       []byte         // the whole item's JSON
+	size       int            // attr.ItemSize of the item, for consumed capacity
+
+	key     string // the entry's cache key (kept only for persistence)
+	expires int64  // Unix nanoseconds when ristretto drops it
+	at      int64  // Unix nanoseconds when it was made (its upstream state was read)
+	// seq and shard name the stream record the entry was made from
+	// (coherence.go); seq is 0 for an entry made from a read or a write.
+	seq   seqNum
+	shard string
 }
 
 // item decodes the entry's item (nil when there is none).
@@ -73,29 +100,44 @@ func (e *entry) item() attr.Item {
 	if !e.found {
 		return nil
 	}
-	doc, ok := dynamodb.ParseDoc(e.json)
-	if !ok {
-		return nil // not reached: the JSON was written by AppendItemJSON
-	}
-	it, _ := doc.Item()
+	it, _ := parseItemJSON(e.json) // written by AppendItemJSON
 	return it
+}
+
+// parseItemJSON decodes an item's JSON.
+func parseItemJSON(b []byte) (attr.Item, bool) {
+	doc, ok := dynamodb.ParseDoc(b)
+	if !ok {
+		return nil, false
+	}
+	return doc.Item()
 }
 
 // token is a stripe's state taken before an upstream call.
 type token struct {
 	stripe     uint32
 	gen, epoch uint64
+	tctr       *atomic.Uint64
+	tgen       uint64
 }
 
 // entryOverhead approximates ristretto's bookkeeping and the entry itself.
 const entryOverhead = 200
 
-func newItemCache(maxBytes int64, ttl time.Duration) (*itemCache, error) {
-	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes)}
+// newItemCache returns a cache of maxBytes; indexed keeps the index of
+// its keys that persistence needs.
+func newItemCache(maxBytes int64, ttl time.Duration, indexed bool) (*itemCache, error) {
+	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes), ownAt: make([]atomic.Int64, genStripes),
+		tgens: make([]atomic.Uint64, tableStripes)}
 	if maxBytes <= 0 {
 		return c, nil
 	}
-	rc, err := newRistretto[*entry](maxBytes, maxBytes/64)
+	var onExit func(*entry)
+	if indexed {
+		c.index = &sync.Map{}
+		onExit = func(e *entry) { c.index.CompareAndDelete(e.key, e) }
+	}
+	rc, err := newRistretto[*entry](maxBytes, maxBytes/64, onExit)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +159,7 @@ func (c *itemCache) get(key string) (*entry, bool) {
 		return nil, false
 	}
 	e, ok := c.c.Get(key)
-	if !ok || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() {
+	if !ok || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() || e.tgen != e.tctr.Load() {
 		return nil, false
 	}
 	return e, true
@@ -130,13 +172,26 @@ func (c *itemCache) snapshot(key string) token {
 	// The epoch first: an invalidation bumps the epoch and then nothing
 	// else, so reading it first never pairs a new epoch with a stale gen.
 	ep := c.epoch.Load()
-	return token{stripe: s, gen: c.gens[s].Load(), epoch: ep}
+	tc := c.tableGen(key)
+	tg := tc.Load()
+	return token{stripe: s, gen: c.gens[s].Load(), epoch: ep, tctr: tc, tgen: tg}
+}
+
+// tableGen returns the generation counter of key's table.
+func (c *itemCache) tableGen(key string) *atomic.Uint64 {
+	table, _, _ := strings.Cut(key, "\x00")
+	return &c.tgens[xxhash.Sum64String(table)&(tableStripes-1)]
+}
+
+// invalidateTable makes every entry of table invalid.
+func (c *itemCache) invalidateTable(table string) {
+	c.tgens[xxhash.Sum64String(table)&(tableStripes-1)].Add(1)
 }
 
 // fill installs what a read found (item nil: no such item) under the
 // snapshot taken before the read, and returns the entry.
 func (c *itemCache) fill(key string, t token, item attr.Item, json []byte) *entry {
-	e := newEntry(t.gen, t.epoch, item, json)
+	e := newEntry(t, t.gen, item, json)
 	c.set(key, e)
 	return e
 }
@@ -145,15 +200,18 @@ func (c *itemCache) fill(key string, t token, item attr.Item, json []byte) *entr
 func (c *itemCache) beginWrite(key string) token {
 	s := stripeOf(key)
 	ep := c.epoch.Load()
-	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep}
+	tc := c.tableGen(key)
+	tg := tc.Load()
+	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep, tctr: tc, tgen: tg}
 }
 
 // endWrite ends a write begun with t. known says the upstream
 // acknowledged it and item is the key's image now (nil: no item); else
 // the key's entries are dropped.
 func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, json []byte) {
+	storeMax(&c.ownAt[t.stripe], time.Now().UnixNano())
 	if known && c.gens[t.stripe].CompareAndSwap(t.gen, t.gen+1) {
-		c.set(key, newEntry(t.gen+1, t.epoch, item, json))
+		c.set(key, newEntry(t, t.gen+1, item, json))
 		return
 	}
 	c.gens[t.stripe].Add(1)
@@ -162,8 +220,34 @@ func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, js
 // invalidateAll makes every entry invalid.
 func (c *itemCache) invalidateAll() { c.epoch.Add(1) }
 
-func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
-	e := &entry{gen: gen, epoch: epoch, found: item != nil, json: json}
+// unkeyedWritten notes that a write whose keys are unknown here was
+// answered (after invalidateAll): stream records older than it must not
+// install images anywhere.
+func (c *itemCache) unkeyedWritten() {
+	c.invalidateAll()
+	storeMax(&c.ownAtAll, time.Now().UnixNano())
+}
+
+// ownSince returns the time of the last write this node forwarded that
+// may have touched stripe s.
+func (c *itemCache) ownSince(s uint32) int64 {
+	return max(c.ownAt[s].Load(), c.ownAtAll.Load())
+}
+
+// storeMax raises v to at least x.
+func storeMax(v *atomic.Int64, x int64) {
+	for {
+		cur := v.Load()
+		if cur >= x || v.CompareAndSwap(cur, x) {
+			return
+		}
+	}
+}
+
+// newEntry makes an entry valid at generation gen of t's stripe, and at
+// t's epoch and table generation.
+func newEntry(t token, gen uint64, item attr.Item, json []byte) *entry {
+	e := &entry{gen: gen, epoch: t.epoch, tctr: t.tctr, tgen: t.tgen, found: item != nil, json: json, at: time.Now().UnixNano()}
 	if item != nil {
 		e.size = attr.ItemSize(item)
 	}
@@ -171,10 +255,28 @@ func newEntry(gen, epoch uint64, item attr.Item, json []byte) *entry {
 }
 
 func (c *itemCache) set(key string, e *entry) {
-	if c.c == nil {
-		return
+	c.setUntil(key, e, time.Now().Add(c.ttl).UnixNano())
+}
+
+// setUntil installs e until expires (Unix nanoseconds); false when
+// ristretto dropped the Set (its buffer was full).
+func (c *itemCache) setUntil(key string, e *entry, expires int64) bool {
+	ttl := time.Duration(expires - time.Now().UnixNano())
+	if c.c == nil || ttl <= 0 {
+		return false
 	}
-	c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), c.ttl)
+	e.expires = expires
+	if c.index != nil {
+		e.key = key
+		c.index.Store(key, e)
+	}
+	if !c.c.SetWithTTL(key, e, int64(len(key)+len(e.json)+entryOverhead), ttl) {
+		if c.index != nil {
+			c.index.CompareAndDelete(key, e)
+		}
+		return false
+	}
+	return true
 }
 
 // wait waits until ristretto has applied the Sets made so far (tests).
@@ -188,12 +290,14 @@ func (c *itemCache) wait() {
 // maxBytes (entries are charged their own costs), with counters (at
 // least 1024) sized for the entries it is expected to hold, and metrics on
 // (the accelerator reports them).
-func newRistretto[V any](maxBytes, counters int64) (*ristretto.Cache[string, V], error) {
+// onExit, when set, is called for every value that leaves the cache.
+func newRistretto[V any](maxBytes, counters int64, onExit func(V)) (*ristretto.Cache[string, V], error) {
 	return ristretto.NewCache(&ristretto.Config[string, V]{
 		NumCounters:        max(counters, 1024),
 		MaxCost:            maxBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,
 		Metrics:            true,
+		OnExit:             onExit,
 	})
 }

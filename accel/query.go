@@ -70,7 +70,7 @@ func newQueryCache(maxBytes int64, ttl time.Duration, epoch *atomic.Uint64) (*qu
 		return q, nil
 	}
 	// Query replies are larger than items: ten counters per 1 KiB.
-	rc, err := newRistretto[*queryEntry](maxBytes, maxBytes/1024*10)
+	rc, err := newRistretto[*queryEntry](maxBytes, maxBytes/1024*10, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func (a *Accelerator) writeQueries(op string, body []byte, serve func([]byte) ([
 	if !ok {
 		a.cache.invalidateAll()
 		reply, e := serve(body)
-		a.cache.invalidateAll()
+		a.cache.unkeyedWritten()
 		return reply, e
 	}
 	a.queries.touch(tables)

@@ -195,7 +195,7 @@ func (a *Accelerator) readItem(table, key string, keyItem attr.Item, consistent 
 	}
 	// The flight key carries the snapshot: a read joins only a call that
 	// started after every write it must see began.
-	fk := key + "\x00" + strconv.FormatUint(tok.gen, 36) + "." + strconv.FormatUint(tok.epoch, 36)
+	fk := key + "\x00" + strconv.FormatUint(tok.gen, 36) + "." + strconv.FormatUint(tok.epoch, 36) + "." + strconv.FormatUint(tok.tgen, 36)
 	v, _, _ := a.flight.Do(fk, func() (any, error) {
 		ent, e := fetch()
 		return flightResult{ent, e}, nil
@@ -281,6 +281,7 @@ func (a *Accelerator) tableChanged(table string) {
 		return
 	}
 	a.schemas.drop(table)
+	a.co.forget(table) // its stream, if any, is learned again with the schema
 	a.cache.invalidateAll()
 	a.stats.invalidations.Add(1)
 }

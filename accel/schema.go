@@ -23,7 +23,10 @@ import (
 // schemaRetry, during which the table's requests pass through uncached.
 type schemas struct {
 	up *upstream
-	mu struct {
+	// learned, when set, is told of every schema learned (coherence.go
+	// starts tailing the table's stream).
+	learned func(table string, ts *tableSchema)
+	mu      struct {
 		sync.RWMutex
 		tables map[string]*tableSchema
 	}
@@ -34,6 +37,9 @@ type tableSchema struct {
 	key    shard.KeySchema
 	ok     bool      // false: the lookup failed
 	failed time.Time // when it failed
+	// stream is the table's enabled stream's ARN ("" when it has none),
+	// view its StreamViewType.
+	stream, view string
 }
 
 // schemaRetry is how long a failed lookup is remembered.
@@ -58,7 +64,31 @@ func (s *schemas) get(table string) (shard.KeySchema, bool) {
 	s.mu.Lock()
 	s.mu.tables[table] = ts
 	s.mu.Unlock()
+	if ts.ok && s.learned != nil {
+		s.learned(table, ts)
+	}
 	return ts.key, ts.ok
+}
+
+// lookup returns table's schema if it is known (without asking).
+func (s *schemas) lookup(table string) (shard.KeySchema, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ts := s.mu.tables[table]
+	if ts == nil || !ts.ok {
+		return shard.KeySchema{}, false
+	}
+	return ts.key, true
+}
+
+// learn records a schema described elsewhere (persist.go).
+func (s *schemas) learn(table string, ts *tableSchema) {
+	s.mu.Lock()
+	s.mu.tables[table] = ts
+	s.mu.Unlock()
+	if ts.ok && s.learned != nil {
+		s.learned(table, ts)
+	}
 }
 
 // known reports whether table's schema is known (without asking).
@@ -118,7 +148,13 @@ func (s *schemas) describe(table string) *tableSchema {
 	if ks.HashName == "" || !ks.HashType.IsScalar() || (ks.RangeName != "" && !ks.RangeType.IsScalar()) {
 		return failed
 	}
-	return &tableSchema{key: ks, ok: true}
+	ts := &tableSchema{key: ks, ok: true}
+	spec := t.Get("StreamSpecification")
+	if on, _ := spec.Get("StreamEnabled").Bool(); on {
+		ts.stream, _ = t.Get("LatestStreamArn").Str()
+		ts.view, _ = spec.Get("StreamViewType").Str()
+	}
+	return ts
 }
 
 // cacheKey returns the item cache's key of key (a request's Key map) in

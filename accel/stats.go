@@ -2,6 +2,7 @@ package accel
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -14,7 +15,7 @@ type counters struct {
 	misses        atomic.Uint64 // reads of keys the cache did not hold
 	fills         atomic.Uint64 // entries installed after an upstream read
 	passed        atomic.Uint64 // requests passed through uncached
-	invalidations atomic.Uint64 // whole-cache invalidations
+	invalidations atomic.Uint64 // invalidations of the whole cache or of one table
 
 	queryHits       atomic.Uint64 // Query and Scan replies served from the query cache
 	queryMisses     atomic.Uint64 // eventually consistent Query and Scan sent upstream
@@ -29,7 +30,7 @@ type Stats struct {
 	Misses        uint64 // item reads that went upstream
 	Fills         uint64 // entries installed from upstream reads
 	Passed        uint64 // requests passed through uncached
-	Invalidations uint64 // whole-cache invalidations (table changes, PartiQL)
+	Invalidations uint64 // invalidations: whole-cache (table changes, PartiQL), one table's (a stream's tail starts, records lost)
 	Entries       int64  // entries held (ristretto's count, approximate)
 	Bytes         int64  // cost held (ristretto's count, approximate)
 	Evictions     uint64 // entries evicted for room or expiry
@@ -48,6 +49,14 @@ type Stats struct {
 	QueryEntries    int64  // query cache entries held (approximate)
 	QueryBytes      int64  // query cache cost held (approximate)
 	QueryEvictions  uint64 // query cache entries evicted for room or expiry
+
+	// Coherence is the --coherence mode; Tables each known table's
+	// (tailed, or coherent by TTL), by name.
+	Coherence string
+	Tables    []TableCoherence
+	// StreamCalls and StreamErrs count the Streams API calls and those
+	// without a reply.
+	StreamCalls, StreamErrs uint64
 }
 
 // Stats returns the current counters.
@@ -74,6 +83,9 @@ func (a *Accelerator) Stats() Stats {
 		s.Entries = int64(m.KeysAdded()) - int64(m.KeysEvicted())
 		s.Bytes = int64(m.CostAdded()) - int64(m.CostEvicted())
 	}
+	s.Coherence = a.opts.Coherence
+	s.Tables = a.co.tables()
+	s.StreamCalls, s.StreamErrs = a.co.streams.calls.Load(), a.co.streams.errs.Load()
 	s.QueryHits = a.stats.queryHits.Load()
 	s.QueryMisses = a.stats.queryMisses.Load()
 	s.QueryConsistent = a.stats.queryConsistent.Load()
@@ -89,7 +101,7 @@ func (a *Accelerator) Stats() Stats {
 // Info returns the counters as the lines of an INFO section
 // ("name:value"), in a fixed order.
 func (s Stats) Info() []string {
-	return []string{
+	lines := []string{
 		"accel_upstream:" + s.Upstream,
 		fmt.Sprintf("accel_hits:%d", s.Hits),
 		fmt.Sprintf("accel_negative_hits:%d", s.NegativeHits),
@@ -109,5 +121,21 @@ func (s Stats) Info() []string {
 		fmt.Sprintf("accel_query_entries:%d", s.QueryEntries),
 		fmt.Sprintf("accel_query_bytes:%d", s.QueryBytes),
 		fmt.Sprintf("accel_query_evictions:%d", s.QueryEvictions),
+		"accel_coherence:" + s.Coherence,
+		fmt.Sprintf("accel_stream_calls:%d", s.StreamCalls),
+		fmt.Sprintf("accel_stream_errors:%d", s.StreamErrs),
 	}
+	for _, t := range s.Tables {
+		if t.Mode == CoherenceTTL {
+			lines = append(lines, fmt.Sprintf("accel_table_%s:coherence=ttl,reason=%s", infoName(t.Table), strings.ReplaceAll(t.Reason, " ", "_")))
+			continue
+		}
+		caught := 0
+		if t.CaughtUp {
+			caught = 1
+		}
+		lines = append(lines, fmt.Sprintf("accel_table_%s:coherence=streams,records=%d,lag_ms=%d,caught_up=%d,shards=%d,errors=%d",
+			infoName(t.Table), t.Records, t.Lag.Milliseconds(), caught, t.Shards, t.Errors))
+	}
+	return lines
 }

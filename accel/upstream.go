@@ -91,7 +91,12 @@ func newUpstream(rawURL, region string, timeout time.Duration, creds aws.Credent
 // not answer within the timeout, or credentials could not be had; it is
 // already in DynamoDB's wire form.
 func (u *upstream) call(target string, body []byte) (int, []byte, *dynamodb.Error) {
-	ctx, cancel := context.WithTimeout(context.Background(), u.timeout)
+	return u.callContext(context.Background(), target, body)
+}
+
+// callContext is call, abandoned when ctx is done.
+func (u *upstream) callContext(parent context.Context, target string, body []byte) (int, []byte, *dynamodb.Error) {
+	ctx, cancel := context.WithTimeout(parent, u.timeout)
 	defer cancel()
 	u.calls.Add(1)
 	start := time.Now()

@@ -53,7 +53,7 @@ func (a *Accelerator) writeUnkeyed(target string, body []byte) ([]byte, *dynamod
 	a.cache.invalidateAll()
 	a.stats.invalidations.Add(1)
 	reply, e := a.passUncached(target, body)
-	a.cache.invalidateAll()
+	a.cache.unkeyedWritten()
 	if e == nil {
 		// Accepted: if its key did not match the schema known here, the
 		// table changed behind this node.

@@ -236,3 +236,57 @@ func TestAcceleratorVisibility(t *testing.T) {
 	value("dynacache_accel_evictions_total", "query")
 	value("dynacache_accel_upstream_errors_total", "")
 }
+
+// TestAcceleratorWarmRestart: with a data directory the accelerator's
+// cache survives a restart of the server (here in front of a standalone
+// dynacache, whose tables have no stream: coherence by TTL, said in INFO).
+func TestAcceleratorWarmRestart(t *testing.T) {
+	ucfg := server.DefaultConfig()
+	ucfg.InMemory = true
+	_, upAddr, _ := serve(t, ucfg)
+
+	cfg := server.DefaultConfig()
+	cfg.Dir = t.TempDir()
+	cfg.Upstream = "http://" + upAddr
+	cfg.UpstreamRegion = "us-east-1"
+	cfg.UpstreamTimeout = 5 * time.Second
+	cfg.UpstreamCredentials = credentials.NewStaticCredentialsProvider("test", "test", "")
+	srv, addr, respAddr := serve(t, cfg)
+	ctx := context.Background()
+	c := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("Music"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}}
+	if _, err := c.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Music"),
+		Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}, "v": &types.AttributeValueMemberS{Value: "1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: respAddr, Protocol: 2})
+	info, err := rdb.Info(ctx, "accelerator").Result()
+	rdb.Close()
+	if err != nil || !strings.Contains(info, "accel_table_Music:coherence=ttl,reason=no_stream") {
+		t.Fatalf("INFO accelerator %v:\n%s", err, info)
+	}
+	srv.Accelerator().Wait()
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv2, addr2, _ := serve(t, cfg)
+	c2 := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr2),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+	out, err := c2.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("Music"), Key: key})
+	if err != nil || out.Item["v"].(*types.AttributeValueMemberS).Value != "1" {
+		t.Fatalf("GetItem after the restart: %v %v", out, err)
+	}
+	if st := srv2.Accelerator().Stats(); st.Hits != 1 || st.Misses != 0 {
+		t.Fatalf("the read after the restart was not a hit: %+v", st)
+	}
+}

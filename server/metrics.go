@@ -58,6 +58,9 @@ var (
 	descPubSubChans  = prometheus.NewDesc("dynacache_pubsub_channels", "RESP pub/sub channels (kind channel or shard) and patterns (kind pattern) with at least one subscriber.", []string{"kind"}, nil)
 	descPubSubMsgs   = prometheus.NewDesc("dynacache_pubsub_messages_total", "Messages published on the RESP port while anyone subscribed (PUBLISH, SPUBLISH, keyspace events, table change records).", nil, nil)
 	descPubSubSlow   = prometheus.NewDesc("dynacache_pubsub_disconnected_total", "RESP subscribers closed because their pending output passed client-output-buffer-limit pubsub.", nil, nil)
+	descStreamRecs   = prometheus.NewDesc("dynacache_accel_stream_records_total", "Stream records the accelerator applied, by table (--coherence streams).", []string{"table"}, nil)
+	descStreamLag    = prometheus.NewDesc("dynacache_accel_stream_lag_seconds", "Accelerator stream lag by table: now minus the creation time of the last record applied (at the tip: that record's lag when applied).", []string{"table"}, nil)
+	descStreamErrs   = prometheus.NewDesc("dynacache_accel_stream_errors_total", "Streams API errors of the accelerator's tails, by table (each is retried).", []string{"table"}, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
 )
 
@@ -132,6 +135,14 @@ func accelMetrics(ch chan<- prometheus.Metric, st accel.Stats) {
 	counter(descAccelCalls, st.UpstreamCalls)
 	counter(descAccelErrs, st.UpstreamErrs)
 	ch <- prometheus.MustNewConstSummary(descAccelLatency, st.UpstreamReplied, st.UpstreamTime.Seconds(), nil)
+	for _, t := range st.Tables {
+		if t.Mode != accel.CoherenceStreams {
+			continue
+		}
+		counter(descStreamRecs, t.Records, t.Table)
+		counter(descStreamErrs, t.Errors, t.Table)
+		ch <- prometheus.MustNewConstMetric(descStreamLag, prometheus.GaugeValue, t.Lag.Seconds(), t.Table)
+	}
 }
 
 func requests(ch chan<- prometheus.Metric, port string, r *metrics.Requests) {

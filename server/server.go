@@ -103,6 +103,12 @@ type Config struct {
 	// QueryTTL is how long the accelerator keeps a Query or Scan reply
 	// (0: accel.DefaultQueryTTL).
 	QueryTTL time.Duration
+	// Coherence is the accelerator's --coherence: streams (the default)
+	// or ttl.
+	Coherence string
+	// UpstreamStreams is the upstream's DynamoDB Streams endpoint ("":
+	// derived from Upstream).
+	UpstreamStreams string
 	// UpstreamCredentials sign upstream requests (nil: the AWS default
 	// credential chain).
 	UpstreamCredentials aws.CredentialsProvider
@@ -354,7 +360,11 @@ func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error
 			creds = awsCfg.Credentials
 		}
 	}
-	return accel.New(accel.Options{
+	dir := ""
+	if !cfg.InMemory {
+		dir = cfg.Dir // the item cache and the stream positions survive restarts
+	}
+	acc, err := accel.New(accel.Options{
 		Upstream:    cfg.Upstream,
 		Region:      region,
 		Timeout:     cfg.UpstreamTimeout,
@@ -362,7 +372,21 @@ func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error
 		QueryTTL:    cfg.QueryTTL,
 		CacheBytes:  cfg.CacheBytes,
 		Credentials: creds,
+		Coherence:   cfg.Coherence,
+		Streams:     cfg.UpstreamStreams,
+		Dir:         dir,
+		Logger:      logger,
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Warm restart: the saved cache is loaded and the streams replayed
+	// before anything is served.
+	if err := acc.Start(); err != nil {
+		acc.Close()
+		return nil, err
+	}
+	return acc, nil
 }
 
 // Accelerator returns the accelerator (nil unless Config.Upstream is set).
