@@ -425,3 +425,47 @@ func ExampleStats_Info_tables() {
 	// accel_table_Music:coherence=streams,records=42,lag_ms=18,caught_up=1,shards=1,errors=0
 	// accel_table_Plain:coherence=ttl,reason=no_stream
 }
+
+// TestTableArnsShareEntries: a table named by its ARN is the same table
+// for the caches: a write by ARN is read back by name, a write by name by
+// ARN, and a Query cached by name is dropped by a write by ARN.
+func TestTableArnsShareEntries(t *testing.T) {
+	e := newEnv(t, envOpts{coherence: "ttl"})
+	ctx := context.Background()
+	createTable(t, e.c, "Music")
+	arn := "arn:aws:dynamodb:us-east-1:000000000000:table/Music"
+	put(t, e.c, "Music", map[string]types.AttributeValue{"pk": s("a"), "v": s("1")})
+	waitFor(t, "a hit by name", func() bool {
+		get(t, e.c, "Music", "a")
+		return e.acc.Stats().Hits > 0
+	})
+	if _, err := e.c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String(arn), Key: map[string]types.AttributeValue{"pk": s("a")},
+		UpdateExpression: aws.String("SET v = :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("2")}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := get(t, e.c, "Music", "a"); v != "2" {
+		t.Fatalf("by name after a write by ARN: %q", v)
+	}
+	if v := get(t, e.c, arn, "a"); v != "2" {
+		t.Fatalf("by ARN: %q", v)
+	}
+	put(t, e.c, "Music", map[string]types.AttributeValue{"pk": s("a"), "v": s("3")})
+	if v := get(t, e.c, arn, "a"); v != "3" {
+		t.Fatalf("by ARN after a write by name: %q", v)
+	}
+	query := func(table string) int {
+		out, err := e.c.Query(ctx, &ddb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("b")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Items)
+	}
+	if query("Music") != 0 || query("Music") != 0 {
+		t.Fatal("query before the write")
+	}
+	put(t, e.c, arn, map[string]types.AttributeValue{"pk": s("b"), "v": s("x")})
+	if got := query("Music"); got != 1 {
+		t.Fatalf("a Query cached by name after a write by ARN: %d items", got)
+	}
+}

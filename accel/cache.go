@@ -180,12 +180,12 @@ func (c *itemCache) snapshot(key string) token {
 // tableGen returns the generation counter of key's table.
 func (c *itemCache) tableGen(key string) *atomic.Uint64 {
 	table, _, _ := strings.Cut(key, "\x00")
-	return &c.tgens[xxhash.Sum64String(table)&(tableStripes-1)]
+	return &c.tgens[xxhash.Sum64String(tableOf(table))&(tableStripes-1)]
 }
 
 // invalidateTable makes every entry of table invalid.
 func (c *itemCache) invalidateTable(table string) {
-	c.tgens[xxhash.Sum64String(table)&(tableStripes-1)].Add(1)
+	c.tgens[xxhash.Sum64String(tableOf(table))&(tableStripes-1)].Add(1)
 }
 
 // fill installs what a read found (item nil: no such item) under the

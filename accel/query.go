@@ -91,7 +91,7 @@ const tableStripes = 1 << 10
 
 // gen returns table's generation counter.
 func (q *queryCache) gen(table string) *atomic.Uint64 {
-	return &q.gens[xxhash.Sum64String(table)&(tableStripes-1)]
+	return &q.gens[xxhash.Sum64String(tableOf(table))&(tableStripes-1)]
 }
 
 // get returns the valid reply for key, a request on table, if any.

@@ -1,6 +1,7 @@
 package accel
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -54,6 +55,7 @@ func newSchemas(up *upstream) *schemas {
 // get returns table's key schema; ok is false when it is not known (the
 // table's requests then pass through).
 func (s *schemas) get(table string) (shard.KeySchema, bool) {
+	table = tableOf(table)
 	s.mu.RLock()
 	ts := s.mu.tables[table]
 	s.mu.RUnlock()
@@ -72,6 +74,7 @@ func (s *schemas) get(table string) (shard.KeySchema, bool) {
 
 // lookup returns table's schema if it is known (without asking).
 func (s *schemas) lookup(table string) (shard.KeySchema, bool) {
+	table = tableOf(table)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ts := s.mu.tables[table]
@@ -83,6 +86,7 @@ func (s *schemas) lookup(table string) (shard.KeySchema, bool) {
 
 // learn records a schema described elsewhere (persist.go).
 func (s *schemas) learn(table string, ts *tableSchema) {
+	table = tableOf(table)
 	s.mu.Lock()
 	s.mu.tables[table] = ts
 	s.mu.Unlock()
@@ -93,6 +97,7 @@ func (s *schemas) learn(table string, ts *tableSchema) {
 
 // known reports whether table's schema is known (without asking).
 func (s *schemas) known(table string) bool {
+	table = tableOf(table)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ts := s.mu.tables[table]
@@ -101,6 +106,7 @@ func (s *schemas) known(table string) bool {
 
 // drop forgets table's schema (all tables when table is "").
 func (s *schemas) drop(table string) {
+	table = tableOf(table)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if table == "" {
@@ -157,11 +163,34 @@ func (s *schemas) describe(table string) *tableSchema {
 	return ts
 }
 
+// tableOf returns the table a request's TableName (or RequestItems key)
+// names: the name itself, or the name in a table ARN, which DynamoDB
+// accepts in its place. Every cache and schema identity goes through it,
+// so that a write addressed by ARN invalidates what a read by name cached
+// (and the other way round); requests and replies keep what the client
+// sent.
+func tableOf(name string) string {
+	if !strings.HasPrefix(name, "arn:") {
+		return name
+	}
+	// arn:<partition>:dynamodb:<region>:<account>:table/<name>
+	parts := strings.SplitN(name, ":", 6)
+	if len(parts) != 6 || parts[2] != "dynamodb" {
+		return name
+	}
+	t, ok := strings.CutPrefix(parts[5], "table/")
+	if !ok || t == "" || strings.Contains(t, "/") {
+		return name
+	}
+	return t
+}
+
 // cacheKey returns the item cache's key of key (a request's Key map) in
 // table, or ok false when key is not exactly the schema's attributes with
 // their types and valid key values (the request then passes through, and
 // the upstream words the error).
 func cacheKey(table string, ks shard.KeySchema, key attr.Item) (string, bool) {
+	table = tableOf(table)
 	want := 1
 	if ks.HasRange() {
 		want = 2
