@@ -92,16 +92,9 @@ func (h *Handler) serveStreams(op string, body []byte) ([]byte, *Error) {
 		if e := decodeStreamsInput(body, &in); e != nil {
 			return nil, e
 		}
-		var errs []string
-		if in.TableName != nil {
-			errs = append(errs, checkLength("tableName", *in.TableName, 3, 255)...)
-		}
-		if in.Limit != nil && *in.Limit < 1 {
-			errs = append(errs, fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
-		}
-		if in.ExclusiveStartStreamArn != nil {
-			errs = append(errs, checkLength("exclusiveStartStreamArn", *in.ExclusiveStartStreamArn, 37, 1024)...)
-		}
+		errs := optional("tableName", in.TableName, 3, 255)
+		errs = append(errs, positive(in.Limit)...)
+		errs = append(errs, optional("exclusiveStartStreamArn", in.ExclusiveStartStreamArn, 37, 1024)...)
 		if e := constraintErrors(errs); e != nil {
 			return nil, e
 		}
@@ -115,18 +108,9 @@ func (h *Handler) serveStreams(op string, body []byte) ([]byte, *Error) {
 		if e := decodeStreamsInput(body, &in); e != nil {
 			return nil, e
 		}
-		var errs []string
-		if in.StreamArn == nil {
-			errs = append(errs, "Value null at 'streamArn' failed to satisfy constraint: Member must not be null")
-		} else {
-			errs = append(errs, checkLength("streamArn", *in.StreamArn, 37, 1024)...)
-		}
-		if in.Limit != nil && *in.Limit < 1 {
-			errs = append(errs, fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
-		}
-		if in.ExclusiveStartShardId != nil {
-			errs = append(errs, checkLength("exclusiveStartShardId", *in.ExclusiveStartShardId, 28, 65)...)
-		}
+		errs := required("streamArn", in.StreamArn, 37, 1024)
+		errs = append(errs, positive(in.Limit)...)
+		errs = append(errs, optional("exclusiveStartShardId", in.ExclusiveStartShardId, 28, 65)...)
 		if e := constraintErrors(errs); e != nil {
 			return nil, e
 		}
@@ -141,26 +125,15 @@ func (h *Handler) serveStreams(op string, body []byte) ([]byte, *Error) {
 		if e := decodeStreamsInput(body, &in); e != nil {
 			return nil, e
 		}
-		var errs []string
-		if in.StreamArn == nil {
-			errs = append(errs, "Value null at 'streamArn' failed to satisfy constraint: Member must not be null")
-		} else {
-			errs = append(errs, checkLength("streamArn", *in.StreamArn, 37, 1024)...)
-		}
-		if in.ShardId == nil {
-			errs = append(errs, "Value null at 'shardId' failed to satisfy constraint: Member must not be null")
-		} else {
-			errs = append(errs, checkLength("shardId", *in.ShardId, 28, 65)...)
-		}
+		errs := required("streamArn", in.StreamArn, 37, 1024)
+		errs = append(errs, required("shardId", in.ShardId, 28, 65)...)
 		switch t := deref(in.ShardIteratorType); {
 		case in.ShardIteratorType == nil:
 			errs = append(errs, "Value null at 'shardIteratorType' failed to satisfy constraint: Member must not be null")
 		case t != "TRIM_HORIZON" && t != "LATEST" && t != "AT_SEQUENCE_NUMBER" && t != "AFTER_SEQUENCE_NUMBER":
 			errs = append(errs, "Value '"+t+"' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, TRIM_HORIZON]")
 		}
-		if in.SequenceNumber != nil {
-			errs = append(errs, checkLength("sequenceNumber", *in.SequenceNumber, 21, 40)...)
-		}
+		errs = append(errs, optional("sequenceNumber", in.SequenceNumber, 21, 40)...)
 		if e := constraintErrors(errs); e != nil {
 			return nil, e
 		}
@@ -173,15 +146,8 @@ func (h *Handler) serveStreams(op string, body []byte) ([]byte, *Error) {
 		if e := decodeStreamsInput(body, &in); e != nil {
 			return nil, e
 		}
-		var errs []string
-		if in.ShardIterator == nil {
-			errs = append(errs, "Value null at 'shardIterator' failed to satisfy constraint: Member must not be null")
-		} else {
-			errs = append(errs, checkLength("shardIterator", *in.ShardIterator, 1, 2048)...)
-		}
-		if in.Limit != nil && *in.Limit < 1 {
-			errs = append(errs, fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit))
-		}
+		errs := required("shardIterator", in.ShardIterator, 1, 2048)
+		errs = append(errs, positive(in.Limit)...)
 		if in.Limit != nil && *in.Limit > maxGetRecords {
 			errs = append(errs, fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", *in.Limit, maxGetRecords))
 		}
@@ -216,6 +182,30 @@ func decodeStreamsInput(body []byte, v any) *Error {
 			return serializationError("Unexpected value type in payload for member " + te.Field)
 		}
 		return &Error{Status: 400, Type: nsCoralService + "SerializationException", NoMessage: true}
+	}
+	return nil
+}
+
+// required checks a required string member's presence and length.
+func required(member string, v *string, lo, hi int) []string {
+	if v == nil {
+		return []string{"Value null at '" + member + "' failed to satisfy constraint: Member must not be null"}
+	}
+	return checkLength(member, *v, lo, hi)
+}
+
+// optional checks an optional string member's length.
+func optional(member string, v *string, lo, hi int) []string {
+	if v == nil {
+		return nil
+	}
+	return checkLength(member, *v, lo, hi)
+}
+
+// positive checks that an optional Limit is at least 1.
+func positive(v *int) []string {
+	if v != nil && *v < 1 {
+		return []string{fmt.Sprintf("Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *v)}
 	}
 	return nil
 }

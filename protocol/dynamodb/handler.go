@@ -296,12 +296,7 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 		if name, ok := strings.CutPrefix(target, streamsTargetPrefix); ok {
 			if op, known := streamOperations[name]; known {
 				start := time.Now()
-				e := checkAuth(auth, rawQuery)
-				if e == nil && h.opts.Credentials != nil {
-					e = verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), start)
-				} else if e == nil {
-					e = checkSignatureShape(auth, rawQuery, req)
-				}
+				e := h.authenticate(auth, rawQuery, body, req, st, start)
 				var reply []byte
 				if e == nil {
 					reply, e = h.serveStreams(op, body)
@@ -315,18 +310,25 @@ func (h *Handler) serve(target, auth, rawQuery string, body []byte, req sigReque
 		return nil, &Error{Status: 400, Type: nsCoralService + "UnknownOperationException", NoMessage: true}
 	}
 	start := time.Now()
-	e := checkAuth(auth, rawQuery)
-	if e == nil && h.opts.Credentials != nil {
-		e = verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), start)
-	} else if e == nil {
-		e = checkSignatureShape(auth, rawQuery, req)
-	}
+	e := h.authenticate(auth, rawQuery, body, req, st, start)
 	var reply []byte
 	if e == nil {
 		reply, e = h.do(op, body, st)
 	}
 	h.stats.Observe(op, outcome(e), time.Since(start))
 	return reply, e
+}
+
+// authenticate checks a request's signature: present and well formed,
+// and, with Options.Credentials, verified.
+func (h *Handler) authenticate(auth, rawQuery string, body []byte, req sigRequest, st *stopper, now time.Time) *Error {
+	e := checkAuth(auth, rawQuery)
+	if e == nil && h.opts.Credentials != nil {
+		e = verifySignature(h.opts.Credentials, req, auth, st.signedBody(body), now)
+	} else if e == nil {
+		e = checkSignatureShape(auth, rawQuery, req)
+	}
+	return e
 }
 
 // outcome names a request's outcome for metrics: "ok" or the error's type
