@@ -136,3 +136,26 @@ func FuzzStreamsRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAuthShape: the allocation-free shape check agrees with the parser:
+// it passes exactly the headers in which parseAuthHeader finds no
+// IncompleteSignatureException.
+func FuzzAuthShape(f *testing.F) {
+	f.Add("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x")
+	f.Add("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request,SignedHeaders=host")
+	f.Add("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=, Signature=")
+	f.Add("AWS4-HMAC-SHA1 Credential=a/b/c/d/aws4_request, SignedHeaders=h, Signature=s")
+	f.Add(" AWS4-HMAC-SHA256  Credential=a/b/c/d/aws4_request,,Signature=s,SignedHeaders=h, Credential=x")
+	f.Fuzz(func(t *testing.T, auth string) {
+		_, e := parseAuthHeader(auth, datedRequest{fixedHeaders{}})
+		slow := e == nil || !strings.HasSuffix(e.Type, "#IncompleteSignatureException")
+		if fast := authShapeOK(auth); fast && !slow {
+			t.Fatalf("%q: the fast check passes what the parser refuses: %v", auth, e)
+		}
+	})
+}
+
+// fixedHeaders is a request without headers.
+type fixedHeaders struct{ sigRequest }
+
+func (fixedHeaders) headerValues(string) []string { return nil }

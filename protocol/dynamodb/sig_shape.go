@@ -18,6 +18,9 @@ import (
 func checkSignatureShape(auth, rawQuery string, req sigRequest) *Error {
 	var e *Error
 	if auth != "" {
+		if authShapeOK(auth) {
+			return nil // what parseAuthHeader would pass, without its allocations
+		}
 		_, e = parseAuthHeader(auth, datedRequest{req})
 	} else if rawQuery != "" {
 		q, _ := url.ParseQuery(rawQuery)
@@ -41,4 +44,39 @@ func (r datedRequest) headerValues(name string) []string {
 		return []string{"19700101T000000Z"}
 	}
 	return v
+}
+
+// authShapeOK reports, without allocating, that parseAuthHeader would find
+// no IncompleteSignatureException in auth (given a date, which
+// checkSignatureShape supplies): the algorithm, the three parameters, and
+// a credential of five parts ending in aws4_request. It parses exactly as
+// parseAuthHeader does (the last of a repeated parameter counts); when it
+// says no, parseAuthHeader words the error.
+func authShapeOK(auth string) bool {
+	alg, rest, _ := strings.Cut(strings.TrimSpace(auth), " ")
+	if alg != sigAlgorithm {
+		return false
+	}
+	var cred string
+	var haveCred, haveSigned, haveSig bool
+	for rest != "" {
+		var kv string
+		kv, rest, _ = strings.Cut(rest, ",")
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "Credential":
+			cred, haveCred = v, true
+		case "SignedHeaders":
+			haveSigned = true
+		case "Signature":
+			haveSig = true
+		}
+	}
+	if !haveCred || !haveSigned || !haveSig || strings.Count(cred, "/") != 4 {
+		return false
+	}
+	return cred[strings.LastIndexByte(cred, '/')+1:] == "aws4_request"
 }
