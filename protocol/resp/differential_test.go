@@ -61,7 +61,7 @@ var knownDifferences = map[string]string{
 	"INCRBYFLOAT f 5.0e3": "exact decimal arithmetic",
 }
 
-func startRedis(t *testing.T, extra ...string) string {
+func startRedis(t testing.TB, extra ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
