@@ -26,7 +26,8 @@ import (
 //	DYNACACHE_BENCH_3M=1 ... (adds 3M keys)
 //
 // Metrics: ping-max-ms (the longest PING round trip during the command),
-// pings (how many PINGs ended during the command), op-ms (the command).
+// pings (how many PINGs ended during the command), op-ms (the command),
+// heap-MB (dynacache: the live heap once the command is done).
 func BenchmarkStall(b *testing.B) {
 	sizes := []int{100_000, 1_000_000}
 	if os.Getenv("DYNACACHE_BENCH_3M") != "" {
@@ -74,6 +75,7 @@ func BenchmarkStall(b *testing.B) {
 					tb = nil
 					runtime.GC() // the reclamation is part of the drop's cost
 				})
+				reportHeap(b)
 			}
 		})
 	}
@@ -95,6 +97,9 @@ func stallRun(b *testing.B, network, addr string, n int, op []string) {
 				b.Fatal(err)
 			}
 		})
+		if network == "tcp" { // dynacache, in this process
+			reportHeap(b)
+		}
 		if op[0] == "KEYS" {
 			c.do("FLUSHALL")
 		}
@@ -125,6 +130,15 @@ func fill(b *testing.B, network, addr string, n int) {
 	if got := c.do("DBSIZE"); got != ":"+strconv.Itoa(n)+"\r\n" {
 		b.Fatalf("DBSIZE after fill: %q", got)
 	}
+}
+
+// reportHeap reports the live heap after a collection (heap-MB): what the
+// process keeps once a command is done.
+func reportHeap(b *testing.B) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MB")
 }
 
 // discardReply reads one reply (of any size) and drops it.
