@@ -3,6 +3,7 @@ package shard
 import (
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"slices"
 	"sync/atomic"
 
@@ -62,6 +63,9 @@ type index struct {
 	projected []string
 
 	shards [numShards]treeShard[indexEntry]
+	// intern is, by index shard (under its lock), a small direct-mapped
+	// table of index keys recently inserted (see internLocked).
+	intern [numShards][]string
 
 	ready   atomic.Bool // backfilled: readable
 	dropped atomic.Bool // removed from its table: stop backfilling
@@ -134,6 +138,8 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 	return indexEntry{
 		h:     hashPartition(Key(ikey).Partition()),
 		s8:    sortPrefix(str(ikey)),
+		bh:    it.h,
+		bs8:   it.s8,
 		ikey:  str(ikey),
 		base:  it.kv(),
 		bklen: it.klen,
@@ -217,6 +223,7 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	}
 	if newIn {
 		s := &ix.shards[shardOf(ne.h)]
+		ne.ikey = ix.internLocked(shardOf(ne.h), s, ne)
 		prev, replaced := s.mu.tree.Set(ne)
 		if replaced {
 			s.bytes.Add(int64(ne.size) - int64(prev.size))
@@ -229,6 +236,36 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	if a >= 0 && a != b {
 		ix.shards[a].mu.Unlock()
 	}
+}
+
+// Interning index keys. Many entries of an index share their index key
+// (an index partition without a sort key, or with few sort values): the
+// tree then compares equal keys, each a separate allocation, and string
+// comparison reads both (a cache miss each). An entry that takes the very
+// string of an earlier entry with the same key compares equal to it on
+// the pointer alone, and costs no key allocation of its own.
+const (
+	internMin   = 1024 // entries in a shard before it interns
+	internSlots = 256  // slots per shard (a power of two)
+)
+
+// internLocked returns ikey, or an equal string already in the shard.
+// REQUIRES: ix.shards[si] locked for writing.
+func (ix *index) internLocked(si int, s *treeShard[indexEntry], e indexEntry) string {
+	tab := ix.intern[si]
+	if tab == nil {
+		if s.count.Load() < internMin {
+			return e.ikey
+		}
+		tab = make([]string, internSlots)
+		ix.intern[si] = tab
+	}
+	slot := (e.h ^ e.s8*0x9e3779b97f4a7c15 ^ uint64(len(e.ikey))) >> (64 - 8) & (internSlots - 1)
+	if cand := tab[slot]; cand == e.ikey {
+		return cand
+	}
+	tab[slot] = e.ikey
+	return e.ikey
 }
 
 // backfillBatch is how many items a backfill copies per table shard lock.
@@ -252,12 +289,16 @@ func (t *Table) backfill(ix *index) {
 				return
 			}
 			pivot := tableItem{h: uint64(i) << (64 - shardBits)}
-			if !first {
+			resume := !first // the walk starts at last, copied already
+			if resume {
 				pivot = last
 			}
 			s.mu.tree.Ascend(pivot, func(it tableItem) bool {
-				if !first && it.h == last.h && it.key() == last.key() {
-					return true
+				if resume {
+					resume = false
+					if it.h == last.h && it.key() == last.key() {
+						return true
+					}
 				}
 				ix.update(tableItem{}, it, nil)
 				last, n = it, n+1
@@ -268,6 +309,11 @@ func (t *Table) backfill(ix *index) {
 			if n < backfillBatch {
 				break
 			}
+			// Between batches, let other goroutines have the core: on
+			// a machine with few, a request (DescribeTable, a Query of
+			// another index) would otherwise wait for this one's time
+			// slice to end.
+			runtime.Gosched()
 		}
 	}
 	ix.ready.Store(true)

@@ -148,6 +148,7 @@ func (t *Table) swapLocked(d *Truncated) {
 			s.mu.tree, d.ixTrees[j][i] = d.ixTrees[j][i], s.mu.tree
 			d.ixCount[j][i] = s.count.Swap(d.ixCount[j][i])
 			d.ixBytes[j][i] = s.bytes.Swap(d.ixBytes[j][i])
+			ix.intern[i] = nil
 			s.mu.Unlock()
 		}
 	}
