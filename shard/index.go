@@ -274,19 +274,27 @@ const backfillBatch = 256
 // backfill fills ix from t's items (see Consistency above) and marks it
 // ready. ix must already be in t's index set.
 func (t *Table) backfill(ix *index) {
-	for i := range t.shards {
+	if t.backfillShards(ix, 0, numShards) {
+		ix.ready.Store(true)
+	}
+}
+
+// backfillShards fills ix from the items of t's shards [lo, hi); it
+// returns false when ix or t was dropped meanwhile.
+func (t *Table) backfillShards(ix *index, lo, hi int) bool {
+	for i := lo; i < hi; i++ {
 		s := &t.shards[i]
 		var last tableItem
 		first := true
 		for {
 			if ix.dropped.Load() {
-				return
+				return false
 			}
 			n := 0
 			s.mu.RLock()
 			if t.dropped {
 				s.mu.RUnlock()
-				return
+				return false
 			}
 			pivot := tableItem{h: uint64(i) << (64 - shardBits)}
 			resume := !first // the walk starts at last, copied already
@@ -316,7 +324,7 @@ func (t *Table) backfill(ix *index) {
 			runtime.Gosched()
 		}
 	}
-	ix.ready.Store(true)
+	return true
 }
 
 // installIndexes makes schemas t's indexes: an index whose definition is
