@@ -245,8 +245,8 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 // string of an earlier entry with the same key compares equal to it on
 // the pointer alone, and costs no key allocation of its own.
 const (
-	internMin   = 1024 // entries in a shard before it interns
-	internSlots = 256  // slots per shard (a power of two)
+	internMin   = 64   // entries in a shard before it interns
+	internSlots = 1024 // slots per shard (a power of two): 16 KB
 )
 
 // internLocked returns ikey, or an equal string already in the shard.
@@ -260,7 +260,7 @@ func (ix *index) internLocked(si int, s *treeShard[indexEntry], e indexEntry) st
 		tab = make([]string, internSlots)
 		ix.intern[si] = tab
 	}
-	slot := (e.h ^ e.s8*0x9e3779b97f4a7c15 ^ uint64(len(e.ikey))) >> (64 - 8) & (internSlots - 1)
+	slot := (e.h ^ e.s8*0x9e3779b97f4a7c15 ^ uint64(len(e.ikey))) >> (64 - 10) & (internSlots - 1)
 	if cand := tab[slot]; cand == e.ikey {
 		return cand
 	}
