@@ -93,6 +93,10 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 	defer s.mu.Unlock()
 	s.mu.points.reserve(len(idx))
 	ixs := t.indexes.Load().ixs
+	// On an empty shard without indexes, items in strictly increasing
+	// order (a snapshot's) cannot replace one another: no lookup needed.
+	fresh := s.mu.tree.Len() == 0 && len(ixs) == 0
+	var prev tableItem
 	var block []byte
 	var count, bytes int64
 	for _, i := range idx {
@@ -107,6 +111,15 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 		block = binary.LittleEndian.AppendUint32(block, uint32(it.Size))
 		buf := block[start:len(block):len(block)]
 		cur := tableItem{h: hs[i], s8: sortPrefix(str(it.Key)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(it.Key))}
+		if fresh && (!prev.exists() || lessTableItem(prev, cur)) {
+			prev = cur
+			s.mu.tree.Load(cur)
+			s.mu.points.add(cur)
+			count++
+			bytes += int64(it.Size)
+			continue
+		}
+		fresh = false
 		if old, ok := getLocked(s, cur); ok || len(ixs) > 0 {
 			// Replaced, or indexed: the general path.
 			pivot := tableItem{h: cur.h, s8: cur.s8, p: cur.p, n: cur.klen, klen: cur.klen}
@@ -120,6 +133,15 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 	}
 	s.count.Add(count)
 	s.bytes.Add(bytes)
+}
+
+// add stores it, whose key must not be present.
+func (x *pointIndex) add(it tableItem) {
+	if (x.n+1)*5 > len(x.slots)*4 {
+		x.grow()
+	}
+	x.insert(pointSlot{kv: it.p, n: it.n, klen: it.klen, tag: x.hash(it.key())})
+	x.n++
 }
 
 // reserve makes room for n more keys without growing on the way.
@@ -178,6 +200,10 @@ func (s *Store) EndRecovery() {
 	s.mu.Lock()
 	rec := s.recovery
 	s.recovery = nil
+	if rec == nil {
+		s.mu.Unlock()
+		return
+	}
 	var work []struct {
 		t  *Table
 		ix *index
