@@ -7,8 +7,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dynacache/dynacache/wal"
 )
 
 // holdAside makes every work set aside wait until release is called; its
@@ -161,4 +164,49 @@ func TestFlushDBKeepsTable(t *testing.T) {
 	cv.Do("FLUSHALL").OK()
 	cv.Do("DBSIZE").Int(0)
 	cv.Do("FLUSHALL", "LAZY").Err("ERR syntax error")
+}
+
+// TestFlushDBRestart: on a log, the keys FLUSHDB removed stay removed
+// after a restart, the keys written after it are there, and the table
+// keeps the GSI it was given through the DynamoDB API.
+func TestFlushDBRestart(t *testing.T) {
+	dir := t.TempDir()
+	l, store, err := wal.Open(dir, wal.Options{Policy: wal.FsyncAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServerOn(t, store, Options{SweepInterval: -1})
+	c := dialRaw(t, "tcp", ts.addr)
+	for i := 0; i < 500; i++ {
+		c.do("SET", fmt.Sprint("k", i), "v")
+	}
+	if _, e := ts.handler.Do("UpdateTable", []byte(`{"TableName":"redis","AttributeDefinitions":[{"AttributeName":"val","AttributeType":"S"}],"GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"byval","KeySchema":[{"AttributeName":"val","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}}]}`)); e != nil {
+		t.Fatal(e.Message)
+	}
+	tb, _ := store.Table("redis")
+	tb.WaitIndexes(nil)
+	if got := c.do("FLUSHDB"); got != "+OK\r\n" {
+		t.Fatalf("FLUSHDB: %q", got)
+	}
+	c.do("SET", "after", "v")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, store2, err := wal.Open(dir, wal.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	tb2, ok := store2.Table("redis")
+	if !ok || tb2.ItemCount() != 1 {
+		t.Fatalf("after restart: table %v, %d items", ok, tb2.ItemCount())
+	}
+	if st, ok := tb2.IndexStats("byval"); !ok || st.ItemCount != 1 {
+		t.Fatalf("index after restart: %v %+v", ok, st)
+	}
 }
