@@ -20,7 +20,7 @@ import "sync/atomic"
 // The work must not touch the connection: it runs beside the loop, which
 // owns it. It returns the reply as a function the loop then runs on the
 // connection; to keep that step short, the work encodes a long reply
-// itself (appendKeys) and the reply function only hands the bytes over.
+// itself (keysReply) and the reply function only hands the bytes over.
 //
 // The work itself holds no lock for long either: it walks the store in
 // bounded steps (Table.ScanHash) or swaps whole shards (TruncateTable).
