@@ -3,6 +3,7 @@ package shard
 import (
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"slices"
 	"sync/atomic"
 
@@ -62,6 +63,9 @@ type index struct {
 	projected []string
 
 	shards [numShards]treeShard[indexEntry]
+	// intern is, by index shard (under its lock), a small direct-mapped
+	// table of index keys recently inserted (see internLocked).
+	intern [numShards][]string
 
 	ready   atomic.Bool // backfilled: readable
 	dropped atomic.Bool // removed from its table: stop backfilling
@@ -141,6 +145,8 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 	return indexEntry{
 		h:     hashPartition(Key(ikey).Partition()),
 		s8:    sortPrefix(str(ikey)),
+		bh:    it.h,
+		bs8:   it.s8,
 		ikey:  str(ikey),
 		base:  it.kv(),
 		bklen: it.klen,
@@ -224,6 +230,7 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	}
 	if newIn {
 		s := &ix.shards[shardOf(ne.h)]
+		ne.ikey = ix.internLocked(shardOf(ne.h), s, ne)
 		prev, replaced := s.mu.tree.Set(ne)
 		if replaced {
 			s.bytes.Add(int64(ne.size) - int64(prev.size))
@@ -238,33 +245,75 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	}
 }
 
+// Interning index keys. Many entries of an index share their index key
+// (an index partition without a sort key, or with few sort values): the
+// tree then compares equal keys, each a separate allocation, and string
+// comparison reads both (a cache miss each). An entry that takes the very
+// string of an earlier entry with the same key compares equal to it on
+// the pointer alone, and costs no key allocation of its own.
+const (
+	internMin   = 64   // entries in a shard before it interns
+	internSlots = 1024 // slots per shard (a power of two): 16 KB
+)
+
+// internLocked returns ikey, or an equal string already in the shard.
+// REQUIRES: ix.shards[si] locked for writing.
+func (ix *index) internLocked(si int, s *treeShard[indexEntry], e indexEntry) string {
+	tab := ix.intern[si]
+	if tab == nil {
+		if s.count.Load() < internMin {
+			return e.ikey
+		}
+		tab = make([]string, internSlots)
+		ix.intern[si] = tab
+	}
+	slot := (e.h ^ e.s8*0x9e3779b97f4a7c15 ^ uint64(len(e.ikey))) >> (64 - 10) & (internSlots - 1)
+	if cand := tab[slot]; cand == e.ikey {
+		return cand
+	}
+	tab[slot] = e.ikey
+	return e.ikey
+}
+
 // backfillBatch is how many items a backfill copies per table shard lock.
 const backfillBatch = 256
 
 // backfill fills ix from t's items (see Consistency above) and marks it
 // ready. ix must already be in t's index set.
 func (t *Table) backfill(ix *index) {
-	for i := range t.shards {
+	if t.backfillShards(ix, 0, numShards) {
+		ix.ready.Store(true)
+	}
+}
+
+// backfillShards fills ix from the items of t's shards [lo, hi); it
+// returns false when ix or t was dropped meanwhile.
+func (t *Table) backfillShards(ix *index, lo, hi int) bool {
+	for i := lo; i < hi; i++ {
 		s := &t.shards[i]
 		var last tableItem
 		first := true
 		for {
 			if ix.dropped.Load() {
-				return
+				return false
 			}
 			n := 0
 			s.mu.RLock()
 			if t.dropped {
 				s.mu.RUnlock()
-				return
+				return false
 			}
 			pivot := tableItem{h: uint64(i) << (64 - shardBits)}
-			if !first {
+			resume := !first // the walk starts at last, copied already
+			if resume {
 				pivot = last
 			}
 			s.mu.tree.Ascend(pivot, func(it tableItem) bool {
-				if !first && it.h == last.h && it.key() == last.key() {
-					return true
+				if resume {
+					resume = false
+					if it.h == last.h && it.key() == last.key() {
+						return true
+					}
 				}
 				ix.update(tableItem{}, it, nil)
 				last, n = it, n+1
@@ -275,9 +324,14 @@ func (t *Table) backfill(ix *index) {
 			if n < backfillBatch {
 				break
 			}
+			// Between batches, let other goroutines have the core: on
+			// a machine with few, a request (DescribeTable, a Query of
+			// another index) would otherwise wait for this one's time
+			// slice to end.
+			runtime.Gosched()
 		}
 	}
-	ix.ready.Store(true)
+	return true
 }
 
 // installIndexes makes schemas t's indexes: an index whose definition is

@@ -33,12 +33,14 @@ type modelRow struct {
 }
 
 // modelOrder returns the rows in the order of space ks (table or index):
-// partition hash, partition, sort key, then table key.
+// partition hash, partition, sort key, then the item's place in the table
+// (the hash of its partition, then its Key).
 func modelOrder(rows []modelRow, ks KeySchema, index bool) []modelRow {
 	type ent struct {
 		h    uint64
 		ik   []byte
 		row  modelRow
+		bh   uint64
 		base []byte
 	}
 	var ents []ent
@@ -50,7 +52,7 @@ func modelOrder(rows []modelRow, ks KeySchema, index bool) []modelRow {
 		if ks.HashType == attr.S && r.item[ks.HashName].Str == "" {
 			continue
 		}
-		ents = append(ents, ent{hashPartition(Key(ik).Partition()), ik, r, r.key})
+		ents = append(ents, ent{hashPartition(Key(ik).Partition()), ik, r, hashPartition(r.key.Partition()), r.key})
 	}
 	sort.Slice(ents, func(i, j int) bool {
 		a, b := ents[i], ents[j]
@@ -59,6 +61,9 @@ func modelOrder(rows []modelRow, ks KeySchema, index bool) []modelRow {
 		}
 		if c := bytes.Compare(a.ik, b.ik); c != 0 {
 			return c < 0
+		}
+		if a.bh != b.bh {
+			return a.bh < b.bh
 		}
 		return bytes.Compare(a.base, b.base) < 0
 	})

@@ -20,9 +20,12 @@ import (
 //
 // and an index entry's place in its index is
 //
-//	(h, IndexKey, Key)   h = xxhash64(encoded index partition key),
-//	                     IndexKey = uvarint(len(ip)) ip is, Key = the item's primary key
+//	(h, IndexKey, bh, Key)   h = xxhash64(encoded index partition key),
+//	                         IndexKey = uvarint(len(ip)) ip is, bh = the item's h,
+//	                         Key = the item's primary key
 //
+// (entries with one index key follow their items' order in the table;
+// see indexEntry)
 // compared field by field, h as an unsigned integer and the keys as unsigned
 // bytes. A shard holds one contiguous range of h: shard i holds the h whose
 // top six bits are i. Iterating the shards in order therefore visits every
@@ -154,9 +157,17 @@ func lessTableItem(a, b tableItem) bool {
 // indexEntry is one entry in an index shard's tree. base is the indexed
 // item's kv (its Key and encoding), shared with the table: an index entry
 // costs its index key and this struct, never a copy of the item.
+//
+// Entries with the same index key (many items of one index partition
+// share their index sort key, or the index has none) are ordered as their
+// items are in the table: by bh and bs8, the item's own h and s8, then by
+// its Key. The two words spare most of those comparisons a read of base,
+// a cache miss into the item (it was 70% of a backfill, issue 19).
 type indexEntry struct {
 	h     uint64
 	s8    uint64 // sortPrefix(ikey)
+	bh    uint64 // the item's h: the hash of its partition
+	bs8   uint64 // the item's s8: sortPrefix of its Key
 	ikey  string // the index key: uvarint(len(ip)) ip is
 	base  string // the table item's kv
 	bklen uint32 // length of the Key at the front of base
@@ -178,6 +189,12 @@ func lessIndexEntry(a, b indexEntry) bool {
 	}
 	if a.ikey != b.ikey {
 		return a.ikey < b.ikey
+	}
+	if a.bh != b.bh {
+		return a.bh < b.bh
+	}
+	if a.bs8 != b.bs8 {
+		return a.bs8 < b.bs8
 	}
 	return a.base[:a.bklen] < b.base[:b.bklen]
 }

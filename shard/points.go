@@ -6,6 +6,9 @@ import "unsafe"
 // every item -> the item, in an open-addressing table with linear probing
 // and backward-shift deletion (no tombstones).
 //
+// It shrinks too: once a delete leaves it under a fifth full, it is
+// reallocated half full, so a mass delete returns its memory.
+//
 // It replaced a map[uint64]point (76 bytes per item: a 32-byte slot, the
 // map's load factor and its control bytes) with 24-byte slots kept between
 // 53% and 80% full (the table grows by half), about 36 bytes per item.
@@ -106,10 +109,20 @@ func (x *pointIndex) insert(s pointSlot) {
 }
 
 func (x *pointIndex) grow() {
-	old := x.slots
-	n := len(old) + len(old)/2
+	n := len(x.slots) + len(x.slots)/2
 	if n < 8 {
 		n = 8
+	}
+	x.resize(n)
+}
+
+// resize moves every key into a table of n slots (n > x.n); n == 0, for
+// an empty index, frees the slots.
+func (x *pointIndex) resize(n int) {
+	old := x.slots
+	if n == 0 {
+		x.slots = nil
+		return
 	}
 	x.slots = make([]pointSlot, n)
 	for _, s := range old {
@@ -117,6 +130,26 @@ func (x *pointIndex) grow() {
 			x.insert(s)
 		}
 	}
+}
+
+// shrinkBelow is the fill (in fifths) under which delete reallocates the
+// table at half full: a table that held many more keys than it now does
+// (a mass delete) gives its memory back, and one that hovers around a
+// size does not reallocate back and forth (growth happens at 4/5 full,
+// so a resized table is 2.5x from the next shrink and 1.6x from the next
+// growth).
+const shrinkBelow = 1
+
+// maybeShrink reallocates a table that has become mostly empty.
+func (x *pointIndex) maybeShrink() {
+	if len(x.slots) <= 64 || x.n*5 >= len(x.slots)*shrinkBelow {
+		return
+	}
+	n := x.n * 2
+	if n > 0 && n < 8 {
+		n = 8
+	}
+	x.resize(n)
 }
 
 // delete removes key k if present, shifting back the slots after it that
@@ -144,4 +177,5 @@ func (x *pointIndex) delete(k string) {
 	}
 	x.slots[i] = pointSlot{}
 	x.n--
+	x.maybeShrink()
 }

@@ -41,3 +41,34 @@ func TestPointIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestPointIndexShrinks checks that a mass delete gives the slots back and
+// that every remaining key is still found.
+func TestPointIndexShrinks(t *testing.T) {
+	var x pointIndex
+	const n = 10000
+	for i := 0; i < n; i++ {
+		x.set(storedItem(0, Key(fmt.Sprint("k", i)), 0, func(b []byte) []byte { return b }, i))
+	}
+	peak := len(x.slots)
+	for i := 0; i < n-10; i++ {
+		x.delete(fmt.Sprint("k", i))
+	}
+	if len(x.slots) > 64 {
+		t.Fatalf("%d slots for 10 keys after deletes (peak %d)", len(x.slots), peak)
+	}
+	for i := n - 10; i < n; i++ {
+		k := fmt.Sprint("k", i)
+		p, m, ok := x.get(k)
+		it := tableItem{p: p, n: m, klen: uint32(len(k))}
+		if !ok || it.key() != k || it.size() != uint32(i) {
+			t.Fatalf("get(%s) after shrink = %v", k, ok)
+		}
+	}
+	for i := n - 10; i < n; i++ {
+		x.delete(fmt.Sprint("k", i))
+	}
+	if x.n != 0 || len(x.slots) > 64 {
+		t.Fatalf("empty index: n=%d, %d slots", x.n, len(x.slots))
+	}
+}

@@ -253,6 +253,8 @@ func startEntry(start *Start) indexEntry {
 	return indexEntry{
 		h:     hashPartition(start.IndexKey.Partition()),
 		s8:    sortPrefix(str(start.IndexKey)),
+		bh:    hashPartition(start.Key.Partition()),
+		bs8:   sortPrefix(str(start.Key)),
 		ikey:  str(start.IndexKey),
 		base:  str(start.Key),
 		bklen: uint32(len(start.Key)),

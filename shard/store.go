@@ -71,6 +71,10 @@ type Store struct {
 		tables map[string]*Table
 	}
 
+	// recovery, while the store recovers, holds the index definitions
+	// deferred to EndRecovery (load.go); under mu.
+	recovery *recoveryState
+
 	// bf is closed and replaced whenever a backfill ends (WaitIndexes).
 	bf struct {
 		sync.Mutex
@@ -145,7 +149,8 @@ func (s *Store) Tables() []*Table {
 // items, without logging. It is for replaying the log, and for the
 // protocol layer to complete index definitions the log does not carry
 // (projections). Indexes it adds are filled from the items before it
-// returns; indexes it no longer names are dropped.
+// returns; indexes it no longer names are dropped. While the store
+// recovers, the indexes wait for EndRecovery instead (load.go).
 func (s *Store) RecoverTable(name string, schema KeySchema, indexes []IndexSchema, meta []byte) *Table {
 	s.mu.Lock()
 	t, ok := s.mu.tables[name]
@@ -154,6 +159,10 @@ func (s *Store) RecoverTable(name string, schema KeySchema, indexes []IndexSchem
 		s.mu.tables[name] = t
 	}
 	t.meta.Store(&meta)
+	if s.deferIndexesLocked(t, indexes) {
+		s.mu.Unlock()
+		return t
+	}
 	fresh := t.installIndexes(indexes)
 	s.mu.Unlock()
 	for _, ix := range fresh {

@@ -74,6 +74,7 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 	if logNext > next {
 		next = logNext
 	}
+	store.EndRecovery() // builds the indexes the log left defined (loadSnapshot)
 	if sink := l.opts.Changes; sink != nil {
 		if err := sink.Recovered(next); err != nil {
 			return nil, 0, fmt.Errorf("wal: streams: %w", err)
@@ -113,7 +114,7 @@ func (l *Log) loadSnapshot(segs []segmentFile) (*shard.Store, string, uint64, in
 		if st, _ := parseSnapshotName(name); i > 0 && st < logFirst {
 			break // the log no longer reaches back to it
 		}
-		store := shard.New(nil)
+		store := recoveringStore()
 		start, items, err := loadSnapshotFile(path, store)
 		if err == nil {
 			if damaged != nil {
@@ -131,13 +132,23 @@ func (l *Log) loadSnapshot(segs []segmentFile) (*shard.Store, string, uint64, in
 		l.warnf("wal: %v; falling back to the snapshot before it (kept in %s)", err, filepath.Base(set))
 	}
 	if damaged == nil {
-		return shard.New(nil), "", 0, 0, nil
+		return recoveringStore(), "", 0, 0, nil
 	}
 	if len(segs) > 0 && logFirst == 1 {
 		l.warnf("wal: no usable snapshot: replaying the whole log")
-		return shard.New(nil), "", 0, 0, nil
+		return recoveringStore(), "", 0, 0, nil
 	}
 	return nil, "", 0, 0, fmt.Errorf("%w (and no older snapshot, nor a log from the first record, to fall back to)", damaged)
+}
+
+// recoveringStore returns a new store in recovery: index definitions in
+// the snapshot and the log wait for the end of the replay (EndRecovery in
+// recover), so an index the log drops later is never built, and one that
+// stays is built once, after every item is in (shard/load.go).
+func recoveringStore() *shard.Store {
+	s := shard.New(nil)
+	s.BeginRecovery()
+	return s
 }
 
 // applyRecord installs one record's effect. Records are images, so

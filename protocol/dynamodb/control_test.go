@@ -223,7 +223,7 @@ func TestUnusedAttributeWire(t *testing.T) {
 	defer h.Close()
 	runControl(t, h, []controlStep{
 		{op: "CreateTable", body: `{"TableName":"Extra","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"kind","AttributeType":"S"},{"AttributeName":"spare","AttributeType":"N"}],"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","GlobalSecondaryIndexes":[{"IndexName":"by-kind","KeySchema":[{"AttributeName":"kind","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]}`,
-			typ: "val", msg: "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [id, kind, spare], keys used: [id, kind]"},
+			typ: "val", msg: "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [id, kind, spare], keys used: [kind, id]"},
 		{op: "DescribeTable", body: `{"TableName":"Extra"}`, typ: "notfound", msg: "Requested resource not found: Table: Extra not found"},
 	})
 }

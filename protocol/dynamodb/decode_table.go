@@ -570,7 +570,8 @@ func createTableCustom(data *jv) string {
 		}
 	}
 	// Every attribute defined must be a key of the table or an index
-	// (DescribeTable lists no others).
+	// (DescribeTable lists no others). DynamoDB lists the keys used as a
+	// Java HashSet iterates them (javaSetOrder).
 	if lsiV != nil || gsiV != nil {
 		used := append([]string(nil), keys...)
 		for _, ix := range append(structElems(lsiV), structElems(gsiV)...) {
@@ -583,7 +584,7 @@ func createTableCustom(data *jv) string {
 		for _, d := range defns {
 			if !contains(used, d) {
 				return msgInvalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [" +
-					strings.Join(defns, ", ") + "], keys used: [" + strings.Join(used, ", ") + "]"
+					strings.Join(defns, ", ") + "], keys used: [" + strings.Join(javaSetOrder(used), ", ") + "]"
 			}
 		}
 	}

@@ -85,6 +85,8 @@ func serverCommands() []*command {
 			doc: cmdDoc{"Returns the server time.", "2.6.0", "server", ""}},
 		{name: "flushdb", arity: -1, flags: flagWrite, fn: cmdFlushDB,
 			doc: cmdDoc{"Removes all keys from the database (the RESP table).", "1.0.0", "server", "[ASYNC|SYNC]"}},
+		{name: "flushall", arity: -1, flags: flagWrite, fn: cmdFlushDB,
+			doc: cmdDoc{"Removes all keys from all databases (the RESP table).", "1.0.0", "server", "[ASYNC|SYNC]"}},
 	}
 }
 

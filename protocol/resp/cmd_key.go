@@ -2,10 +2,8 @@ package resp
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/dynacache/dynacache/shard"
 )
@@ -143,24 +141,6 @@ func (c *conn) eachKey(fn func(key []byte, v *view)) error {
 		fn(buf, &v)
 		return nil
 	})
-}
-
-func cmdKeys(c *conn, args [][]byte) error {
-	var keys [][]byte
-	all := string(args[1]) == "*"
-	err := c.eachKey(func(key []byte, v *view) {
-		if all || globMatch(args[1], key, false) {
-			keys = append(keys, slices.Clone(key))
-		}
-	})
-	if err != nil {
-		return err
-	}
-	c.array(len(keys))
-	for _, k := range keys {
-		c.bulk(k)
-	}
-	return nil
 }
 
 // SCAN. The cursor is stateless: the partition hash to resume from, in the
@@ -437,68 +417,5 @@ func cmdPersist(c *conn, args [][]byte) error {
 	}
 	c.notifyWrite(args[1], notifyGeneric, "persist")
 	c.int(c.res.n)
-	return nil
-}
-
-// cmdFlushDB deletes every item of the RESP table, each through
-// Table.Mutate (so each removal is logged); the table itself and its
-// DynamoDB settings stay.
-func cmdFlushDB(c *conn, args [][]byte) error {
-	if len(args) > 2 {
-		return errSyntax
-	}
-	if len(args) == 2 {
-		switch strings.ToLower(string(args[1])) {
-		case "sync", "async":
-		default:
-			return errSyntax
-		}
-	}
-	t, err := c.s.readTable()
-	if err != nil {
-		return err
-	}
-	if t != nil {
-		var keys []shard.Key
-		t.Dump(func(k shard.Key, e shard.Entry) error {
-			keys = append(keys, k)
-			return nil
-		})
-		// Deletions run on a few goroutines so that they share the log's
-		// group commits.
-		const workers = 8
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		var firstErr error
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w; i < len(keys); i += workers {
-					st := c.s.locks.lock(keys[i])
-					_, _, err := c.s.mutate(t, keys[i], func(old shard.Entry) (shard.Write, error) {
-						if !old.Exists() {
-							return shard.Write{Skip: true}, nil
-						}
-						return shard.Write{Delete: true}, nil
-					})
-					c.s.locks.unlock(st)
-					if err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = err
-						}
-						mu.Unlock()
-						return
-					}
-				}
-			}(w)
-		}
-		wg.Wait()
-		if firstErr != nil {
-			return storeError(firstErr)
-		}
-	}
-	c.ok()
 	return nil
 }

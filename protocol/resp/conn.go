@@ -92,6 +92,10 @@ type conn struct {
 	multi *multiState
 	tx    *txRun
 
+	// aside is the work a command has set aside from the event loop
+	// (aside.go), until the loop takes it.
+	aside asideWork
+
 	// waits are the batch's writes that are logged and applied but not
 	// yet durable, with the replies they were given; flush waits for them
 	// before it sends any reply (settle).
@@ -192,6 +196,7 @@ const (
 	batchClose                  // QUIT or a protocol error: flush, then close
 	batchFailed                 // writing to the client failed: close
 	batchPaused                 // (event loop) the client does not read its replies: wait until it does
+	batchAside                  // (event loop) a command set its work aside (aside.go): run it, then resume
 )
 
 // runBatch runs every complete request already buffered, appending the
@@ -217,6 +222,9 @@ func (c *conn) runBatch() batchEnd {
 		if c.quit {
 			return batchClose
 		}
+		if c.aside != nil {
+			return batchAside
+		}
 		if len(c.out) > maxPendingOutput {
 			if !c.flush() {
 				return batchFailed
@@ -234,7 +242,13 @@ func (c *conn) flush() bool {
 		return true
 	}
 	c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
-	n, err := c.nc.Write(c.out)
+	var n int
+	var err error
+	if c.fd != nil && cap(c.out) > maxPendingOutput {
+		n, err = c.fd.writeOwned(c.out) // c.out is dropped below
+	} else {
+		n, err = c.nc.Write(c.out)
+	}
 	c.s.netOut.Add(int64(n))
 	if cap(c.out) > maxPendingOutput {
 		c.out = nil

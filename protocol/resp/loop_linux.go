@@ -82,9 +82,36 @@ func (f *fdConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// write writes p until the socket takes no more (EAGAIN); it returns how
-// much it took.
+// writeOwned is Write of a buffer the caller gives up: what the socket
+// does not take stays pending without a copy (a reply of many megabytes,
+// KEYS's, would otherwise be copied on the loop).
+func (f *fdConn) writeOwned(p []byte) (int, error) {
+	if len(f.pending) > 0 {
+		return f.Write(p)
+	}
+	off, err := f.write(p)
+	if err != nil {
+		return off, err
+	}
+	if off < len(p) {
+		f.pending = p[off:]
+	}
+	return len(p), nil
+}
+
+// maxWriteTurn bounds what one connection writes in one loop turn: a
+// client that reads as fast as the loop writes would otherwise keep the
+// loop writing a long reply to the end (a KEYS of 3M keys: 50 MB) while
+// every other connection waits. The rest waits for the next turn
+// (EPOLLOUT), as when the socket is full.
+const maxWriteTurn = 1 << 20
+
+// write writes p until the socket takes no more (EAGAIN) or maxWriteTurn
+// bytes are written; it returns how much it took.
 func (f *fdConn) write(p []byte) (int, error) {
+	if len(p) > maxWriteTurn {
+		p = p[:maxWriteTurn]
+	}
 	off := 0
 	for off < len(p) {
 		n, err := syscall.Write(f.fd, p[off:])
@@ -107,10 +134,17 @@ func (f *fdConn) drain() (done bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	rest := copy(f.pending, f.pending[n:])
-	f.pending = f.pending[:rest]
-	if rest == 0 && cap(f.pending) > maxPendingOutput {
-		f.pending = nil
+	// Advance rather than move the rest to the front: a long reply is
+	// written in many turns, and moving it each time would cost its
+	// length squared.
+	f.pending = f.pending[n:]
+	rest := len(f.pending)
+	if rest == 0 {
+		if cap(f.pending) > maxPendingOutput || cap(f.pending) == 0 {
+			f.pending = nil
+		} else {
+			f.pending = f.pending[:0]
+		}
 	}
 	return rest == 0, nil
 }
@@ -136,6 +170,7 @@ type loopState struct {
 	dirty      bool // ran requests this turn: flush at its end
 	closeAfter bool // close once its replies are written
 	writeWait  bool // registered for EPOLLOUT (backlogged)
+	aside      bool // out of epoll while its command's work runs aside (aside.go)
 }
 
 // loop is one event loop: an epoll instance, its connections, and the
@@ -149,6 +184,10 @@ type loop struct {
 	incoming []*conn // handed over by the accept goroutine
 	ready    []*conn // subscribers with published messages (push)
 	spare    []*conn
+	finished []asideDone // work done aside, to reply to
+	exited   bool        // run has returned: the pipe is closed
+
+	asides int // connections set aside (loop goroutine only)
 
 	conns  map[int]*conn
 	state  map[*conn]*loopState
@@ -179,7 +218,67 @@ func (l *loop) ctl(op, fd int, events uint32) error {
 	return syscall.EpollCtl(l.epfd, op, fd, &syscall.EpollEvent{Events: events, Fd: int32(fd)})
 }
 
+// asideDone is a connection whose work set aside is done, with its reply.
+type asideDone struct {
+	c     *conn
+	reply func(c *conn) error
+}
+
+// startAside takes c out of epoll and runs the work its command set aside
+// on a goroutine; the loop resumes c once the work posts its reply.
+func (l *loop) startAside(c *conn, st *loopState) {
+	work := c.aside
+	c.aside = nil
+	if err := syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, c.fd.fd, nil); err != nil {
+		l.close(c)
+		return
+	}
+	st.aside = true
+	st.writeWait = false
+	l.asides++
+	go func() {
+		reply := work()
+		l.mu.Lock()
+		if !l.exited {
+			l.finished = append(l.finished, asideDone{c, reply})
+			b := [1]byte{1}
+			syscall.Write(l.wakeW, b[:])
+		}
+		l.mu.Unlock()
+	}()
+}
+
+// takeFinished replies to the connections whose work aside is done and
+// runs what they have buffered meanwhile.
+func (l *loop) takeFinished() {
+	l.mu.Lock()
+	done := l.finished
+	l.finished = nil
+	l.mu.Unlock()
+	for _, d := range done {
+		l.asides--
+		c := d.c
+		st := l.state[c]
+		if st == nil {
+			continue // closed meanwhile
+		}
+		st.aside = false
+		c.finishAside(d.reply)
+		l.markDirty(c, st)
+		if err := l.ctl(syscall.EPOLL_CTL_ADD, c.fd.fd, syscall.EPOLLIN|syscall.EPOLLRDHUP); err != nil {
+			l.close(c)
+			continue
+		}
+		if !c.fd.backlogged() {
+			l.runBatch(c, st)
+		}
+	}
+}
+
 func (l *loop) closeFDs() {
+	l.mu.Lock()
+	l.exited = true
+	l.mu.Unlock()
 	syscall.Close(l.wakeR)
 	syscall.Close(l.wakeW)
 	syscall.Close(l.epfd)
@@ -274,6 +373,7 @@ func (l *loop) run() {
 				}
 				l.takeIncoming()
 				l.takeReady()
+				l.takeFinished()
 				continue
 			}
 			c := l.conns[fd]
@@ -291,7 +391,11 @@ func (l *loop) run() {
 		if l.s.isClosing() {
 			l.takeIncoming()
 			l.closeAll()
-			return
+			if l.asides == 0 {
+				return
+			}
+			// Connections set aside get their replies first: the loop
+			// goes on until their work is done.
 		}
 	}
 }
@@ -398,6 +502,10 @@ func (l *loop) runBatch(c *conn, st *loopState) {
 	case batchFailed:
 		l.close(c)
 		return
+	case batchAside:
+		l.markDirty(c, st) // the replies before it leave this turn
+		l.startAside(c, st)
+		return
 	}
 	l.markDirty(c, st)
 }
@@ -424,6 +532,9 @@ func (l *loop) flushDirty() {
 			continue
 		}
 		c.noteHeld()
+		if st.aside {
+			continue // out of epoll: takeFinished registers it again
+		}
 		if c.fd.backlogged() {
 			if !st.writeWait {
 				// Wait for the socket to take the rest; read nothing
@@ -458,8 +569,13 @@ func (l *loop) close(c *conn) {
 	l.s.forget(c)
 }
 
+// closeAll closes every connection but those set aside (they are closed
+// once replied to).
 func (l *loop) closeAll() {
 	for _, c := range l.conns {
+		if st := l.state[c]; st != nil && st.aside {
+			continue
+		}
 		if c.fd.backlogged() {
 			// Shutdown: one last chance for replies the client has not
 			// read yet.

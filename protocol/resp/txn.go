@@ -82,7 +82,7 @@ type watchedKey struct {
 
 // notInMulti are the commands that read or write keys they do not name:
 // refused inside MULTI, with Redis's message for its own such commands.
-var notInMulti = map[string]bool{"keys": true, "scan": true, "dbsize": true, "flushdb": true, "dynamodb": true}
+var notInMulti = map[string]bool{"keys": true, "scan": true, "dbsize": true, "flushdb": true, "flushall": true, "dynamodb": true}
 
 var (
 	errMultiNested      = respErr("ERR MULTI calls can not be nested")

@@ -1,0 +1,230 @@
+package shard
+
+import (
+	"encoding/binary"
+	"runtime"
+	"sync"
+)
+
+// Bulk loading and recovery.
+//
+// A snapshot holds each table's items in the table's own order (Dump
+// walks the shards in order, each in key order), so loading one need not
+// search: LoadItems appends each shard's run at the end of its tree
+// (btree Load), fills the point index sized once, copies the items into
+// shared blocks rather than one allocation each, and loads the shards on
+// as many goroutines as there are cores.
+//
+// Indexes wait for the end of recovery. While a store is recovering
+// (BeginRecovery), RecoverTable records a table's index definitions
+// without installing them, so neither a snapshot's items nor the log's
+// replay maintain an index entry by entry, and an index that a later
+// record drops costs nothing at all; EndRecovery installs each table's
+// last definitions and backfills them once, in parallel.
+
+// LoadItem is one item of a bulk load: its Key, encoding and DynamoDB
+// size. LoadItems copies them.
+type LoadItem struct {
+	Key  Key
+	Enc  []byte
+	Size int
+}
+
+// loadBlock is the size of the blocks loaded items are copied into. An
+// item is one slice of a block, so a block stays allocated while any of
+// its items does (at most this many bytes held by items since replaced);
+// in exchange a 1M-item load makes a few thousand allocations, not 1M.
+const loadBlock = 64 << 10
+
+// LoadItems installs items without logging, as RecoverItem does one by
+// one (a key already present, or given twice, keeps its last image). It
+// is fastest with items in the table's order, as a snapshot has them.
+func (t *Table) LoadItems(items []LoadItem) {
+	if len(items) == 0 {
+		return
+	}
+	hs := make([]uint64, len(items))
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	parallel(workers, len(items), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			hs[i] = hashPartition(items[i].Key.Partition())
+		}
+	})
+	var byShard [numShards][]int32
+	var counts [numShards]int
+	for _, h := range hs {
+		counts[shardOf(h)]++
+	}
+	for i := range byShard {
+		byShard[i] = make([]int32, 0, counts[i])
+	}
+	for i, h := range hs {
+		si := shardOf(h)
+		byShard[si] = append(byShard[si], int32(i))
+	}
+	var next sync.Mutex
+	si := 0
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				i := si
+				si++
+				next.Unlock()
+				if i >= numShards {
+					return
+				}
+				t.loadShard(&t.shards[i], items, hs, byShard[i])
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// loadShard installs the items idx of one shard.
+func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64, idx []int32) {
+	if len(idx) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mu.points.reserve(len(idx))
+	ixs := t.indexes.Load().ixs
+	// On an empty shard without indexes, items in strictly increasing
+	// order (a snapshot's) cannot replace one another: no lookup needed.
+	fresh := s.mu.tree.Len() == 0 && len(ixs) == 0
+	var prev tableItem
+	var block []byte
+	var count, bytes int64
+	for _, i := range idx {
+		it := &items[i]
+		n := len(it.Key) + len(it.Enc) + sizeTrailer
+		if n > cap(block)-len(block) {
+			block = make([]byte, 0, max(loadBlock, n))
+		}
+		start := len(block)
+		block = append(block, it.Key...)
+		block = append(block, it.Enc...)
+		block = binary.LittleEndian.AppendUint32(block, uint32(it.Size))
+		buf := block[start:len(block):len(block)]
+		cur := tableItem{h: hs[i], s8: sortPrefix(str(it.Key)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(it.Key))}
+		if fresh && (!prev.exists() || lessTableItem(prev, cur)) {
+			prev = cur
+			s.mu.tree.Load(cur)
+			s.mu.points.add(cur)
+			count++
+			bytes += int64(it.Size)
+			continue
+		}
+		fresh = false
+		if old, ok := getLocked(s, cur); ok || len(ixs) > 0 {
+			// Replaced, or indexed: the general path.
+			pivot := tableItem{h: cur.h, s8: cur.s8, p: cur.p, n: cur.klen, klen: cur.klen}
+			t.applyLocked(s, pivot, old, cur, nil)
+			continue
+		}
+		s.mu.tree.Load(cur)
+		s.mu.points.set(cur)
+		count++
+		bytes += int64(it.Size)
+	}
+	s.count.Add(count)
+	s.bytes.Add(bytes)
+}
+
+// add stores it, whose key must not be present.
+func (x *pointIndex) add(it tableItem) {
+	if (x.n+1)*5 > len(x.slots)*4 {
+		x.grow()
+	}
+	x.insert(pointSlot{kv: it.p, n: it.n, klen: it.klen, tag: x.hash(it.key())})
+	x.n++
+}
+
+// reserve makes room for n more keys without growing on the way.
+func (x *pointIndex) reserve(n int) {
+	if want := (x.n + n) * 5 / 3; (x.n+n)*5 > len(x.slots)*4 {
+		x.resize(max(want, 8))
+	}
+}
+
+// parallel runs fn over [0, n) split into workers ranges.
+func parallel(workers, n int, fn func(lo, hi int)) {
+	if workers <= 1 || n < 4096 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += step {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			fn(lo, hi)
+		}(lo, min(lo+step, n))
+	}
+	wg.Wait()
+}
+
+// recoveryState is a recovering store's deferred index definitions.
+type recoveryState struct {
+	indexes map[*Table][]IndexSchema
+}
+
+// BeginRecovery puts a new store in recovery: RecoverTable defers index
+// work to EndRecovery (see above).
+func (s *Store) BeginRecovery() {
+	s.mu.Lock()
+	s.recovery = &recoveryState{indexes: map[*Table][]IndexSchema{}}
+	s.mu.Unlock()
+}
+
+// deferIndexesLocked records t's index definitions for EndRecovery and
+// reports whether the store is recovering.
+// REQUIRES: s.mu held for writing.
+func (s *Store) deferIndexesLocked(t *Table, indexes []IndexSchema) bool {
+	if s.recovery == nil {
+		return false
+	}
+	s.recovery.indexes[t] = indexes
+	return true
+}
+
+// EndRecovery ends recovery: every table still in the store gets the
+// index definitions it was last given, each new index backfilled before
+// EndRecovery returns (table shards split among the cores).
+func (s *Store) EndRecovery() {
+	s.mu.Lock()
+	rec := s.recovery
+	s.recovery = nil
+	if rec == nil {
+		s.mu.Unlock()
+		return
+	}
+	var work []struct {
+		t  *Table
+		ix *index
+	}
+	for t, schemas := range rec.indexes {
+		if cur, ok := s.mu.tables[t.name]; !ok || cur != t {
+			continue // dropped since
+		}
+		for _, ix := range t.installIndexes(schemas) {
+			work = append(work, struct {
+				t  *Table
+				ix *index
+			}{t, ix})
+		}
+	}
+	s.mu.Unlock()
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	for _, w := range work {
+		parallel(workers, numShards*4096, func(lo, hi int) {
+			w.t.backfillShards(w.ix, lo/4096, hi/4096)
+		})
+		w.ix.ready.Store(true)
+	}
+}
