@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/big"
+	"strings"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -28,6 +29,8 @@ func hashCommands() []*command {
 			doc: cmdDoc{"Returns the values of all fields in a hash.", "2.0.0", "hash", "key field [field ...]"}}),
 		k1(&command{name: "hgetall", arity: 2, flags: r, fn: hashList(true, true),
 			doc: cmdDoc{"Returns all fields and values in a hash.", "2.0.0", "hash", "key"}}),
+		k1(&command{name: "hscan", arity: -3, flags: r, fn: cmdHScan,
+			doc: cmdDoc{"Iterates over fields and values of a hash.", "2.8.0", "hash", "key cursor [MATCH pattern] [COUNT count]"}}),
 		k1(&command{name: "hkeys", arity: 2, flags: r, fn: hashList(true, false),
 			doc: cmdDoc{"Returns all fields in a hash.", "2.0.0", "hash", "key"}}),
 		k1(&command{name: "hvals", arity: 2, flags: r, fn: hashList(false, true),
@@ -195,6 +198,68 @@ func hashList(names, values bool) func(c *conn, args [][]byte) error {
 		}
 		return nil
 	}
+}
+
+// cmdHScan is HSCAN key cursor [MATCH pattern] [COUNT count]. A hash is
+// one item of at most 400 KB, so the whole hash comes in one call with the
+// cursor 0, as Redis answers for a hash in its compact (listpack)
+// encoding, whatever the cursor and COUNT; MATCH filters field names.
+func cmdHScan(c *conn, args [][]byte) error {
+	if _, ok := parseCursor(args[2]); !ok {
+		return errInvalidCursor
+	}
+	var match []byte
+	for i := 3; i < len(args); i++ {
+		opt := strings.ToLower(string(args[i]))
+		more := i+1 < len(args)
+		switch {
+		case opt == "count" && more:
+			n, ok := parseInt64(args[i+1])
+			if !ok {
+				return errNotInteger
+			}
+			if n < 1 {
+				return errSyntax
+			}
+			i++
+		case opt == "match" && more:
+			match = args[i+1]
+			i++
+		default:
+			return errSyntax
+		}
+	}
+	enc, _, err := c.lookupHash(args[1])
+	if err != nil {
+		return err
+	}
+	type field struct{ name, value []byte }
+	var fields []field
+	if enc != nil {
+		w := newWalker(enc)
+		for {
+			name, t, body, ok := w.next()
+			if !ok {
+				break
+			}
+			if !isFieldAttr(name) {
+				continue
+			}
+			f := appendUnescaped(nil, name)
+			if match != nil && !globMatch(match, f, false) {
+				continue
+			}
+			fields = append(fields, field{f, append([]byte(nil), valueText(t, body)...)})
+		}
+	}
+	c.array(2)
+	c.bulkString("0")
+	c.array(2 * len(fields))
+	for _, f := range fields {
+		c.bulk(f.name)
+		c.bulk(f.value)
+	}
+	return nil
 }
 
 // hashImage fills c.item with the image of the hash v/old, or a new hash.

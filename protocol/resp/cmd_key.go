@@ -152,8 +152,8 @@ func (c *conn) eachKey(fn func(key []byte, v *view)) error {
 // iteration ends with cursor 0.
 
 func cmdScan(c *conn, args [][]byte) error {
-	cursor, err := strconv.ParseUint(string(args[1]), 10, 64)
-	if err != nil {
+	cursor, ok := parseCursor(args[1])
+	if !ok {
 		return errInvalidCursor
 	}
 	count := int64(10)
@@ -213,6 +213,28 @@ func cmdScan(c *conn, args [][]byte) error {
 		c.bulk(k)
 	}
 	return nil
+}
+
+// parseCursor parses a SCAN cursor as Redis does (strtoul): decimal
+// digits after an optional sign, a minus wrapping around (-1 is 2^64-1);
+// no spaces, nothing after the digits, no overflow.
+func parseCursor(b []byte) (uint64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(b), 10, 64)
+	if err != nil || b[0] == '+' || b[0] == '-' {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // renameImage fills c.item with src's image under the pk of dst.

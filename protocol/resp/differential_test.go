@@ -185,6 +185,7 @@ var differentialCases = []string{
 	"EXPIREAT e 1", "EXISTS e", "SET e2 v", "PEXPIREAT e2 1", "GET e2", "EXPIRE nokey 0", "EXPIRE g2 -1", "EXISTS g2",
 	"EXPIRETIME nokey", "SET nt v", "EXPIRETIME nt", "PEXPIRETIME nt", "EXPIREAT nt 99999999999", "EXPIRETIME nt", "PEXPIRETIME nt",
 	"KEYS", "SCAN", "SCAN x", "SCAN 0 COUNT 0", "SCAN 0 COUNT x", "SCAN 0 FOO", "SCAN 0 MATCH",
+	"SCAN +0 COUNT 1000 MATCH zz*", "SCAN 18446744073709551616", "SCAN --1", "SCAN - ", "SCAN 1x", "SCAN ' 1'",
 	// hashes
 	"HSET", "HSET h", "HSET h f", "HSET h f v g", "HSET h f v2 g w", "HGET h f", "HGET h nofield", "HGET nokey f",
 	"HMGET h f g nofield", "HMGET nokey f", "HLEN h", "HLEN nokey", "HEXISTS h f", "HEXISTS h x", "HSTRLEN h f",
@@ -195,6 +196,10 @@ var differentialCases = []string{
 	"HSET s1 f v", "SET s1 str", "HGET s1 f", "HSET s1 f v", "HGETALL s1", "HKEYS s1", "HVALS s1", "HLEN s1",
 	"HDEL s1 f", "HEXISTS s1 f", "HSTRLEN s1 f", "HINCRBY s1 f 1", "HINCRBYFLOAT s1 f 1", "HMGET s1 f", "HSETNX s1 f v",
 	"HGETALL nokey", "HKEYS nokey", "HVALS nokey",
+	"HSCAN", "HSCAN s1", "HSCAN s1 0", "HSCAN nokey 0", "HSCAN nokey x", "HSET hs1 only 1", "HSCAN hs1 0",
+	"HSCAN hs1 7", "HSCAN hs1 x", "HSCAN hs1 -1", "HSCAN hs1 0 COUNT 0", "HSCAN hs1 0 COUNT x", "HSCAN hs1 0 FOO",
+	"HSCAN hs1 0 MATCH", "HSCAN hs1 0 MATCH o*", "HSCAN hs1 0 MATCH x*", "HSCAN hs1 0 COUNT 5 MATCH on*",
+	"HSET hs2 a 1 b 2 c 3", "HSCAN hs2 0 MATCH b", "HSCAN hs2 0 MATCH [c-z]",
 	"HSET single only 1", "HDEL single only", "EXISTS single",
 	"DBSIZE x",
 }
