@@ -307,11 +307,7 @@ func (h *Handler) listContributorInsights(in *ListContributorInsightsInput) ([]b
 	if limit <= 0 {
 		limit = defaultInsightsPage
 	}
-	out := struct {
-		ContributorInsightsSummaries []insightsSummary `json:"ContributorInsightsSummaries"`
-		NextToken                    string            `json:"NextToken,omitempty"`
-	}{ContributorInsightsSummaries: []insightsSummary{}}
-	skipping := after != nil
+	var all []insightsSummary
 	for _, name := range names {
 		t, ok := h.store.Table(name)
 		if !ok {
@@ -319,9 +315,6 @@ func (h *Handler) listContributorInsights(in *ListContributorInsightsInput) ([]b
 		}
 		m := loadMeta(t)
 		if len(m.Insights) == 0 {
-			if skipping && name > after.TableName {
-				skipping = false
-			}
 			continue
 		}
 		order := []string{""}
@@ -329,28 +322,41 @@ func (h *Handler) listContributorInsights(in *ListContributorInsightsInput) ([]b
 			order = append(order, g.IndexName)
 		}
 		for _, index := range order {
-			if skipping {
-				if name == after.TableName && index == after.IndexName {
-					skipping = false
-					continue
-				}
-				if name <= after.TableName {
-					continue
-				}
-				skipping = false
+			if s := m.Insights[index]; s != nil && s.Enabled {
+				all = append(all, insightsSummary{TableName: name, IndexName: index,
+					ContributorInsightsStatus: "ENABLED", ContributorInsightsMode: s.Mode})
 			}
-			s := m.Insights[index]
-			if s == nil || !s.Enabled {
-				continue
-			}
-			if len(out.ContributorInsightsSummaries) == limit {
-				last := out.ContributorInsightsSummaries[limit-1]
-				out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.TableName + "\x00" + last.IndexName))
-				return mustMarshal(&out), nil
-			}
-			out.ContributorInsightsSummaries = append(out.ContributorInsightsSummaries, insightsSummary{
-				TableName: name, IndexName: index, ContributorInsightsStatus: "ENABLED", ContributorInsightsMode: s.Mode})
 		}
 	}
+	// Resume after the token's summary, or (if it is gone) at the next
+	// table.
+	if after != nil {
+		i := 0
+		for i < len(all) && all[i].TableName < after.TableName {
+			i++
+		}
+		j := i
+		for j < len(all) && all[j].TableName == after.TableName && all[j].IndexName != after.IndexName {
+			j++
+		}
+		if j < len(all) && all[j].TableName == after.TableName {
+			i = j + 1
+		} else {
+			for i < len(all) && all[i].TableName == after.TableName {
+				i++
+			}
+		}
+		all = all[i:]
+	}
+	out := struct {
+		ContributorInsightsSummaries []insightsSummary `json:"ContributorInsightsSummaries"`
+		NextToken                    string            `json:"NextToken,omitempty"`
+	}{ContributorInsightsSummaries: []insightsSummary{}}
+	if len(all) > limit {
+		all = all[:limit]
+		last := all[limit-1]
+		out.NextToken = base64.RawURLEncoding.EncodeToString([]byte(last.TableName + "\x00" + last.IndexName))
+	}
+	out.ContributorInsightsSummaries = append(out.ContributorInsightsSummaries, all...)
 	return mustMarshal(&out), nil
 }
