@@ -240,6 +240,11 @@ func (h *Handler) kinesisFailure(arn string) string {
 	return "User does not have a permission to use kinesis stream"
 }
 
+// maxKinesisDestinations bounds the failed destinations a table keeps (the
+// most recent ones): DynamoDB keeps one per stream ARN ever tried, which
+// would let a client grow a table's stored description without end.
+const maxKinesisDestinations = 10
+
 const msgKinesisState = "Table is not in a valid state to enable Kinesis Streaming Destination: "
 
 func (in *KinesisDestinationInput) serve(h *Handler, _ *stopper) ([]byte, *Error) {
@@ -281,6 +286,9 @@ func (in *KinesisDestinationInput) serve(h *Handler, _ *stopper) ([]byte, *Error
 		if x.StreamArn != in.StreamArn {
 			dests = append(dests, x)
 		}
+	}
+	if len(dests) >= maxKinesisDestinations {
+		dests = dests[len(dests)-maxKinesisDestinations+1:]
 	}
 	m.Kinesis = append(dests, d)
 	if e := h.storeMeta(t, &m); e != nil {

@@ -269,3 +269,22 @@ func TestSDKKinesisStreamingDestination(t *testing.T) {
 	_, err = c.EnableKinesisStreamingDestination(ctx, &ddb.EnableKinesisStreamingDestinationInput{TableName: aws.String("Nope"), StreamArn: aws.String(local)})
 	apiErr(t, err, "ResourceNotFoundException", "Requested resource not found: Table: Nope not found")
 }
+
+// TestSDKKinesisDestinationsBounded: a table keeps its ten most recent
+// failed destinations.
+func TestSDKKinesisDestinationsBounded(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	createMusic(t, c)
+	for i := 0; i < 12; i++ {
+		arn := "arn:aws:kinesis:us-east-1:000000000000:stream/s" + string(rune('a'+i))
+		if _, err := c.EnableKinesisStreamingDestination(ctx, &ddb.EnableKinesisStreamingDestinationInput{TableName: aws.String("Music"), StreamArn: aws.String(arn)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := c.DescribeKinesisStreamingDestination(ctx, &ddb.DescribeKinesisStreamingDestinationInput{TableName: aws.String("Music")})
+	if err != nil || len(d.KinesisDataStreamDestinations) != 10 ||
+		!strings.HasSuffix(*d.KinesisDataStreamDestinations[0].StreamArn, "/sc") || !strings.HasSuffix(*d.KinesisDataStreamDestinations[9].StreamArn, "/sl") {
+		t.Fatalf("%+v %v", d, err)
+	}
+}
