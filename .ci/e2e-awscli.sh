@@ -166,6 +166,25 @@ expect "delete-resource-policy" "$rev" "$(ddb delete-resource-policy --resource-
 expect "describe-limits" 40000 "$(ddb describe-limits --query TableMaxReadCapacityUnits --output text)"
 expect "describe-endpoints" "$addr" "$(ddb describe-endpoints --query 'Endpoints[0].Address' --output text)"
 
+# Contributor Insights, Kinesis destinations, global tables and replica
+# auto scaling (README: DynamoDB API coverage).
+expect "update-contributor-insights" ENABLING "$(ddb update-contributor-insights --table-name Music --contributor-insights-action ENABLE --query ContributorInsightsStatus --output text)"
+expect "describe-contributor-insights" ENABLED "$(ddb describe-contributor-insights --table-name Music --query ContributorInsightsStatus --output text)"
+expect "list-contributor-insights" Music "$(ddb list-contributor-insights --query 'ContributorInsightsSummaries[0].TableName' --output text)"
+stream=arn:aws:kinesis:us-east-1:000000000000:stream/changes
+expect "enable-kinesis-streaming-destination" ENABLING "$(ddb enable-kinesis-streaming-destination --table-name Music --stream-arn "$stream" --query DestinationStatus --output text)"
+expect "describe-kinesis-streaming-destination" ENABLE_FAILED "$(ddb describe-kinesis-streaming-destination --table-name Music --query 'KinesisDataStreamDestinations[0].DestinationStatus' --output text)"
+expect "list-global-tables" 0 "$(ddb list-global-tables --query 'length(GlobalTables)' --output text)"
+set +e
+out=$(ddb describe-global-table --global-table-name Music 2>&1)
+set -e
+echo "$out" | grep -q "GlobalTableNotFoundException" || fail "describe-global-table: $out"
+set +e
+out=$(ddb describe-table-replica-auto-scaling --table-name Music 2>&1)
+set -e
+echo "$out" | grep -q "Global table with name: 'Music' does not exist." || fail "describe-table-replica-auto-scaling: $out"
+echo "ok: contributor insights, kinesis destinations, global tables, replica auto scaling"
+
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
 

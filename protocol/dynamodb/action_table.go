@@ -28,6 +28,11 @@ type tableMeta struct {
 	// table and of its stream (action_policy.go; nil: none).
 	Policy       *resourcePolicy `json:"pol,omitempty"`
 	StreamPolicy *resourcePolicy `json:"spol,omitempty"`
+	// Insights are the Contributor Insights settings, by index name (""
+	// for the table; action_insights.go). Kinesis is the table's Kinesis
+	// streaming destinations (action_global.go).
+	Insights map[string]*insightsSetting `json:"ci,omitempty"`
+	Kinesis  []kinesisDestination        `json:"kin,omitempty"`
 }
 
 // loadMeta returns t's stored description.
@@ -639,6 +644,7 @@ func (h *Handler) updateTable(in *UpdateTableInput) ([]byte, *Error) {
 			status = "UPDATING"
 			i := indexOf(d.GlobalSecondaryIndexes, u.Delete.IndexName)
 			d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes[:i], d.GlobalSecondaryIndexes[i+1:]...)
+			delete(m.Insights, u.Delete.IndexName) // its Contributor Insights go with it
 			reply.GlobalSecondaryIndexes[indexOf(reply.GlobalSecondaryIndexes, u.Delete.IndexName)].IndexStatus = "DELETING"
 		}
 	}

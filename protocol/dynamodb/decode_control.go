@@ -330,5 +330,8 @@ func (h *Handler) decode(op string, body []byte) (any, *Error) {
 	case "DescribeEndpoints":
 		return ret(decodeDescribeEndpoints(body))
 	}
+	if in, e, ok := decodeInventory(op, body); ok {
+		return in, e
+	}
 	return decodeRequest(op, body)
 }

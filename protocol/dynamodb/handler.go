@@ -172,6 +172,14 @@ var operations = func() map[string]string {
 		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
 		"DescribeLimits", "DescribeEndpoints",
 
+		// action_insights.go and action_global.go (issue 14's inventory).
+		"DescribeContributorInsights", "UpdateContributorInsights", "ListContributorInsights",
+		"CreateGlobalTable", "UpdateGlobalTable", "DescribeGlobalTable", "ListGlobalTables",
+		"DescribeGlobalTableSettings", "UpdateGlobalTableSettings",
+		"DescribeTableReplicaAutoScaling", "UpdateTableReplicaAutoScaling",
+		"DescribeKinesisStreamingDestination", "EnableKinesisStreamingDestination",
+		"DisableKinesisStreamingDestination", "UpdateKinesisStreamingDestination",
+
 		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
 		"TransactWriteItems", "TransactGetItems"} {
@@ -440,6 +448,8 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.describeLimits()
 	case *DescribeEndpointsInput:
 		return h.describeEndpoints(st)
+	case inventoryInput:
+		return in.serve(h, st)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
