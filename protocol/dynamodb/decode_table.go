@@ -589,6 +589,11 @@ func createTableCustom(data *jv) string {
 		}
 	}
 
+	if data.present("VectorIndexes") != nil {
+		// Vector search does not exist here: refuse the indexes rather
+		// than create a table without them (README, API coverage).
+		return msgInvalid + "VectorIndexes are not supported by dynacache"
+	}
 	if ss := data.present("StreamSpecification"); ss != nil {
 		enabled := jBool(ss, "StreamEnabled")
 		hasType := ss.present("StreamViewType") != nil
@@ -692,6 +697,9 @@ func soleModification(data *jv) string {
 }
 
 func updateTableCustom(data *jv) string {
+	if data.present("VectorIndexUpdates") != nil {
+		return msgInvalid + "VectorIndexUpdates are not supported by dynacache"
+	}
 	gsiUpdates := data.present("GlobalSecondaryIndexUpdates")
 	effective := data.present("ProvisionedThroughput") != nil || data.present("BillingMode") != nil ||
 		data.present("StreamSpecification") != nil || (gsiUpdates != nil && len(gsiUpdates.kids) > 0) ||

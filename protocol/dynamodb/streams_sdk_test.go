@@ -603,3 +603,25 @@ func TestSDKStreamsTTL(t *testing.T) {
 		t.Fatalf("a client's write names a user identity: %+v", recs[0].UserIdentity)
 	}
 }
+
+// TestVectorIndexesRefused: a table asked for with vector indexes is
+// refused (vector search does not exist here), never created without them.
+func TestVectorIndexesRefused(t *testing.T) {
+	h := dynamodb.NewHandler(shard.New(nil), dynamodb.Options{})
+	_, e := h.Do("CreateTable", []byte(`{"TableName":"vec","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+		"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","VectorIndexes":[{"IndexName":"v"}]}`))
+	if e == nil || !strings.Contains(e.Message, "VectorIndexes are not supported") {
+		t.Fatalf("CreateTable with VectorIndexes: %v", e)
+	}
+	if _, e := h.Do("DescribeTable", []byte(`{"TableName":"vec"}`)); e == nil {
+		t.Fatal("the table was created")
+	}
+	if _, e := h.Do("CreateTable", []byte(`{"TableName":"vec","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+		"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}`)); e != nil {
+		t.Fatal(e)
+	}
+	_, e = h.Do("UpdateTable", []byte(`{"TableName":"vec","VectorIndexUpdates":[{"Create":{"IndexName":"v"}}]}`))
+	if e == nil || !strings.Contains(e.Message, "VectorIndexUpdates are not supported") {
+		t.Fatalf("UpdateTable with VectorIndexUpdates: %v", e)
+	}
+}
