@@ -61,6 +61,10 @@ var (
 	descStreamRecs   = prometheus.NewDesc("dynacache_accel_stream_records_total", "Stream records the accelerator applied, by table (--coherence streams).", []string{"table"}, nil)
 	descStreamLag    = prometheus.NewDesc("dynacache_accel_stream_lag_seconds", "Accelerator stream lag by table: now minus the creation time of the last record applied (at the tip: that record's lag when applied).", []string{"table"}, nil)
 	descStreamErrs   = prometheus.NewDesc("dynacache_accel_stream_errors_total", "Streams API errors of the accelerator's tails, by table (each is retried).", []string{"table"}, nil)
+	descStreamHeld   = prometheus.NewDesc("dynacache_stream_records", "DynamoDB Streams records kept (within --stream-retention), by table and stream label.", []string{"table", "label"}, nil)
+	descStreamAdded  = prometheus.NewDesc("dynacache_stream_appended_total", "DynamoDB Streams records appended since start, by table and stream label.", []string{"table", "label"}, nil)
+	descStreamSeq    = prometheus.NewDesc("dynacache_stream_last_sequence_number", "The last record's sequence number, by table and stream label.", []string{"table", "label"}, nil)
+	descChangesDrop  = prometheus.NewDesc("dynacache_table_changes_dropped_total", "Table changes not published on the RESP channels dynamodb:<table> because the subscribers fell behind.", nil, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
 )
 
@@ -91,6 +95,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	if s.accel != nil {
 		accelMetrics(ch, s.accel.Stats())
 	}
+	for _, st := range s.handler.Local().Streams().Streams() {
+		info, n := st.Info(), st.Stats()
+		ch <- prometheus.MustNewConstMetric(descStreamHeld, prometheus.GaugeValue, float64(n.Held), info.Table, info.Label())
+		ch <- prometheus.MustNewConstMetric(descStreamAdded, prometheus.CounterValue, float64(n.Appended), info.Table, info.Label())
+		ch <- prometheus.MustNewConstMetric(descStreamSeq, prometheus.GaugeValue, float64(n.Last), info.Table, info.Label())
+	}
+	ch <- prometheus.MustNewConstMetric(descChangesDrop, prometheus.CounterValue, float64(s.publisher.dropped.Load()))
 	if s.log == nil {
 		return
 	}

@@ -58,7 +58,8 @@ func TestMetrics(t *testing.T) {
 	_, err = db.CreateTable(ctx, &ddb.CreateTableInput{TableName: aws.String("metered"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
 		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest})
+		BillingMode:          types.BillingModePayPerRequest,
+		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,6 +153,10 @@ func TestMetrics(t *testing.T) {
 		{"dynacache_requests_total", map[string]string{"port": "resp", "operation": "get", "outcome": "ok"}, 1},
 		{"dynacache_pubsub_channels", map[string]string{"kind": "pattern"}, 0},
 		{"dynacache_pubsub_disconnected_total", nil, 0},
+		{"dynacache_stream_records", map[string]string{"table": "metered"}, 3},
+		{"dynacache_stream_appended_total", map[string]string{"table": "metered"}, 3},
+		{"dynacache_stream_last_sequence_number", map[string]string{"table": "metered"}, 3},
+		{"dynacache_table_changes_dropped_total", nil, 0},
 	}
 	for _, c := range checks {
 		if got := value(c.name, c.labels); got != c.want {

@@ -213,11 +213,13 @@ type Server struct {
 	store   *shard.Store
 	log     *wal.Log // nil in memory
 	streams *stream.Hub
-	changes *changePublisher // table changes on RESP channels
-	handler *dynamodb.Handler
-	expirer *dynamodb.Expirer // time to live
-	resp    *resp.Server
-	accel   *accel.Accelerator // nil unless Upstream is set
+	changes *changePublisher // table changes on RESP channels (nil once shut down)
+	// publisher is changes, kept for the metrics after shutdown.
+	publisher *changePublisher
+	handler   *dynamodb.Handler
+	expirer   *dynamodb.Expirer // time to live
+	resp      *resp.Server
+	accel     *accel.Accelerator // nil unless Upstream is set
 
 	mu      sync.Mutex
 	servers []interface{ Shutdown(context.Context) error } // *http.Server, *http1.Server
@@ -322,7 +324,7 @@ func Open(cfg Config) (*Server, error) {
 	// background, through the same logged write path as a DeleteItem.
 	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
 	exp.Start()
-	return &Server{cfg: cfg, store: store, log: log, streams: hub, changes: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+	return &Server{cfg: cfg, store: store, log: log, streams: hub, changes: pub, publisher: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil

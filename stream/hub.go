@@ -452,7 +452,8 @@ type Stream struct {
 	// marks are the first records of the intervals that have records,
 	// in order.
 	marks []mark
-	dirty bool   // appended since the last sync
+	appended uint64 // records appended since the hub opened
+	dirty    bool   // appended since the last sync
 	err   error  // the first append that failed
 	buf   []byte // add's scratch
 }
@@ -526,6 +527,7 @@ func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch Wa
 		return
 	}
 	s.lastPos, s.lastSub, s.hasLast, s.dirty = pos, sub, true, true
+	s.appended++
 	if b := s.bucket(t); len(s.marks) == 0 || s.marks[len(s.marks)-1].bucket < b {
 		s.marks = append(s.marks, mark{bucket: b, seq: r.Seq})
 	}
@@ -756,6 +758,25 @@ func (s *Stream) Shard(id string) (Shard, bool) {
 		return Shard{}, false
 	}
 	return s.shardLocked(b, lo, hi, all), true
+}
+
+// StreamStats are a stream's counters.
+type StreamStats struct {
+	Held     uint64 // records kept (within the retention)
+	Appended uint64 // records appended since the hub opened
+	Last     uint64 // the last record's sequence number (0: none yet)
+}
+
+// Stats returns the stream's counters.
+func (s *Stream) Stats() StreamStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first, last := s.st.First(), s.st.Last()
+	held := uint64(0)
+	if last >= first {
+		held = last - first + 1
+	}
+	return StreamStats{Held: held, Appended: s.appended, Last: last}
 }
 
 // Latest returns the sequence number the stream's next record will take.
