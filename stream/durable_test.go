@@ -252,3 +252,41 @@ func TestStreamsNoRecordWithoutChange(t *testing.T) {
 		t.Fatalf("got %v want %v", g, want)
 	}
 }
+
+// TestStreamsTrimmedStayTrimmed: records trimmed by age do not come back
+// from the write-ahead log at a restart, even when the trim emptied the
+// stream.
+func TestStreamsTrimmedStayTrimmed(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	openAt := func() *node {
+		hub, err := stream.Open(stream.Options{Dir: filepath.Join(dir, "streams"), ShardInterval: time.Hour, Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log, store, err := wal.Open(dir, wal.Options{Policy: wal.FsyncNo, SnapshotBytes: -1, Changes: hub})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.SetChangeSink(hub)
+		return &node{hub: hub, log: log, store: store}
+	}
+	n := openAt()
+	tb := setup(t, n)
+	writeSome(t, n, tb, 1)
+	if len(records(t, n.hub, "tab")) == 0 {
+		t.Fatal("no records")
+	}
+	now = now.Add(25 * time.Hour)
+	n.hub.Trim()
+	if got := records(t, n.hub, "tab"); len(got) != 0 {
+		t.Fatalf("after the retention: %v", got)
+	}
+	n.close(t)
+	n = openAt()
+	defer n.close(t)
+	if got := records(t, n.hub, "tab"); len(got) != 0 {
+		t.Fatalf("trimmed records came back at restart: %v", got)
+	}
+}

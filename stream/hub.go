@@ -503,6 +503,12 @@ func (s *Stream) add(pos, sub uint64, c *shard.Change, recovering bool, watch Wa
 	}
 	var t int64
 	if recovering {
+		if c.Time < s.hub.opts.Now().Add(-s.hub.opts.Retention).UnixMilli() {
+			// Older than the retention: trimmed already, or it would be
+			// at once (and a stream whose every record was trimmed has
+			// no last position to tell it held this one).
+			return
+		}
 		t = c.Time
 		if t < s.clock {
 			t = s.clock
