@@ -72,6 +72,7 @@ func TestMetrics(t *testing.T) {
 	db.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("nope"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}}})
 	for range 2 {
 		db.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String("metered"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}}})
+		srv.Handler().WaitCache() // the miss's entry is in before the second read
 	}
 
 	// A connection held open (keep-alive) while the metrics are read.

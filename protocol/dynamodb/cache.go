@@ -90,6 +90,15 @@ func (h *Handler) CacheStats() (hits, misses uint64, bytes int64) {
 	return rc.hits.Load(), rc.misses.Load(), int64(rc.c.MaxCost()) - int64(rc.c.RemainingCost())
 }
 
+// WaitCache waits until the read cache has applied the entries set so far
+// (ristretto applies them asynchronously): a test's next read of such an
+// item is then a hit.
+func (h *Handler) WaitCache() {
+	if h.cache != nil {
+		h.cache.c.Wait()
+	}
+}
+
 // close stops the cache's goroutines.
 func (rc *readCache) close() {
 	if rc != nil {
