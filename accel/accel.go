@@ -74,6 +74,14 @@ type Options struct {
 	// Transport, when set, replaces the pooled HTTP transport (tests).
 	Transport http.RoundTripper
 
+	// CoherenceFrom, when set, is the RESP address of the node that reads
+	// the streams: this node reads none and applies the records that node
+	// relays instead (fanout.go).
+	CoherenceFrom string
+	// PublishRecord, when set, is given every stream record this node
+	// applies (its table, shard id and GetRecords JSON), for the server
+	// to relay to the nodes that follow this one (fanout.go).
+	PublishRecord func(table, shard string, record []byte)
 	// Coherence is CoherenceStreams (the default: a table with a stream
 	// is kept coherent by tailing it, others by TTL) or CoherenceTTL.
 	Coherence string
@@ -185,7 +193,10 @@ func New(opts Options) (*Accelerator, error) {
 		return nil, fmt.Errorf("accel: query cache: %w", err)
 	}
 	a := &Accelerator{up: up, opts: opts, cache: cache, queries: queries, schemas: newSchemas(up)}
-	a.co = newCoherence(a, streams, opts.Coherence == CoherenceStreams && cache.c != nil, opts.StreamPoll, opts.Logger)
+	a.co = newCoherence(a, streams, opts.Coherence == CoherenceStreams && cache.c != nil && opts.CoherenceFrom == "", opts.StreamPoll, opts.Logger)
+	if opts.CoherenceFrom != "" && cache.c != nil {
+		a.co.follower = newFollower(a.co, opts.CoherenceFrom)
+	}
 	a.schemas.learned = a.co.learned
 	return a, nil
 }

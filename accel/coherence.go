@@ -76,6 +76,9 @@ type coherence struct {
 	on      bool      // --coherence streams
 	poll    time.Duration
 	logger  *slog.Logger
+	// follower, when set, applies the records a reader node relays
+	// (fanout.go) instead of tails.
+	follower *follower
 
 	mu struct {
 		sync.Mutex
@@ -125,6 +128,8 @@ func (co *coherence) learned(table string, ts *tableSchema) {
 	}
 	why := ""
 	switch {
+	case co.follower != nil:
+		why = reasonFanout
 	case !co.on:
 		why = "--coherence ttl"
 	case ts.stream == "":
@@ -185,8 +190,15 @@ func (co *coherence) forget(table string) {
 	}
 }
 
+// reasonFanout marks, among the tables without a tail, those a follower
+// keeps coherent with its reader's records.
+const reasonFanout = "fanout"
+
 // close stops every tail and waits for them.
 func (co *coherence) close() {
+	if co.follower != nil {
+		co.follower.close()
+	}
 	co.mu.Lock()
 	co.mu.closed = true
 	tails := make([]*tail, 0, len(co.mu.tails))
@@ -319,7 +331,11 @@ func (co *coherence) tables() []TableCoherence {
 		out = append(out, t.stats(name))
 	}
 	for name, why := range co.mu.ttl {
-		out = append(out, TableCoherence{Table: name, Mode: CoherenceTTL, Reason: why})
+		mode := CoherenceTTL
+		if why == reasonFanout {
+			mode = CoherenceFanout
+		}
+		out = append(out, TableCoherence{Table: name, Mode: mode, Reason: why})
 	}
 	co.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Table < out[j].Table })

@@ -91,6 +91,9 @@ type saver struct {
 // periodically. Without Dir it does nothing. Call it once, before
 // serving.
 func (a *Accelerator) Start() error {
+	if f := a.co.follower; f != nil {
+		go f.run()
+	}
 	if a.opts.Dir == "" || a.cache.c == nil {
 		return nil
 	}

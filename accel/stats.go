@@ -57,6 +57,14 @@ type Stats struct {
 	// StreamCalls and StreamErrs count the Streams API calls and those
 	// without a reply.
 	StreamCalls, StreamErrs uint64
+	// Fan-out (a follower, Options.CoherenceFrom): the reader's address,
+	// whether connected, records applied, connections made, and the lag
+	// of the last record applied.
+	FanoutFrom       string
+	FanoutConnected  bool
+	FanoutRecords    uint64
+	FanoutReconnects uint64
+	FanoutLag        time.Duration
 }
 
 // Stats returns the current counters.
@@ -86,6 +94,11 @@ func (a *Accelerator) Stats() Stats {
 	s.Coherence = a.opts.Coherence
 	s.Tables = a.co.tables()
 	s.StreamCalls, s.StreamErrs = a.co.streams.calls.Load(), a.co.streams.errs.Load()
+	if f := a.co.follower; f != nil {
+		s.FanoutFrom, s.FanoutConnected = f.addr, f.connected.Load()
+		s.FanoutRecords, s.FanoutReconnects = f.records.Load(), f.reconnect.Load()
+		s.FanoutLag = time.Duration(f.lastLag.Load())
+	}
 	s.QueryHits = a.stats.queryHits.Load()
 	s.QueryMisses = a.stats.queryMisses.Load()
 	s.QueryConsistent = a.stats.queryConsistent.Load()
@@ -125,7 +138,19 @@ func (s Stats) Info() []string {
 		fmt.Sprintf("accel_stream_calls:%d", s.StreamCalls),
 		fmt.Sprintf("accel_stream_errors:%d", s.StreamErrs),
 	}
+	if s.FanoutFrom != "" {
+		connected := 0
+		if s.FanoutConnected {
+			connected = 1
+		}
+		lines = append(lines, fmt.Sprintf("accel_fanout:from=%s,connected=%d,records=%d,reconnects=%d,lag_ms=%d",
+			s.FanoutFrom, connected, s.FanoutRecords, s.FanoutReconnects, s.FanoutLag.Milliseconds()))
+	}
 	for _, t := range s.Tables {
+		if t.Mode == CoherenceFanout {
+			lines = append(lines, fmt.Sprintf("accel_table_%s:coherence=fanout", infoName(t.Table)))
+			continue
+		}
 		if t.Mode == CoherenceTTL {
 			lines = append(lines, fmt.Sprintf("accel_table_%s:coherence=ttl,reason=%s", infoName(t.Table), strings.ReplaceAll(t.Reason, " ", "_")))
 			continue

@@ -448,6 +448,9 @@ func (t *tail) read(sp *shardPos) (int, *streamError) {
 			continue // already applied
 		}
 		t.co.apply(t, r)
+		if pub := t.co.a.opts.PublishRecord; pub != nil {
+			pub(t.table, sp.id, rd.AppendJSON(nil))
+		}
 		sp.seq = r.seq
 		applied++
 		t.records.Add(1)

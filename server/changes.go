@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/protocol/resp"
 	"github.com/dynacache/dynacache/shard"
@@ -102,4 +103,21 @@ func (p *changePublisher) run() {
 func (p *changePublisher) Close() {
 	close(p.stop)
 	p.done.Wait()
+}
+
+// recordRelay relays the stream records an accelerator node applies on its
+// RESP port, for the nodes that follow it (accel/fanout.go), while anyone
+// subscribes.
+type recordRelay struct {
+	rs atomic.Pointer[resp.Server]
+}
+
+func (r *recordRelay) publish(table, shard string, record []byte) {
+	rs := r.rs.Load()
+	if rs == nil || !rs.HasSubscribers(accel.FanoutChannelPrefix) {
+		return
+	}
+	msg := make([]byte, 0, len(shard)+1+len(record))
+	msg = append(append(append(msg, shard...), '\n'), record...)
+	rs.Publish(accel.FanoutChannelPrefix+table, msg)
 }

@@ -109,6 +109,10 @@ type Config struct {
 	// UpstreamStreams is the upstream's DynamoDB Streams endpoint ("":
 	// derived from Upstream).
 	UpstreamStreams string
+	// CoherenceFrom is the RESP address of the accelerator node that reads
+	// the streams and relays their records ("": this node reads them
+	// itself, and relays them to any follower).
+	CoherenceFrom string
 	// UpstreamCredentials sign upstream requests (nil: the AWS default
 	// credential chain).
 	UpstreamCredentials aws.CredentialsProvider
@@ -292,9 +296,12 @@ func Open(cfg Config) (*Server, error) {
 	}
 	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub}
 	var acc *accel.Accelerator
+	// The RESP server the accelerator relays its stream records on is made
+	// after it: relay is bound to it below.
+	relay := &recordRelay{}
 	if cfg.Upstream != "" {
 		var err error
-		if acc, err = openAccelerator(cfg, logger); err != nil {
+		if acc, err = openAccelerator(cfg, logger, relay.publish); err != nil {
 			if log != nil {
 				log.Close()
 			}
@@ -317,6 +324,7 @@ func Open(cfg Config) (*Server, error) {
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
 		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
+	relay.rs.Store(rs)
 	// Every table's changes on the RESP channel dynamodb:<TableName>
 	// (changes.go).
 	pub := startChangePublisher(rs, h.Local(), store, hub, logger)
@@ -338,7 +346,7 @@ func accelInfo(acc *accel.Accelerator) func() []string {
 
 // openAccelerator builds the accelerator of cfg.Upstream: its credentials
 // and region from the AWS default configuration unless given.
-func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error) {
+func openAccelerator(cfg Config, logger *slog.Logger, relay func(table, shard string, record []byte)) (*accel.Accelerator, error) {
 	region, creds := cfg.UpstreamRegion, cfg.UpstreamCredentials
 	if region == "" || creds == nil {
 		var opts []func(*config.LoadOptions) error
@@ -377,7 +385,11 @@ func openAccelerator(cfg Config, logger *slog.Logger) (*accel.Accelerator, error
 		Coherence:   cfg.Coherence,
 		Streams:     cfg.UpstreamStreams,
 		Dir:         dir,
-		Logger:      logger,
+		// Fan-out (accel/fanout.go): follow a reader node, or relay the
+		// records read here to the nodes that follow this one.
+		CoherenceFrom: cfg.CoherenceFrom,
+		PublishRecord: relay,
+		Logger:        logger,
 	})
 	if err != nil {
 		return nil, err
