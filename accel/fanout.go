@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,8 @@ const fanoutRetry = 2 * time.Second
 // follower is a node's subscription to its reader.
 type follower struct {
 	co   *coherence
-	addr string
+	addr string // as configured (may hold a password)
+	name string // the reader's host:port, for logs and INFO
 
 	connected atomic.Bool
 	records   atomic.Uint64 // records applied
@@ -63,7 +65,44 @@ type follower struct {
 }
 
 func newFollower(co *coherence, addr string) *follower {
-	return &follower{co: co, addr: addr, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &follower{co: co, addr: addr, stop: make(chan struct{}), done: make(chan struct{})}
+	f.name = addr
+	if hostport, _, err := f.target(); err == nil {
+		f.name = hostport // never the password
+	}
+	return f
+}
+
+// target returns the reader's host:port and the AUTH arguments (none when
+// the address carries no password): addr is "host:port" or
+// "redis://[user]:password@host:port".
+func (f *follower) target() (hostport string, auth []string, err error) {
+	if !strings.HasPrefix(f.addr, "redis://") {
+		return f.addr, nil, nil
+	}
+	u, err := url.Parse(f.addr)
+	if err != nil {
+		return "", nil, err
+	}
+	if u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			auth = []string{pw}
+			if name := u.User.Username(); name != "" {
+				auth = []string{name, pw}
+			}
+		}
+	}
+	return u.Host, auth, nil
+}
+
+// command writes one RESP command.
+func command(w io.Writer, args ...string) error {
+	b := fmt.Appendf(nil, "*%d\r\n", len(args))
+	for _, a := range args {
+		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	_, err := w.Write(b)
+	return err
 }
 
 // run connects, subscribes and applies until close.
@@ -77,7 +116,7 @@ func (f *follower) run() {
 			return
 		default:
 		}
-		f.co.logger.Warn(fmt.Sprintf("accelerator: fan-out from %s: %v; coherent by TTL until reconnected", f.addr, err))
+		f.co.logger.Warn(fmt.Sprintf("accelerator: fan-out from %s: %v; coherent by TTL until reconnected", f.name, err))
 		select {
 		case <-time.After(fanoutRetry):
 		case <-f.stop:
@@ -89,7 +128,11 @@ func (f *follower) run() {
 // session is one connection: subscribe, drop the cache, apply until the
 // connection fails.
 func (f *follower) session() error {
-	conn, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
+	hostport, auth, err := f.target()
+	if err != nil {
+		return err
+	}
+	conn, err := net.DialTimeout("tcp", hostport, 5*time.Second)
 	if err != nil {
 		return err
 	}
@@ -104,11 +147,22 @@ func (f *follower) session() error {
 	f.mu.conn = conn
 	f.mu.Unlock()
 	defer conn.Close()
-	pattern := FanoutChannelPrefix + "*"
-	if _, err := fmt.Fprintf(conn, "*2\r\n$10\r\nPSUBSCRIBE\r\n$%d\r\n%s\r\n", len(pattern), pattern); err != nil {
+	rd := bufio.NewReaderSize(conn, 64<<10)
+	if auth != nil {
+		if err := command(conn, append([]string{"AUTH"}, auth...)...); err != nil {
+			return err
+		}
+		line, err := readLine(rd)
+		if err != nil {
+			return err
+		}
+		if line != "+OK" {
+			return fmt.Errorf("AUTH: %s", strings.TrimPrefix(line, "-"))
+		}
+	}
+	if err := command(conn, "PSUBSCRIBE", FanoutChannelPrefix+"*"); err != nil {
 		return err
 	}
-	rd := bufio.NewReaderSize(conn, 64<<10)
 	reply, err := readArray(rd)
 	if err != nil {
 		return err
@@ -122,7 +176,7 @@ func (f *follower) session() error {
 	f.co.a.stats.invalidations.Add(1)
 	f.reconnect.Add(1)
 	f.connected.Store(true)
-	f.co.logger.Info(fmt.Sprintf("accelerator: following the streams relayed by %s", f.addr))
+	f.co.logger.Info(fmt.Sprintf("accelerator: following the streams relayed by %s", f.name))
 	for {
 		msg, err := readArray(rd)
 		if err != nil {

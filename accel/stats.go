@@ -95,7 +95,7 @@ func (a *Accelerator) Stats() Stats {
 	s.Tables = a.co.tables()
 	s.StreamCalls, s.StreamErrs = a.co.streams.calls.Load(), a.co.streams.errs.Load()
 	if f := a.co.follower; f != nil {
-		s.FanoutFrom, s.FanoutConnected = f.addr, f.connected.Load()
+		s.FanoutFrom, s.FanoutConnected = f.name, f.connected.Load()
 		s.FanoutRecords, s.FanoutReconnects = f.records.Load(), f.reconnect.Load()
 		s.FanoutLag = time.Duration(f.lastLag.Load())
 	}

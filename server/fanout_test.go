@@ -26,6 +26,11 @@ func TestAcceleratorFanout(t *testing.T) {
 	node := func(from string) (*server.Server, *ddb.Client, string) {
 		cfg := server.DefaultConfig()
 		cfg.InMemory = true
+		if from == "" {
+			cfg.RequirePass = "s3cret" // the followers AUTH with it
+		} else {
+			from = "redis://:s3cret@" + from
+		}
 		cfg.Upstream = "http://" + upAddr
 		cfg.UpstreamRegion = "us-east-1"
 		cfg.UpstreamTimeout = 5 * time.Second
