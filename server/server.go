@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,6 +110,10 @@ type Config struct {
 	// UpstreamStreams is the upstream's DynamoDB Streams endpoint ("":
 	// derived from Upstream).
 	UpstreamStreams string
+	// CORSOrigins are the browser origins whose pages may call the
+	// DynamoDB API, comma-separated ("*": any; "": this machine's pages,
+	// or any page when Credentials are set).
+	CORSOrigins string
 	// CoherenceFrom is the RESP address of the accelerator node that reads
 	// the streams and relays their records ("": this node reads them
 	// itself, and relays them to any follower).
@@ -295,6 +300,11 @@ func Open(cfg Config) (*Server, error) {
 		}
 	}
 	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub}
+	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			hopts.CORSOrigins = append(hopts.CORSOrigins, o)
+		}
+	}
 	var acc *accel.Accelerator
 	// The RESP server the accelerator relays its stream records on is made
 	// after it: relay is bound to it below.

@@ -82,6 +82,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.DurationVar(&cfg.ItemTTL, "item-ttl", accel.DefaultItemTTL, "how long the accelerator keeps a cached item (`duration`)")
 	fs.DurationVar(&cfg.QueryTTL, "query-ttl", accel.DefaultQueryTTL, "how long the accelerator keeps a cached Query or Scan reply (`duration`)")
 	fs.StringVar(&cfg.Coherence, "coherence", accel.CoherenceStreams, "how the accelerator's caches follow changes made elsewhere: `streams` (tail the DynamoDB Stream of every cached table that has one; TTL for the others) or ttl (entries expire only)")
+	fs.StringVar(&cfg.CORSOrigins, "cors-origins", "", "browser `origins` whose pages may call the DynamoDB API, comma-separated, or * for any (empty: pages of this machine, or any page with --credentials)")
 	fs.StringVar(&cfg.CoherenceFrom, "coherence-from", "", "the RESP `address` of the accelerator node that reads the upstream's streams: this node reads none and applies the records that node relays (one reader for N nodes; DynamoDB serves about two readers per shard)")
 	fs.StringVar(&cfg.UpstreamStreams, "upstream-streams", "", "the upstream's DynamoDB Streams endpoint `URL` (empty: https://streams.dynamodb.<region>.amazonaws.com for AWS, else the --upstream URL)")
 	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", time.Second, "how often expired items (time to live) are deleted (`duration`)")

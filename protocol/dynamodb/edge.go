@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -47,7 +49,6 @@ const serverName = "Server"
 // CORS header values. The allowed headers are those the AWS SDKs send
 // (when a preflight names none; else its list is echoed).
 const (
-	corsAllowOrigin   = "*"
 	corsAllowMethods  = "GET, POST, OPTIONS"
 	corsAllowHeaders  = "Accept-Encoding, Amz-Sdk-Invocation-Id, Amz-Sdk-Request, Authorization, Content-Encoding, Content-Type, X-Amz-Content-Sha256, X-Amz-Date, X-Amz-Security-Token, X-Amz-Target, X-Amz-User-Agent"
 	corsExposeHeaders = "x-amzn-RequestId, x-amz-crc32, x-amzn-ErrorType, x-amzn-ErrorMessage, Date"
@@ -56,8 +57,60 @@ const (
 
 // edge is what a reply's headers take from its request.
 type edge struct {
-	cors bool // the request has an Origin
-	gzip bool // the client accepts a gzipped reply
+	cors string // Access-Control-Allow-Origin's value ("": none; see corsOrigin)
+	gzip bool   // the client accepts a gzipped reply
+}
+
+// corsOrigin returns the Access-Control-Allow-Origin value for a request
+// from origin ("" when the request has none or it is not allowed).
+//
+// Which web pages may call the API (Options.CORSOrigins): by default,
+// pages served from this machine (an origin whose host is localhost,
+// *.localhost, 127.0.0.0/8 or [::1]), unless signatures are verified
+// (Options.Credentials), when any page may: a page cannot sign without a
+// secret. Without credentials the server takes any signature, so a
+// page of any web site open in a browser beside the server could read
+// and change every table through it; browsers let a page send this API's
+// requests (X-Amz-Target, JSON) only once a preflight allowed its
+// origin, and that is what this refuses. ["*"] allows every origin.
+func (h *Handler) corsOrigin(origin string) string {
+	if origin == "" {
+		return ""
+	}
+	allowed := h.opts.CORSOrigins
+	if allowed == nil {
+		if h.opts.Credentials != nil {
+			return "*"
+		}
+		if loopbackOrigin(origin) {
+			return origin
+		}
+		return ""
+	}
+	for _, a := range allowed {
+		if a == "*" {
+			return "*"
+		}
+		if strings.EqualFold(a, origin) {
+			return origin
+		}
+	}
+	return ""
+}
+
+// loopbackOrigin reports whether a browser origin ("scheme://host[:port]")
+// names this machine.
+func loopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // acceptsGzip reports whether an Accept-Encoding value accepts gzip: a

@@ -20,15 +20,20 @@ import (
 // edgeServers runs a test against the handler behind net/http and behind
 // protocol/http1, each with a store of its own.
 func edgeServers(t *testing.T, run func(t *testing.T, base string)) {
+	edgeServersWith(t, Options{}, run)
+}
+
+// edgeServersWith is edgeServers with handlers of opts.
+func edgeServersWith(t *testing.T, opts Options, run func(t *testing.T, base string)) {
 	t.Run("net/http", func(t *testing.T) {
-		h := NewHandler(shard.New(nil), Options{})
+		h := NewHandler(shard.New(nil), opts)
 		t.Cleanup(h.Close)
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
 		run(t, srv.URL)
 	})
 	t.Run("http1", func(t *testing.T) {
-		h := NewHandler(shard.New(nil), Options{})
+		h := NewHandler(shard.New(nil), opts)
 		t.Cleanup(h.Close)
 		run(t, startHTTP1(t, h))
 	})
@@ -169,34 +174,67 @@ func TestCompressedReplies(t *testing.T) {
 // TestCORS: a preflight gets what a browser needs; every reply to a
 // request with an Origin allows it and exposes the SDK's headers.
 func TestCORS(t *testing.T) {
-	edgeServers(t, func(t *testing.T, base string) {
+	// check runs a preflight and two requests from origin, and wants
+	// allowOrigin ("": no CORS headers at all) in every reply.
+	check := func(t *testing.T, base, origin, allowOrigin string) {
+		t.Helper()
 		resp, b := post(t, base, "OPTIONS", "", nil, map[string]string{
-			"Origin":                         "http://app.example",
+			"Origin":                         origin,
 			"Access-Control-Request-Method":  "POST",
 			"Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-date,authorization",
 		})
 		h := resp.Header
-		if resp.StatusCode != 200 || len(b) != 0 || h.Get("Access-Control-Allow-Origin") != "*" ||
+		if allowOrigin == "" {
+			if resp.StatusCode != 200 || h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Headers") != "" {
+				t.Fatalf("preflight from %s, not allowed: %d %v", origin, resp.StatusCode, h)
+			}
+		} else if resp.StatusCode != 200 || len(b) != 0 || h.Get("Access-Control-Allow-Origin") != allowOrigin ||
 			!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
 			h.Get("Access-Control-Allow-Headers") != "content-type,x-amz-target,x-amz-date,authorization" ||
-			h.Get("Access-Control-Max-Age") == "" {
-			t.Fatalf("preflight: %d %v", resp.StatusCode, h)
+			h.Get("Access-Control-Max-Age") == "" || (allowOrigin != "*" && h.Get("Vary") != "Origin") {
+			t.Fatalf("preflight from %s: %d %v", origin, resp.StatusCode, h)
 		}
-		resp, _ = post(t, base, "OPTIONS", "", nil, map[string]string{"Origin": "http://app.example"})
-		if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "X-Amz-Target") {
-			t.Fatalf("preflight without a header list: %v", resp.Header)
-		}
-		for _, target := range []string{"ListTables", "Nope"} {
-			resp, _ = post(t, base, "POST", target, []byte("{}"), map[string]string{"Origin": "http://app.example"})
-			expose := resp.Header.Get("Access-Control-Expose-Headers")
-			if resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(expose, "x-amzn-RequestId") || !strings.Contains(expose, "x-amz-crc32") {
-				t.Fatalf("%s with an Origin: %v", target, resp.Header)
+		if allowOrigin != "" {
+			resp, _ = post(t, base, "OPTIONS", "", nil, map[string]string{"Origin": origin})
+			if !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "X-Amz-Target") {
+				t.Fatalf("preflight without a header list: %v", resp.Header)
 			}
 		}
-		resp, _ = post(t, base, "POST", "ListTables", []byte("{}"), nil)
+		for _, target := range []string{"ListTables", "Nope"} {
+			resp, _ = post(t, base, "POST", target, []byte("{}"), map[string]string{"Origin": origin})
+			expose := resp.Header.Get("Access-Control-Expose-Headers")
+			if resp.Header.Get("Access-Control-Allow-Origin") != allowOrigin ||
+				(allowOrigin != "" && (!strings.Contains(expose, "x-amzn-RequestId") || !strings.Contains(expose, "x-amz-crc32"))) {
+				t.Fatalf("%s from %s: %v", target, origin, resp.Header)
+			}
+		}
+	}
+	// By default, pages of this machine only: without --credentials any
+	// signature passes, and a page of any other site could use the API.
+	edgeServers(t, func(t *testing.T, base string) {
+		check(t, base, "http://localhost:3000", "http://localhost:3000")
+		check(t, base, "http://127.0.0.1:8080", "http://127.0.0.1:8080")
+		check(t, base, "http://[::1]:5173", "http://[::1]:5173")
+		check(t, base, "http://app.localhost", "http://app.localhost")
+		check(t, base, "http://app.example", "")
+		check(t, base, "https://localhost.evil.example", "")
+		check(t, base, "null", "")
+		resp, _ := post(t, base, "POST", "ListTables", []byte("{}"), nil)
 		if resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Fatal("CORS headers without an Origin")
 		}
+	})
+	// With signatures verified, any page: it cannot sign without a secret.
+	edgeServersWith(t, Options{Credentials: map[string]string{"AKID": "secret"}}, func(t *testing.T, base string) {
+		check(t, base, "http://app.example", "*")
+	})
+	// Configured: a list, or any.
+	edgeServersWith(t, Options{CORSOrigins: []string{"https://app.example"}}, func(t *testing.T, base string) {
+		check(t, base, "https://app.example", "https://app.example")
+		check(t, base, "http://localhost:3000", "")
+	})
+	edgeServersWith(t, Options{CORSOrigins: []string{"*"}}, func(t *testing.T, base string) {
+		check(t, base, "http://app.example", "*")
 	})
 }
 

@@ -48,6 +48,10 @@ type Options struct {
 	// (from the arrival of its request) before it stops with an
 	// InternalServerError (stop.go). 0: no deadline.
 	RequestTimeout time.Duration
+	// CORSOrigins are the browser origins whose pages may call the API
+	// ("*": any); nil: the default of corsOrigin (this machine's pages, or
+	// any page when Credentials are set).
+	CORSOrigins []string
 	// Backend, when set, serves every request that passes the front door
 	// instead of the local store (backend.go).
 	Backend Backend
@@ -232,7 +236,7 @@ var (
 )
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ed := edge{cors: len(r.Header["Origin"]) > 0}
+	ed := edge{cors: h.corsOrigin(r.Header.Get("Origin"))}
 	if r.Method == "OPTIONS" {
 		h.preflight(w, r)
 		return
@@ -276,6 +280,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // preflight answers a CORS preflight (any OPTIONS request).
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
+	origin := h.corsOrigin(r.Header.Get("Origin"))
+	if origin == "" {
+		h.writeReply(w, edge{}, 200, "", nil) // no Access-Control-*: the browser refuses
+		return
+	}
 	hdr := w.Header()
 	allow := corsAllowHeaders
 	if v := r.Header.Get("Access-Control-Request-Headers"); v != "" {
@@ -284,7 +293,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
 	hdr["Access-Control-Allow-Methods"] = []string{corsAllowMethods}
 	hdr["Access-Control-Allow-Headers"] = []string{allow}
 	hdr["Access-Control-Max-Age"] = []string{corsMaxAge}
-	h.writeReply(w, edge{cors: true}, 200, "", nil)
+	h.writeReply(w, edge{cors: origin}, 200, "", nil)
 }
 
 // serve checks the request envelope in DynamoDB's order (body syntax,
@@ -519,12 +528,13 @@ func readBody(r *http.Request) ([]byte, error) {
 var (
 	serverHeader     = []string{serverName}
 	gzipHeader       = []string{"gzip"}
-	corsOriginHeader = []string{corsAllowOrigin}
+	corsAnyOrigin    = []string{"*"}
+	corsVaryHeader   = []string{"Origin"}
 	corsExposeHeader = []string{corsExposeHeaders}
 )
 
 // writeReply writes a reply: its headers (a new request ID, the Server,
-// CORS headers when ed.cors, the gzip coding when ed.gzip and the body is
+// CORS headers when ed.cors is set, the gzip coding when ed.gzip and the body is
 // large enough) and body. The header values of its own share one string
 // and one slice array, two allocations in all; net/http only reads them.
 // An empty contentType sends none.
@@ -556,8 +566,13 @@ func (h *Handler) writeReply(w http.ResponseWriter, ed edge, status int, content
 	if zbuf != nil {
 		hdr["Content-Encoding"] = gzipHeader
 	}
-	if ed.cors {
-		hdr["Access-Control-Allow-Origin"] = corsOriginHeader
+	if ed.cors != "" {
+		if ed.cors == "*" {
+			hdr["Access-Control-Allow-Origin"] = corsAnyOrigin
+		} else {
+			hdr["Access-Control-Allow-Origin"] = []string{ed.cors}
+			hdr["Vary"] = corsVaryHeader
+		}
 		hdr["Access-Control-Expose-Headers"] = corsExposeHeader
 	}
 	w.WriteHeader(status)

@@ -18,7 +18,7 @@ import (
 // A body over MaxRequestBytes never reaches here: http1.Server answers it
 // with 413 itself when its MaxBodyBytes is MaxRequestBytes.
 func (h *Handler) ServeHTTP1(w *http1.Response, r *http1.Request) {
-	ed := edge{cors: r.Header("Origin") != nil}
+	ed := edge{cors: h.corsOrigin(unsafeString(r.Header("Origin")))}
 	if string(r.Method) == "OPTIONS" {
 		h.preflight1(w, r)
 		return
@@ -63,6 +63,11 @@ func (h *Handler) ServeHTTP1(w *http1.Response, r *http1.Request) {
 
 // preflight1 is preflight for http1.
 func (h *Handler) preflight1(w *http1.Response, r *http1.Request) {
+	origin := h.corsOrigin(unsafeString(r.Header("Origin")))
+	if origin == "" {
+		h.writeReply1(w, edge{}, 200, "", nil) // no Access-Control-*: the browser refuses
+		return
+	}
 	w.AddHeader("Access-Control-Allow-Methods", corsAllowMethods)
 	if v := r.Header("Access-Control-Request-Headers"); len(v) > 0 {
 		w.AddHeaderBytes("Access-Control-Allow-Headers", v)
@@ -70,7 +75,7 @@ func (h *Handler) preflight1(w *http1.Response, r *http1.Request) {
 		w.AddHeader("Access-Control-Allow-Headers", corsAllowHeaders)
 	}
 	w.AddHeader("Access-Control-Max-Age", corsMaxAge)
-	h.writeReply1(w, edge{cors: true}, 200, "", nil)
+	h.writeReply1(w, edge{cors: origin}, 200, "", nil)
 }
 
 // writeReply1 is writeReply for http1: the same headers (http1 adds
@@ -94,8 +99,11 @@ func (h *Handler) writeReply1(w *http1.Response, ed edge, status int, contentTyp
 	if zbuf != nil {
 		w.AddHeader("Content-Encoding", "gzip")
 	}
-	if ed.cors {
-		w.AddHeader("Access-Control-Allow-Origin", corsAllowOrigin)
+	if ed.cors != "" {
+		w.AddHeader("Access-Control-Allow-Origin", ed.cors)
+		if ed.cors != "*" {
+			w.AddHeader("Vary", "Origin")
+		}
 		w.AddHeader("Access-Control-Expose-Headers", corsExposeHeaders)
 	}
 	// An error reply was encoded into w.Body's array already: then this
