@@ -83,6 +83,10 @@ func TestAccelerator(t *testing.T) {
 
 	rdb := redis.NewClient(&redis.Options{Addr: respAddr, Protocol: 2})
 	defer rdb.Close()
+	// DYNAMODB TABLES lists the upstream's tables, as the other forms reach them.
+	if names, err := rdb.Do(ctx, "DYNAMODB", "TABLES").StringSlice(); err != nil || len(names) != 1 || names[0] != "Music" {
+		t.Fatalf("DYNAMODB TABLES through the accelerator: %v %v", names, err)
+	}
 	if err := rdb.Do(ctx, "DYNAMODB", "PutItem", `{"TableName":"Music","Item":{"pk":{"S":"a"},"v":{"S":"over RESP"}}}`).Err(); err != nil {
 		t.Fatal(err)
 	}

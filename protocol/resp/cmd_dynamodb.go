@@ -89,7 +89,31 @@ func dynTables(c *conn, args [][]byte) error {
 	if len(args) != 0 {
 		return dynArity("tables")
 	}
-	names := c.s.store.TableNames()
+	// Through the API (ListTables, page by page), so that in accelerator
+	// mode the upstream's tables are listed, as the other forms reach them.
+	var names []string
+	start := ""
+	for page := 0; page < 1000; page++ { // 100,000 tables at most
+		body := []byte(`{}`)
+		if start != "" {
+			body = request(map[string]any{"ExclusiveStartTableName": start})
+		}
+		reply, e := c.s.handler.API().Do("ListTables", body)
+		if e != nil {
+			return dynamoError(e)
+		}
+		var out struct {
+			TableNames             []string
+			LastEvaluatedTableName string
+		}
+		if err := json.Unmarshal(reply, &out); err != nil {
+			return respErr(sanitize("ERR ListTables reply: " + err.Error()))
+		}
+		names = append(names, out.TableNames...)
+		if start = out.LastEvaluatedTableName; start == "" {
+			break
+		}
+	}
 	c.array(len(names))
 	for _, n := range names {
 		c.bulkString(n)
