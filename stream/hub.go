@@ -451,11 +451,11 @@ type Stream struct {
 	hasLast          bool
 	// marks are the first records of the intervals that have records,
 	// in order.
-	marks []mark
+	marks    []mark
 	appended uint64 // records appended since the hub opened
 	dirty    bool   // appended since the last sync
-	err   error  // the first append that failed
-	buf   []byte // add's scratch
+	err      error  // the first append that failed
+	buf      []byte // add's scratch
 }
 
 type mark struct {
