@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/dynacache/dynacache/accel"
+	"github.com/dynacache/dynacache/backup"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
@@ -282,7 +283,22 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub}
+	// On-demand backups: files in DIR/backups, complete once the log is
+	// durable up to their instant (package backup).
+	bopts := backup.Options{Logf: printf(logger, slog.LevelError)}
+	if log != nil {
+		bopts.Dir, bopts.Sync = filepath.Join(cfg.Dir, "backups"), log.Sync
+	}
+	backups, err := backup.Open(bopts)
+	if err != nil {
+		if log != nil {
+			log.Close()
+		}
+		hub.Close()
+		return nil, err
+	}
+	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub,
+		Backups: backups, Logf: printf(logger, slog.LevelError)}
 	var acc *accel.Accelerator
 	if cfg.Upstream != "" {
 		var err error
@@ -296,6 +312,7 @@ func Open(cfg Config) (*Server, error) {
 		hopts.Backend, hopts.CacheBytes = acc, 0
 	}
 	h := dynamodb.NewHandler(store, hopts)
+	h.Local().ResumeRestores() // restores a crash or shutdown interrupted
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
@@ -531,6 +548,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.accel.Close()
 		}
 	}
+	// Before the log closes: backups being written wait for it, and
+	// restores write through it.
+	s.handler.CloseBackups()
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {
 			first = err

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dynacache/dynacache/backup"
 	"github.com/dynacache/dynacache/metrics"
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/stream"
@@ -55,6 +56,12 @@ type Options struct {
 	// a hub in memory. With a write-ahead log it must be the log's
 	// ChangeSink too.
 	Streams *stream.Hub
+	// Backups keeps the on-demand backups (action_backup_ondemand.go);
+	// nil: a catalog in memory.
+	Backups *backup.Catalog
+	// Logf, when set, receives what goes wrong in the background (a
+	// restore that fails).
+	Logf func(format string, args ...any)
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -77,6 +84,12 @@ type Handler struct {
 	// and none stores a description of a table after its drop.
 	ctl    sync.Mutex
 	tokens txTokens // TransactWriteItems' ClientRequestTokens
+
+	backups  *backup.Catalog
+	restores struct {
+		wg   sync.WaitGroup // restores loading items
+		stop atomic.Bool    // set by CloseBackups
+	}
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -110,12 +123,16 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 		opts.Streams = hub
 	}
 	store.SetChangeSink(opts.Streams)
+	if opts.Backups == nil {
+		opts.Backups, _ = backup.Open(backup.Options{}) // in memory: cannot fail
+	}
 	h := &Handler{
 		store:    store,
 		opts:     opts,
 		cache:    cache,
 		stats:    metrics.NewRequests(ops),
 		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
+		backups:  opts.Backups,
 	}
 	if opts.Backend == nil {
 		h.reconcileStreams()
@@ -171,6 +188,7 @@ var operations = func() map[string]string {
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
 		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
 		"DescribeLimits", "DescribeEndpoints",
+		"CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
 
 		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
@@ -438,6 +456,17 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.describeLimits()
 	case *DescribeEndpointsInput:
 		return h.describeEndpoints(st)
+	case *CreateBackupInput:
+		return h.createBackup(in)
+	case *BackupArnInput:
+		if op == "DeleteBackup" {
+			return h.deleteBackup(in)
+		}
+		return h.describeBackupOp(in)
+	case *ListBackupsInput:
+		return h.listBackups(in)
+	case *RestoreTableFromBackupInput:
+		return h.restoreTableFromBackup(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
