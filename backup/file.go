@@ -163,11 +163,21 @@ func openFile(path string) (*os.File, *frameReader, *Header, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	fr := &frameReader{r: bufio.NewReaderSize(file, 1<<20), path: path}
+	fr, h, err := readHeaderFrom(file, path)
+	if err != nil {
+		file.Close()
+		return nil, nil, nil, err
+	}
+	return file, fr, h, nil
+}
+
+// readHeaderFrom reads the magic and the header frame of a backup from r
+// (named path in errors).
+func readHeaderFrom(r io.Reader, path string) (*frameReader, *Header, error) {
+	fr := &frameReader{r: bufio.NewReaderSize(r, 1<<20), path: path}
 	magic := make([]byte, len(fileMagic))
 	if _, err := io.ReadFull(fr.r, magic); err != nil || string(magic) != fileMagic {
-		file.Close()
-		return nil, nil, nil, fr.bad("not a dynacache backup")
+		return nil, nil, fr.bad("not a dynacache backup")
 	}
 	fr.off = int64(len(fileMagic))
 	typ, body, err := fr.next()
@@ -179,10 +189,9 @@ func openFile(path string) (*os.File, *frameReader, *Header, error) {
 		err = fr.bad("bad header")
 	}
 	if err != nil {
-		file.Close()
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return file, fr, &h, nil
+	return fr, &h, nil
 }
 
 // readHeader returns a backup file's header after checking that the file
@@ -220,11 +229,20 @@ func readHeader(path string) (*Header, error) {
 // frame, and checks the end frame. fn's slices are valid only during the
 // call.
 func readItems(path string, fn func(k shard.Key, enc []byte, size int) error) error {
-	file, fr, _, err := openFile(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer file.Close()
+	return readFrom(file, path, fn)
+}
+
+// readFrom is readItems of a backup read from r.
+func readFrom(r io.Reader, path string, fn func(k shard.Key, enc []byte, size int) error) error {
+	fr, _, err := readHeaderFrom(r, path)
+	if err != nil {
+		return err
+	}
 	var count uint64
 	for {
 		typ, body, err := fr.next()

@@ -1,0 +1,122 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// TestBackupsSurviveRestart: a backup taken on a server with a data
+// directory is a file in DIR/backups, listed and restorable after a
+// restart; a restore cut short by a shutdown is resumed at the next
+// start and ends with every item.
+func TestBackupsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := &dirServer{t: t, dir: dir}
+	srv.start()
+	t.Cleanup(srv.stop)
+	ctx := context.Background()
+	db := srv.client()
+	_, err := db.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("Src"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const items = 3000
+	for start := 0; start < items; start += 25 {
+		var reqs []types.WriteRequest
+		for i := start; i < start+25; i++ {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				"id": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(i)}, "n": &types.AttributeValueMemberN{Value: strconv.Itoa(i)}}}})
+		}
+		if _, err := db.BatchWriteItem(ctx, &ddb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"Src": reqs}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := db.CreateBackup(ctx, &ddb.CreateBackupInput{TableName: aws.String("Src"), BackupName: aws.String("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(out.BackupDetails.BackupArn)
+	// Stopping waits for the backup to be written.
+	srv.stop()
+	id := arn[len(arn)-len("01700000000000-deadbeef"):]
+	if _, err := os.Stat(filepath.Join(dir, "backups", id+".dcb")); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.start()
+	db = srv.client()
+	lb, err := db.ListBackups(ctx, &ddb.ListBackupsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lb.BackupSummaries) != 1 || aws.ToString(lb.BackupSummaries[0].BackupArn) != arn ||
+		lb.BackupSummaries[0].BackupStatus != types.BackupStatusAvailable {
+		t.Fatalf("after restart: %+v", lb.BackupSummaries)
+	}
+	desc, err := db.DescribeBackup(ctx, &ddb.DescribeBackupInput{BackupArn: aws.String(arn)})
+	if err != nil || aws.ToInt64(desc.BackupDescription.SourceTableDetails.ItemCount) != items {
+		t.Fatalf("describe after restart: %+v %v", desc, err)
+	}
+	// Restore, and stop at once: the restore may be cut short; it
+	// resumes at the next start.
+	if _, err := db.RestoreTableFromBackup(ctx, &ddb.RestoreTableFromBackupInput{TargetTableName: aws.String("Dst"), BackupArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	srv.stop()
+	srv.start()
+	db = srv.client()
+	deadline := time.Now().Add(60 * time.Second)
+	for first := true; ; first = false {
+		d, err := db.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String("Dst")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first {
+			t.Logf("after the restart the restored table is %s with %d items", d.Table.TableStatus, aws.ToInt64(d.Table.ItemCount))
+		}
+		if d.Table.TableStatus == types.TableStatusActive {
+			if aws.ToInt64(d.Table.ItemCount) != items || d.Table.RestoreSummary == nil || aws.ToString(d.Table.RestoreSummary.SourceBackupArn) != arn {
+				t.Fatalf("restored table %+v", d.Table)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("restore did not finish after the restart")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	sum := 0
+	p := ddb.NewScanPaginator(db, &ddb.ScanInput{TableName: aws.String("Dst")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			v, _ := strconv.Atoi(it["n"].(*types.AttributeValueMemberN).Value)
+			sum += v
+		}
+	}
+	if sum != items*(items-1)/2 {
+		t.Fatalf("restored values sum to %d", sum)
+	}
+	if _, err := db.DeleteBackup(ctx, &ddb.DeleteBackupInput{BackupArn: aws.String(arn)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "backups", id+".dcb")); !os.IsNotExist(err) {
+		t.Fatalf("file after DeleteBackup: %v", err)
+	}
+}
