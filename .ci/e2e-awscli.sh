@@ -166,6 +166,40 @@ expect "delete-resource-policy" "$rev" "$(ddb delete-resource-policy --resource-
 expect "describe-limits" 40000 "$(ddb describe-limits --query TableMaxReadCapacityUnits --output text)"
 expect "describe-endpoints" "$addr" "$(ddb describe-endpoints --query 'Endpoints[0].Address' --output text)"
 
+# On-demand backups: back up, restore into a new table, wait for it, compare, delete.
+barn=$(ddb create-backup --table-name Music --backup-name ci-backup --query BackupDetails.BackupArn --output text)
+for _ in $(seq 1 100); do
+  st=$(ddb describe-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus --output text)
+  [ "$st" = AVAILABLE ] && break
+  sleep 0.1
+done
+expect "describe-backup" AVAILABLE "$st"
+expect "list-backups" "$barn" "$(ddb list-backups --table-name Music --query 'BackupSummaries[0].BackupArn' --output text)"
+expect "restore-table-from-backup" "CREATING,$barn" \
+  "$(ddb restore-table-from-backup --target-table-name MusicRestored --backup-arn "$barn" \
+    --query 'join(`,`, [TableDescription.TableStatus, TableDescription.RestoreSummary.SourceBackupArn])' --output text)"
+ddb wait table-exists --table-name MusicRestored
+for _ in $(seq 1 100); do
+  st=$(ddb describe-table --table-name MusicRestored --query Table.TableStatus --output text)
+  [ "$st" = ACTIVE ] && break
+  sleep 0.1
+done
+expect "restored table" ACTIVE "$st"
+expect "restored items" "$(ddb scan --table-name Music --query Count --output text)" \
+  "$(ddb scan --table-name MusicRestored --query Count --output text)"
+set +e
+out=$(ddb restore-table-from-backup --target-table-name MusicRestored --backup-arn "$barn" 2>&1)
+set -e
+echo "$out" | grep -q "TableAlreadyExistsException" || fail "restore onto an existing table: $out"
+echo "ok: restore onto an existing table refused"
+expect "delete-backup" DELETED "$(ddb delete-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus --output text)"
+set +e
+out=$(ddb describe-backup --backup-arn "$barn" 2>&1)
+set -e
+echo "$out" | grep -q "BackupNotFoundException" || fail "deleted backup: $out"
+echo "ok: deleted backup not found"
+ddb delete-table --table-name MusicRestored >/dev/null
+
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
 
