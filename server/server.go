@@ -115,6 +115,10 @@ type Config struct {
 	StreamShardInterval time.Duration
 	// StreamRetention is how long stream records are kept (0: 24 hours).
 	StreamRetention time.Duration
+	// ExportDir is the directory S3 buckets are mapped onto for exports
+	// and imports: s3://bucket/prefix is ExportDir/bucket/prefix ("":
+	// Dir/exports, or none in memory).
+	ExportDir string
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -298,7 +302,10 @@ func Open(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub,
-		Backups: backups, Logf: printf(logger, slog.LevelError)}
+		Backups: backups, Logf: printf(logger, slog.LevelError), ExportDir: cfg.ExportDir}
+	if hopts.ExportDir == "" && !cfg.InMemory {
+		hopts.ExportDir = filepath.Join(cfg.Dir, "exports")
+	}
 	var acc *accel.Accelerator
 	if cfg.Upstream != "" {
 		var err error

@@ -530,6 +530,8 @@ func (h *Handler) WaitRestores() { h.restores.wg.Wait() }
 func (h *Handler) CloseBackups() {
 	h.restores.stop.Store(true)
 	h.restores.wg.Wait()
+	h.exports.wg.Wait()
+	h.imports.wg.Wait()
 	if h.local != nil {
 		h.local.CloseBackups()
 	}

@@ -62,6 +62,9 @@ type Options struct {
 	// Logf, when set, receives what goes wrong in the background (a
 	// restore that fails).
 	Logf func(format string, args ...any)
+	// ExportDir is the directory S3 buckets are mapped onto for exports
+	// and imports (action_export.go); "": none.
+	ExportDir string
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -86,6 +89,8 @@ type Handler struct {
 	tokens txTokens // TransactWriteItems' ClientRequestTokens
 
 	backups  *backup.Catalog
+	exports  exportList
+	imports  importList
 	restores struct {
 		wg   sync.WaitGroup // restores loading items
 		stop atomic.Bool    // set by CloseBackups
@@ -189,6 +194,7 @@ var operations = func() map[string]string {
 		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
 		"DescribeLimits", "DescribeEndpoints",
 		"CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+		"ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport", "ListImports",
 
 		"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 
@@ -467,6 +473,18 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.listBackups(in)
 	case *RestoreTableFromBackupInput:
 		return h.restoreTableFromBackup(in)
+	case *ExportTableInput:
+		return h.exportTable(in)
+	case *ExportArnInput:
+		return h.describeExport(in)
+	case *ListExportsInput:
+		return h.listExports(in)
+	case *ImportTableInput:
+		return h.importTable(in)
+	case *ImportArnInput:
+		return h.describeImport(in)
+	case *ListImportsInput:
+		return h.listImports(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":
