@@ -56,7 +56,9 @@ func BenchmarkBackupRestoreDir(b *testing.B) {
 				b.Fatal("backup not AVAILABLE after a minute")
 			}
 			r, _ := h.Do("DescribeBackup", []byte(`{"BackupArn":"`+out.BackupDetails.BackupArn+`"}`))
-			var d struct{ BackupDescription struct{ BackupDetails struct{ BackupStatus string } } }
+			var d struct {
+				BackupDescription struct{ BackupDetails struct{ BackupStatus string } }
+			}
 			json.Unmarshal(r, &d)
 			if d.BackupDescription.BackupDetails.BackupStatus == "AVAILABLE" {
 				break
