@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,4 +121,93 @@ func TestBackupsSurviveRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "backups", id+".dcb")); !os.IsNotExist(err) {
 		t.Fatalf("file after DeleteBackup: %v", err)
 	}
+}
+
+// TestBackupFilesUnderTransactions: backups written to DIR/backups while
+// transactions move value between accounts, restored after a restart,
+// each hold exactly the total: the file holds the table at one instant.
+func TestBackupFilesUnderTransactions(t *testing.T) {
+	srv := &dirServer{t: t, dir: t.TempDir()}
+	srv.start()
+	t.Cleanup(srv.stop)
+	ctx := context.Background()
+	db := srv.client()
+	_, err := db.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("Bank"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const accounts, each = 32, 1000
+	for i := range accounts {
+		if _, err := db.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Bank"), Item: map[string]types.AttributeValue{
+			"id": &types.AttributeValueMemberS{Value: "a" + strconv.Itoa(i)}, "bal": &types.AttributeValueMemberN{Value: strconv.Itoa(each)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stop atomic.Bool
+	var moved atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100000 && !stop.Load(); i++ {
+				a, b := (i*7+w)%accounts, (i*13+w+1)%accounts
+				if a == b {
+					continue
+				}
+				upd := func(id int, expr string) types.TransactWriteItem {
+					return types.TransactWriteItem{Update: &types.Update{TableName: aws.String("Bank"),
+						Key:              map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "a" + strconv.Itoa(id)}},
+						UpdateExpression: aws.String(expr), ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: "3"}}}}
+				}
+				if _, err := db.TransactWriteItems(ctx, &ddb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+					upd(a, "SET bal = bal - :v"), upd(b, "SET bal = bal + :v")}}); err == nil {
+					moved.Add(1)
+				}
+			}
+		}()
+	}
+	var arns []string
+	for i := range 3 {
+		before := moved.Load()
+		for deadline := time.Now().Add(10 * time.Second); moved.Load() < before+20 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		out, err := db.CreateBackup(ctx, &ddb.CreateBackupInput{TableName: aws.String("Bank"), BackupName: aws.String("bank" + strconv.Itoa(i))})
+		if err != nil {
+			stop.Store(true)
+			t.Fatal(err)
+		}
+		arns = append(arns, aws.ToString(out.BackupDetails.BackupArn))
+	}
+	stop.Store(true)
+	wg.Wait()
+	srv.stop()
+	srv.start()
+	db = srv.client()
+	for i, arn := range arns {
+		target := "Restored" + strconv.Itoa(i)
+		if _, err := db.RestoreTableFromBackup(ctx, &ddb.RestoreTableFromBackupInput{TargetTableName: aws.String(target), BackupArn: aws.String(arn)}); err != nil {
+			t.Fatal(err)
+		}
+		srv.srv.Handler().WaitRestores()
+		out, err := db.Scan(ctx, &ddb.ScanInput{TableName: aws.String(target)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for _, it := range out.Items {
+			v, _ := strconv.Atoi(it["bal"].(*types.AttributeValueMemberN).Value)
+			sum += v
+		}
+		if len(out.Items) != accounts || sum != accounts*each {
+			t.Fatalf("backup %d restored %d accounts holding %d", i, len(out.Items), sum)
+		}
+	}
+	t.Logf("%d transfers ran while 3 backups were taken", moved.Load())
 }
