@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -210,4 +211,88 @@ func TestBackupFilesUnderTransactions(t *testing.T) {
 		}
 	}
 	t.Logf("%d transfers ran while 3 backups were taken", moved.Load())
+}
+
+// TestExportsImportsSurviveRestart: exports to DIR/exports and imports
+// from it are described the same after a restart.
+func TestExportsImportsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := &dirServer{t: t, dir: dir}
+	srv.start()
+	t.Cleanup(srv.stop)
+	ctx := context.Background()
+	db := srv.client()
+	params := &types.TableCreationParameters{
+		TableName:            aws.String("Src"),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}
+	if _, err := db.CreateTable(ctx, &ddb.CreateTableInput{TableName: params.TableName, AttributeDefinitions: params.AttributeDefinitions,
+		KeySchema: params.KeySchema, BillingMode: params.BillingMode}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := db.PutItem(ctx, &ddb.PutItemInput{TableName: aws.String("Src"), Item: map[string]types.AttributeValue{
+			"id": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.UpdateContinuousBackups(ctx, &ddb.UpdateContinuousBackupsInput{TableName: aws.String("Src"),
+		PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := db.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/Src"),
+		S3Bucket: aws.String("bucket"), S3Prefix: aws.String("p")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	earn := ex.ExportDescription.ExportArn
+	srv.stop() // waits for the export
+	srv.start()
+	db = srv.client()
+	d, err := db.DescribeExport(ctx, &ddb.DescribeExportInput{ExportArn: earn})
+	if err != nil || d.ExportDescription.ExportStatus != types.ExportStatusCompleted || aws.ToInt64(d.ExportDescription.ItemCount) != 10 {
+		t.Fatalf("export after restart: %+v %v", d, err)
+	}
+	manifest := aws.ToString(d.ExportDescription.ExportManifest)
+	if _, err := os.Stat(filepath.Join(dir, "exports", "bucket", filepath.FromSlash(manifest))); err != nil {
+		t.Fatal(err)
+	}
+	params.TableName = aws.String("Copy")
+	im, err := db.ImportTable(ctx, &ddb.ImportTableInput{InputFormat: types.InputFormatDynamodbJson, InputCompressionType: types.InputCompressionTypeGzip,
+		S3BucketSource:          &types.S3BucketSource{S3Bucket: aws.String("bucket"), S3KeyPrefix: aws.String(strings.TrimSuffix(manifest, "manifest-summary.json") + "data/")},
+		TableCreationParameters: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iarn := im.ImportTableDescription.ImportArn
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		out, err := db.DescribeImport(ctx, &ddb.DescribeImportInput{ImportArn: iarn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.ImportTableDescription.ImportStatus == types.ImportStatusCompleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import %+v", out.ImportTableDescription)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.stop()
+	srv.start()
+	db = srv.client()
+	li, err := db.ListImports(ctx, &ddb.ListImportsInput{})
+	if err != nil || len(li.ImportSummaryList) != 1 || li.ImportSummaryList[0].ImportStatus != types.ImportStatusCompleted {
+		t.Fatalf("imports after restart: %+v %v", li, err)
+	}
+	di, err := db.DescribeImport(ctx, &ddb.DescribeImportInput{ImportArn: iarn})
+	if err != nil || di.ImportTableDescription.ImportedItemCount != 10 || di.ImportTableDescription.TableCreationParameters == nil ||
+		aws.ToString(di.ImportTableDescription.TableCreationParameters.TableName) != "Copy" {
+		t.Fatalf("import after restart: %+v %v", di, err)
+	}
+	if out, err := db.Scan(ctx, &ddb.ScanInput{TableName: aws.String("Copy")}); err != nil || out.Count != 10 {
+		t.Fatalf("imported table: %v %v", out, err)
+	}
 }

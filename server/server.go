@@ -303,8 +303,11 @@ func Open(cfg Config) (*Server, error) {
 	}
 	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub,
 		Backups: backups, Logf: printf(logger, slog.LevelError), ExportDir: cfg.ExportDir}
-	if hopts.ExportDir == "" && !cfg.InMemory {
-		hopts.ExportDir = filepath.Join(cfg.Dir, "exports")
+	if !cfg.InMemory {
+		if hopts.ExportDir == "" {
+			hopts.ExportDir = filepath.Join(cfg.Dir, "exports")
+		}
+		hopts.JobJournal = filepath.Join(cfg.Dir, "exports-imports.jsonl")
 	}
 	var acc *accel.Accelerator
 	if cfg.Upstream != "" {

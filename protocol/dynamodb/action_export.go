@@ -222,6 +222,7 @@ func (h *Handler) exportTable(in *ExportTableInput) ([]byte, *Error) {
 	reply := marshalReply("ExportDescription", d)
 	h.exports.mu.Lock()
 	h.exports.list = append(h.exports.list, d)
+	h.journal(journalLine{Export: d})
 	h.exports.wg.Add(1)
 	h.exports.mu.Unlock()
 	go h.writeExport(d, id, dir, f)
@@ -235,6 +236,7 @@ func (h *Handler) writeExport(d *exportDescription, id, dir string, f *shard.Fro
 	items, size, err := writeExportFiles(d, id, dir, f)
 	h.exports.mu.Lock()
 	defer h.exports.mu.Unlock()
+	defer h.journal(journalLine{Export: d})
 	d.EndTime = nowSeconds()
 	if err != nil {
 		d.ExportStatus, d.FailureCode, d.FailureMessage = "FAILED", "UNKNOWN", err.Error()

@@ -70,6 +70,11 @@ func (r rawJSON) MarshalJSON() ([]byte, error) {
 	return r, nil
 }
 
+func (r *rawJSON) UnmarshalJSON(b []byte) error {
+	*r = append((*r)[:0], b...)
+	return nil
+}
+
 // importList is the imports of this process, oldest first.
 type importList struct {
 	mu   sync.Mutex
@@ -221,6 +226,7 @@ func (h *Handler) importTable(in *ImportTableInput) ([]byte, *Error) {
 	reply := marshalReply("ImportTableDescription", d)
 	h.imports.mu.Lock()
 	h.imports.list = append(h.imports.list, d)
+	h.journal(journalLine{Import: d})
 	if d.ImportStatus == "IN_PROGRESS" {
 		h.imports.wg.Add(1)
 		go h.runImport(d)
@@ -245,6 +251,7 @@ func (h *Handler) runImport(d *importDescription) {
 	}
 	h.imports.mu.Lock()
 	defer h.imports.mu.Unlock()
+	defer h.journal(journalLine{Import: d})
 	d.EndTime = nowSeconds()
 	d.ProcessedItemCount, d.ImportedItemCount, d.ErrorCount, d.ProcessedSizeBytes = counts.processed, counts.imported, counts.errors, counts.bytes
 	if err != nil {

@@ -65,6 +65,9 @@ type Options struct {
 	// ExportDir is the directory S3 buckets are mapped onto for exports
 	// and imports (action_export.go); "": none.
 	ExportDir string
+	// JobJournal, when set, is the file that keeps the descriptions of
+	// exports and imports across restarts (action_jobs_journal.go).
+	JobJournal string
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -141,6 +144,7 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 	}
 	if opts.Backend == nil {
 		h.reconcileStreams()
+		h.loadJournal()
 	}
 	return h
 }
