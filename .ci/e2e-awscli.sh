@@ -16,7 +16,7 @@ go build -o "$bin" ./cmd/dynacache
 "$bin" --version
 
 log="$work/server.log"
-"$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --in-memory >"$log" 2>&1 &
+"$bin" --http 127.0.0.1:0 --resp 127.0.0.1:0 --in-memory --export-dir "$work/s3" >"$log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -184,6 +184,67 @@ out=$(ddb describe-table-replica-auto-scaling --table-name Music 2>&1)
 set -e
 echo "$out" | grep -q "Global table with name: 'Music' does not exist." || fail "describe-table-replica-auto-scaling: $out"
 echo "ok: contributor insights, kinesis destinations, global tables, replica auto scaling"
+
+# On-demand backups: back up, restore into a new table, wait for it, compare, delete.
+barn=$(ddb create-backup --table-name Music --backup-name ci-backup --query BackupDetails.BackupArn --output text)
+for _ in $(seq 1 100); do
+  st=$(ddb describe-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus --output text)
+  [ "$st" = AVAILABLE ] && break
+  sleep 0.1
+done
+expect "describe-backup" AVAILABLE "$st"
+expect "list-backups" "$barn" "$(ddb list-backups --table-name Music --query 'BackupSummaries[0].BackupArn' --output text)"
+expect "restore-table-from-backup" "CREATING,$barn" \
+  "$(ddb restore-table-from-backup --target-table-name MusicRestored --backup-arn "$barn" \
+    --query 'join(`,`, [TableDescription.TableStatus, TableDescription.RestoreSummary.SourceBackupArn])' --output text)"
+ddb wait table-exists --table-name MusicRestored
+for _ in $(seq 1 100); do
+  st=$(ddb describe-table --table-name MusicRestored --query Table.TableStatus --output text)
+  [ "$st" = ACTIVE ] && break
+  sleep 0.1
+done
+expect "restored table" ACTIVE "$st"
+expect "restored items" "$(ddb scan --table-name Music --query Count --output text)" \
+  "$(ddb scan --table-name MusicRestored --query Count --output text)"
+set +e
+out=$(ddb restore-table-from-backup --target-table-name MusicRestored --backup-arn "$barn" 2>&1)
+set -e
+echo "$out" | grep -q "TableAlreadyExistsException" || fail "restore onto an existing table: $out"
+echo "ok: restore onto an existing table refused"
+expect "delete-backup" DELETED "$(ddb delete-backup --backup-arn "$barn" --query BackupDescription.BackupDetails.BackupStatus --output text)"
+set +e
+out=$(ddb describe-backup --backup-arn "$barn" 2>&1)
+set -e
+echo "$out" | grep -q "BackupNotFoundException" || fail "deleted backup: $out"
+echo "ok: deleted backup not found"
+ddb delete-table --table-name MusicRestored >/dev/null
+
+# Export to "S3" (a directory under --export-dir), then import the export's data files.
+ddb update-continuous-backups --table-name Music --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true >/dev/null
+earn=$(ddb export-table-to-point-in-time --table-arn "$arn" --s3-bucket ci-bucket --s3-prefix exports \
+  --query ExportDescription.ExportArn --output text)
+for _ in $(seq 1 100); do
+  st=$(ddb describe-export --export-arn "$earn" --query ExportDescription.ExportStatus --output text)
+  [ "$st" = COMPLETED ] && break
+  sleep 0.1
+done
+expect "describe-export" COMPLETED "$st"
+manifest=$(ddb describe-export --export-arn "$earn" --query ExportDescription.ExportManifest --output text)
+[ -f "$work/s3/ci-bucket/$manifest" ] || fail "no manifest at $work/s3/ci-bucket/$manifest"
+echo "ok: export manifest written"
+iarn=$(ddb import-table --input-format DYNAMODB_JSON --input-compression-type GZIP \
+  --s3-bucket-source "S3Bucket=ci-bucket,S3KeyPrefix=${manifest%manifest-summary.json}data/" \
+  --table-creation-parameters '{"TableName":"MusicImported","AttributeDefinitions":[{"AttributeName":"Artist","AttributeType":"S"},{"AttributeName":"SongTitle","AttributeType":"S"}],"KeySchema":[{"AttributeName":"Artist","KeyType":"HASH"},{"AttributeName":"SongTitle","KeyType":"RANGE"}],"BillingMode":"PAY_PER_REQUEST"}' \
+  --query ImportTableDescription.ImportArn --output text)
+for _ in $(seq 1 100); do
+  st=$(ddb describe-import --import-arn "$iarn" --query ImportTableDescription.ImportStatus --output text)
+  [ "$st" = COMPLETED ] && break
+  sleep 0.1
+done
+expect "describe-import" COMPLETED "$st"
+expect "imported items" "$(ddb scan --table-name Music --query Count --output text)" \
+  "$(ddb scan --table-name MusicImported --query Count --output text)"
+ddb delete-table --table-name MusicImported >/dev/null
 
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"

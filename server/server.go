@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/dynacache/dynacache/accel"
+	"github.com/dynacache/dynacache/backup"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
@@ -129,6 +130,10 @@ type Config struct {
 	StreamShardInterval time.Duration
 	// StreamRetention is how long stream records are kept (0: 24 hours).
 	StreamRetention time.Duration
+	// ExportDir is the directory S3 buckets are mapped onto for exports
+	// and imports: s3://bucket/prefix is ExportDir/bucket/prefix ("":
+	// Dir/exports, or none in memory).
+	ExportDir string
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -299,7 +304,28 @@ func Open(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub}
+	// On-demand backups: files in DIR/backups, complete once the log is
+	// durable up to their instant (package backup).
+	bopts := backup.Options{Logf: printf(logger, slog.LevelError)}
+	if log != nil {
+		bopts.Dir, bopts.Sync = filepath.Join(cfg.Dir, "backups"), log.Sync
+	}
+	backups, err := backup.Open(bopts)
+	if err != nil {
+		if log != nil {
+			log.Close()
+		}
+		hub.Close()
+		return nil, err
+	}
+	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub,
+		Backups: backups, Logf: printf(logger, slog.LevelError), ExportDir: cfg.ExportDir}
+	if !cfg.InMemory {
+		if hopts.ExportDir == "" {
+			hopts.ExportDir = filepath.Join(cfg.Dir, "exports")
+		}
+		hopts.JobJournal = filepath.Join(cfg.Dir, "exports-imports.jsonl")
+	}
 	for _, o := range strings.Split(cfg.CORSOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			hopts.CORSOrigins = append(hopts.CORSOrigins, o)
@@ -321,6 +347,7 @@ func Open(cfg Config) (*Server, error) {
 		hopts.Backend, hopts.CacheBytes = acc, 0
 	}
 	h := dynamodb.NewHandler(store, hopts)
+	h.Local().ResumeRestores() // restores a crash or shutdown interrupted
 	persistence := ""
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
@@ -579,6 +606,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			s.accel.Close()
 		}
 	}
+	// Before the log closes: backups being written wait for it, and
+	// restores write through it.
+	s.handler.CloseBackups()
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {
 			first = err

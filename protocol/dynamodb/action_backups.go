@@ -4,8 +4,10 @@ import "math"
 
 // Continuous backups: the point-in-time recovery setting only
 // (UpdateContinuousBackups, DescribeContinuousBackups), kept in the
-// table's stored description. dynacache takes no backups and restores
-// none; it describes the setting as DynamoDB does.
+// table's stored description. dynacache keeps no history of a table, so
+// it restores to no point in time; it describes the setting as DynamoDB
+// does, and exports require it as DynamoDB's do (action_export.go).
+// On-demand backups are action_backup_ondemand.go.
 
 // pitrSetting is a table's point-in-time recovery setting.
 type pitrSetting struct {

@@ -74,6 +74,7 @@ type tableDescription struct {
 	TableClassSummary         *tableClassSummary                `json:"TableClassSummary,omitempty"`
 	DeletionProtectionEnabled bool                              `json:"DeletionProtectionEnabled"`
 	OnDemandThroughput        *OnDemandThroughput               `json:"OnDemandThroughput,omitempty"`
+	RestoreSummary            *restoreSummary                   `json:"RestoreSummary,omitempty"`
 }
 
 type provisionedThroughputDescription struct {
@@ -191,6 +192,7 @@ func (h *Handler) createTable(in *CreateTableInput) ([]byte, *Error) {
 		TableID:               newUUID(),
 		StreamSpecification:   in.StreamSpecification,
 		OnDemandThroughput:    in.OnDemandThroughput,
+		RestoreSummary:        in.restore,
 	}
 	if in.BillingMode == "PAY_PER_REQUEST" {
 		d.BillingModeSummary = &billingModeSummary{BillingMode: "PAY_PER_REQUEST", LastUpdateToPayPerRequestDateTime: now}
@@ -293,6 +295,9 @@ func describe(t *shard.Table, status string) (tableDescription, []Tag) {
 	json.Unmarshal(t.Meta(), &m)
 	d := m.Desc
 	d.TableStatus = status
+	if status == "ACTIVE" && d.RestoreSummary != nil && d.RestoreSummary.RestoreInProgress {
+		d.TableStatus = "CREATING" // its items are still being restored
+	}
 	d.ItemCount = t.ItemCount()
 	d.TableSizeBytes = t.SizeBytes()
 	describeIndexes(t, d.GlobalSecondaryIndexes, true)

@@ -26,6 +26,14 @@ func decodeRequest(op string, body []byte) (any, *Error) {
 		return ret(decodeDescribeContinuousBackups(body))
 	case "UpdateContinuousBackups":
 		return ret(decodeUpdateContinuousBackups(body))
+	case "CreateBackup":
+		return ret(decodeCreateBackup(body))
+	case "DescribeBackup", "DeleteBackup":
+		return ret(decodeBackupArn(body))
+	case "ListBackups":
+		return ret(decodeListBackups(body))
+	case "RestoreTableFromBackup":
+		return ret(decodeRestoreTableFromBackup(body))
 	case "PutItem":
 		return ret(decodePutItem(body))
 	case "GetItem":

@@ -329,6 +329,18 @@ func (h *Handler) decode(op string, body []byte) (any, *Error) {
 		return ret(decodeDescribeLimits(body))
 	case "DescribeEndpoints":
 		return ret(decodeDescribeEndpoints(body))
+	case "ExportTableToPointInTime":
+		return ret(h.decodeExportTable(body))
+	case "DescribeExport":
+		return ret(decodeDescribeExport(body))
+	case "ListExports":
+		return ret(decodeListExports(body))
+	case "ImportTable":
+		return ret(decodeImportTable(body))
+	case "DescribeImport":
+		return ret(decodeDescribeImport(body))
+	case "ListImports":
+		return ret(decodeListImports(body))
 	}
 	if in, e, ok := decodeInventory(op, body); ok {
 		return in, e

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dynacache/dynacache/backup"
 	"github.com/dynacache/dynacache/metrics"
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/stream"
@@ -59,6 +60,18 @@ type Options struct {
 	// a hub in memory. With a write-ahead log it must be the log's
 	// ChangeSink too.
 	Streams *stream.Hub
+	// Backups keeps the on-demand backups (action_backup_ondemand.go);
+	// nil: a catalog in memory.
+	Backups *backup.Catalog
+	// Logf, when set, receives what goes wrong in the background (a
+	// restore that fails).
+	Logf func(format string, args ...any)
+	// ExportDir is the directory S3 buckets are mapped onto for exports
+	// and imports (action_export.go); "": none.
+	ExportDir string
+	// JobJournal, when set, is the file that keeps the descriptions of
+	// exports and imports across restarts (action_jobs_journal.go).
+	JobJournal string
 }
 
 // Handler serves the DynamoDB API over one store.
@@ -81,6 +94,14 @@ type Handler struct {
 	// and none stores a description of a table after its drop.
 	ctl    sync.Mutex
 	tokens txTokens // TransactWriteItems' ClientRequestTokens
+
+	backups  *backup.Catalog
+	exports  exportList
+	imports  importList
+	restores struct {
+		wg   sync.WaitGroup // restores loading items
+		stop atomic.Bool    // set by CloseBackups
+	}
 }
 
 // NewHandler returns a Handler serving store. Close it to stop the read
@@ -114,15 +135,20 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 		opts.Streams = hub
 	}
 	store.SetChangeSink(opts.Streams)
+	if opts.Backups == nil {
+		opts.Backups, _ = backup.Open(backup.Options{}) // in memory: cannot fail
+	}
 	h := &Handler{
 		store:    store,
 		opts:     opts,
 		cache:    cache,
 		stats:    metrics.NewRequests(ops),
 		idPrefix: base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])[:32],
+		backups:  opts.Backups,
 	}
 	if opts.Backend == nil {
 		h.reconcileStreams()
+		h.loadJournal()
 	}
 	return h
 }
@@ -175,6 +201,8 @@ var operations = func() map[string]string {
 		"DescribeContinuousBackups", "UpdateContinuousBackups",
 		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
 		"DescribeLimits", "DescribeEndpoints",
+		"CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+		"ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport", "ListImports",
 
 		// action_insights.go and action_global.go (issue 14's inventory).
 		"DescribeContributorInsights", "UpdateContributorInsights", "ListContributorInsights",
@@ -459,6 +487,29 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.describeEndpoints(st)
 	case inventoryInput:
 		return in.serve(h, st)
+	case *CreateBackupInput:
+		return h.createBackup(in)
+	case *BackupArnInput:
+		if op == "DeleteBackup" {
+			return h.deleteBackup(in)
+		}
+		return h.describeBackupOp(in)
+	case *ListBackupsInput:
+		return h.listBackups(in)
+	case *RestoreTableFromBackupInput:
+		return h.restoreTableFromBackup(in)
+	case *ExportTableInput:
+		return h.exportTable(in)
+	case *ExportArnInput:
+		return h.describeExport(in)
+	case *ListExportsInput:
+		return h.listExports(in)
+	case *ImportTableInput:
+		return h.importTable(in)
+	case *ImportArnInput:
+		return h.describeImport(in)
+	case *ListImportsInput:
+		return h.listImports(in)
 	case *TableNameInput:
 		switch op {
 		case "DescribeTable":

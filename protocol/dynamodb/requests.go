@@ -97,6 +97,10 @@ type CreateTableInput struct {
 	TableClass                string
 	DeletionProtectionEnabled *bool
 	ResourcePolicy            string
+
+	// restore, when set, makes the table a restore's target: its
+	// description carries the RestoreSummary (action_backup_ondemand.go).
+	restore *restoreSummary
 }
 
 // GlobalSecondaryIndexUpdate is one element of UpdateTable's
