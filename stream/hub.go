@@ -59,6 +59,13 @@ const (
 	LabelLayout = "2006-01-02T15:04:05.000"
 )
 
+// segmentBytes is the size of a stream log's segments. Trimming rewrites
+// the segment it cuts into (tidwall/wal's TruncateFront) while the stream
+// is locked, and the write-ahead log's committer waits on that lock to
+// hand the next changes over: small segments keep that pause short (about
+// a millisecond per MB on a slow disk), at the cost of more files.
+const segmentBytes = 1 << 20
+
 // Errors of reads.
 var (
 	ErrTrimmed  = errors.New("stream: records trimmed")
@@ -207,7 +214,7 @@ func (h *Hub) openStream(info Info, dir string) (*Stream, error) {
 		s.st = newMemStore()
 		return s, nil
 	}
-	st, err := wal.OpenRecords(filepath.Join(dir, "log"), 0, h.logf)
+	st, err := wal.OpenRecords(filepath.Join(dir, "log"), segmentBytes, h.logf)
 	if err != nil {
 		return nil, err
 	}
