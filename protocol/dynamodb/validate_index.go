@@ -66,6 +66,11 @@ func updateTableIndexCreates(data *jv) *Error {
 					strings.Join(keys, ", ") + "], AttributeDefinitions: [" + strings.Join(defns, ", ") + "]")
 			}
 		}
+		if ks := structElems(cr.present("KeySchema")); multiAttributeKey(ks) {
+			if msg := checkMultiAttributeKey(ks); msg != "" {
+				return validationError(msg)
+			}
+		}
 		if dup, ok := findDuplicateString(defns); ok && contains(keys, dup) {
 			return validationError(msgInvalid + "Cannot have two attributes with the same name")
 		}
