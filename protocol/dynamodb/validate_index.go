@@ -173,7 +173,11 @@ func checkIndexKeySize(ix *shard.IndexSchema, name string, v attr.Value) *Error 
 	if v.Type == attr.N {
 		return nil
 	}
-	if !ix.Local && name == ix.Key.HashName {
+	isHash := name == ix.Key.HashName
+	for _, a := range ix.HashAttrs {
+		isHash = isHash || a.Name == name
+	}
+	if !ix.Local && isHash {
 		if len(v.Str) > attr.MaxHashKeySize {
 			return validationError("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
 		}
