@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -432,5 +433,27 @@ func TestSDKMultiAttributeGSISchemas(t *testing.T) {
 	out, err = queryGSI(c, "mgsi_upd", "gsi_pk = :pk AND gsi_sk = :sk AND gsi_sk2 >= :x", ":pk", s("pk1"), ":sk", s("skA"), ":x", n("200"))
 	if err != nil || pkOrder(out.Items) != "2,3" {
 		t.Fatalf("after backfill: %v %v", err, out)
+	}
+}
+
+// PartiQL reads a multi-attribute index by scanning it with the WHERE as
+// its filter.
+func TestSDKMultiAttributeGSIPartiQL(t *testing.T) {
+	c := newClient(t)
+	createMultiGSI(t, c, "mgsi_pq")
+	insertMultiItems(t, c, "mgsi_pq")
+	out, err := c.ExecuteStatement(context.Background(), &ddb.ExecuteStatementInput{
+		Statement:  aws.String(`SELECT pk FROM "mgsi_pq"."test_gsi" WHERE gsi_pk = ? AND gsi_sk = ? AND gsi_sk2 > ?`),
+		Parameters: []types.AttributeValue{s("pk1"), s("skA"), n("100")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pks []string
+	for _, it := range out.Items {
+		pks = append(pks, attrS(it, "pk"))
+	}
+	sort.Strings(pks)
+	if strings.Join(pks, ",") != "2,3" {
+		t.Fatalf("PartiQL: %v", pks)
 	}
 }
