@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -136,6 +137,21 @@ func TestSDKMultiAttributeGSI(t *testing.T) {
 		}
 		if got := pkOrder(out.Items); got != tc.want || int(out.Count) != len(out.Items) {
 			t.Fatalf("%s: got %s (count %d), want %s", tc.name, got, out.Count, tc.want)
+		}
+		// The same range, descending.
+		in := &ddb.QueryInput{TableName: aws.String("mgsi"), IndexName: aws.String("test_gsi"), ScanIndexForward: aws.Bool(false),
+			KeyConditionExpression: aws.String(tc.cond), ExpressionAttributeValues: map[string]types.AttributeValue{}}
+		for i := 0; i+1 < len(tc.vals); i += 2 {
+			in.ExpressionAttributeValues[tc.vals[i].(string)] = tc.vals[i+1].(types.AttributeValue)
+		}
+		out, err = c.Query(ctx, in)
+		if err != nil {
+			t.Fatalf("%s descending: %v", tc.name, err)
+		}
+		want := strings.Split(tc.want, ",")
+		slices.Reverse(want)
+		if got := pkOrder(out.Items); got != strings.Join(want, ",") {
+			t.Fatalf("%s descending: got %s, want %s", tc.name, got, strings.Join(want, ","))
 		}
 	}
 	// Descending: the composite order reversed.
