@@ -8,9 +8,11 @@ import (
 )
 
 // A KeyConditionExpression is parsed as a condition, then converted: it
-// must be a conjunction of one or two conditions, each on a different
-// top-level attribute, each an equality, a comparison, BETWEEN or
-// begins_with. The conversion does not know the table's key schema, so
+// must be a conjunction of one or two conditions (up to MaxKeyTerms with
+// Input.MultiKey: an index may have a multi-attribute key), each on a
+// different top-level attribute, each an equality, a comparison, BETWEEN
+// or begins_with. Terms keeps them all. The conversion does not know the
+// table's key schema, so
 //
 //   - the hash condition is the first equality, the range condition the
 //     other condition (with two equalities the caller may have to swap
