@@ -81,8 +81,9 @@ func newIndex(table KeySchema, schema IndexSchema) *index {
 		}
 		add(table.HashName)
 		add(table.RangeName)
-		add(schema.Key.HashName)
-		add(schema.Key.RangeName)
+		for _, n := range schema.KeyNames() {
+			add(n)
+		}
 		if schema.Projection == ProjectInclude {
 			for _, n := range schema.NonKeyAttributes {
 				add(n)
@@ -98,7 +99,8 @@ func newIndex(table KeySchema, schema IndexSchema) *index {
 // sameIndex reports whether a and b define the same index contents.
 func sameIndex(a, b *IndexSchema) bool {
 	return a.Name == b.Name && a.Local == b.Local && a.Key == b.Key && a.Projection == b.Projection &&
-		slices.Equal(a.NonKeyAttributes, b.NonKeyAttributes)
+		slices.Equal(a.NonKeyAttributes, b.NonKeyAttributes) &&
+		slices.Equal(a.HashAttrs, b.HashAttrs) && slices.Equal(a.RangeAttrs, b.RangeAttrs)
 }
 
 // keyValue is a key attribute's value if the item has it, of the key's
@@ -124,6 +126,13 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 		v, ok := scalarAttr(enc, name, t)
 		return keyValue(v, ok, t)
 	}
+	if ix.schema.Composite() {
+		ikey, ok := ix.schema.compositeKey(func(a KeyAttr) (attr.Value, bool) { return get(a.Name, a.Type) })
+		if !ok {
+			return indexEntry{}, false
+		}
+		return ix.entryWith(it, item, ikey), true
+	}
 	hv, ok := get(ks.HashName, ks.HashType)
 	// A value over DynamoDB's key size limits (2048 bytes for a partition
 	// key, 1024 for a sort key) cannot be in an index: writes refuse it,
@@ -141,7 +150,11 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 			return indexEntry{}, false
 		}
 	}
-	ikey := encodeKey(hv, rv, ks.HasRange())
+	return ix.entryWith(it, item, encodeKey(hv, rv, ks.HasRange())), true
+}
+
+// entryWith returns it's entry in the index under index key ikey.
+func (ix *index) entryWith(it tableItem, item attr.Item, ikey []byte) indexEntry {
 	return indexEntry{
 		h:     hashPartition(Key(ikey).Partition()),
 		s8:    sortPrefix(str(ikey)),
@@ -151,7 +164,7 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 		base:  it.kv(),
 		bklen: it.klen,
 		size:  uint32(ix.projectedSize(it, item)),
-	}, true
+	}
 }
 
 // encodeKey returns the Key of a partition value and, when hasRange, a sort

@@ -24,9 +24,15 @@ type KeySchema struct {
 // shares the whole item's encoding with the table: projecting it to the
 // index's attributes is the reader's job.
 type IndexSchema struct {
-	Name             string
-	Local            bool
-	Key              KeySchema
+	Name  string
+	Local bool
+	Key   KeySchema
+	// HashAttrs and RangeAttrs are a multi-attribute key (composite.go),
+	// in key schema order: set, both, when a GSI has more than one
+	// partition or more than one sort attribute, nil otherwise. Key then
+	// holds the first of each.
+	HashAttrs        []KeyAttr
+	RangeAttrs       []KeyAttr
 	Projection       ProjectionType
 	NonKeyAttributes []string // ProjectInclude only
 }

@@ -21,6 +21,7 @@ func seedRecords() [][]byte {
 	mk(recTable, func(b []byte) []byte {
 		return appendTable(b, "t", testSchema, []shard.IndexSchema{{Name: "g", Key: testSchema}}, []byte(`{}`))
 	})
+	mk(recTable, func(b []byte) []byte { return appendTable(b, "t", testSchema, compositeIndexes, []byte(`{}`)) })
 	mk(recDropTable, func(b []byte) []byte { return appendStr(b, []byte("t")) })
 	ch := shard.Change{Stream: 1796399621773, Time: 1796399622257, Old: item, OldExisted: true}
 	mk(recChange, func(b []byte) []byte {
@@ -72,6 +73,11 @@ func FuzzDecodeRecord(f *testing.F) {
 		case recDelete:
 			again, st = beginRecord(nil, recDelete)
 			again = appendDelete(again, r.table, r.key)
+		case recTable:
+			// A decoded table record re-encodes to the same bytes, with
+			// or without its multi-attribute key section.
+			again, st = beginRecord(nil, recTable)
+			again = appendTable(again, r.table, r.schema, r.indexes, r.meta)
 		default:
 			return
 		}

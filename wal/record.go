@@ -144,7 +144,83 @@ func appendTable(dst []byte, table string, ks shard.KeySchema, indexes []shard.I
 			dst = appendStr(dst, []byte(a))
 		}
 	}
-	return appendStr(dst, meta)
+	dst = appendStr(dst, meta)
+	return appendKeyAttrs(dst, indexes)
+}
+
+// appendKeyAttrs appends the optional trailing section of a recTable
+// record, present when an index has a multi-attribute key (records
+// written before such keys end at the meta, and still decode):
+//
+//	uvarint(count) { uvarint(index position) attrs(hash) attrs(range) }
+//	attrs = uvarint(n) { str(name) type }
+func appendKeyAttrs(dst []byte, indexes []shard.IndexSchema) []byte {
+	n := 0
+	for i := range indexes {
+		if indexes[i].Composite() {
+			n++
+		}
+	}
+	if n == 0 {
+		return dst
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for i := range indexes {
+		if !indexes[i].Composite() {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(i))
+		for _, list := range [][]shard.KeyAttr{indexes[i].HashAttrs, indexes[i].RangeAttrs} {
+			dst = binary.AppendUvarint(dst, uint64(len(list)))
+			for _, a := range list {
+				dst = appendStr(dst, []byte(a.Name))
+				dst = append(dst, byte(a.Type))
+			}
+		}
+	}
+	return dst
+}
+
+// keyAttrs decodes appendKeyAttrs' section into indexes, if present.
+func (d *reader) keyAttrs(indexes []shard.IndexSchema) {
+	if d.err != nil || d.off == len(d.b) {
+		return
+	}
+	n := d.uvarint()
+	if n == 0 || n > uint64(len(indexes)) {
+		d.fail()
+		return
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		pos := d.uvarint()
+		if pos >= uint64(len(indexes)) || indexes[pos].Composite() {
+			d.fail()
+			return
+		}
+		ix := &indexes[pos]
+		var lists [2][]shard.KeyAttr
+		for j := range lists {
+			na := d.uvarint()
+			if na > shard.MaxKeyAttrs {
+				d.fail()
+				return
+			}
+			for k := uint64(0); k < na && d.err == nil; k++ {
+				name := string(d.bytes())
+				lists[j] = append(lists[j], shard.KeyAttr{Name: name, Type: attr.Type(d.byte())})
+			}
+		}
+		if d.err != nil {
+			return
+		}
+		if len(lists[0]) == 0 || lists[0][0].Name != ix.Key.HashName || lists[0][0].Type != ix.Key.HashType ||
+			(len(lists[1]) > 0) != ix.Key.HasRange() ||
+			(len(lists[1]) > 0 && (lists[1][0].Name != ix.Key.RangeName || lists[1][0].Type != ix.Key.RangeType)) {
+			d.fail()
+			return
+		}
+		ix.HashAttrs, ix.RangeAttrs = lists[0], lists[1]
+	}
 }
 
 // record is a decoded record. Byte slices alias the input.
@@ -305,6 +381,7 @@ func (d *reader) body(typ byte, depth int) record {
 			r.indexes = append(r.indexes, ix)
 		}
 		r.meta = d.bytes()
+		d.keyAttrs(r.indexes)
 	case recDropTable:
 		r.table = string(d.bytes())
 	case recEnd:

@@ -35,7 +35,16 @@ type readTarget struct {
 	// startNames are the attributes of an ExclusiveStartKey: the table's
 	// keys, then the index's.
 	startNames []string
+	// keyAttrs are the key attributes of the index (or table), partition
+	// attributes (the first hashAttrs) first: more than two for a
+	// multi-attribute index key.
+	keyAttrs  []shard.KeyAttr
+	hashAttrs int
 }
+
+// composite reports whether the target is an index with a
+// multi-attribute key.
+func (r *readTarget) composite() bool { return r.index != nil && r.index.Composite() }
 
 func (r *readTarget) global() bool { return r.index != nil && !r.index.Local }
 
@@ -53,6 +62,7 @@ func (h *Handler) resolveTarget(table, index string, consistent bool) (*readTarg
 	}
 	r := &readTarget{t: t, table: t.Schema(), keys: t.Schema()}
 	r.startNames = keyNames(r.table)
+	r.keyAttrs, r.hashAttrs = keyAttrsOf(r.table), 1
 	if index == "" {
 		return r, nil
 	}
@@ -69,7 +79,9 @@ func (h *Handler) resolveTarget(table, index string, consistent bool) (*readTarg
 		return nil, validationError("Consistent reads are not supported on global secondary indexes")
 	}
 	r.keys = r.index.Key
-	for _, n := range keyNames(r.keys) {
+	hash, rng := r.index.KeyAttrs()
+	r.keyAttrs, r.hashAttrs = append(append([]shard.KeyAttr(nil), hash...), rng...), len(hash)
+	for _, n := range r.index.KeyNames() {
 		if !slices.Contains(r.startNames, n) {
 			r.startNames = append(r.startNames, n)
 		}
@@ -82,6 +94,14 @@ func keyNames(ks shard.KeySchema) []string {
 		return []string{ks.HashName, ks.RangeName}
 	}
 	return []string{ks.HashName}
+}
+
+func keyAttrsOf(ks shard.KeySchema) []shard.KeyAttr {
+	out := []shard.KeyAttr{{Name: ks.HashName, Type: ks.HashType}}
+	if ks.HasRange() {
+		out = append(out, shard.KeyAttr{Name: ks.RangeName, Type: ks.RangeType})
+	}
+	return out
 }
 
 func keyTypes(ks shard.KeySchema) []attr.Type {
@@ -105,7 +125,7 @@ func (r *readTarget) projectedNames() []string {
 	for _, n := range keyNames(r.table) {
 		add(n)
 	}
-	for _, n := range keyNames(r.index.Key) {
+	for _, n := range r.index.KeyNames() {
 		add(n)
 	}
 	for _, n := range r.index.NonKeyAttributes {
@@ -143,8 +163,8 @@ func (r *readTarget) checkTableStartKey(esk attr.Item) (shard.Key, *Error) {
 func (r *readTarget) start(tableKey shard.Key, esk attr.Item) (*shard.Start, *Error) {
 	st := &shard.Start{Key: tableKey}
 	if r.index != nil {
-		ik, err := r.keys.EncodeKey(esk)
-		if err != nil {
+		ik, ok := r.index.EncodeIndexKey(esk)
+		if !ok {
 			return nil, validationError("The provided starting key is invalid")
 		}
 		st.IndexKey = ik
@@ -170,7 +190,7 @@ func checkPathsOnKeys(t *shard.Table, paths []expr.Path) *Error {
 		}
 	}
 	for _, ix := range t.Indexes() {
-		names := keyNames(ix.Key)
+		names := ix.KeyNames()
 		if ix.Local {
 			names = names[1:]
 		}

@@ -85,13 +85,16 @@ func validateKey(ks shard.KeySchema, key attr.Item) (shard.Key, *Error) {
 func eachIndexKey(indexes []shard.IndexSchema, fn func(ix *shard.IndexSchema, name string, t attr.Type) *Error) *Error {
 	for i := range indexes {
 		ix := &indexes[i]
+		hash, rng := ix.KeyAttrs()
 		if !ix.Local {
-			if e := fn(ix, ix.Key.HashName, ix.Key.HashType); e != nil {
-				return e
+			for _, a := range hash {
+				if e := fn(ix, a.Name, a.Type); e != nil {
+					return e
+				}
 			}
 		}
-		if ix.Key.HasRange() {
-			if e := fn(ix, ix.Key.RangeName, ix.Key.RangeType); e != nil {
+		for _, a := range rng {
+			if e := fn(ix, a.Name, a.Type); e != nil {
 				return e
 			}
 		}

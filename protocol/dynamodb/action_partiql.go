@@ -221,7 +221,13 @@ func (h *Handler) partiqlSelect(st *partiql.Statement, in *ExecuteStatementInput
 	var rangeCond *keyCond
 	var hashTerm, rangeTerm *partiql.Node // equalities a Get makes true
 	conjuncts := partiql.Conjuncts(st.Where)
-	for _, term := range conjuncts {
+	keyTerms := conjuncts
+	if r.composite() {
+		// A multi-attribute index key: the WHERE filters a scan of the
+		// index.
+		keyTerms = nil
+	}
+	for _, term := range keyTerms {
 		if parts == nil {
 			if vns, ok := partiql.KeyValues(term, ks.HashName); ok {
 				var e *Error

@@ -42,68 +42,17 @@ func (h *Handler) query(in *QueryInput) ([]byte, *Error) {
 	if esk != nil && len(esk) != len(r.startNames) {
 		return nil, validationError("The provided starting key is invalid")
 	}
-	conds := keyConds(in.KeyCond)
-	names, types := keyNames(r.keys), keyTypes(r.keys)
-	for i, name := range names {
-		hash := i == 0
-		if esk != nil {
-			if _, ok := esk[name]; !ok {
-				return nil, validationError("The provided starting key is invalid")
-			}
-			if e := checkStartPiece(esk, name, types[i], hash); e != nil {
-				return nil, e
-			}
-		}
-		if hash && len(names) == 1 && len(conds) > 1 {
-			return nil, validationError("Query key condition not supported")
-		}
-		c, ok := conds[name]
-		if !ok {
-			if hash || len(conds) > 1 {
-				return nil, validationError("Query condition missed key schema element: " + name)
-			}
-			continue
-		}
-		if c.op == 0 {
-			return nil, validationError("Attempted conditional constraint is not an indexable operation")
-		}
-		for _, v := range c.values {
-			if v.Type != types[i] {
-				return nil, validationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
-			}
-		}
-		if hash && c.op != expr.RangeEQ {
-			return nil, validationError("Query key condition not supported")
-		}
-	}
-	hashName := names[0]
-	hashVal := conds[hashName].values[0]
-	rangeCond, hasRange := keyCond{}, false
-	if len(names) > 1 {
-		rangeCond, hasRange = conds[names[1]]
-	}
-
+	var names []string
+	var rng *shard.Range
 	var start *shard.Start
-	if esk != nil {
-		tk, e := r.checkTableStartKey(esk)
-		if e != nil {
-			return nil, e
-		}
-		if !hasRange {
-			if !attr.Equal(esk[hashName], hashVal) {
-				return nil, validationError("The provided starting key is outside query boundaries based on provided conditions")
-			}
-		} else {
-			if !rangeCond.match(esk[names[1]]) {
-				return nil, validationError("The provided starting key does not match the range key predicate")
-			}
-			if !attr.Equal(esk[hashName], hashVal) {
-				return nil, validationError("The query can return at most one row and cannot be restarted")
-			}
-		}
-		if start, e = r.start(tk, esk); e != nil {
-			return nil, e
-		}
+	if r.composite() {
+		names = r.index.KeyNames()
+		rng, start, e = r.compositeKeyRange(in.KeyCond, esk)
+	} else {
+		names, rng, start, e = r.keyRange(in)
+	}
+	if e != nil {
+		return nil, e
 	}
 	if in.Proj != nil {
 		if e := checkPathsOnKeys(r.t, in.Proj.Paths()); e != nil {
@@ -138,12 +87,8 @@ func (h *Handler) query(in *QueryInput) ([]byte, *Error) {
 		}
 	}
 
-	rng := &shard.Range{Partition: shard.AppendKeyValue(nil, hashVal)}
 	if in.ScanIndexForward != nil && !*in.ScanIndexForward {
 		rng.Reverse = true
-	}
-	if hasRange {
-		setRange(rng, rangeCond)
 	}
 	p := newPage(r, sel, in.Filter, in.Proj, in.Limit)
 	p.stop = &in.stop
@@ -181,4 +126,82 @@ func setRange(rng *shard.Range, c keyCond) {
 	case expr.RangeBeginsWith:
 		rng.Prefix = v
 	}
+}
+
+// keyRange checks the key condition of a Query on the table or an index
+// with a single-attribute partition and sort key, and returns the key
+// attribute names, the store's range and the start position.
+func (r *readTarget) keyRange(in *QueryInput) ([]string, *shard.Range, *shard.Start, *Error) {
+	esk := in.ExclusiveStartKey
+	if in.KeyCond != nil && len(in.KeyCond.Terms) > 2 {
+		return nil, nil, nil, validationError("Conditions can be of length 1 or 2 only")
+	}
+	conds := keyConds(in.KeyCond)
+	names, types := keyNames(r.keys), keyTypes(r.keys)
+	for i, name := range names {
+		hash := i == 0
+		if esk != nil {
+			if _, ok := esk[name]; !ok {
+				return nil, nil, nil, validationError("The provided starting key is invalid")
+			}
+			if e := checkStartPiece(esk, name, types[i], hash); e != nil {
+				return nil, nil, nil, e
+			}
+		}
+		if hash && len(names) == 1 && len(conds) > 1 {
+			return nil, nil, nil, validationError("Query key condition not supported")
+		}
+		c, ok := conds[name]
+		if !ok {
+			if hash || len(conds) > 1 {
+				return nil, nil, nil, validationError("Query condition missed key schema element: " + name)
+			}
+			continue
+		}
+		if c.op == 0 {
+			return nil, nil, nil, validationError("Attempted conditional constraint is not an indexable operation")
+		}
+		for _, v := range c.values {
+			if v.Type != types[i] {
+				return nil, nil, nil, validationError("One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
+		}
+		if hash && c.op != expr.RangeEQ {
+			return nil, nil, nil, validationError("Query key condition not supported")
+		}
+	}
+	hashName := names[0]
+	hashVal := conds[hashName].values[0]
+	rangeCond, hasRange := keyCond{}, false
+	if len(names) > 1 {
+		rangeCond, hasRange = conds[names[1]]
+	}
+
+	var start *shard.Start
+	if esk != nil {
+		tk, e := r.checkTableStartKey(esk)
+		if e != nil {
+			return nil, nil, nil, e
+		}
+		if !hasRange {
+			if !attr.Equal(esk[hashName], hashVal) {
+				return nil, nil, nil, validationError("The provided starting key is outside query boundaries based on provided conditions")
+			}
+		} else {
+			if !rangeCond.match(esk[names[1]]) {
+				return nil, nil, nil, validationError("The provided starting key does not match the range key predicate")
+			}
+			if !attr.Equal(esk[hashName], hashVal) {
+				return nil, nil, nil, validationError("The query can return at most one row and cannot be restarted")
+			}
+		}
+		if start, e = r.start(tk, esk); e != nil {
+			return nil, nil, nil, e
+		}
+	}
+	rng := &shard.Range{Partition: shard.AppendKeyValue(nil, hashVal)}
+	if hasRange {
+		setRange(rng, rangeCond)
+	}
+	return names, rng, start, nil
 }

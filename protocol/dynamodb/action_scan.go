@@ -19,12 +19,11 @@ func (h *Handler) scan(in *ScanInput) ([]byte, *Error) {
 		return nil, validationError("The provided starting key is invalid: The provided key element does not match the schema")
 	}
 	if r.index != nil && esk != nil {
-		types := keyTypes(r.keys)
-		for i, name := range keyNames(r.keys) {
-			if _, ok := esk[name]; !ok {
+		for i, a := range r.keyAttrs {
+			if _, ok := esk[a.Name]; !ok {
 				return nil, validationError("The provided starting key is invalid")
 			}
-			if e := checkStartPiece(esk, name, types[i], i == 0); e != nil {
+			if e := checkStartPiece(esk, a.Name, a.Type, i < r.hashAttrs); e != nil {
 				return nil, e
 			}
 		}

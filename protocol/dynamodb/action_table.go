@@ -145,9 +145,12 @@ func keySchemaOf(ks []KeySchemaElement, defs []AttributeDefinition) shard.KeySch
 	}
 	var s shard.KeySchema
 	for _, e := range ks {
+		// A multi-attribute key's first partition and sort attributes.
 		if e.KeyType == "HASH" {
-			s.HashName, s.HashType = e.AttributeName, typeOf(e.AttributeName)
-		} else {
+			if s.HashName == "" {
+				s.HashName, s.HashType = e.AttributeName, typeOf(e.AttributeName)
+			}
+		} else if s.RangeName == "" {
 			s.RangeName, s.RangeType = e.AttributeName, typeOf(e.AttributeName)
 		}
 	}
@@ -160,8 +163,10 @@ func indexSchemas(d *tableDescription) []shard.IndexSchema {
 	var out []shard.IndexSchema
 	for _, g := range d.GlobalSecondaryIndexes {
 		pt, nonKey := projectionType(g.Projection)
-		out = append(out, shard.IndexSchema{Name: g.IndexName, Key: keySchemaOf(g.KeySchema, d.AttributeDefinitions),
-			Projection: pt, NonKeyAttributes: nonKey})
+		ix := shard.IndexSchema{Name: g.IndexName, Key: keySchemaOf(g.KeySchema, d.AttributeDefinitions),
+			Projection: pt, NonKeyAttributes: nonKey}
+		setKeyAttrs(&ix, g.KeySchema, d.AttributeDefinitions)
+		out = append(out, ix)
 	}
 	for _, l := range d.LocalSecondaryIndexes {
 		pt, nonKey := projectionType(l.Projection)

@@ -223,8 +223,8 @@ func indexWriteUnits(ix *shard.IndexSchema, table shard.KeySchema, old, cur attr
 		return attr.WriteUnits(attr.ItemSize(projectFor(ix, table, cur)))
 	}
 	po, pc := projectFor(ix, table, old), projectFor(ix, table, cur)
-	for _, name := range []string{ix.Key.HashName, ix.Key.RangeName} {
-		if name != "" && !attr.Equal(old[name], cur[name]) {
+	for _, name := range ix.KeyNames() {
+		if !attr.Equal(old[name], cur[name]) {
 			return attr.WriteUnits(attr.ItemSize(po)) + attr.WriteUnits(attr.ItemSize(pc))
 		}
 	}
@@ -240,11 +240,9 @@ func inIndex(ix *shard.IndexSchema, it attr.Item) bool {
 	if it == nil {
 		return false
 	}
-	if v, ok := it[ix.Key.HashName]; !ok || v.Type != ix.Key.HashType {
-		return false
-	}
-	if ix.Key.HasRange() {
-		if v, ok := it[ix.Key.RangeName]; !ok || v.Type != ix.Key.RangeType {
+	hash, rng := ix.KeyAttrs()
+	for _, a := range append(hash[:len(hash):len(hash)], rng...) {
+		if v, ok := it[a.Name]; !ok || v.Type != a.Type {
 			return false
 		}
 	}
@@ -264,8 +262,9 @@ func projectFor(ix *shard.IndexSchema, table shard.KeySchema, it attr.Item) attr
 	}
 	keep(table.HashName)
 	keep(table.RangeName)
-	keep(ix.Key.HashName)
-	keep(ix.Key.RangeName)
+	for _, name := range ix.KeyNames() {
+		keep(name)
+	}
 	if ix.Projection == shard.ProjectInclude {
 		for _, name := range ix.NonKeyAttributes {
 			keep(name)

@@ -43,9 +43,16 @@ func writeIndexUnits(t *shard.Table, old, cur shard.Entry) []indexUnits {
 		ix := &indexes[i]
 		oldKey, oldIn := indexKeyOf(ix, ks, oldItem)
 		newKey, newIn := indexKeyOf(ix, ks, newItem)
+		sameKey := attr.Equal(oldKey[0], newKey[0]) && (!ix.Key.HasRange() || attr.Equal(oldKey[1], newKey[1]))
+		if ix.Composite() {
+			var ok, nk shard.Key
+			ok, oldIn = ix.EncodeIndexKey(oldItem)
+			nk, newIn = ix.EncodeIndexKey(newItem)
+			sameKey = string(ok) == string(nk)
+		}
 		var u float64
 		switch {
-		case oldIn && newIn && attr.Equal(oldKey[0], newKey[0]) && (!ix.Key.HasRange() || attr.Equal(oldKey[1], newKey[1])):
+		case oldIn && newIn && sameKey:
 			oldImg, newImg := projectFor(ix, ks, oldItem), projectFor(ix, ks, newItem)
 			if sameItem(oldImg, newImg) {
 				continue

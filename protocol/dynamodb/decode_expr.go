@@ -138,6 +138,9 @@ func parseExpressions(data *jv) (*expr.Parsed, *Error) {
 	in.UpdateExpression = jStrPtr(data, "UpdateExpression")
 	in.ConditionExpression = jStrPtr(data, "ConditionExpression")
 	in.KeyConditionExpression = jStrPtr(data, "KeyConditionExpression")
+	// An index may have a multi-attribute key: the Query checks the
+	// number of conditions against it.
+	in.MultiKey = data.present("IndexName") != nil
 	in.FilterExpression = jStrPtr(data, "FilterExpression")
 	in.ProjectionExpression = jStrPtr(data, "ProjectionExpression")
 	if in.UpdateExpression == nil && in.ConditionExpression == nil && in.KeyConditionExpression == nil &&

@@ -142,7 +142,7 @@ func decodeQuery(body []byte) (*QueryInput, *Error) {
 		if msg != "" {
 			return nil, validationError(msg)
 		}
-		if n := len(conds); n != 1 && n != 2 {
+		if n := len(conds); n == 0 || (n > 2 && (data.present("IndexName") == nil || n > expr.MaxKeyTerms)) {
 			return nil, validationError("Conditions can be of length 1 or 2 only")
 		}
 		if in.KeyCond, e = exprCall(func() *expr.KeyCondition { return expr.FromKeyConditions(conds) }); e != nil {

@@ -2,6 +2,8 @@ package dynamodb
 
 import (
 	"strings"
+
+	"github.com/dynacache/dynacache/shard"
 )
 
 // The table operations: CreateTable, DescribeTable, ListTables,
@@ -24,6 +26,12 @@ func fIndexName() *schField {
 // fKeySchema is a KeySchema; keyTypeEnum applies the HASH/RANGE enum (the
 // table's KeySchema has it, dynalite's index key schemas do not).
 func fKeySchema(keyTypeEnum bool) *schField {
+	return fKeySchemaMax(keyTypeEnum, 2)
+}
+
+// fKeySchemaMax is a KeySchema of at most max elements: a GSI's may have
+// up to 4 HASH and 4 RANGE elements (multi-attribute keys).
+func fKeySchemaMax(keyTypeEnum bool, max int) *schField {
 	keyType := fString("KeyType", notNull())
 	if keyTypeEnum {
 		keyType = fString("KeyType", notNull(), enumOf("HASH", "RANGE"))
@@ -31,7 +39,7 @@ func fKeySchema(keyTypeEnum bool) *schField {
 	return fList("KeySchema", fValueStruct("", "KeySchemaElement", []*schField{
 		fString("AttributeName", notNull(), minLen(1), maxLen(255)),
 		keyType,
-	}), notNull(), minLen(1), maxLen(2))
+	}), notNull(), minLen(1), maxLen(max))
 }
 
 func fProjection() *schField {
@@ -92,7 +100,7 @@ var createTableSchema = []*schField{
 	})),
 	fList("GlobalSecondaryIndexes", fValueStruct("", "GlobalSecondaryIndex", []*schField{
 		fIndexName(),
-		fKeySchema(false),
+		fKeySchemaMax(false, 2*shard.MaxKeyAttrs),
 		fProjection(),
 		fProvisionedThroughput("ProvisionedThroughput"),
 		fOnDemandThroughput(),
@@ -130,7 +138,7 @@ func updateTableSchema() []*schField {
 				// Optional since on-demand tables: the action layer knows
 				// the billing mode.
 				fProvisionedThroughput("ProvisionedThroughput"),
-				fKeySchema(false),
+				fKeySchemaMax(false, 2*shard.MaxKeyAttrs),
 				fOnDemandThroughput(),
 				fWarmThroughput(),
 			}),
@@ -467,7 +475,7 @@ func createTableCustom(data *jv) string {
 
 	indexNames := map[string]bool{}
 	// checkIndexKeys runs the key schema checks shared by both index kinds.
-	checkIndexKeys := func(ix *jv) string {
+	checkIndexKeys := func(ix *jv, global bool) string {
 		ks := structElems(ix.present("KeySchema"))
 		indexKeys := names(ks, "AttributeName")
 		for _, k := range indexKeys {
@@ -475,6 +483,9 @@ func createTableCustom(data *jv) string {
 				return msgInvalid + "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
 					strings.Join(indexKeys, ", ") + "], AttributeDefinitions: [" + strings.Join(defns, ", ") + "]"
 			}
+		}
+		if global && multiAttributeKey(ks) {
+			return checkMultiAttributeKey(ks)
 		}
 		if len(ks) > 1 && indexKeys[0] == indexKeys[1] {
 			return "Both the Hash Key and the Range Key element in the KeySchema have the same name"
@@ -502,7 +513,7 @@ func createTableCustom(data *jv) string {
 		}
 		for _, l := range lsis {
 			name := jStr(l, "IndexName")
-			if msg := checkIndexKeys(l); msg != "" {
+			if msg := checkIndexKeys(l, false); msg != "" {
 				return msg
 			}
 			ks := structElems(l.present("KeySchema"))
@@ -533,7 +544,7 @@ func createTableCustom(data *jv) string {
 		}
 		for _, g := range gsis {
 			name := jStr(g, "IndexName")
-			if msg := checkIndexKeys(g); msg != "" {
+			if msg := checkIndexKeys(g, true); msg != "" {
 				return msg
 			}
 			if msg := checkProjection(g); msg != "" {

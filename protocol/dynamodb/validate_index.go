@@ -66,6 +66,11 @@ func updateTableIndexCreates(data *jv) *Error {
 					strings.Join(keys, ", ") + "], AttributeDefinitions: [" + strings.Join(defns, ", ") + "]")
 			}
 		}
+		if ks := structElems(cr.present("KeySchema")); multiAttributeKey(ks) {
+			if msg := checkMultiAttributeKey(ks); msg != "" {
+				return validationError(msg)
+			}
+		}
 		if dup, ok := findDuplicateString(defns); ok && contains(keys, dup) {
 			return validationError(msgInvalid + "Cannot have two attributes with the same name")
 		}
@@ -168,7 +173,11 @@ func checkIndexKeySize(ix *shard.IndexSchema, name string, v attr.Value) *Error 
 	if v.Type == attr.N {
 		return nil
 	}
-	if !ix.Local && name == ix.Key.HashName {
+	isHash := name == ix.Key.HashName
+	for _, a := range ix.HashAttrs {
+		isHash = isHash || a.Name == name
+	}
+	if !ix.Local && isHash {
 		if len(v.Str) > attr.MaxHashKeySize {
 			return validationError("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
 		}

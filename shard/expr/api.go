@@ -22,7 +22,16 @@ type Input struct {
 
 	Names  map[string]string     // ExpressionAttributeNames
 	Values map[string]attr.Value // ExpressionAttributeValues: already type-checked, numbers canonical
+
+	// MultiKey allows a KeyConditionExpression of up to MaxKeyTerms
+	// conditions (a Query of an index, which may have a multi-attribute
+	// key); otherwise it has one or two.
+	MultiKey bool
 }
+
+// MaxKeyTerms is the most conditions of a key condition on a
+// multi-attribute index key (four partition and four sort attributes).
+const MaxKeyTerms = 8
 
 // Parsed holds the parsed expressions of one request; a field is nil when
 // its expression was absent.
@@ -72,6 +81,9 @@ type KeyCondition struct {
 	HashName  string
 	HashValue attr.Value
 	Range     *RangeCondition
+	// Terms are all the conditions, in expression order (legacy
+	// KeyConditions: name order); more than two only with Input.MultiKey.
+	Terms []RangeCondition
 }
 
 // RangeCondition is the sort-key part of a KeyCondition.

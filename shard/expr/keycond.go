@@ -8,9 +8,11 @@ import (
 )
 
 // A KeyConditionExpression is parsed as a condition, then converted: it
-// must be a conjunction of one or two conditions, each on a different
-// top-level attribute, each an equality, a comparison, BETWEEN or
-// begins_with. The conversion does not know the table's key schema, so
+// must be a conjunction of one or two conditions (up to MaxKeyTerms with
+// Input.MultiKey: an index may have a multi-attribute key), each on a
+// different top-level attribute, each an equality, a comparison, BETWEEN
+// or begins_with. Terms keeps them all. The conversion does not know the
+// table's key schema, so
 //
 //   - the hash condition is the first equality, the range condition the
 //     other condition (with two equalities the caller may have to swap
@@ -42,7 +44,7 @@ func (op RangeOp) String() string {
 
 // convertKeyCondition checks a parsed KeyConditionExpression and converts
 // it; the message, if any, is DynamoDB's (without prefix).
-func convertKeyCondition(root *cnode) (*KeyCondition, string) {
+func convertKeyCondition(root *cnode, multi bool) (*KeyCondition, string) {
 	var terms []keyTerm
 	if msg := checkKeyExpr(root, &terms); msg != "" {
 		return nil, msg
@@ -52,7 +54,7 @@ func convertKeyCondition(root *cnode) (*KeyCondition, string) {
 			return nil, msg
 		}
 	}
-	if len(terms) != 1 && len(terms) != 2 {
+	if len(terms) == 0 || (len(terms) > 2 && (!multi || len(terms) > MaxKeyTerms)) {
 		return nil, "Conditions can be of length 1 or 2 only"
 	}
 	return buildKeyCondition(terms), ""
@@ -171,6 +173,9 @@ func validateKeyTerm(t keyTerm) string {
 
 func buildKeyCondition(terms []keyTerm) *KeyCondition {
 	kc := &KeyCondition{}
+	for _, t := range terms {
+		kc.Terms = append(kc.Terms, RangeCondition{Name: t.name, Op: t.op, Values: t.values})
+	}
 	hash := -1
 	for i, t := range terms {
 		if t.op == RangeEQ && len(t.values) > 0 {

@@ -94,7 +94,7 @@ func Parse(in Input) (*Parsed, error) {
 		return nil, &Error{Msg: "Value provided in ExpressionAttributeValues unused in expressions: keys: {" + keys + "}"}
 	}
 	if keyCond != nil {
-		kc, msg := convertKeyCondition(keyCond.root)
+		kc, msg := convertKeyCondition(keyCond.root, in.MultiKey)
 		if msg != "" {
 			return nil, &Error{Msg: msg}
 		}
