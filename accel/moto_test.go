@@ -200,7 +200,7 @@ func testWarmRestart(t *testing.T, up string) {
 		}
 	}
 	if st := m.acc.Stats(); st.Misses != base.Misses || st.Hits != base.Hits+3 {
-		t.Fatalf("after the restart the reads were not served from the saved cache: %+v", st)
+		t.Fatalf("after the restart the reads were not served from the saved cache: base %+v\nnow %+v", base, st)
 	}
 }
 
