@@ -389,18 +389,26 @@ func (h *Handler) describeExport(in *ExportArnInput) ([]byte, *Error) {
 	return nil, &Error{Status: 400, Type: nsDynamoDB + "ExportNotFoundException", Message: "Export not found: " + in.ExportArn}
 }
 
-func (h *Handler) listExports(in *ListExportsInput) ([]byte, *Error) {
-	limit := in.MaxResults
+// jobPage reads the paging of ListExports and ListImports: NextToken is
+// the index of the next job to list, and a limit of 0 means 25.
+func jobPage(token string, limit int) (start, n int, e *Error) {
 	if limit == 0 {
 		limit = 25
 	}
-	start := 0
-	if in.NextToken != "" {
-		n, err := strconv.Atoi(in.NextToken)
-		if err != nil || n < 0 {
-			return nil, validationError("Invalid NextToken")
+	if token != "" {
+		i, err := strconv.Atoi(token)
+		if err != nil || i < 0 {
+			return 0, 0, validationError("Invalid NextToken")
 		}
-		start = n
+		start = i
+	}
+	return start, limit, nil
+}
+
+func (h *Handler) listExports(in *ListExportsInput) ([]byte, *Error) {
+	start, limit, e := jobPage(in.NextToken, in.MaxResults)
+	if e != nil {
+		return nil, e
 	}
 	type summary struct {
 		ExportArn    string `json:"ExportArn"`

@@ -381,17 +381,9 @@ func (h *Handler) describeImport(in *ImportArnInput) ([]byte, *Error) {
 }
 
 func (h *Handler) listImports(in *ListImportsInput) ([]byte, *Error) {
-	limit := in.PageSize
-	if limit == 0 {
-		limit = 25
-	}
-	start := 0
-	if in.NextToken != "" {
-		n, err := strconv.Atoi(in.NextToken)
-		if err != nil || n < 0 {
-			return nil, validationError("Invalid NextToken")
-		}
-		start = n
+	start, limit, e := jobPage(in.NextToken, in.PageSize)
+	if e != nil {
+		return nil, e
 	}
 	type summary struct {
 		ImportArn             string         `json:"ImportArn"`
