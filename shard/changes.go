@@ -146,7 +146,13 @@ func (u Undo) Change() (Change, bool) {
 	if !it.exists() {
 		return Change{}, false
 	}
-	return u.t.change(Key(it.key()), u.old, u.cur, u.service)
+	// The key is copied out of the stored item only for a change: most
+	// tables have no stream, and this runs for every logged write.
+	ch, ok := u.t.change(nil, u.old, u.cur, u.service)
+	if ok {
+		ch.Key = Key(it.key())
+	}
+	return ch, ok
 }
 
 // memChanges delivers the changes of a store without a log.
