@@ -66,12 +66,8 @@ const (
 // a millisecond per MB on a slow disk), at the cost of more files.
 const segmentBytes = 1 << 20
 
-// Errors of reads.
-var (
-	ErrTrimmed  = errors.New("stream: records trimmed")
-	ErrNotFound = errors.New("stream: no such stream")
-	ErrExists   = errors.New("stream: stream exists")
-)
+// ErrTrimmed is Read's error for a position whose records aged out.
+var ErrTrimmed = errors.New("stream: records trimmed")
 
 // Options configure a Hub.
 type Options struct {
