@@ -254,7 +254,7 @@ func (co *coherence) apply(t *tail, r *record) {
 	}
 	s := stripeOf(key)
 	tk := c.snapshot(key)
-	e, held := c.get(key)
+	e, held := c.getForRecord(key)
 	var json []byte
 	if r.known {
 		json = itemJSON(r.image)
@@ -267,7 +267,7 @@ func (co *coherence) apply(t *tail, r *record) {
 			return // rule 2
 		}
 	}
-	g := c.gens[s].Add(1)
+	g := c.bumpForRecord(key, s, r.known, r.image != nil, json)
 	if !held || !r.known || r.created <= c.ownSince(s)+int64(clockMargin) || (e.seq == "" && r.created <= e.at-int64(freshSlack)) {
 		return
 	}
