@@ -326,9 +326,13 @@ func TestAcceleratorRESPRefused(t *testing.T) {
 	if names := e.nodes[0].Store().TableNames(); len(names) != 0 {
 		t.Fatalf("local tables %v", names)
 	}
-	// Commands without keys still work.
+	// Commands without keys still work; DYNAMODB's short forms learn an
+	// upstream table's key schema from it.
 	if v, err := c.Ping(ctx).Result(); err != nil || v != "PONG" {
 		t.Fatalf("PING %q %v", v, err)
+	}
+	if v, err := c.Do(ctx, "DYNAMODB", "QUERY", "redis", "k").StringSlice(); err != nil || len(v) != 1 || v[0] != `{"pk":"k","val":"v"}` {
+		t.Fatalf("DYNAMODB QUERY redis k: %q %v", v, err)
 	}
 	if err := c.Do(ctx, "MSET", "a", "1", "b", "2").Err(); err != nil {
 		t.Fatal(err)

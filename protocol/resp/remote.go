@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -721,4 +722,42 @@ func (c *conn) remoteRename(args [][]byte, nx bool) (int64, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// keySchema returns an upstream table's key attributes and their types
+// (DescribeTable; empty names when it cannot be described), for the
+// DYNAMODB QUERY short form.
+func (r *remoteKeys) keySchema(table string) (hashName string, hashType attr.Type, rangeName string, rangeType attr.Type) {
+	hashType, rangeType = attr.TypeInvalid, attr.TypeInvalid
+	body := append(dynamodb.AppendJSONString([]byte(`{"TableName":`), table), '}')
+	reply, e := r.api.Do("DescribeTable", body)
+	if e != nil {
+		return
+	}
+	var out struct {
+		Table struct {
+			AttributeDefinitions []struct{ AttributeName, AttributeType string }
+			KeySchema            []struct{ AttributeName, KeyType string }
+		}
+	}
+	if json.Unmarshal(reply, &out) != nil {
+		return
+	}
+	typeOf := func(name string) attr.Type {
+		for _, d := range out.Table.AttributeDefinitions {
+			if d.AttributeName == name {
+				return attr.ParseType(d.AttributeType)
+			}
+		}
+		return attr.TypeInvalid
+	}
+	for _, k := range out.Table.KeySchema {
+		switch k.KeyType {
+		case "HASH":
+			hashName, hashType = k.AttributeName, typeOf(k.AttributeName)
+		case "RANGE":
+			rangeName, rangeType = k.AttributeName, typeOf(k.AttributeName)
+		}
+	}
+	return
 }
