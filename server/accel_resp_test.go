@@ -272,6 +272,32 @@ func TestAcceleratorRESPAcrossNodes(t *testing.T) {
 		t.Fatalf("%d SETNX winners", n)
 	}
 
+	// Concurrent MSETNX on the same keys: one wins, and wins all of them.
+	var winners sync.Map
+	for i, c := range []*redis.Client{a, b} {
+		for j := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				id := fmt.Sprint(i, j)
+				if n, err := c.MSetNX(ctx, "x1", id, "x2", id).Result(); err != nil {
+					t.Error(err)
+				} else if n {
+					winners.Store(id, true)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	var ids []string
+	winners.Range(func(k, _ any) bool { ids = append(ids, k.(string)); return true })
+	if len(ids) != 1 {
+		t.Fatalf("MSETNX winners %v", ids)
+	}
+	if v, _ := e.upRESP.MGet(ctx, "x1", "x2").Result(); len(v) != 2 || v[0] != ids[0] || v[1] != ids[0] {
+		t.Fatalf("after concurrent MSETNX: %v, winner %s", v, ids[0])
+	}
+
 	// A write straight to the upstream, seen by both nodes (each holds the
 	// key: the GETs above) through the stream.
 	if err := e.upRESP.Set(ctx, "shared", "direct", 0).Err(); err != nil {
