@@ -35,8 +35,10 @@ import (
 //     new image only if the counter is still the one it set (CAS g -> g+1):
 //     no other write or invalidation touched the stripe while it was in
 //     flight, so no write the upstream may have ordered after it was
-//     acknowledged here. Otherwise, and for a failed or unknown write, it
-//     bumps the counter again: the next read goes upstream.
+//     acknowledged here, or if only stream records of the key bumped it
+//     meanwhile, the last of them with this very image (endWrite).
+//     Otherwise, and for a failed or unknown write, it bumps the counter
+//     again: the next read goes upstream.
 //
 // So every entry that passes the check was read from the upstream (or
 // written to it) after the last write of its stripe this node began, and
