@@ -35,7 +35,9 @@ import (
 //     (SET the attributes that change, REMOVE those that go) if there
 //     was, DeleteItem to delete. A ConditionalCheckFailedException means
 //     another writer came first: read again and decide again (up to
-//     remoteAttempts times, with a short random backoff). So INCR, APPEND,
+//     remoteAttempts times, with a short random backoff; this node's
+//     writers of one key take turns on its stripe lock, so they do not
+//     make each other read again). So INCR, APPEND,
 //     SETNX, SET NX/XX/GET, HINCRBY, ... are atomic on the upstream
 //     whatever the number of nodes, and never a read followed by a blind
 //     write;
@@ -259,6 +261,10 @@ func (c *conn) remoteMutate(k []byte, fn func(c *conn, v *view, old shard.Entry)
 	sk := shard.Key(append([]byte(nil), c.storeKey(k)...))
 	pk := string(sk.Partition())
 	c.fn = fn
+	// This node's writers of the key take turns (they would only make
+	// each other read again); the condition keeps other nodes' out.
+	st := c.s.locks.lock(sk)
+	defer c.s.locks.unlock(st)
 	for i := range remoteAttempts {
 		enc, item, err := r.get(pk, true)
 		if err != nil {
@@ -474,6 +480,8 @@ func (c *conn) remoteWriteKeys(name string, keys []shard.Key, blind bool, decide
 	}
 	olds := make([]shard.Entry, len(keys))
 	items := make([]attr.Item, len(keys))
+	c.stripe = c.s.locks.lockAll(c.stripe, keys, true) // as remoteMutate
+	defer c.s.locks.unlockAll(c.stripe, true)
 	for i := range remoteAttempts {
 		for j, pk := range pks {
 			olds[j], items[j] = shard.Entry{}, nil

@@ -140,6 +140,13 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	if opts.PubSubLimit == (OutputLimit{}) {
 		opts.PubSubLimit = DefaultPubSubLimit
 	}
+	if s.remote != nil {
+		// Accelerator mode: a command may wait for the upstream (a round
+		// trip; a dead one up to --upstream-timeout), which on an event
+		// loop would hold up every connection of the loop: each
+		// connection gets a goroutine of its own (remote.go).
+		opts.EventLoops = -1
+	}
 	if opts.EventLoops == 0 {
 		opts.EventLoops = DefaultEventLoops
 	}
