@@ -394,3 +394,39 @@ func TestAcceleratorRESPRefused(t *testing.T) {
 		t.Fatalf("MSET of 101 keys: %v", err)
 	}
 }
+
+// Keyspace events of the commands a node runs, as standalone: "new" only
+// for a key that did not exist upstream (a plain SET learns it from the
+// PutItem's old image, INCR from its read).
+func TestAcceleratorRESPKeyspaceEvents(t *testing.T) {
+	e := newRESPAccel(t, 1)
+	ctx := context.Background()
+	c := e.clients[0]
+	if err := c.ConfigSet(ctx, "notify-keyspace-events", "KEAn").Err(); err != nil {
+		t.Fatal(err)
+	}
+	sub := c.PSubscribe(ctx, "__keyevent@0__:*")
+	defer sub.Close()
+	if _, err := sub.Receive(ctx); err != nil { // the subscription's reply
+		t.Fatal(err)
+	}
+	if err := e.upRESP.Set(ctx, "old", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]any{{"SET", "fresh", "v"}, {"SET", "fresh", "w"}, {"SET", "old", "2"}, {"INCR", "n"}, {"INCR", "old"}, {"DEL", "fresh", "none"}} {
+		if err := c.Do(ctx, args...).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"new fresh", "set fresh", "set fresh", "set old", "new n", "incrby n", "incrby old", "del fresh"}
+	for i, w := range want {
+		m, err := sub.ReceiveTimeout(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		msg, ok := m.(*redis.Message)
+		if got := strings.TrimPrefix(msg.Channel, "__keyevent@0__:") + " " + msg.Payload; !ok || got != w {
+			t.Fatalf("event %d: %q, want %q", i, got, w)
+		}
+	}
+}

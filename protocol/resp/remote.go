@@ -3,6 +3,7 @@ package resp
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -265,6 +266,9 @@ func (c *conn) remoteMutate(k []byte, fn func(c *conn, v *view, old shard.Entry)
 	// each other read again); the condition keeps other nodes' out.
 	st := c.s.locks.lock(sk)
 	defer c.s.locks.unlock(st)
+	if c.setp.flags&(setNX|setXX|setGet|setKeepTTL) == 0 && reflect.ValueOf(fn).Pointer() == decideSetPC {
+		return c.remoteBlindSet(sk, pk)
+	}
 	for i := range remoteAttempts {
 		enc, item, err := r.get(pk, true)
 		if err != nil {
@@ -294,6 +298,42 @@ func (c *conn) remoteMutate(k []byte, fn func(c *conn, v *view, old shard.Entry)
 		return c.res.err
 	}
 	return errRemoteContention
+}
+
+// decideSetPC identifies SET's decide function: a plain SET (SETEX,
+// PSETEX, SET with EX, PX, EXAT or PXAT alone) replaces whatever the key
+// holds without looking at it, so it needs no read.
+var decideSetPC = reflect.ValueOf(decideSet).Pointer()
+
+// remoteBlindSet is a plain SET in accelerator mode: one PutItem, its old
+// item returned (ALL_OLD) only for the keyspace events.
+func (c *conn) remoteBlindSet(sk shard.Key, pk string) error {
+	r := c.s.remote
+	w, err := c.decideRemote(sk, remoteOld{}, decideSet)
+	if err != nil || w.Skip {
+		clear(c.item)
+		if err != nil {
+			return storeError(err)
+		}
+		return c.res.err
+	}
+	body := append(dynamodb.AppendJSONString([]byte(`{"TableName":`), r.table), `,"Item":`...)
+	body = dynamodb.AppendItemJSON(body, w.Item)
+	body = append(body, `,"ReturnValues":"ALL_OLD"}`...)
+	clear(c.item)
+	reply, e := r.api.Do("PutItem", body)
+	if e != nil {
+		return r.error(e)
+	}
+	stored, live := false, false
+	if doc, ok := dynamodb.ParseDoc(reply); ok {
+		if old, ok := doc.Get("Attributes").Item(); ok && old != nil {
+			stored = true
+			live = !viewOf(attr.AppendItem(nil, old)).expiredAt(c.now)
+		}
+	}
+	c.noteOutcome(stored, live, w)
+	return c.res.err
 }
 
 // condition builds a ConditionExpression with its names and values.
