@@ -22,8 +22,11 @@ import (
 // dynacache and through an accelerator in front of it is the same
 // upstream item.
 //
-// Most commands run their own code unchanged; three seams decide where
-// their items come from (the command code is the same in both modes):
+// exec runs, in accelerator mode, the function remoteCommand picks for a
+// command (chosen at startup: Server.remote is set when the handler has a
+// backend). Most commands run their own code unchanged, and seams at the
+// bottom decide where their items come from; the multi-key commands have
+// versions of their own here (cmdRemote*):
 //
 //   - reads (lookupKey, lookupHash): an eventually consistent GetItem,
 //     answered from the item cache when it holds the key;
@@ -41,7 +44,8 @@ import (
 //     make each other read again). So INCR, APPEND,
 //     SETNX, SET NX/XX/GET, HINCRBY, ... are atomic on the upstream
 //     whatever the number of nodes, and never a read followed by a blind
-//     write;
+//     write. A plain SET, which replaces whatever is there, is one
+//     PutItem (remoteBlindSet);
 //   - multi-key writes (DEL, UNLINK, MSET, MSETNX, RENAME, RENAMENX): the
 //     same, for every key at once, in one TransactWriteItems (at most
 //     maxTransactItems keys), keys left as they are guarded by a
