@@ -266,13 +266,13 @@ func (c *conn) remoteMutate(k []byte, fn func(c *conn, v *view, old shard.Entry)
 	sk := shard.Key(append([]byte(nil), c.storeKey(k)...))
 	pk := string(sk.Partition())
 	c.fn = fn
+	if c.setp.flags&(setNX|setXX|setGet|setKeepTTL) == 0 && reflect.ValueOf(fn).Pointer() == decideSetPC {
+		return c.remoteBlindSet(sk, pk) // reads nothing: takes no turn
+	}
 	// This node's writers of the key take turns (they would only make
 	// each other read again); the condition keeps other nodes' out.
 	st := c.s.locks.lock(sk)
 	defer c.s.locks.unlock(st)
-	if c.setp.flags&(setNX|setXX|setGet|setKeepTTL) == 0 && reflect.ValueOf(fn).Pointer() == decideSetPC {
-		return c.remoteBlindSet(sk, pk)
-	}
 	for i := range remoteAttempts {
 		enc, item, err := r.get(pk, true)
 		if err != nil {
