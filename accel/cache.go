@@ -1,6 +1,7 @@
 package accel
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,8 +35,10 @@ import (
 //     new image only if the counter is still the one it set (CAS g -> g+1):
 //     no other write or invalidation touched the stripe while it was in
 //     flight, so no write the upstream may have ordered after it was
-//     acknowledged here. Otherwise, and for a failed or unknown write, it
-//     bumps the counter again: the next read goes upstream.
+//     acknowledged here, or if only stream records of the key bumped it
+//     meanwhile, the last of them with this very image (endWrite).
+//     Otherwise, and for a failed or unknown write, it bumps the counter
+//     again: the next read goes upstream.
 //
 // So every entry that passes the check was read from the upstream (or
 // written to it) after the last write of its stripe this node began, and
@@ -66,6 +69,29 @@ type itemCache struct {
 	// index holds the key of every entry ristretto may hold, for
 	// persistence (persist.go); nil without --dir.
 	index *sync.Map
+
+	// inflight holds this node's writes in flight, by key, so that a
+	// stream record of the key applied meanwhile (typically the write's
+	// own record, read before the write's reply was processed) is noted
+	// on them as well as bumping the stripe (see endWrite).
+	inflight struct {
+		sync.Mutex
+		m map[string][]*inflight
+	}
+	// written is, by stripe, the entry the stripe's last write installed
+	// (endWrite): ristretto applies a Set asynchronously, so a stream
+	// record (the write's own, typically) may be applied before the entry
+	// is visible to get; apply then finds it here (coherence.go).
+	written []atomic.Pointer[entry]
+}
+
+// inflight is one write in flight and the stream records of its key
+// applied while it was (coherence.go).
+type inflight struct {
+	bumps     uint64 // stripe bumps made by those records
+	lastKnown bool   // the last record's image is known
+	lastFound bool   // the last record's image is an item
+	lastJSON  []byte // its JSON
 }
 
 // genStripes is the number of generation counters: enough that writes to
@@ -119,6 +145,7 @@ type token struct {
 	gen, epoch uint64
 	tctr       *atomic.Uint64
 	tgen       uint64
+	fly        *inflight // a write's registration (beginWrite)
 }
 
 // entryOverhead approximates ristretto's bookkeeping and the entry itself.
@@ -128,7 +155,8 @@ const entryOverhead = 200
 // its keys that persistence needs.
 func newItemCache(maxBytes int64, ttl time.Duration, indexed bool) (*itemCache, error) {
 	c := &itemCache{ttl: ttl, gens: make([]atomic.Uint64, genStripes), ownAt: make([]atomic.Int64, genStripes),
-		tgens: make([]atomic.Uint64, tableStripes)}
+		tgens: make([]atomic.Uint64, tableStripes), written: make([]atomic.Pointer[entry], genStripes)}
+	c.inflight.m = map[string][]*inflight{}
 	if maxBytes <= 0 {
 		return c, nil
 	}
@@ -202,19 +230,87 @@ func (c *itemCache) beginWrite(key string) token {
 	ep := c.epoch.Load()
 	tc := c.tableGen(key)
 	tg := tc.Load()
-	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep, tctr: tc, tgen: tg}
+	fly := &inflight{}
+	c.inflight.Lock()
+	c.inflight.m[key] = append(c.inflight.m[key], fly)
+	c.inflight.Unlock()
+	return token{stripe: s, gen: c.gens[s].Add(1), epoch: ep, tctr: tc, tgen: tg, fly: fly}
 }
 
 // endWrite ends a write begun with t. known says the upstream
 // acknowledged it and item is the key's image now (nil: no item); else
 // the key's entries are dropped.
+//
+// The image is installed if nothing touched the stripe since the write
+// began (CAS g -> g+1), or if what touched it were only stream records of
+// the key applied while the write was in flight (bumpForRecord), the
+// last of which carries this very image: the upstream's state after that
+// record is the image (whichever write the record is of, the write's
+// own record typically, read before its reply was processed here), and
+// any later change has a later record that bumps the stripe again. A
+// record applied in the middle of the CAS makes it fail: the key drops.
 func (c *itemCache) endWrite(key string, t token, known bool, item attr.Item, json []byte) {
 	storeMax(&c.ownAt[t.stripe], time.Now().UnixNano())
-	if known && c.gens[t.stripe].CompareAndSwap(t.gen, t.gen+1) {
-		c.set(key, newEntry(t, t.gen+1, item, json))
+	var fly inflight
+	if t.fly != nil {
+		c.inflight.Lock()
+		fly = *t.fly
+		list := c.inflight.m[key]
+		for i, f := range list {
+			if f == t.fly {
+				list = append(list[:i:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(c.inflight.m, key)
+		} else {
+			c.inflight.m[key] = list
+		}
+		c.inflight.Unlock()
+	}
+	if fly.bumps > 0 && !(fly.lastKnown && fly.lastFound == (item != nil) && bytes.Equal(fly.lastJSON, json)) {
+		known = false
+	}
+	g := t.gen + fly.bumps
+	if known && c.gens[t.stripe].CompareAndSwap(g, g+1) {
+		e := newEntry(t, g+1, item, json)
+		e.key = key
+		c.set(key, e)
+		c.written[t.stripe].Store(e)
 		return
 	}
 	c.gens[t.stripe].Add(1)
+}
+
+// getForRecord is get for a stream record of key: an entry a write
+// installed that ristretto may not show yet counts too.
+func (c *itemCache) getForRecord(key string) (*entry, bool) {
+	if e, ok := c.get(key); ok {
+		return e, true
+	}
+	if c.c == nil {
+		return nil, false
+	}
+	e := c.written[stripeOf(key)].Load()
+	if e == nil || e.key != key || e.gen != c.gens[stripeOf(key)].Load() || e.epoch != c.epoch.Load() ||
+		e.tgen != e.tctr.Load() || e.expires <= time.Now().UnixNano() {
+		return nil, false
+	}
+	return e, true
+}
+
+// bumpForRecord bumps key's stripe for a stream record of the key
+// (coherence.go), noting the record on this node's writes of the key in
+// flight (see endWrite), and returns the new generation.
+func (c *itemCache) bumpForRecord(key string, s uint32, known, found bool, json []byte) uint64 {
+	c.inflight.Lock()
+	defer c.inflight.Unlock()
+	for _, f := range c.inflight.m[key] {
+		f.bumps++
+		f.lastKnown, f.lastFound, f.lastJSON = known, found, json
+	}
+	return c.gens[s].Add(1)
 }
 
 // invalidateAll makes every entry invalid.

@@ -47,7 +47,10 @@ import (
 //     (typically the record of this node's own write): nothing changes.
 //  3. Otherwise the key's stripe generation is bumped, which drops the
 //     entry and makes any read or write in flight on the stripe install
-//     nothing (cache.go). Then, only if the key was held (the stream does
+//     nothing (cache.go), but for this node's write of the key in flight
+//     whose image is the record's (typically the record of that very
+//     write, read before its reply was processed: itemCache.endWrite).
+//     Then, only if the key was held (the stream does
 //     not fill the cache with keys nobody read), the record carries an
 //     image, and the record was created more than clockMargin after the
 //     last write this node forwarded on the key's stripe was answered
@@ -239,7 +242,9 @@ type record struct {
 }
 
 // apply applies one record of t's table to the item cache (the query
-// cache is touched once per batch by the caller).
+// cache is touched once per batch by the caller). An entry a write just
+// installed counts as held even before ristretto shows it
+// (itemCache.getForRecord).
 func (co *coherence) apply(t *tail, r *record) {
 	c := co.a.cache
 	if c.c == nil {
@@ -254,7 +259,7 @@ func (co *coherence) apply(t *tail, r *record) {
 	}
 	s := stripeOf(key)
 	tk := c.snapshot(key)
-	e, held := c.get(key)
+	e, held := c.getForRecord(key)
 	var json []byte
 	if r.known {
 		json = itemJSON(r.image)
@@ -267,7 +272,7 @@ func (co *coherence) apply(t *tail, r *record) {
 			return // rule 2
 		}
 	}
-	g := c.gens[s].Add(1)
+	g := c.bumpForRecord(key, s, r.known, r.image != nil, json)
 	if !held || !r.known || r.created <= c.ownSince(s)+int64(clockMargin) || (e.seq == "" && r.created <= e.at-int64(freshSlack)) {
 		return
 	}

@@ -352,8 +352,10 @@ func Open(cfg Config) (*Server, error) {
 	if !cfg.InMemory {
 		persistence = "wal fsync " + cfg.Fsync
 	}
-	// RESP keeps its Redis keys in a local table (Local); its DYNAMODB
-	// command reaches the backend through the handler's API twin.
+	// RESP gets the local handler (its own tables, e.g. INFO's); its
+	// DYNAMODB command reaches the backend through the handler's API twin,
+	// and so, in accelerator mode, do its key commands: the Redis keys are
+	// then the upstream's --resp-table (protocol/resp/remote.go).
 	maxClients := cfg.MaxConnections
 	if maxClients == 0 {
 		maxClients = DefaultMaxConnections

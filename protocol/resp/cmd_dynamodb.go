@@ -245,6 +245,8 @@ func dynQuery(c *conn, args [][]byte) error {
 	if t, ok := c.s.store.Table(table); ok {
 		ks := t.Schema()
 		hashName, hashType, rangeName, rangeType = ks.HashName, ks.HashType, ks.RangeName, ks.RangeType
+	} else if c.s.remote != nil {
+		hashName, hashType, rangeName, rangeType = c.s.remote.keySchema(table) // remote.go
 	}
 	names := map[string]any{}
 	values := map[string]any{}

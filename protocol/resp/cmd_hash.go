@@ -73,6 +73,9 @@ func (c *conn) hashField(enc, field []byte) (attr.Type, []byte, bool) {
 // lookupHash returns the encoded item of the hash at key, nil when there is
 // none, or WRONGTYPE.
 func (c *conn) lookupHash(key []byte) ([]byte, view, error) {
+	if c.s.remote != nil {
+		return c.remoteLookupHash(key)
+	}
 	t, err := c.readTable()
 	if t == nil {
 		if err == nil {

@@ -350,7 +350,11 @@ func (c *conn) exec(args [][]byte) {
 	if timed {
 		start = time.Now()
 	}
-	err := cmd.fn(c, args)
+	fn := cmd.fn
+	if c.s.remote != nil {
+		fn = remoteCommand(cmd) // remote.go
+	}
+	err := fn(c, args)
 	if timed {
 		st.Latency.Since(start)
 	}
@@ -428,6 +432,9 @@ func nowMs() int64 { return time.Now().UnixMilli() }
 // The stripe lock for k is held only for the read. v.val shares the stored
 // encoding, which is never modified.
 func (c *conn) lookupKey(k []byte) (view, error) {
+	if c.s.remote != nil {
+		return c.remoteLookupKey(k)
+	}
 	t, err := c.readTable()
 	if t == nil {
 		if err == nil {
@@ -492,6 +499,9 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 // multi-key commands, which hold their stripes throughout, never interleave
 // with it. fn's results are in c.res.
 func (c *conn) mutate(k []byte, fn func(c *conn, v *view, old shard.Entry) (shard.Write, error)) error {
+	if c.s.remote != nil {
+		return c.remoteMutate(k, fn)
+	}
 	t, err := c.writeTable()
 	if err != nil {
 		return err

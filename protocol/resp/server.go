@@ -107,6 +107,11 @@ type Server struct {
 	wg       sync.WaitGroup // connection and listener goroutines
 	sweepers sync.WaitGroup
 	stop     chan struct{}
+
+	// remote, in accelerator mode (the handler has a backend), is the
+	// RESP table on the upstream, which the key commands use instead of
+	// a local table (remote.go).
+	remote *remoteKeys
 }
 
 // New returns a RESP server on the store h serves; the DYNAMODB command runs
@@ -125,12 +130,22 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 		opts.Logf = func(string, ...any) {}
 	}
 	s := &Server{store: h.Store(), handler: h, opts: opts, start: time.Now(), stop: make(chan struct{})}
+	if api := h.API(); api != h {
+		s.remote = &remoteKeys{api: api, table: opts.Table}
+	}
 	s.stats, s.cmdStats = newCommandStats()
 	s.mu.conns = make(map[*conn]struct{})
 	s.expires.init()
 	s.pubsub.init()
 	if opts.PubSubLimit == (OutputLimit{}) {
 		opts.PubSubLimit = DefaultPubSubLimit
+	}
+	if s.remote != nil {
+		// Accelerator mode: a command may wait for the upstream (a round
+		// trip; a dead one up to --upstream-timeout), which on an event
+		// loop would hold up every connection of the loop: each
+		// connection gets a goroutine of its own (remote.go).
+		opts.EventLoops = -1
 	}
 	if opts.EventLoops == 0 {
 		opts.EventLoops = DefaultEventLoops
