@@ -3,7 +3,6 @@ package shard
 import (
 	"encoding/binary"
 	"errors"
-	"runtime"
 	"slices"
 	"sync/atomic"
 
@@ -302,6 +301,7 @@ func (t *Table) backfill(ix *index) {
 // backfillShards fills ix from the items of t's shards [lo, hi); it
 // returns false when ix or t was dropped meanwhile.
 func (t *Table) backfillShards(ix *index, lo, hi int) bool {
+	var y Yielder
 	for i := lo; i < hi; i++ {
 		s := &t.shards[i]
 		var last tableItem
@@ -340,8 +340,8 @@ func (t *Table) backfillShards(ix *index, lo, hi int) bool {
 			// Between batches, let other goroutines have the core: on
 			// a machine with few, a request (DescribeTable, a Query of
 			// another index) would otherwise wait for this one's time
-			// slice to end.
-			runtime.Gosched()
+			// slice to end (yield.go).
+			y.Yield()
 		}
 	}
 	return true
