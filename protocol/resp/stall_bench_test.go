@@ -14,6 +14,7 @@ import (
 	"runtime/trace"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -471,22 +472,64 @@ func histMaxDelta(h, before *metrics.Float64Histogram) float64 {
 
 // startTrace writes an execution trace of the command (runtime/trace) to
 // $DYNACACHE_BENCH_TRACE/<benchmark>.trace when that variable names a
-// directory; it returns the function that stops it.
+// directory; it returns the function that stops it. A long command's
+// trace is too large to read: $DYNACACHE_BENCH_TRACE_WINDOW ("10s,3s")
+// traces only that long from that far into the command.
 func startTrace(b *testing.B) func() {
 	dir := os.Getenv("DYNACACHE_BENCH_TRACE")
 	if dir == "" {
 		return func() {}
+	}
+	var after, span time.Duration
+	if w := os.Getenv("DYNACACHE_BENCH_TRACE_WINDOW"); w != "" {
+		a, s, _ := strings.Cut(w, ",")
+		var err1, err2 error
+		after, err1 = time.ParseDuration(a)
+		span, err2 = time.ParseDuration(s)
+		if err1 != nil || err2 != nil {
+			b.Fatalf("DYNACACHE_BENCH_TRACE_WINDOW=%q: want after,span (10s,3s)", w)
+		}
 	}
 	name := strings.NewReplacer("/", "_", "*", "all", "=", "").Replace(b.Name())
 	f, err := os.Create(filepath.Join(dir, name+".trace"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := trace.Start(f); err != nil {
-		b.Fatal(err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			trace.Stop()
+			f.Close()
+		})
 	}
+	start := func() {
+		if err := trace.Start(f); err != nil {
+			b.Error(err)
+		}
+	}
+	if span == 0 {
+		start()
+		return stop
+	}
+	cancel := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-time.After(after):
+		case <-cancel:
+			f.Close()
+			return
+		}
+		start()
+		select {
+		case <-time.After(span):
+		case <-cancel:
+		}
+		stop()
+	}()
 	return func() {
-		trace.Stop()
-		f.Close()
+		close(cancel)
+		<-done
 	}
 }
