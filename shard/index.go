@@ -294,14 +294,16 @@ const backfillBatch = 256
 // backfill fills ix from t's items (see Consistency above) and marks it
 // ready. ix must already be in t's index set.
 func (t *Table) backfill(ix *index) {
-	if t.backfillShards(ix, 0, numShards) {
+	if t.backfillShards(ix, 0, numShards, &Yielder{}) {
 		ix.ready.Store(true)
 	}
 }
 
 // backfillShards fills ix from the items of t's shards [lo, hi); it
-// returns false when ix or t was dropped meanwhile.
-func (t *Table) backfillShards(ix *index, lo, hi int) bool {
+// returns false when ix or t was dropped meanwhile. Between batches it
+// yields through y (yield.go), or only with runtime.Gosched when y is nil
+// (recovery: no client is waiting, and a sleep would only slow it).
+func (t *Table) backfillShards(ix *index, lo, hi int, y *Yielder) bool {
 	for i := lo; i < hi; i++ {
 		s := &t.shards[i]
 		var last tableItem
@@ -340,8 +342,12 @@ func (t *Table) backfillShards(ix *index, lo, hi int) bool {
 			// Between batches, let other goroutines have the core: on
 			// a machine with few, a request (DescribeTable, a Query of
 			// another index) would otherwise wait for this one's time
-			// slice to end.
-			runtime.Gosched()
+			// slice to end (yield.go).
+			if y != nil {
+				y.Yield()
+			} else {
+				runtime.Gosched()
+			}
 		}
 	}
 	return true

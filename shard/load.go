@@ -223,7 +223,7 @@ func (s *Store) EndRecovery() {
 	workers := min(runtime.GOMAXPROCS(0), 8)
 	for _, w := range work {
 		parallel(workers, numShards*4096, func(lo, hi int) {
-			w.t.backfillShards(w.ix, lo/4096, hi/4096)
+			w.t.backfillShards(w.ix, lo/4096, hi/4096, nil)
 		})
 		w.ix.ready.Store(true)
 	}

@@ -14,11 +14,16 @@ package shard
 // too), every item present for a whole walk is visited, however many items
 // come and go meanwhile: Redis's SCAN guarantee. An item may be visited
 // twice only if it is deleted and added again.
+// scanHashRoom bounds the room ScanHash makes for its items up front.
+const scanHashRoom = 4096
+
 func (t *Table) ScanHash(from uint64, limit int, fn func(k Key, e Entry)) (next uint64, done bool) {
 	if limit < 1 {
 		limit = 1
 	}
-	var buf []tableItem
+	// Room for limit items and a few of the same hash after them, up to
+	// a bound (a huge COUNT grows the buffer as it fills instead).
+	buf := make([]tableItem, 0, min(limit, scanHashRoom)+4)
 	full := false
 	for si := shardOf(from); si < numShards && !full; si++ {
 		s := &t.shards[si]

@@ -2,7 +2,6 @@ package resp
 
 import (
 	"errors"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -53,6 +52,7 @@ func keysReply(t *shard.Table, pattern []byte, now int64) []byte {
 	var key []byte
 	n := 0
 	cursor := uint64(0)
+	var y shard.Yielder
 	for {
 		next, done := t.ScanHash(cursor, keysStep, func(k shard.Key, e shard.Entry) {
 			v := viewOf(e.Encoded())
@@ -69,10 +69,11 @@ func keysReply(t *shard.Table, pattern []byte, now int64) []byte {
 			break
 		}
 		cursor = next
-		// Let the event loops in between steps: on a machine with few
-		// cores this goroutine would otherwise keep a core for its whole
-		// time slice (10 ms) while a loop waits to run.
-		runtime.Gosched()
+		// Let the event loops and the goroutines waiting for the
+		// network in between steps: on a machine with few cores this
+		// goroutine would otherwise keep a core for its whole time slice
+		// (10 ms) while they wait (shard/yield.go).
+		y.Yield()
 	}
 	head := redcon.AppendArray(nil, n)
 	off := room - len(head)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tidwall/redcon"
+
 	"github.com/dynacache/dynacache/shard"
 )
 
@@ -187,10 +189,14 @@ func cmdScan(c *conn, args [][]byte) error {
 		return err
 	}
 	now := nowMs()
-	var keys [][]byte
+	// The keys are encoded as they come, into one buffer (no key is
+	// copied on its own), and the reply is written once they are counted.
+	var body, key []byte
+	n := 0
 	next := uint64(0)
 	if t != nil {
 		limit := int(min(count, 1<<20))
+		body = make([]byte, 0, min(limit, 4096)*24)
 		next, _ = t.ScanHash(cursor, limit, func(k shard.Key, e shard.Entry) {
 			v := viewOf(e.Encoded())
 			if v.expiredAt(now) {
@@ -199,19 +205,19 @@ func cmdScan(c *conn, args [][]byte) error {
 			if typ != nil && !strings.EqualFold(string(typ), v.kind.String()) {
 				return
 			}
-			key := redisKeyOf(nil, k)
+			key = redisKeyOf(key[:0], k)
 			if match != nil && !globMatch(match, key, false) {
 				return
 			}
-			keys = append(keys, key)
+			body = redcon.AppendBulk(body, key)
+			n++
 		})
 	}
 	c.array(2)
-	c.bulkString(strconv.FormatUint(next, 10))
-	c.array(len(keys))
-	for _, k := range keys {
-		c.bulk(k)
-	}
+	c.tmp = strconv.AppendUint(c.tmp[:0], next, 10)
+	c.bulk(c.tmp)
+	c.array(n)
+	c.out = append(c.out, body...)
 	return nil
 }
 
