@@ -67,7 +67,9 @@
 // the log from startSeq over it converges to the exact state because records
 // are images. It is written to a temporary file, fsynced, renamed into place
 // and the directory fsynced; only then is the log truncated before startSeq
-// and older snapshots removed.
+// and older snapshots removed. No write waits for any of it: the log's
+// fsync is SyncTail (segments.go) and the truncation works on the files
+// beside tidwall/wal, not under its lock (dropfront.go).
 //
 // # Recovery
 //
