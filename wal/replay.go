@@ -63,7 +63,7 @@ type replayItem struct {
 	koff, klen uint32 // the key, in the record
 	eoff, elen uint32 // the item's encoding (a put)
 	size       uint32 // DynamoDB size (a put)
-	table      uint16 // index in replayer.tables
+	table      uint32 // index in replayer.tables
 	del        bool
 }
 
@@ -78,14 +78,14 @@ type replayer struct {
 
 	// per run, reused
 	tables  []*shard.Table
-	byName  map[string]uint16
+	byName  map[string]uint32
 	items   []replayItem
 	sorted  []replayItem
 	workers int
 }
 
 func newReplayer(store *shard.Store, sink ChangeSink, segs []segmentFile) *replayer {
-	return &replayer{store: store, sink: sink, segs: segs, byName: map[string]uint16{},
+	return &replayer{store: store, sink: sink, segs: segs, byName: map[string]uint32{},
 		workers: min(runtime.GOMAXPROCS(0), 8)}
 }
 
@@ -136,7 +136,7 @@ func (p *replayer) flush() error {
 	p.tables = p.tables[:0]
 	clear(p.byName)
 	for _, t := range p.store.Tables() {
-		p.byName[t.Name()] = uint16(len(p.tables))
+		p.byName[t.Name()] = uint32(len(p.tables))
 		p.tables = append(p.tables, t)
 	}
 	if err := p.decode(); err != nil {
