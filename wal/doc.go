@@ -67,11 +67,17 @@
 // the log from startSeq over it converges to the exact state because records
 // are images. It is written to a temporary file, fsynced, renamed into place
 // and the directory fsynced; only then is the log truncated before startSeq
-// and older snapshots removed.
+// and older snapshots removed. No write waits for any of it: the log's
+// fsync is SyncTail (segments.go) and the truncation works on the files
+// beside tidwall/wal, not under its lock (dropfront.go).
 //
 // # Recovery
 //
-// Open loads the newest snapshot, then replays the log from its startSeq. A
+// Open loads the newest snapshot, then replays the log from its startSeq
+// (segments wholly before it are not read). The segments are read and
+// checked on every core, a window at a time; the item records between two
+// table records are decoded on every core, reduced to the last image of
+// each key and bulk-loaded shard by shard (replay.go). A
 // torn tail of the last segment (an incomplete entry, a zeroed region, or a
 // last entry whose checksum fails: a crash mid-write) is cut off, the cut
 // bytes are kept in a .broken file and the repair is logged. Any other

@@ -146,6 +146,8 @@ type Log struct {
 	commitMu   sync.Mutex
 	written    uint64 // last sequence number written (REQUIRES: commitMu)
 	syncNeeded bool   // written but not fsynced (guarded by syncMu)
+	unsynced   int64  // bytes written since the last fsync began (guarded by syncMu)
+	syncKick   chan struct{}
 	syncMu     sync.Mutex
 }
 
@@ -226,7 +228,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		return nil, nil, err
 	}
 	l := &Log{dir: dir, opts: opts, lock: lock, logf: logf, warnf: warnf, errorf: errorf, stats: newStats(),
-		kick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+		kick: make(chan struct{}, 1), syncKick: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	store, next, err := l.recover()
 	if err != nil {
 		lock.Close()
@@ -264,6 +266,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		lock.Close()
 		return nil, nil, err
 	}
+	files.beside = true
 	l.files = files
 	l.store = store
 	l.mu.next = next
@@ -459,8 +462,10 @@ func (l *Log) LogTable(table string, schema shard.KeySchema, indexes []shard.Ind
 // While it writes, the next group fills up: that is the group commit.
 func (l *Log) run() {
 	defer close(l.stopped)
-	// The tick fsyncs under FsyncEverySec and, whatever the policy, commits
-	// a group nobody has waited for yet (a safety net: every writer waits).
+	syncerDone := make(chan struct{})
+	go l.syncer(syncerDone)
+	// The tick commits a group nobody has waited for yet (a safety net:
+	// every writer waits).
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -473,18 +478,48 @@ func (l *Log) run() {
 			l.commitMu.Lock()
 			l.commit()
 			l.commitMu.Unlock()
-			if l.opts.Policy == FsyncEverySec {
-				l.syncIfNeeded()
-			}
 		case <-l.done:
 			l.commitMu.Lock()
 			l.commit() // whatever was appended before Close
 			l.commitMu.Unlock()
+			<-syncerDone
 			l.syncIfNeeded()
 			return
 		}
 	}
 }
+
+// syncer fsyncs, beside the committer so that an fsync never holds up a
+// commit: once a second under FsyncEverySec, and whenever earlySyncBytes
+// have been written since the last fsync (see commit).
+func (l *Log) syncer(done chan<- struct{}) {
+	defer close(done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if l.opts.Policy == FsyncEverySec {
+				l.syncIfNeeded()
+			}
+		case <-l.syncKick:
+			l.syncIfNeeded()
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// earlySyncBytes is how much log written since the last fsync makes the
+// syncer fsync at once under FsyncEverySec, rather than at its next tick.
+//
+// tidwall/wal fsyncs a segment when it moves on to the next one, under the
+// lock every WriteBatch takes, so the commits wait for however much of
+// the segment is not yet on disk: at 30 MB/s of writes (RESP SET with
+// pipelining) up to a whole segment, several times a second. Syncing the
+// tail every quarter segment bounds that wait to the fsync of a quarter
+// segment, or less.
+func (l *Log) earlySyncBytes() int64 { return int64(l.opts.SegmentBytes / 4) }
 
 // commit writes the pending group with one WriteBatch (and, under
 // FsyncAlways, one fsync) and releases its waiters.
@@ -519,7 +554,15 @@ func (l *Log) commit() {
 		} else {
 			l.syncMu.Lock()
 			l.syncNeeded = true
+			l.unsynced += g.bytes
+			early := l.opts.Policy == FsyncEverySec && l.unsynced >= l.earlySyncBytes()
 			l.syncMu.Unlock()
+			if early {
+				select {
+				case l.syncKick <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}
 	if err != nil {
@@ -571,6 +614,7 @@ func (l *Log) syncIfNeeded() {
 	l.syncMu.Lock()
 	need := l.syncNeeded
 	l.syncNeeded = false
+	l.unsynced = 0
 	l.syncMu.Unlock()
 	if !need || l.opts.Policy == FsyncNo {
 		return
@@ -597,25 +641,18 @@ func (l *Log) Err() error {
 	return l.mu.failed
 }
 
-// Sync writes and fsyncs everything appended so far.
+// Sync writes and fsyncs everything appended so far. It does not stop
+// writers while it fsyncs (SyncTail): a snapshot calls it.
 func (l *Log) Sync() error {
-	l.mu.Lock()
-	g := l.mu.pending
-	empty := g.last < g.first
-	l.mu.Unlock()
-	if !empty {
-		select {
-		case l.kick <- struct{}{}:
-		default:
-		}
-		if err := g.wait(); err != nil {
-			return err
-		}
-	}
+	// Taking commitMu waits for a commit in flight, whose group may hold
+	// records appended before this call; commit then writes the rest.
+	l.commitMu.Lock()
+	l.commit()
+	l.commitMu.Unlock()
 	if err := l.Err(); err != nil {
 		return err
 	}
-	if err := l.files.Sync(); err != nil {
+	if err := l.files.SyncTail(); err != nil {
 		err = fmt.Errorf("wal: fsync failed, refusing further writes: %w", err)
 		l.fail(err)
 		return err

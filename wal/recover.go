@@ -34,43 +34,60 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 	}
 	next := start // after the loop: the sequence number of the next record
 	logNext := uint64(0)
-	replayed := 0
-	for i, seg := range segs {
-		if i > 0 && seg.first != logNext {
-			return nil, 0, fmt.Errorf("wal: %s: %w: segment starts at entry %d but the log before it ends at %d (missing or damaged segment)",
-				seg.path, ErrCorrupt, seg.first, logNext-1)
+	replay := newReplayer(store, l.opts.Changes, segs)
+	// Segments wholly before start hold nothing to replay: they are kept
+	// for a fall back to the snapshot before, which loadSnapshot has
+	// decided against already, so they are not read.
+	first := 0
+	for first+1 < len(segs) && segs[first+1].first <= start {
+		first++
+	}
+	for lo := first; lo < len(segs); {
+		// A window of segments of about replayRunBytes, read and checked
+		// in parallel, then replayed in order.
+		hi, bytes := lo+1, segmentSize(segs[lo])
+		for hi < len(segs) && bytes < replayRunBytes {
+			bytes += segmentSize(segs[hi])
+			hi++
 		}
-		if i == 0 && seg.first > start {
-			return nil, 0, fmt.Errorf("wal: %s: %w: log starts at entry %d but the snapshot needs entries from %d",
-				seg.path, ErrCorrupt, seg.first, start)
-		}
-		entries, err := scanSegment(seg, i == len(segs)-1, l.warnf)
-		var torn *tornTailError
-		if errors.As(err, &torn) {
-			l.readOnly = torn
-			err = nil
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, e := range entries {
-			if e.seq < start {
-				continue
+		scans := scanSegments(segs[lo:hi], hi == len(segs), l.warnf)
+		for i := lo; i < hi; i++ {
+			seg := segs[i]
+			if i > first && seg.first != logNext {
+				return nil, 0, fmt.Errorf("wal: %s: %w: segment starts at entry %d but the log before it ends at %d (missing or damaged segment)",
+					seg.path, ErrCorrupt, seg.first, logNext-1)
 			}
-			r, err := decodeRecord(e.data)
+			if i == first && seg.first > start {
+				return nil, 0, fmt.Errorf("wal: %s: %w: log starts at entry %d but the snapshot needs entries from %d",
+					seg.path, ErrCorrupt, seg.first, start)
+			}
+			entries, err := scans[i-lo].entries, scans[i-lo].err
+			var torn *tornTailError
+			if errors.As(err, &torn) {
+				l.readOnly = torn
+				err = nil
+			}
 			if err != nil {
-				return nil, 0, fmt.Errorf("wal: %s: entry %d: %w", seg.path, e.seq, err)
+				return nil, 0, err
 			}
-			applyRecord(store, &r)
-			if sink := l.opts.Changes; sink != nil {
-				if cs := r.changes(nil); len(cs) > 0 {
-					sink.Changes(e.seq, cs)
+			replay.reserve(len(entries))
+			for _, e := range entries {
+				if e.seq < start {
+					continue
+				}
+				if err := replay.add(e); err != nil {
+					return nil, 0, err
 				}
 			}
-			replayed++
+			logNext = seg.first + uint64(len(entries))
+			scans[i-lo] = segmentScan{}
 		}
-		logNext = seg.first + uint64(len(entries))
+		lo = hi
 	}
+	if err := replay.flush(); err != nil {
+		return nil, 0, err
+	}
+	replayed := replay.replayed
 	if logNext > next {
 		next = logNext
 	}

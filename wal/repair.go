@@ -98,7 +98,7 @@ func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry
 	if err != nil {
 		return nil, fmt.Errorf("wal: read %s: %w", seg.path, err)
 	}
-	var out []entry
+	out := make([]entry, 0, countEntries(data))
 	off := 0
 	for off < len(data) {
 		size, n := binary.Uvarint(data[off:])

@@ -34,6 +34,20 @@ type segmentFiles struct {
 	mu       sync.Mutex // serialises SyncTail
 	tail     *os.File   // read-only descriptor of the tail segment
 	tailName string
+
+	// beside, set for the write-ahead log, makes TruncateFront work
+	// beside tidwall/wal rather than under its lock (dropfront.go).
+	beside bool
+	// removedBeside: segments were removed beside tidwall/wal since Open.
+	removedBeside bool
+}
+
+// TruncateFront drops the entries before index.
+func (f *segmentFiles) TruncateFront(index uint64) error {
+	if f.beside {
+		return f.truncateFrontUnlocked(index)
+	}
+	return f.Log.TruncateFront(index)
 }
 
 func openSegments(dir string, opts *twal.Options) (*segmentFiles, error) {

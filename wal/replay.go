@@ -1,0 +1,434 @@
+package wal
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+// Replay of the log (issue 16: a 1M-item restart from the log alone in
+// under 0.5 s).
+//
+// Recovery hands the log's records to a replayer in log order. Records
+// that change items (recPut, recDelete, recChange, recBatch) are gathered
+// into a run; any other record (a table created, redefined or dropped)
+// ends the run: the run is applied, then that record, so every item record
+// meets the tables as they were when it was logged. A run is applied in
+// four steps, none of which allocates per record:
+//
+//  1. decode: the records are split among the cores; each item they carry
+//     becomes a replayItem, offsets into the record's bytes and no
+//     pointers (so the collector has nothing to scan in them);
+//  2. bucket: the items are grouped by table and by the top bits of the
+//     xxhash of their partition key, the store's own shard stripes
+//     (shard/order.go), keeping log order within each bucket;
+//  3. resolve: each bucket, on its own core, is sorted by (hash, key, log
+//     position) and keeps only the last record of each key: records are
+//     images, so the last one is the key's state at the end of the run;
+//  4. load: each table's surviving puts, now in the table's own order,
+//     go to Table.LoadItems in one call (which copies them into shared
+//     blocks and loads the shards in parallel, appending to an empty
+//     shard's tree without a search), its surviving deletes to
+//     Table.RecoverItem.
+//
+// Invariant: for every key, the state after a run is the image of the
+// key's last record in the run (or its absence, for a delete), exactly as
+// applying the records one by one in log order would leave it. Keys are
+// independent of one another (a record of one key never reads another),
+// and a batch's items are applied with the run that holds the whole
+// batch, so all or nothing holds.
+//
+// Stream changes (ChangeSink.Changes) are delivered in log order, record
+// by record, before the run is applied.
+
+// replayRunBytes bounds the log bytes one run holds (and so the memory
+// recovery holds beyond the store). A log between two snapshots
+// (DefaultSnapshotBytes) is usually one run.
+var replayRunBytes = 256 << 20
+
+// replayItem is one item record of a run: offsets into its record's bytes.
+type replayItem struct {
+	h          uint64 // xxhash of the partition key
+	rec        uint32 // index of the record in the run
+	pos        uint32 // position in the run's log order
+	koff, klen uint32 // the key, in the record
+	eoff, elen uint32 // the item's encoding (a put)
+	size       uint32 // DynamoDB size (a put)
+	table      uint32 // index in replayer.tables
+	del        bool
+}
+
+// replayer applies recovered log records to a store (see above).
+type replayer struct {
+	store    *shard.Store
+	sink     ChangeSink
+	segs     []segmentFile // for error messages
+	run      []entry       // the run's item records, in log order
+	runBytes int
+	replayed int
+
+	// per run, reused
+	tables  []*shard.Table
+	byName  map[string]uint32
+	items   []replayItem
+	sorted  []replayItem
+	workers int
+}
+
+func newReplayer(store *shard.Store, sink ChangeSink, segs []segmentFile) *replayer {
+	return &replayer{store: store, sink: sink, segs: segs, byName: map[string]uint32{},
+		workers: min(runtime.GOMAXPROCS(0), 8)}
+}
+
+// add takes the next record of the log.
+func (p *replayer) add(e entry) error {
+	p.replayed++
+	switch e.data[5] { // the type; scanSegment checked the header
+	case recPut, recDelete, recChange, recBatch:
+		p.run = append(p.run, e)
+		p.runBytes += len(e.data)
+		if p.runBytes >= replayRunBytes {
+			return p.flush()
+		}
+		return nil
+	}
+	if err := p.flush(); err != nil {
+		return err
+	}
+	r, err := decodeRecord(e.data)
+	if err != nil {
+		return p.entryError(e.seq, err)
+	}
+	applyRecord(p.store, &r)
+	return nil
+}
+
+// entryError names the segment and the entry of err.
+func (p *replayer) entryError(seq uint64, err error) error {
+	path := ""
+	for _, s := range p.segs {
+		if s.first <= seq {
+			path = s.path
+		}
+	}
+	return fmt.Errorf("wal: %s: entry %d: %w", path, seq, err)
+}
+
+// flush applies the run.
+func (p *replayer) flush() error {
+	if len(p.run) == 0 {
+		return nil
+	}
+	defer func() {
+		clear(p.run) // drop the references to the segments' bytes
+		p.run = p.run[:0]
+		p.runBytes = 0
+	}()
+	p.tables = p.tables[:0]
+	clear(p.byName)
+	for _, t := range p.store.Tables() {
+		p.byName[t.Name()] = uint32(len(p.tables))
+		p.tables = append(p.tables, t)
+	}
+	if err := p.decode(); err != nil {
+		return err
+	}
+	if p.sink != nil {
+		for _, e := range p.run {
+			if typ := e.data[5]; typ != recChange && typ != recBatch {
+				continue
+			}
+			r, err := decodeRecord(e.data)
+			if err != nil {
+				return p.entryError(e.seq, err)
+			}
+			if cs := r.changes(nil); len(cs) > 0 {
+				p.sink.Changes(e.seq, cs)
+			}
+		}
+	}
+	p.apply()
+	return nil
+}
+
+// decode fills p.items from p.run, in log order, on every core.
+func (p *replayer) decode() error {
+	workers := p.workers
+	if len(p.run) < 4096 {
+		workers = 1
+	}
+	parts := make([][]replayItem, workers)
+	bad := make([]int, workers) // index of the first bad record, or -1
+	step := (len(p.run) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := min(w*step, len(p.run)), min((w+1)*step, len(p.run))
+		bad[w] = -1
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := make([]replayItem, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				var ok bool
+				out, ok = p.decodeEntry(out, uint32(i))
+				if !ok {
+					bad[w] = i
+					break
+				}
+			}
+			parts[w] = out
+		}()
+	}
+	wg.Wait()
+	for _, i := range bad { // in log order: the first damage wins
+		if i >= 0 {
+			e := p.run[i]
+			_, err := decodeRecord(e.data)
+			if err == nil {
+				err = fmt.Errorf("%w: malformed record of type %d", ErrCorrupt, e.data[5])
+			}
+			return p.entryError(e.seq, err)
+		}
+	}
+	p.items = p.items[:0]
+	for _, part := range parts {
+		p.items = append(p.items, part...)
+	}
+	for i := range p.items {
+		p.items[i].pos = uint32(i)
+	}
+	return nil
+}
+
+// decodeEntry appends the items of record rec of the run to out, checking
+// the record as decodeRecord does (scanSegment checked its checksum).
+// Items of a table not in the store (written to a table being dropped)
+// are left out.
+func (p *replayer) decodeEntry(out []replayItem, rec uint32) ([]replayItem, bool) {
+	b := p.run[rec].data
+	d := reader{b: b, off: headerLen}
+	out, ok := p.decodeBody(out, &d, rec, b[5], 0)
+	return out, ok && d.err == nil && d.off == len(b)
+}
+
+// decodeBody decodes one body of type typ at d (see reader.body).
+func (p *replayer) decodeBody(out []replayItem, d *reader, rec uint32, typ byte, depth int) ([]replayItem, bool) {
+	switch typ {
+	case recPut, recDelete:
+		name := d.bytes()
+		key := d.bytes()
+		it := replayItem{rec: rec, koff: uint32(d.off - len(key)), klen: uint32(len(key)), del: typ == recDelete}
+		if typ == recPut {
+			it.size = uint32(d.uvarint())
+			enc := d.bytes()
+			it.eoff, it.elen = uint32(d.off-len(enc)), uint32(len(enc))
+		}
+		if d.err != nil {
+			return out, false
+		}
+		t, ok := p.byName[string(name)]
+		if !ok {
+			return out, true
+		}
+		it.table = t
+		it.h = xxhash.Sum64(shard.Key(key).Partition())
+		return append(out, it), true
+	case recChange:
+		if depth > 1 {
+			return out, false
+		}
+		d.uvarint() // stream
+		d.uvarint() // time
+		flags := d.byte()
+		if flags&^(chgService|chgOldExisted|chgOldImage) != 0 {
+			return out, false
+		}
+		if flags&chgOldImage != 0 {
+			d.bytes()
+		}
+		inner := d.byte()
+		if d.err != nil || (inner != recPut && inner != recDelete) {
+			return out, false
+		}
+		return p.decodeBody(out, d, rec, inner, depth+1)
+	case recBatch:
+		if depth > 0 {
+			return out, false
+		}
+		n := d.uvarint()
+		if d.err != nil || n > uint64(len(d.b)) {
+			return out, false
+		}
+		for i := uint64(0); i < n; i++ {
+			var ok bool
+			if out, ok = p.decodeBody(out, d, rec, d.byte(), depth+1); !ok || d.err != nil {
+				return out, false
+			}
+		}
+		return out, true
+	}
+	return out, false
+}
+
+// key returns the key of it.
+func (p *replayer) key(it *replayItem) []byte {
+	return p.run[it.rec].data[it.koff : it.koff+it.klen]
+}
+
+// apply resolves and loads p.items (steps 2 to 4 above).
+func (p *replayer) apply() {
+	if len(p.items) == 0 {
+		return
+	}
+	// Bucket by (table, stripe), keeping log order: a counting sort.
+	const stripes = 64
+	nb := len(p.tables) * stripes
+	bucketOf := func(it *replayItem) int { return int(it.table)*stripes + int(it.h>>58) }
+	starts := make([]int, nb+1)
+	for i := range p.items {
+		starts[bucketOf(&p.items[i])+1]++
+	}
+	for b := 1; b <= nb; b++ {
+		starts[b] += starts[b-1]
+	}
+	p.sorted = slices.Grow(p.sorted[:0], len(p.items))[:len(p.items)]
+	fill := slices.Clone(starts[:nb])
+	for i := range p.items {
+		b := bucketOf(&p.items[i])
+		p.sorted[fill[b]] = p.items[i]
+		fill[b]++
+	}
+	// Resolve each bucket on its own core: sort, keep the last of a key.
+	kept := make([]int, nb) // survivors of bucket b: sorted[starts[b]:starts[b]+kept[b]]
+	var next sync.Mutex
+	nextBucket := 0
+	var wg sync.WaitGroup
+	for range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				b := nextBucket
+				nextBucket++
+				next.Unlock()
+				if b >= nb {
+					return
+				}
+				kept[b] = p.resolve(p.sorted[starts[b]:starts[b+1]])
+			}
+		}()
+	}
+	wg.Wait()
+	// Load each table's survivors.
+	for ti, t := range p.tables {
+		n := 0
+		for b := ti * stripes; b < (ti+1)*stripes; b++ {
+			n += kept[b]
+		}
+		if n == 0 {
+			continue
+		}
+		puts := make([]shard.LoadItem, 0, n)
+		var dels []shard.Key
+		for b := ti * stripes; b < (ti+1)*stripes; b++ {
+			for i := starts[b]; i < starts[b]+kept[b]; i++ {
+				it := &p.sorted[i]
+				if it.del {
+					dels = append(dels, shard.Key(p.key(it)))
+					continue
+				}
+				data := p.run[it.rec].data
+				puts = append(puts, shard.LoadItem{Key: shard.Key(data[it.koff : it.koff+it.klen]),
+					Enc: data[it.eoff : it.eoff+it.elen], Size: int(it.size)})
+			}
+		}
+		t.LoadItems(puts)
+		for _, k := range dels {
+			t.RecoverItem(k, nil, 0)
+		}
+	}
+	clear(p.tables)
+}
+
+// resolve sorts the items of one bucket by (hash, key, log position) and
+// moves the last item of each key to the front, in key order; it returns
+// how many there are.
+func (p *replayer) resolve(items []replayItem) int {
+	if len(items) == 0 {
+		return 0
+	}
+	slices.SortFunc(items, func(a, b replayItem) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(p.key(&a), p.key(&b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	n := 0
+	for i := range items {
+		if i+1 < len(items) && items[i+1].h == items[i].h && bytes.Equal(p.key(&items[i+1]), p.key(&items[i])) {
+			continue // a later record of the same key follows
+		}
+		items[n] = items[i]
+		n++
+	}
+	return n
+}
+
+// reserve makes room in the run for n more records.
+func (p *replayer) reserve(n int) {
+	if cap(p.run)-len(p.run) < n {
+		p.run = slices.Grow(p.run, max(n, cap(p.run))) // doubling: slices.Grow alone grows large slices by 1.25x
+	}
+}
+
+// segmentScan is what scanSegment found in one segment.
+type segmentScan struct {
+	entries []entry
+	err     error
+}
+
+// scanSegments scans segs on every core; lastIsTail says whether the last
+// of them is the log's last segment (whose torn tail scanSegment cuts).
+func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)) []segmentScan {
+	out := make([]segmentScan, len(segs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 8, len(segs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(segs) {
+					return
+				}
+				out[i].entries, out[i].err = scanSegment(segs[i], lastIsTail && i == len(segs)-1, logf)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// segmentSize is the size of seg's file (0 if it cannot be read: the
+// scan reports why).
+func segmentSize(seg segmentFile) int {
+	fi, err := os.Stat(seg.path)
+	if err != nil {
+		return 0
+	}
+	return int(fi.Size())
+}
