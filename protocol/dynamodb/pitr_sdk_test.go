@@ -67,7 +67,7 @@ func TestSDKPointInTimeRestore(t *testing.T) {
 				putSong(t, c, "Music", artist, song, rng.Intn(1000))
 			case 2:
 				_, err = c.UpdateItem(ctx, &ddb.UpdateItemInput{TableName: aws.String("Music"), Key: key,
-					UpdateExpression: aws.String("ADD Plays :one SET Round = :r"),
+					UpdateExpression:          aws.String("ADD Plays :one SET Round = :r"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":one": n("1"), ":r": n(strconv.Itoa(round))}})
 			case 3:
 				_, err = c.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: aws.String("Music"), Key: key})
