@@ -4,17 +4,23 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dynacache/dynacache/server"
 )
 
 // pitrPoint is a table's items recorded at one instant (Unix ms).
@@ -200,5 +206,58 @@ func TestPITRSurvivesRestart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "pitr", "Src")); !os.IsNotExist(err) {
 		t.Fatalf("history of a deleted table: %v", err)
+	}
+}
+
+// TestPITRInfo: RESP INFO's Persistence section reports the histories'
+// disk use, growing as a PITR table is written.
+func TestPITRInfo(t *testing.T) {
+	dir := t.TempDir()
+	cfg := server.DefaultConfig()
+	cfg.Dir = dir
+	srv, err := server.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	hln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ServeHTTP(hln)
+	go srv.ServeRESP(rln)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: rln.Addr().String(), Protocol: 2})
+	defer rdb.Close()
+	db := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + hln.Addr().String()),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+	info := func() map[string]int64 {
+		t.Helper()
+		s, err := rdb.Info(ctx, "persistence").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, l := range strings.Split(s, "\r\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.HasPrefix(k, "dynacache_pitr_") {
+				out[k], _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+		return out
+	}
+	if got := info(); got["dynacache_pitr_tables"] != 0 || got["dynacache_pitr_bytes"] != 0 || len(got) != 4 {
+		t.Fatalf("no history: %v", got)
+	}
+	createPITRTable(t, db, "Src")
+	first := info()
+	pitrWrites(t, db, "Src", 1, 7)
+	second := info()
+	if first["dynacache_pitr_tables"] != 1 || first["dynacache_pitr_bases"] != 1 || second["dynacache_pitr_bytes"] <= first["dynacache_pitr_bytes"] ||
+		second["dynacache_pitr_log_entries"] <= first["dynacache_pitr_log_entries"] {
+		t.Fatalf("after enabling %v, after writes %v", first, second)
 	}
 }

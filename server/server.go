@@ -386,7 +386,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
+		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc), PersistenceInfo: pitrInfo(keeper)})
 	relay.rs.Store(rs)
 	// Every table's changes on the RESP channel dynamodb:<TableName>
 	// (changes.go).
@@ -396,6 +396,20 @@ func Open(cfg Config) (*Server, error) {
 	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
 	exp.Start()
 	return &Server{cfg: cfg, store: store, log: log, streams: hub, pitr: keeper, changes: pub, publisher: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+}
+
+// pitrInfo returns the RESP INFO Persistence section's lines of the
+// point-in-time histories.
+func pitrInfo(k *pitr.Keeper) func() []string {
+	return func() []string {
+		st := k.Stats()
+		return []string{
+			fmt.Sprintf("dynacache_pitr_tables:%d", st.Tables),
+			fmt.Sprintf("dynacache_pitr_bytes:%d", st.Bytes),
+			fmt.Sprintf("dynacache_pitr_bases:%d", st.Bases),
+			fmt.Sprintf("dynacache_pitr_log_entries:%d", st.Entries),
+		}
+	}
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
