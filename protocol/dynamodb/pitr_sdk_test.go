@@ -1,10 +1,15 @@
 package dynamodb_test
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -219,4 +224,192 @@ func TestSDKPointInTimeRestoreErrors(t *testing.T) {
 	if !d2.EarliestRestorableDateTime.After(*d.EarliestRestorableDateTime) {
 		t.Fatalf("re-enabled window starts at %v, first at %v", d2.EarliestRestorableDateTime, d.EarliestRestorableDateTime)
 	}
+}
+
+// plainItem is an item of S and N attributes as DynamoDB JSON decodes into
+// Go values.
+func plainItem(it map[string]types.AttributeValue) map[string]any {
+	out := map[string]any{}
+	for k, v := range it {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			out[k] = map[string]any{"S": v.Value}
+		case *types.AttributeValueMemberN:
+			out[k] = map[string]any{"N": v.Value}
+		}
+	}
+	return out
+}
+
+// exportLines returns the data lines of a completed export, decoded.
+func exportLines(t *testing.T, dir string, d *types.ExportDescription) []map[string]any {
+	t.Helper()
+	var summary struct {
+		ManifestFilesS3Key string `json:"manifestFilesS3Key"`
+		ExportType         string `json:"exportType"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "bkt", filepath.FromSlash(aws.ToString(d.ExportManifest))))
+	if err != nil || json.Unmarshal(b, &summary) != nil || summary.ExportType != string(d.ExportType) {
+		t.Fatalf("manifest-summary %s %v", b, err)
+	}
+	mf, err := os.ReadFile(filepath.Join(dir, "bkt", filepath.FromSlash(summary.ManifestFilesS3Key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(string(mf)), "\n") {
+		if l == "" {
+			continue
+		}
+		var f struct{ DataFileS3Key string }
+		json.Unmarshal([]byte(l), &f)
+		file, err := os.Open(filepath.Join(dir, "bkt", filepath.FromSlash(f.DataFileS3Key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				t.Fatalf("data line %s: %v", sc.Text(), err)
+			}
+			out = append(out, m)
+		}
+		file.Close()
+	}
+	return out
+}
+
+// TestSDKExportPointInTime: a full export at a past ExportTime holds the
+// table as it was then; an incremental export between two instants holds
+// one line per item written between them, with its image before and after,
+// in DynamoDB's incremental layout.
+func TestSDKExportPointInTime(t *testing.T) {
+	dir := t.TempDir()
+	c := exportClient(t, dir)
+	ctx := context.Background()
+	createMusic(t, c)
+	for i := range 20 {
+		putSong(t, c, "Music", "a"+strconv.Itoa(i%3), "s"+strconv.Itoa(i), i)
+	}
+	enablePITR(t, c, "Music")
+	t1 := passMillisecond()
+	before := scanAll(t, c, "Music")
+	for i := range 10 { // 10 updated, 10 deleted, then 5 new, and one new then deleted
+		putSong(t, c, "Music", "a"+strconv.Itoa(i%3), "s"+strconv.Itoa(i), 100+i)
+		if _, err := c.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: aws.String("Music"),
+			Key: map[string]types.AttributeValue{"Artist": s("a" + strconv.Itoa((i+10)%3)), "Song": s("s" + strconv.Itoa(i+10))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		putSong(t, c, "Music", "new", "n"+strconv.Itoa(i), i)
+	}
+	putSong(t, c, "Music", "gone", "g", 1)
+	if _, err := c.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: aws.String("Music"),
+		Key: map[string]types.AttributeValue{"Artist": s("gone"), "Song": s("g")}}); err != nil {
+		t.Fatal(err)
+	}
+	t2 := passMillisecond()
+	after := scanAll(t, c, "Music")
+	putSong(t, c, "Music", "later", "l", 1) // after t2: in neither export
+	arn := aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/Music")
+
+	// Full, at t1.
+	out, err := c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		S3Prefix: aws.String("full"), ExportTime: aws.Time(time.UnixMilli(t1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := waitExport(t, c, aws.ToString(out.ExportDescription.ExportArn))
+	if d.ExportStatus != types.ExportStatusCompleted || d.ExportTime.UnixMilli() != t1 || d.ExportType != types.ExportTypeFullExport {
+		t.Fatalf("full export %+v", d)
+	}
+	want := map[string]bool{}
+	for _, it := range before {
+		b, _ := json.Marshal(plainItem(it))
+		want[string(b)] = true
+	}
+	lines := exportLines(t, dir, d)
+	if len(lines) != len(before) {
+		t.Fatalf("full export at t1: %d lines, %d items then", len(lines), len(before))
+	}
+	for _, l := range lines {
+		b, _ := json.Marshal(l["Item"])
+		if !want[string(b)] {
+			t.Fatalf("full export at t1: %s was not in the table then", b)
+		}
+	}
+
+	// Incremental, (t1, t2]: writes at t1+1 up to t2.
+	out, err = c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		S3Prefix: aws.String("inc"), ExportType: types.ExportTypeIncrementalExport,
+		IncrementalExportSpecification: &types.IncrementalExportSpecification{ExportFromTime: aws.Time(time.UnixMilli(t1 + 1)),
+			ExportToTime: aws.Time(time.UnixMilli(t2 + 1))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = waitExport(t, c, aws.ToString(out.ExportDescription.ExportArn))
+	if d.ExportStatus != types.ExportStatusCompleted || d.ExportType != types.ExportTypeIncrementalExport || d.IncrementalExportSpecification == nil ||
+		d.IncrementalExportSpecification.ExportViewType != types.ExportViewTypeNewAndOldImages {
+		t.Fatalf("incremental export %+v", d)
+	}
+	lines = exportLines(t, dir, d)
+	seen := map[string]bool{}
+	for _, l := range lines {
+		keys := l["Keys"].(map[string]any)
+		k := keys["Artist"].(map[string]any)["S"].(string) + "/" + keys["Song"].(map[string]any)["S"].(string)
+		if seen[k] || len(keys) != 2 {
+			t.Fatalf("line %v", l)
+		}
+		seen[k] = true
+		us, _ := strconv.ParseInt(l["Metadata"].(map[string]any)["WriteTimestampMicros"].(map[string]any)["N"].(string), 10, 64)
+		if us <= t1*1000 || us > t2*1000 {
+			t.Fatalf("%s written at %d µs, outside (%d, %d] ms", k, us, t1, t2)
+		}
+		for _, img := range []struct {
+			name string
+			item map[string]types.AttributeValue
+		}{{"NewImage", after[k]}, {"OldImage", before[k]}} {
+			got, has := l[img.name]
+			if (img.item != nil) != has || (has && !reflect.DeepEqual(got, plainItem(img.item))) {
+				t.Fatalf("%s %s: %v, want %v", k, img.name, got, img.item)
+			}
+		}
+	}
+	// Every key whose image changed, and no other.
+	changed := 0
+	for k := range before {
+		if !reflect.DeepEqual(before[k], after[k]) {
+			changed++
+		}
+	}
+	for k := range after {
+		if before[k] == nil {
+			changed++
+		}
+	}
+	if len(seen) != changed || seen["gone/g"] || seen["later/l"] {
+		t.Fatalf("incremental export: %d keys, %d changed: %v", len(seen), changed, seen)
+	}
+
+	// Errors.
+	_, err = c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		ExportType: types.ExportTypeIncrementalExport})
+	apiErr(t, err, "ValidationException", "IncrementalExportSpecification.ExportFromTime is required for ExportType INCREMENTAL_EXPORT")
+	_, err = c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		ExportType: types.ExportTypeIncrementalExport, IncrementalExportSpecification: &types.IncrementalExportSpecification{
+			ExportFromTime: aws.Time(time.UnixMilli(t2)), ExportToTime: aws.Time(time.UnixMilli(t1))}})
+	apiErr(t, err, "InvalidExportTimeException", "ExportFromTime must be before ExportToTime")
+	_, err = c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		ExportType: types.ExportTypeIncrementalExport, IncrementalExportSpecification: &types.IncrementalExportSpecification{
+			ExportFromTime: aws.Time(time.UnixMilli(t1 - 3600_000))}})
+	apiErr(t, err, "InvalidExportTimeException", "")
+	_, err = c.ExportTableToPointInTime(ctx, &ddb.ExportTableToPointInTimeInput{TableArn: arn, S3Bucket: aws.String("bkt"),
+		ExportTime: aws.Time(time.Now().Add(time.Hour))})
+	apiErr(t, err, "InvalidExportTimeException", "")
 }
