@@ -20,7 +20,10 @@
 // holds changes nothing; every write in the base has a time <= B <= T;
 // every write not in it is in the log at or after From. So the result
 // holds every write logged at or before T and none after: every write
-// acknowledged before T, none begun after it.
+// acknowledged before T, none begun after it (Keeper.Image). The items
+// written in a span [from, to), with their images before and after it,
+// are two images and the entries of the span (Keeper.Delta: incremental
+// exports).
 //
 // # Where the writes come from
 //
