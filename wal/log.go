@@ -617,8 +617,8 @@ func (l *Log) Sync() error {
 		// the sink: wait for that commit, so every record appended before
 		// Sync has reached the sink when it returns (package pitr reads
 		// its history after a Sync).
-		//lint:ignore SA2001 a barrier: the commit in flight is over
 		l.commitMu.Lock()
+		//lint:ignore SA2001 a barrier: the commit in flight is over
 		l.commitMu.Unlock()
 	}
 	if err := l.Err(); err != nil {

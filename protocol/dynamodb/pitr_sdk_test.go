@@ -219,9 +219,9 @@ func TestSDKPointInTimeRestoreErrors(t *testing.T) {
 	}
 	apiErr(t, restore(ddb.RestoreTableToPointInTimeInput{SourceTableName: aws.String("Music"), UseLatestRestorableTime: aws.Bool(true)}),
 		"PointInTimeRecoveryUnavailableException", "Point in time recovery is not enabled for table 'Music'")
-	passMillisecond()
+	disabled := passMillisecond()
 	d2 := enablePITR(t, c, "Music")
-	if !d2.EarliestRestorableDateTime.After(*d.EarliestRestorableDateTime) {
+	if d2.EarliestRestorableDateTime.UnixMilli() <= disabled {
 		t.Fatalf("re-enabled window starts at %v, first at %v", d2.EarliestRestorableDateTime, d.EarliestRestorableDateTime)
 	}
 }
