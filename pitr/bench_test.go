@@ -8,6 +8,7 @@ import (
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/wal"
 )
 
 // BenchmarkImage measures reading a table of N items (100,000, or
@@ -79,4 +80,49 @@ func BenchmarkImage(b *testing.B) {
 	b.ReportMetric(float64(fromLog.Milliseconds())/float64(b.N), "from-log-ms")
 	b.ReportMetric(float64(fromBase.Milliseconds())/float64(b.N), "from-base-ms")
 	b.ReportMetric(perWrite, "log-bytes-per-write")
+}
+
+// BenchmarkWrite is the write path of a table with a write-ahead log
+// (fsync no), without and with a point-in-time history: the cost PITR
+// adds to a write (a change record, the history's entry and its write).
+func BenchmarkWrite(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run("pitr="+strconv.FormatBool(on), func(b *testing.B) {
+			dir := b.TempDir()
+			k, err := Open(Options{Dir: dir + "/pitr", MaintainEvery: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer k.Close()
+			log, store, err := wal.Open(dir, wal.Options{Policy: wal.FsyncNo, SnapshotBytes: -1, Changes: k})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer log.Close()
+			k.Attach(store, log.Sync)
+			tb, _ := store.CreateTable("T", schema, nil, nil)
+			if on {
+				if err := k.Enable(tb, 1, time.Hour); err != nil {
+					b.Fatal(err)
+				}
+			}
+			keys := make([]shard.Key, 1000)
+			items := make([]attr.Item, len(keys))
+			for i := range keys {
+				pk := "user" + strconv.Itoa(i)
+				keys[i] = key(b, pk)
+				items[i] = attr.Item{"pk": attr.Str(pk), "name": attr.Str("name of " + pk)}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				j := i % len(keys)
+				it := items[j]
+				it["n"] = attr.Num(strconv.Itoa(i))
+				if _, _, err := tb.Mutate(keys[j], func(shard.Entry) (shard.Write, error) { return shard.Write{Item: it}, nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

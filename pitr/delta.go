@@ -90,6 +90,10 @@ func (h *History) scan(from, to int64, fn func(entry)) error {
 		h.mu.Unlock()
 		return ErrNotEnabled
 	}
+	if err := h.flushLocked(); err != nil {
+		h.mu.Unlock()
+		return err
+	}
 	log := h.mu.log
 	first, last := log.First(), log.Last()
 	h.mu.Unlock()

@@ -39,6 +39,12 @@
 // log). So a history holds exactly the durable writes, after a crash as
 // after a clean stop, in the order they were committed.
 //
+// A history gathers its entries in memory and appends them to its log
+// 128 KiB at a time, and before anything reads the log: until the
+// write-ahead log drops a record from its front, which it does only after
+// Sync has appended and fsynced every entry gathered, a crash loses no
+// entry that recovery cannot hand over again.
+//
 // Why a log of its own and not pinned write-ahead log segments: the
 // write-ahead log holds every table's writes and is cut after each
 // snapshot; keeping 35 days of it would keep every table's history, would

@@ -57,8 +57,7 @@ func (k *Keeper) Image(table string, ms int64) (*Image, error) {
 		h.mu.Unlock()
 		return nil, ErrNotEnabled
 	}
-	if h.mu.err != nil {
-		err := h.mu.err
+	if err := h.flushLocked(); err != nil {
 		h.mu.Unlock()
 		return nil, fmt.Errorf("pitr: %s: the history lost writes: %w", table, err)
 	}

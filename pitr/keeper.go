@@ -103,8 +103,13 @@ type History struct {
 		sinceBase int64 // log bytes since the newest base
 		dirty     bool  // appended since the last Sync
 		err       error // the first append that failed
-		buf       []byte
-		removed   bool
+		// pending holds the entries not yet appended to log (see add),
+		// back to back; ends[i] is where entry i ends. entries is
+		// flushLocked's scratch.
+		pending []byte
+		ends    []int
+		entries [][]byte
+		removed bool
 	}
 }
 
@@ -469,6 +474,10 @@ func (h *History) takeBase(t *shard.Table) error {
 		h.mu.Unlock()
 		return ErrNotEnabled
 	}
+	if err := h.flushLocked(); err != nil {
+		h.mu.Unlock()
+		return err
+	}
 	from := h.mu.log.Last() + 1
 	var prev int64
 	if n := len(h.mu.bases); n > 0 {
@@ -549,33 +558,70 @@ func (k *Keeper) Changes(pos uint64, cs []shard.Change) {
 	}
 }
 
-// add appends the entry of the record at pos, unless h holds it already.
+// flushBytes is how many bytes of entries a history gathers before it
+// appends them to its log in one write.
+const flushBytes = 128 << 10
+
+// add adds the entry of the record at pos, unless h holds it already.
+//
+// Entries are gathered in memory and appended to the log flushBytes at a
+// time (one write), and before anything reads the log (flushLocked): the
+// write-ahead log holds their records, and hands them over again at the
+// next start, until it drops them from its front, which it does only after
+// Sync, which appends and fsyncs them.
 func (h *History) add(pos uint64, cs []*shard.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.mu.removed || pos <= h.mu.lastPos {
 		return
 	}
-	h.mu.buf = appendEntry(h.mu.buf[:0], pos, cs[0].Time, cs)
-	if err := h.mu.log.Append(h.mu.buf); err != nil {
+	start := len(h.mu.pending)
+	h.mu.pending = appendEntry(h.mu.pending, pos, cs[0].Time, cs)
+	h.mu.ends = append(h.mu.ends, len(h.mu.pending))
+	h.mu.lastPos = pos
+	h.mu.sinceBase += int64(len(h.mu.pending) - start)
+	if len(h.mu.pending) >= flushBytes {
+		h.flushLocked()
+	}
+}
+
+// flushLocked appends the pending entries to the log. A failure is kept
+// (h.mu.err): the history then lacks writes, and images of it fail.
+// REQUIRES: h.mu held.
+func (h *History) flushLocked() error {
+	if len(h.mu.ends) == 0 || h.mu.removed {
+		return h.mu.err
+	}
+	entries, start := h.mu.entries[:0], 0
+	for _, end := range h.mu.ends {
+		entries = append(entries, h.mu.pending[start:end])
+		start = end
+	}
+	err := h.mu.log.Append(entries...) // copies them
+	clear(entries)
+	h.mu.entries, h.mu.pending, h.mu.ends = entries[:0], h.mu.pending[:0], h.mu.ends[:0]
+	if err != nil {
 		if h.mu.err == nil {
 			h.mu.err = err
-			h.k.logf("pitr: %s: cannot keep a write, point-in-time restores of it will fail: %v", h.table, err)
+			h.k.logf("pitr: %s: cannot keep writes, point-in-time restores after them will fail: %v", h.table, err)
 		}
-		return
+		return err
 	}
-	h.mu.lastPos = pos
 	h.mu.dirty = true
-	h.mu.sinceBase += int64(len(h.mu.buf))
+	return h.mu.err
 }
+
+// pendingCount is the number of entries not yet in the log.
+// REQUIRES: h.mu held.
+func (h *History) pendingCount() uint64 { return uint64(len(h.mu.ends)) }
 
 // Sync implements wal.ChangeSink: it fsyncs every history's log.
 func (k *Keeper) Sync() error {
 	var first error
 	for _, h := range k.histories() {
 		h.mu.Lock()
-		var err error
-		if h.mu.dirty && !h.mu.removed {
+		err := h.flushLocked()
+		if err == nil && h.mu.dirty && !h.mu.removed {
 			if err = h.mu.log.Sync(); err == nil {
 				h.mu.dirty = false
 			}
@@ -610,6 +656,9 @@ func (h *History) dropFrom(next uint64) error {
 	defer h.mu.Unlock()
 	if h.mu.lastPos < next {
 		return nil
+	}
+	if err := h.flushLocked(); err != nil {
+		return err
 	}
 	log := h.mu.log
 	keep := log.First() - 1
@@ -692,6 +741,7 @@ func (k *Keeper) closeAll() {
 	for _, h := range k.hist {
 		h.mu.Lock()
 		if h.mu.log != nil {
+			h.flushLocked()
 			h.mu.log.Close()
 		}
 		h.mu.removed = true

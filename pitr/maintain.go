@@ -51,7 +51,7 @@ func (h *History) baseDue(now int64) bool {
 		return false
 	}
 	b := h.mu.bases[n-1]
-	if h.mu.log.Last() < b.from {
+	if h.mu.log.Last()+h.pendingCount() < b.from {
 		return false // no write since
 	}
 	return now-b.ms >= h.k.opts.BaseInterval.Milliseconds() || h.mu.sinceBase >= max(h.k.opts.BaseLogBytes, b.bytes)
@@ -98,6 +98,9 @@ func (h *History) dropBases(n int) error {
 	if h.mu.removed || n >= len(h.mu.bases) {
 		return nil
 	}
+	if err := h.flushLocked(); err != nil {
+		return err
+	}
 	for _, b := range h.mu.bases[:n] {
 		if b.path != "" {
 			if err := os.Remove(b.path); err != nil && !os.IsNotExist(err) {
@@ -109,8 +112,8 @@ func (h *History) dropBases(n int) error {
 	return h.mu.log.TruncateFront(h.mu.bases[0].from)
 }
 
-// Bytes returns what h keeps on disk (in memory: the entries and the
-// items' sizes).
+// Bytes returns what h keeps on disk, with the entries on their way there
+// (in memory: the entries and the items' sizes).
 func (h *History) Bytes() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -118,7 +121,7 @@ func (h *History) Bytes() int64 {
 }
 
 func (h *History) bytesLocked() int64 {
-	var n int64
+	n := int64(len(h.mu.pending)) // on their way to the log
 	for _, b := range h.mu.bases {
 		n += b.bytes
 	}
@@ -167,7 +170,7 @@ func (k *Keeper) bound() {
 			for i, h := range hs {
 				h.mu.Lock()
 				var logBytes int64
-				if n := len(h.mu.bases); n > 0 && h.mu.log.Last() >= h.mu.bases[n-1].from {
+				if n := len(h.mu.bases); n > 0 && h.mu.log.Last()+h.pendingCount() >= h.mu.bases[n-1].from {
 					logBytes = sizes[i] - h.mu.bases[n-1].bytes
 				}
 				h.mu.Unlock()
@@ -225,7 +228,7 @@ func (k *Keeper) Stats() Stats {
 		if !h.mu.removed {
 			s.Tables++
 			s.Bases += len(h.mu.bases)
-			if l, f := h.mu.log.Last(), h.mu.log.First(); l >= f {
+			if l, f := h.mu.log.Last()+h.pendingCount(), h.mu.log.First(); l >= f {
 				s.Entries += l - f + 1
 			}
 			s.Bytes += h.bytesLocked()
