@@ -246,6 +246,38 @@ expect "imported items" "$(ddb scan --table-name Music --query Count --output te
   "$(ddb scan --table-name MusicImported --query Count --output text)"
 ddb delete-table --table-name MusicImported >/dev/null
 
+# Point-in-time restore: note an instant, change the table, restore to the
+# instant (the table as it was) and to the latest restorable time (as it is).
+sleep 0.01
+t0=$(date +%s.%3N)
+n0=$(ddb scan --table-name Music --query Count --output text)
+sleep 0.01
+ddb put-item --table-name Music --item '{"Artist":{"S":"PITR"},"SongTitle":{"S":"After the instant"}}' >/dev/null
+earliest=$(ddb describe-continuous-backups --table-name Music \
+  --query ContinuousBackupsDescription.PointInTimeRecoveryDescription.EarliestRestorableDateTime --output text)
+[ -n "$earliest" ] && [ "$earliest" != None ] || fail "no EarliestRestorableDateTime"
+expect "restore-table-to-point-in-time" "CREATING" \
+  "$(ddb restore-table-to-point-in-time --source-table-name Music --target-table-name MusicAtT0 --restore-date-time "$t0" \
+    --query TableDescription.TableStatus --output text)"
+ddb restore-table-to-point-in-time --source-table-arn "$arn" --target-table-name MusicLatest --use-latest-restorable-time >/dev/null
+for t in MusicAtT0 MusicLatest; do
+  for _ in $(seq 1 100); do
+    st=$(ddb describe-table --table-name "$t" --query Table.TableStatus --output text)
+    [ "$st" = ACTIVE ] && break
+    sleep 0.1
+  done
+  expect "restored $t" ACTIVE "$st"
+done
+expect "items at the instant" "$n0" "$(ddb scan --table-name MusicAtT0 --query Count --output text)"
+expect "items at the latest time" "$((n0 + 1))" "$(ddb scan --table-name MusicLatest --query Count --output text)"
+set +e
+out=$(ddb restore-table-to-point-in-time --source-table-name Music --target-table-name MusicOld --restore-date-time 1000000000 2>&1)
+set -e
+echo "$out" | grep -q "InvalidRestoreTimeException" || fail "restore before the window: $out"
+echo "ok: restore before the window refused"
+ddb delete-table --table-name MusicAtT0 >/dev/null
+ddb delete-table --table-name MusicLatest >/dev/null
+
 expect "delete-table" DELETING "$(ddb delete-table --table-name Music --query TableDescription.TableStatus --output text)"
 expect "no tables" "" "$(ddb list-tables --query 'TableNames' --output text)"
 

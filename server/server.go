@@ -23,6 +23,7 @@ import (
 
 	"github.com/dynacache/dynacache/accel"
 	"github.com/dynacache/dynacache/backup"
+	"github.com/dynacache/dynacache/pitr"
 	"github.com/dynacache/dynacache/protocol/dynamodb"
 	"github.com/dynacache/dynacache/protocol/http1"
 	"github.com/dynacache/dynacache/protocol/resp"
@@ -134,6 +135,9 @@ type Config struct {
 	// and imports: s3://bucket/prefix is ExportDir/bucket/prefix ("":
 	// Dir/exports, or none in memory).
 	ExportDir string
+	// PITRMaxBytes bounds the disk (in memory: the memory) that the
+	// point-in-time histories use (0: no bound; see package pitr).
+	PITRMaxBytes int64
 }
 
 // DefaultCacheBytes is the read cache's default bound: 64 MiB holds the
@@ -227,6 +231,7 @@ type Server struct {
 	store   *shard.Store
 	log     *wal.Log // nil in memory
 	streams *stream.Hub
+	pitr    *pitr.Keeper
 	changes *changePublisher // table changes on RESP channels (nil once shut down)
 	// publisher is changes, kept for the metrics after shutdown.
 	publisher *changePublisher
@@ -290,19 +295,38 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The point-in-time histories too (package pitr): the log hands the
+	// changes of PITR tables to both.
+	popts := pitr.Options{MaxBytes: cfg.PITRMaxBytes, Logf: printf(logger, slog.LevelWarn)}
+	if !cfg.InMemory {
+		popts.Dir = filepath.Join(cfg.Dir, "pitr")
+	}
+	keeper, err := pitr.Open(popts)
+	if err != nil {
+		hub.Close()
+		return nil, err
+	}
+	closeKeeper := func() {
+		keeper.Stop()
+		keeper.Close()
+	}
 	if cfg.InMemory {
 		store = shard.New(nil)
+		keeper.Attach(store, nil)
 	} else {
 		policy, err := wal.ParsePolicy(cfg.Fsync)
 		if err != nil {
+			closeKeeper()
 			hub.Close()
 			return nil, err
 		}
-		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logger: logger, Changes: hub})
+		log, store, err = wal.Open(cfg.Dir, wal.Options{Policy: policy, SnapshotBytes: cfg.SnapshotBytes, Logger: logger, Changes: pitr.Tee(hub, keeper)})
 		if err != nil {
+			closeKeeper()
 			hub.Close()
 			return nil, err
 		}
+		keeper.Attach(store, log.Sync)
 	}
 	// On-demand backups: files in DIR/backups, complete once the log is
 	// durable up to their instant (package backup).
@@ -315,11 +339,12 @@ func Open(cfg Config) (*Server, error) {
 		if log != nil {
 			log.Close()
 		}
+		closeKeeper()
 		hub.Close()
 		return nil, err
 	}
 	hopts := dynamodb.Options{Region: cfg.Region, CacheBytes: cfg.CacheBytes, Credentials: creds, RequestTimeout: cfg.RequestTimeout, Streams: hub,
-		Backups: backups, Logf: printf(logger, slog.LevelError), ExportDir: cfg.ExportDir}
+		Backups: backups, PITR: keeper, Logf: printf(logger, slog.LevelError), ExportDir: cfg.ExportDir}
 	if !cfg.InMemory {
 		if hopts.ExportDir == "" {
 			hopts.ExportDir = filepath.Join(cfg.Dir, "exports")
@@ -341,6 +366,7 @@ func Open(cfg Config) (*Server, error) {
 			if log != nil {
 				log.Close()
 			}
+			closeKeeper()
 			hub.Close()
 			return nil, err
 		}
@@ -362,7 +388,7 @@ func Open(cfg Config) (*Server, error) {
 	}
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc)})
+		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc), PersistenceInfo: pitrInfo(keeper)})
 	relay.rs.Store(rs)
 	// Every table's changes on the RESP channel dynamodb:<TableName>
 	// (changes.go).
@@ -371,7 +397,21 @@ func Open(cfg Config) (*Server, error) {
 	// background, through the same logged write path as a DeleteItem.
 	exp := h.NewExpirer(dynamodb.ExpirerOptions{Interval: cfg.TTLInterval})
 	exp.Start()
-	return &Server{cfg: cfg, store: store, log: log, streams: hub, changes: pub, publisher: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+	return &Server{cfg: cfg, store: store, log: log, streams: hub, pitr: keeper, changes: pub, publisher: pub, handler: h, expirer: exp, resp: rs, certs: tlsCerts, accel: acc, logger: logger}, nil
+}
+
+// pitrInfo returns the RESP INFO Persistence section's lines of the
+// point-in-time histories.
+func pitrInfo(k *pitr.Keeper) func() []string {
+	return func() []string {
+		st := k.Stats()
+		return []string{
+			fmt.Sprintf("dynacache_pitr_tables:%d", st.Tables),
+			fmt.Sprintf("dynacache_pitr_bytes:%d", st.Bytes),
+			fmt.Sprintf("dynacache_pitr_bases:%d", st.Bases),
+			fmt.Sprintf("dynacache_pitr_log_entries:%d", st.Entries),
+		}
+	}
 }
 
 // accelInfo returns the RESP INFO Accelerator section's lines of acc (nil
@@ -611,6 +651,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// Before the log closes: backups being written wait for it, and
 	// restores write through it.
 	s.handler.CloseBackups()
+	if s.pitr != nil {
+		s.pitr.Stop() // no new base: they sync the log
+	}
 	if s.log != nil {
 		if err := s.log.Close(); err != nil && first == nil {
 			first = err
@@ -622,6 +665,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.changes = nil
 	}
 	// After the log: its last commits may still hand changes over.
+	if s.pitr != nil {
+		if err := s.pitr.Close(); err != nil && first == nil {
+			first = err
+		}
+		s.pitr = nil
+	}
 	if s.streams != nil {
 		if err := s.streams.Close(); err != nil && first == nil {
 			first = err

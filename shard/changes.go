@@ -55,8 +55,9 @@ type ChangeSink interface {
 	Changes(pos uint64, cs []Change)
 }
 
-// TapOnly is the Stream of a change captured only because the store's tap
-// is on (SetTap): its table has no stream, and nothing keeps it.
+// TapOnly is the Stream of a change of a table without a stream, captured
+// because the store's tap is on (SetTap) or because the table keeps a
+// point-in-time history (SetPITR): no stream keeps it.
 const TapOnly int64 = -1
 
 // tapTag is the stream setting of a table without a stream while the tap
@@ -77,11 +78,36 @@ func (s *Store) SetTap(on func() bool) {
 	s.tap.Store(&on)
 }
 
-// streamTag is a table's stream setting: the id of its enabled stream (0:
-// none) and whether that stream keeps old images.
+// streamTag is a table's change capture: the id of its enabled stream (0:
+// none; TapOnly: none, but pitr is set), whether that stream keeps old
+// images, and whether the table keeps a point-in-time history (every
+// write then yields a change, with its new image, for package pitr).
 type streamTag struct {
-	id  int64
-	old bool
+	id   int64
+	old  bool
+	pitr bool
+}
+
+// setTag replaces t's capture with the result of edit on the current one.
+func (t *Table) setTag(edit func(streamTag) streamTag) {
+	for {
+		cur := t.stream.Load()
+		var v streamTag
+		if cur != nil {
+			v = *cur
+		}
+		v = edit(v)
+		var next *streamTag
+		switch {
+		case v.id > 0:
+			next = &v
+		case v.pitr:
+			next = &streamTag{id: TapOnly, pitr: true}
+		}
+		if t.stream.CompareAndSwap(cur, next) {
+			return
+		}
+	}
 }
 
 // SetStream attaches the enabled stream id to t (0: no stream), whose
@@ -89,16 +115,27 @@ type streamTag struct {
 // returns carry the stream; a write racing with it may or may not, as in
 // DynamoDB, where a stream starts shortly after it is enabled.
 func (t *Table) SetStream(id int64, oldImages bool) {
-	if id == 0 {
-		t.stream.Store(nil)
-		return
-	}
-	t.stream.Store(&streamTag{id: id, old: oldImages})
+	t.setTag(func(v streamTag) streamTag {
+		v.id, v.old = id, oldImages && id != 0
+		return v
+	})
+}
+
+// SetPITR turns on (or off) the capture of every write to t for its
+// point-in-time history: each write that changes an item then yields a
+// change (Stream TapOnly when t has no stream), which the log carries in
+// the write's record with its time. Writes applied under a shard lock
+// taken after it returns carry it.
+func (t *Table) SetPITR(on bool) {
+	t.setTag(func(v streamTag) streamTag {
+		v.pitr = on
+		return v
+	})
 }
 
 // StreamID returns the id of t's enabled stream, 0 when none.
 func (t *Table) StreamID() int64 {
-	if s := t.stream.Load(); s != nil {
+	if s := t.stream.Load(); s != nil && s.id > 0 {
 		return s.id
 	}
 	return 0

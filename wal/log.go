@@ -641,11 +641,14 @@ func (l *Log) Err() error {
 	return l.mu.failed
 }
 
-// Sync writes and fsyncs everything appended so far. It does not stop
-// writers while it fsyncs (SyncTail): a snapshot calls it.
+// Sync writes and fsyncs everything appended so far, and returns once the
+// changes of those records have reached Options.Changes (package pitr
+// reads its history after a Sync). It does not stop writers while it
+// fsyncs (SyncTail): a snapshot calls it.
 func (l *Log) Sync() error {
 	// Taking commitMu waits for a commit in flight, whose group may hold
-	// records appended before this call; commit then writes the rest.
+	// records appended before this call and may still be handing their
+	// changes to the sink; commit then writes (and hands over) the rest.
 	l.commitMu.Lock()
 	l.commit()
 	l.commitMu.Unlock()

@@ -88,6 +88,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.DurationVar(&cfg.TTLInterval, "ttl-interval", time.Second, "how often expired items (time to live) are deleted (`duration`)")
 	fs.DurationVar(&cfg.StreamShardInterval, "stream-shard-interval", 4*time.Hour, "how long a DynamoDB Streams shard stays open before its child takes over (`duration`)")
 	fs.DurationVar(&cfg.StreamRetention, "stream-retention", 24*time.Hour, "how long DynamoDB Streams records are kept (`duration`)")
+	fs.Int64Var(&cfg.PITRMaxBytes, "pitr-max-bytes", 0, "bound on the disk the point-in-time recovery histories use, in `bytes` (0: none); past it the oldest history goes first and the earliest restorable times move forward")
 	fs.StringVar(&cfg.ExportDir, "export-dir", "", "`directory` S3 buckets are mapped onto for ExportTableToPointInTime and ImportTable: s3://bucket/prefix is DIR/bucket/prefix (empty: DIR/exports of --dir; none with --in-memory)")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")

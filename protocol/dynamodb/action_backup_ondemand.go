@@ -428,7 +428,7 @@ func (h *Handler) restoreTableFromBackup(in *RestoreTableFromBackupInput) ([]byt
 	}
 	started = true
 	h.restores.wg.Add(1)
-	go h.loadRestore(t, r)
+	go h.loadRestore(t, backupSource{r})
 	return reply, nil
 }
 
@@ -443,6 +443,12 @@ func (h *Handler) ResumeRestores() {
 		if rs == nil || !rs.RestoreInProgress {
 			continue
 		}
+		if rs.SourceBackupArn == "" { // RestoreTableToPointInTime
+			if err := h.resumePITRRestore(t, rs); err != nil && h.opts.Logf != nil {
+				h.opts.Logf("restore of table %s to a point in time cannot resume: %v", t.Name(), err)
+			}
+			continue
+		}
 		r, err := h.backups.Open(rs.SourceBackupArn)
 		if err != nil {
 			if h.opts.Logf != nil {
@@ -451,13 +457,29 @@ func (h *Handler) ResumeRestores() {
 			continue
 		}
 		h.restores.wg.Add(1)
-		go h.loadRestore(t, r)
+		go h.loadRestore(t, backupSource{r})
 	}
 }
 
-// loadRestore writes a backup's items into the restored table t, then
-// marks the restore done in t's description.
-func (h *Handler) loadRestore(t *shard.Table, r *backup.Reader) {
+// restoreSource is what a restore loads: a backup, or a table at a point
+// in time (action_backup_pitr.go).
+type restoreSource interface {
+	Items(fn func(k shard.Key, enc []byte) error) error
+	Close()
+	Name() string // for the log
+}
+
+type backupSource struct{ r *backup.Reader }
+
+func (s backupSource) Items(fn func(k shard.Key, enc []byte) error) error {
+	return s.r.Items(func(k shard.Key, enc []byte, _ int) error { return fn(k, enc) })
+}
+func (s backupSource) Close()       { s.r.Close() }
+func (s backupSource) Name() string { return "backup " + s.r.Header().ARN }
+
+// loadRestore writes a backup's (or an image's) items into the restored
+// table t, then marks the restore done in t's description.
+func (h *Handler) loadRestore(t *shard.Table, r restoreSource) {
 	defer h.restores.wg.Done()
 	defer r.Close()
 	var refs []shard.Ref
@@ -483,7 +505,7 @@ func (h *Handler) loadRestore(t *shard.Table, r *backup.Reader) {
 		refs, items, bytes = refs[:0], items[:0], 0
 		return err
 	}
-	err := r.Items(func(k shard.Key, enc []byte, size int) error {
+	err := r.Items(func(k shard.Key, enc []byte) error {
 		item, err := attr.DecodeItem(enc)
 		if err != nil {
 			return err
@@ -501,7 +523,7 @@ func (h *Handler) loadRestore(t *shard.Table, r *backup.Reader) {
 	}
 	if err != nil {
 		if !errors.Is(err, errRestoreStopped) && !errors.Is(err, shard.ErrTableNotFound) && h.opts.Logf != nil {
-			h.opts.Logf("restore of table %s from backup %s failed: %v", t.Name(), r.Header().ARN, err)
+			h.opts.Logf("restore of table %s from %s failed: %v", t.Name(), r.Name(), err)
 		}
 		return
 	}

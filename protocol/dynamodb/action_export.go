@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -35,12 +34,14 @@ import (
 //	<prefix>/AWSDynamoDB/<export id>/manifest-files.json   one JSON line per data file
 //	<prefix>/AWSDynamoDB/<export id>/data/<name>.json.gz   {"Item":{...}} per line, DynamoDB JSON
 //
-// A full export is of the table at one instant (shard.Table.Freeze, as a
-// backup), taken when the request arrives: an ExportTime in the past is
-// refused unless it is the current second, since dynacache keeps no
-// history to export from. As DynamoDB, it needs point-in-time recovery
-// enabled on the table. Incremental exports and the ION format are not
-// done. The list of exports is kept in memory (the files stay).
+// A full export is of the table at one instant: without ExportTime, the
+// instant the request arrives (shard.Table.Freeze, as a backup); with an
+// ExportTime in the recovery window, the table's point-in-time image then.
+// An incremental export holds the items written in [ExportFromTime,
+// ExportToTime), from the table's history (action_export_pitr.go). As
+// DynamoDB, exports need point-in-time recovery enabled on the table. The
+// ION format is not done. The list of exports is kept in memory (the files
+// stay).
 
 // exportItemsPerFile bounds the items of one data file.
 const exportItemsPerFile = 100_000
@@ -53,7 +54,7 @@ type exportDescription struct {
 	ExportManifest  string  `json:"ExportManifest,omitempty"`
 	TableArn        string  `json:"TableArn"`
 	TableID         string  `json:"TableId"`
-	ExportTime      float64 `json:"ExportTime"`
+	ExportTime      float64 `json:"ExportTime,omitempty"`
 	ClientToken     string  `json:"ClientToken,omitempty"`
 	S3Bucket        string  `json:"S3Bucket"`
 	S3BucketOwner   string  `json:"S3BucketOwner,omitempty"`
@@ -66,6 +67,9 @@ type exportDescription struct {
 	BilledSizeBytes int64   `json:"BilledSizeBytes"`
 	ItemCount       int64   `json:"ItemCount"`
 	ExportType      string  `json:"ExportType"`
+	// Incremental is the IncrementalExportSpecification of an incremental
+	// export (action_export_pitr.go).
+	Incremental *incrementalExportSpec `json:"IncrementalExportSpecification,omitempty"`
 }
 
 // exportList is the exports of this process, oldest first.
@@ -84,6 +88,9 @@ type ExportTableInput struct {
 	S3Prefix                 string
 	S3SseAlgorithm, S3SseKey string
 	ExportFormat, ExportType string
+	// Incremental is IncrementalExportSpecification (nil: not given);
+	// its times are epoch seconds, NaN when not given.
+	Incremental *incrementalExportSpec
 }
 
 // ExportArnInput is a validated DescribeExport request.
@@ -128,6 +135,9 @@ func (h *Handler) decodeExportTable(body []byte) (*ExportTableInput, *Error) {
 		ExportFormat: jStr(data, "ExportFormat"), ExportType: jStr(data, "ExportType"),
 	}
 	if in.ExportTime, e = jTime(data, "ExportTime"); e != nil {
+		return nil, e
+	}
+	if e = decodeIncrementalSpec(data, in); e != nil {
 		return nil, e
 	}
 	if in.TableName, e = h.tableNameOfArn("ExportTableToPointInTime", in.TableArn); e != nil {
@@ -182,8 +192,8 @@ func s3Key(prefix, key string) string {
 }
 
 func (h *Handler) exportTable(in *ExportTableInput) ([]byte, *Error) {
-	if in.ExportType == "INCREMENTAL_EXPORT" || in.ExportFormat == "ION" {
-		return nil, validationError("dynacache: only full exports in DYNAMODB_JSON are done")
+	if in.ExportFormat == "ION" {
+		return nil, validationError("dynacache: only exports in DYNAMODB_JSON are done")
 	}
 	dir, e := h.s3Dir(in.S3Bucket, in.S3Prefix)
 	if e != nil {
@@ -199,23 +209,19 @@ func (h *Handler) exportTable(in *ExportTableInput) ([]byte, *Error) {
 			Message: "Point in time recovery is not enabled for table '" + in.TableName + "'"}
 	}
 	now := time.Now()
-	if !math.IsNaN(in.ExportTime) && (in.ExportTime > float64(now.UnixMilli())/1000 || in.ExportTime < float64(now.Unix()-1)) {
-		return nil, &Error{Status: 400, Type: nsDynamoDB + "InvalidExportTimeException",
-			Message: "dynacache exports the table as it is now: ExportTime must be the current time"}
-	}
-	f, err := t.Freeze()
-	if errors.Is(err, shard.ErrTableNotFound) {
-		return nil, backupsTableNotFound(in.TableName)
-	}
-	if err != nil {
-		return nil, internalError(err.Error())
+	src, e := h.exportSource(t, in, now.UnixMilli())
+	if e != nil {
+		return nil, e
 	}
 	id := backupID(now.UnixMilli())
 	d := &exportDescription{ExportArn: h.tableArn(in.TableName) + "/export/" + id, ExportStatus: "IN_PROGRESS",
 		StartTime: msSeconds(now.UnixMilli()), TableArn: h.tableArn(in.TableName), TableID: m.Desc.TableID,
-		ExportTime: msSeconds(now.UnixMilli()), ClientToken: in.ClientToken, S3Bucket: in.S3Bucket, S3BucketOwner: in.S3BucketOwner,
+		ExportTime: msSeconds(src.at), ClientToken: in.ClientToken, S3Bucket: in.S3Bucket, S3BucketOwner: in.S3BucketOwner,
 		S3Prefix: in.S3Prefix, S3SseAlgorithm: in.S3SseAlgorithm, S3SseKmsKeyID: in.S3SseKey, ExportFormat: "DYNAMODB_JSON",
 		ExportType: "FULL_EXPORT"}
+	if src.incremental != nil {
+		d.ExportType, d.ExportTime, d.Incremental = "INCREMENTAL_EXPORT", 0, src.incremental
+	}
 	if d.S3SseAlgorithm == "" {
 		d.S3SseAlgorithm = "AES256"
 	}
@@ -225,15 +231,18 @@ func (h *Handler) exportTable(in *ExportTableInput) ([]byte, *Error) {
 	h.journal(journalLine{Export: d})
 	h.exports.wg.Add(1)
 	h.exports.mu.Unlock()
-	go h.writeExport(d, id, dir, f)
+	go h.writeExport(d, id, dir, src.lines, src.done)
 	return reply, nil
 }
 
 // writeExport writes the export's files, then marks it COMPLETED (or
 // FAILED).
-func (h *Handler) writeExport(d *exportDescription, id, dir string, f *shard.Frozen) {
+func (h *Handler) writeExport(d *exportDescription, id, dir string, lines exportLines, done func()) {
 	defer h.exports.wg.Done()
-	items, size, err := writeExportFiles(d, id, dir, f)
+	items, size, err := writeExportFiles(d, id, dir, lines)
+	if done != nil {
+		done()
+	}
 	h.exports.mu.Lock()
 	defer h.exports.mu.Unlock()
 	defer h.journal(journalLine{Export: d})
@@ -257,7 +266,26 @@ func isoTime(sec float64) string {
 	return time.UnixMilli(int64(math.Round(sec * 1000))).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
-func writeExportFiles(d *exportDescription, id, dir string, f *shard.Frozen) (int64, int64, error) {
+// exportLines is what an export writes: it calls emit with each data
+// line (newline included) and the DynamoDB size of its item.
+type exportLines func(emit func(line []byte, size int64) error) error
+
+// frozenLines are the lines of a full export of f.
+func frozenLines(f *shard.Frozen) exportLines {
+	return func(emit func([]byte, int64) error) error {
+		var line []byte
+		return f.Items(func(k shard.Key, e shard.Entry) error {
+			item, err := e.Item()
+			if err != nil {
+				return err
+			}
+			line = append(appendItem(append(line[:0], `{"Item":`...), item), '}', '\n')
+			return emit(line, int64(e.Size()))
+		})
+	}
+}
+
+func writeExportFiles(d *exportDescription, id, dir string, lines exportLines) (int64, int64, error) {
 	base := filepath.Join(dir, "AWSDynamoDB", id)
 	if err := os.MkdirAll(filepath.Join(base, "data"), 0o755); err != nil {
 		return 0, 0, err
@@ -294,8 +322,7 @@ func writeExportFiles(d *exportDescription, id, dir string, f *shard.Frozen) (in
 		return err
 	}
 	var items, size int64
-	var line []byte
-	err := f.Items(func(k shard.Key, e shard.Entry) error {
+	err := lines(func(line []byte, itemSize int64) error {
 		if cur == nil || curItems == exportItemsPerFile {
 			if err := closeFile(); err != nil {
 				return err
@@ -313,17 +340,12 @@ func writeExportFiles(d *exportDescription, id, dir string, f *shard.Frozen) (in
 			zw = gzip.NewWriter(sum)
 			bw = bufio.NewWriterSize(zw, 1<<16)
 		}
-		item, err := e.Item()
-		if err != nil {
-			return err
-		}
-		line = append(appendItem(append(line[:0], `{"Item":`...), item), '}', '\n')
 		if _, err := bw.Write(line); err != nil {
 			return err
 		}
 		curItems++
 		items++
-		size += int64(e.Size())
+		size += itemSize
 		return nil
 	})
 	if err == nil {
@@ -347,7 +369,12 @@ func writeExportFiles(d *exportDescription, id, dir string, f *shard.Frozen) (in
 		"tableArn": d.TableArn, "tableId": d.TableID, "exportTime": isoTime(d.ExportTime), "s3Bucket": d.S3Bucket,
 		"s3Prefix": nilIfEmpty(d.S3Prefix), "s3SseAlgorithm": d.S3SseAlgorithm, "s3SseKmsKeyId": nilIfEmpty(d.S3SseKmsKeyID),
 		"manifestFilesS3Key": s3Key(d.S3Prefix, "AWSDynamoDB/"+id+"/manifest-files.json"), "billedSizeBytes": size,
-		"itemCount": items, "outputFormat": "DYNAMODB_JSON", "exportType": "FULL_EXPORT",
+		"itemCount": items, "outputFormat": "DYNAMODB_JSON", "exportType": d.ExportType,
+	}
+	if inc := d.Incremental; inc != nil {
+		delete(summary, "exportTime")
+		summary["exportFromTime"], summary["exportToTime"] = isoTime(inc.ExportFromTime), isoTime(inc.ExportToTime)
+		summary["exportViewType"] = inc.ExportViewType
 	}
 	sb, _ := json.Marshal(summary)
 	if err := writeSynced(filepath.Join(base, "manifest-summary.json"), sb); err != nil {

@@ -357,6 +357,7 @@ func (h *Handler) deleteTable(in *TableNameInput) ([]byte, *Error) {
 		}
 		return nil, internalError(err.Error())
 	}
+	h.opts.PITR.Disable(in.TableName) // its history goes with it
 	// The stream stays readable until its records age out, as DynamoDB's.
 	if id := t.StreamID(); id != 0 {
 		t.SetStream(0, false)

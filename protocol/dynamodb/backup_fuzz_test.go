@@ -8,7 +8,7 @@ import (
 	"github.com/dynacache/dynacache/shard/attr"
 )
 
-var backupOps = []string{"CreateBackup", "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup",
+var backupOps = []string{"CreateBackup", "DescribeBackup", "DeleteBackup", "ListBackups", "RestoreTableFromBackup", "RestoreTableToPointInTime",
 	"ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport", "ListImports"}
 
 // FuzzBackupRequests decodes arbitrary bodies as the backup, export and
@@ -23,6 +23,8 @@ func FuzzBackupRequests(f *testing.F) {
 		`{"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Music","S3Bucket":"b","S3Prefix":"p/q","ExportTime":1.7e9}`,
 		`{"InputFormat":"DYNAMODB_JSON","S3BucketSource":{"S3Bucket":"b"},"TableCreationParameters":{"TableName":"abc","AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}}`,
 		`{"Item":{"a":{"S":"x"},"n":{"N":"1"}}}`,
+		`{"SourceTableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Music","TargetTableName":"T2","RestoreDateTime":1.7e9,"GlobalSecondaryIndexOverride":[]}`,
+		`{"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/Music","S3Bucket":"b","ExportType":"INCREMENTAL_EXPORT","IncrementalExportSpecification":{"ExportFromTime":1.7e9,"ExportToTime":"1700000900","ExportViewType":"NEW_IMAGE"}}`,
 	} {
 		f.Add(byte(i), []byte(s))
 	}

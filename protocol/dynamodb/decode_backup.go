@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // The on-demand backup operations' requests: CreateBackup,
@@ -174,4 +175,87 @@ func decodeRestoreTableFromBackup(body []byte) (*RestoreTableFromBackupInput, *E
 		OnDemand:        raw("OnDemandThroughputOverride"),
 		SSE:             raw("SSESpecificationOverride"),
 	}, nil
+}
+
+// RestoreTableToPointInTimeInput is a validated RestoreTableToPointInTime
+// request: the source (by name or ARN), the time, and the same overrides
+// as RestoreTableFromBackup's (BackupArn unused).
+type RestoreTableToPointInTimeInput struct {
+	RestoreTableFromBackupInput
+	SourceTableName string
+	// UseLatest is UseLatestRestorableTime; RestoreDateTime is epoch
+	// seconds (NaN: not given).
+	UseLatest       bool
+	RestoreDateTime float64
+}
+
+var restoreTableToPointInTimeSchema = append([]*schField{
+	fString("SourceTableArn", minLen(1), maxLen(1024)),
+	fString("SourceTableName", minLen(3), maxLen(255), nameRegex()),
+	fBool("UseLatestRestorableTime"),
+}, restoreOverrides()...)
+
+// restoreOverrides returns RestoreTableFromBackup's members but BackupArn:
+// the target and the overrides.
+func restoreOverrides() []*schField {
+	var out []*schField
+	for _, f := range restoreTableFromBackupSchema {
+		if f.name != "BackupArn" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// decodeRestoreTableToPointInTime decodes the request; the checks across
+// members are worded as DynamoDB words them (observed answers).
+func (h *Handler) decodeRestoreTableToPointInTime(body []byte) (*RestoreTableToPointInTimeInput, *Error) {
+	data, e := decPrepare(body, restoreTableToPointInTimeSchema)
+	if e != nil {
+		return nil, e
+	}
+	raw := func(name string) []byte {
+		if m := data.present(name); m != nil {
+			return appendJV(nil, m)
+		}
+		return nil
+	}
+	in := &RestoreTableToPointInTimeInput{
+		RestoreTableFromBackupInput: RestoreTableFromBackupInput{
+			TargetTableName: jStr(data, "TargetTableName"),
+			BillingMode:     jStr(data, "BillingModeOverride"),
+			GSIs:            raw("GlobalSecondaryIndexOverride"),
+			LSIs:            raw("LocalSecondaryIndexOverride"),
+			Throughput:      raw("ProvisionedThroughputOverride"),
+			OnDemand:        raw("OnDemandThroughputOverride"),
+			SSE:             raw("SSESpecificationOverride"),
+		},
+		SourceTableName: jStr(data, "SourceTableName"),
+		UseLatest:       jBool(data, "UseLatestRestorableTime"),
+	}
+	if in.RestoreDateTime, e = jTime(data, "RestoreDateTime"); e != nil {
+		return nil, e
+	}
+	arn := data.present("SourceTableArn") != nil
+	switch {
+	case arn && data.present("SourceTableName") != nil:
+		return nil, validationError("Must provide exactly one of: sourceTableArn, sourceTableName")
+	case !arn && data.present("SourceTableName") == nil:
+		return nil, validationError("The parameter 'TableName' is required")
+	case in.UseLatest && !math.IsNaN(in.RestoreDateTime):
+		return nil, validationError("Both RestoreDateTime and UseLatestRestorableTime cannot be set")
+	case !in.UseLatest && math.IsNaN(in.RestoreDateTime):
+		return nil, validationError("Either one of RestoreDateTime or UseLatestRestorableTime must be specified")
+	}
+	if arn {
+		name, e := h.tableNameOfArn("RestoreTableToPointInTime", jStr(data, "SourceTableArn"))
+		switch {
+		case e != nil && strings.HasSuffix(e.Type, "AccessDeniedException"):
+			return nil, validationError("This action is only supported by accounts that match the resource owner's account")
+		case e != nil:
+			return nil, validationError("sourceTableArn is not a valid ARN")
+		}
+		in.SourceTableName = name
+	}
+	return in, nil
 }

@@ -331,6 +331,8 @@ func (h *Handler) decode(op string, body []byte) (any, *Error) {
 		return ret(decodeDescribeEndpoints(body))
 	case "ExportTableToPointInTime":
 		return ret(h.decodeExportTable(body))
+	case "RestoreTableToPointInTime":
+		return ret(h.decodeRestoreTableToPointInTime(body))
 	case "DescribeExport":
 		return ret(decodeDescribeExport(body))
 	case "ListExports":

@@ -24,6 +24,7 @@ import (
 
 	"github.com/dynacache/dynacache/backup"
 	"github.com/dynacache/dynacache/metrics"
+	"github.com/dynacache/dynacache/pitr"
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/stream"
 )
@@ -63,6 +64,10 @@ type Options struct {
 	// Backups keeps the on-demand backups (action_backup_ondemand.go);
 	// nil: a catalog in memory.
 	Backups *backup.Catalog
+	// PITR keeps the point-in-time histories (action_backup_pitr.go),
+	// attached to the store and, with a log, joined with Streams as the
+	// log's change sink (pitr.Tee); nil: histories in memory.
+	PITR *pitr.Keeper
 	// Logf, when set, receives what goes wrong in the background (a
 	// restore that fails).
 	Logf func(format string, args ...any)
@@ -134,7 +139,12 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 		}
 		opts.Streams = hub
 	}
-	store.SetChangeSink(opts.Streams)
+	if opts.PITR == nil {
+		// In memory, maintained by no goroutine (a server passes its own).
+		opts.PITR, _ = pitr.Open(pitr.Options{MaintainEvery: -1})
+		opts.PITR.Attach(store, nil)
+	}
+	store.SetChangeSink(pitr.Tee(opts.Streams, opts.PITR))
 	if opts.Backups == nil {
 		opts.Backups, _ = backup.Open(backup.Options{}) // in memory: cannot fail
 	}
@@ -148,6 +158,7 @@ func NewHandler(store *shard.Store, opts Options) *Handler {
 	}
 	if opts.Backend == nil {
 		h.reconcileStreams()
+		h.reconcilePITR()
 		h.loadJournal()
 	}
 	return h
@@ -202,6 +213,7 @@ var operations = func() map[string]string {
 		"PutResourcePolicy", "GetResourcePolicy", "DeleteResourcePolicy",
 		"DescribeLimits", "DescribeEndpoints",
 		"CreateBackup", "DescribeBackup", "ListBackups", "DeleteBackup", "RestoreTableFromBackup",
+		"RestoreTableToPointInTime",
 		"ExportTableToPointInTime", "DescribeExport", "ListExports", "ImportTable", "DescribeImport", "ListImports",
 
 		// action_insights.go and action_global.go (issue 14's inventory).
@@ -498,6 +510,8 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 		return h.listBackups(in)
 	case *RestoreTableFromBackupInput:
 		return h.restoreTableFromBackup(in)
+	case *RestoreTableToPointInTimeInput:
+		return h.restoreTableToPointInTime(in)
 	case *ExportTableInput:
 		return h.exportTable(in)
 	case *ExportArnInput:

@@ -525,6 +525,12 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 		line("aof_enabled", aof)
 		line("aof_rewrite_in_progress", 0)
 		line("dynacache_persistence", orNone(s.opts.Persistence))
+		if f := s.opts.PersistenceInfo; f != nil {
+			for _, l := range f() {
+				b.WriteString(l)
+				b.WriteString("\r\n")
+			}
+		}
 	case "stats":
 		b.WriteString("# Stats\r\n")
 		line("total_connections_received", s.totalConns.Load())

@@ -34,6 +34,9 @@ type Options struct {
 	// Persistence describes the durability set-up for INFO (e.g. "wal
 	// fsync everysec"); empty: in memory.
 	Persistence string
+	// PersistenceInfo, when set, gives more lines ("name:value") of INFO's
+	// Persistence section (the point-in-time histories' disk use).
+	PersistenceInfo func() []string
 	// EventLoops is the number of event loops serving connections
 	// (loop_linux.go); 0 means DefaultEventLoops, a negative number none:
 	// every connection then has a goroutine of its own (also where epoll
