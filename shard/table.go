@@ -187,9 +187,25 @@ type Write struct {
 	Service bool
 }
 
+// encScratch holds buffers newTableItem encodes into.
+var encScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // newTableItem encodes item under k, key and encoding in one allocation.
+// The item is walked once: encoded and sized together into a scratch
+// buffer, then copied into an allocation of its exact size (instead of a
+// walk to size the encoding, one to encode it and one for its DynamoDB
+// size).
 func newTableItem(h uint64, k Key, item attr.Item) tableItem {
-	return storedItem(h, k, attr.EncodedSize(item), func(b []byte) []byte { return attr.AppendItem(b, item) }, attr.ItemSize(item))
+	bp := encScratch.Get().(*[]byte)
+	b := append((*bp)[:0], k...)
+	b, size := attr.AppendItemSized(b, item)
+	b = binary.LittleEndian.AppendUint32(b, uint32(size))
+	buf := append([]byte(nil), b...)
+	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
+		*bp = b[:0]
+		encScratch.Put(bp)
+	}
+	return tableItem{h: h, s8: sortPrefix(str(k)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(k))}
 }
 
 // Mutate is the one apply path of every item write. Under the shard's lock
