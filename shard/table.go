@@ -321,11 +321,11 @@ func (t *Table) applyLocked(s *treeShard[treeItem], pivot, old, cur tableItem, c
 	if !old.exists() && !cur.exists() {
 		return
 	}
+	// The key's slot, looked up even when old is no item: a multi-item
+	// write may name one key twice, each time with the image read before
+	// either applied.
 	x := &s.mu.points
-	i := -1
-	if old.exists() {
-		i = x.find(pivot.key())
-	}
+	i := x.find(pivot.key())
 	switch {
 	case cur.exists() && i >= 0 && x.slots[i].gen == s.mu.gen:
 		c := x.slots[i].c
