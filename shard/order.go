@@ -108,6 +108,14 @@ type tableItem struct {
 // Readers of the live tree read a cell only under the shard's lock (read
 // or write) and take the image (a tableItem, an Entry) out of it before
 // they release the lock; the image itself never changes.
+//
+// What does not change: every write still stores its image in a new
+// garbage-collected allocation, never modified and never reused while
+// referenced. The cell is mutable, the images are not, so an Entry handed
+// to a reader stays valid for as long as it is held, and the read cache's
+// proof (protocol/dynamodb/cache.go: the same encoding address means the
+// same version) holds without a version number. An arena that reused
+// image memory would have to add one.
 type itemCell struct {
 	p    *byte
 	n    uint32
