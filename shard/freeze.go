@@ -19,10 +19,11 @@ import "github.com/tidwall/btree"
 // lock of the same shard must not see change under them.
 //
 // The copy stays valid after the locks are released because a tree
-// element (tableItem) points at an allocation holding the item's key,
-// encoding and size that is never modified once stored (order.go); a
-// write replaces the element in the live tree and leaves the allocation
-// to the copy.
+// element (treeItem) points at a cell that no write changes after the
+// copy (Freeze increments the shard's gen; see itemCell), and the cell at
+// an allocation holding the item's key, encoding and size that is never
+// modified once stored (order.go); a write replaces the element in the
+// live tree and leaves the cell and the allocation to the copy.
 //
 // The items are the table's as applied in memory: a write the log has
 // accepted but not yet made durable may be in the copy. The caller makes
@@ -34,7 +35,7 @@ type Frozen struct {
 	schema  KeySchema
 	indexes []IndexSchema
 	meta    []byte
-	trees   [numShards]*btree.BTreeG[tableItem]
+	trees   [numShards]*btree.BTreeG[treeItem]
 	count   int64
 	bytes   int64
 }
@@ -51,6 +52,9 @@ func (t *Table) Freeze() (*Frozen, error) {
 		for i := range t.shards {
 			s := &t.shards[i]
 			f.trees[i] = s.mu.tree.Copy()
+			// The copy shares the shard's cells: from now on they are
+			// replaced, not changed (see itemCell).
+			s.mu.gen++
 			// count and bytes change only under the shard's write lock.
 			f.count += s.count.Load()
 			f.bytes += s.bytes.Load()
@@ -95,7 +99,8 @@ func (f *Frozen) SizeBytes() int64 { return f.bytes }
 func (f *Frozen) Items(fn func(k Key, e Entry) error) error {
 	var err error
 	for _, tr := range f.trees {
-		tr.Scan(func(it tableItem) bool {
+		tr.Scan(func(t treeItem) bool {
+			it := t.item()
 			err = fn(Key(bytesOf(it.key())), it.entry())
 			return err == nil
 		})

@@ -318,12 +318,13 @@ func (t *Table) backfillShards(ix *index, lo, hi int, y *Yielder) bool {
 				s.mu.RUnlock()
 				return false
 			}
-			pivot := tableItem{h: uint64(i) << (64 - shardBits)}
+			pivot := treeItem{h: uint64(i) << (64 - shardBits)}
 			resume := !first // the walk starts at last, copied already
 			if resume {
-				pivot = last
+				pivot = last.treePivot()
 			}
-			s.mu.tree.Ascend(pivot, func(it tableItem) bool {
+			s.mu.tree.Ascend(pivot, func(t treeItem) bool {
+				it := t.item()
 				if resume {
 					resume = false
 					if it.h == last.h && it.key() == last.key() {

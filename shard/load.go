@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // Bulk loading and recovery.
@@ -85,7 +86,7 @@ func (t *Table) LoadItems(items []LoadItem) {
 }
 
 // loadShard installs the items idx of one shard.
-func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64, idx []int32) {
+func (t *Table) loadShard(s *treeShard[treeItem], items []LoadItem, hs []uint64, idx []int32) {
 	if len(idx) == 0 {
 		return
 	}
@@ -98,6 +99,9 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 	fresh := s.mu.tree.Len() == 0 && len(ixs) == 0
 	var prev tableItem
 	var block []byte
+	// The cells of the items added here, in one allocation as their
+	// images are in blocks.
+	cells := make([]itemCell, 0, len(idx))
 	var count, bytes int64
 	for _, i := range idx {
 		it := &items[i]
@@ -113,8 +117,10 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 		cur := tableItem{h: hs[i], s8: sortPrefix(str(it.Key)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(it.Key))}
 		if fresh && (!prev.exists() || lessTableItem(prev, cur)) {
 			prev = cur
-			s.mu.tree.Load(cur)
-			s.mu.points.add(cur)
+			cells = append(cells, itemCell{p: cur.p, n: cur.n, klen: cur.klen})
+			c := &cells[len(cells)-1]
+			s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, c: c})
+			s.mu.points.add(c, s.mu.gen)
 			count++
 			bytes += int64(it.Size)
 			continue
@@ -126,8 +132,10 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 			t.applyLocked(s, pivot, old, cur, nil)
 			continue
 		}
-		s.mu.tree.Load(cur)
-		s.mu.points.set(cur)
+		cells = append(cells, itemCell{p: cur.p, n: cur.n, klen: cur.klen})
+		c := &cells[len(cells)-1]
+		s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, c: c})
+		s.mu.points.add(c, s.mu.gen)
 		count++
 		bytes += int64(it.Size)
 	}
@@ -135,12 +143,12 @@ func (t *Table) loadShard(s *treeShard[tableItem], items []LoadItem, hs []uint64
 	s.bytes.Add(bytes)
 }
 
-// add stores it, whose key must not be present.
-func (x *pointIndex) add(it tableItem) {
+// add stores cell c, installed at gen, whose key must not be present.
+func (x *pointIndex) add(c *itemCell, gen uint32) {
 	if (x.n+1)*5 > len(x.slots)*4 {
 		x.grow()
 	}
-	x.insert(pointSlot{kv: it.p, n: it.n, klen: it.klen, tag: x.hash(it.key())})
+	x.insert(pointSlot{c: c, tag: x.hash(unsafe.String(c.p, c.klen)), gen: gen})
 	x.n++
 }
 

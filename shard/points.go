@@ -3,7 +3,7 @@ package shard
 import "unsafe"
 
 // pointIndex is Get's hash index beside a table shard's tree: the Key of
-// every item -> the item, in an open-addressing table with linear probing
+// every item -> the item's cell (itemCell), in an open-addressing table with linear probing
 // and backward-shift deletion (no tombstones).
 //
 // It shrinks too: once a delete leaves it under a fifth full, it is
@@ -11,7 +11,8 @@ import "unsafe"
 //
 // It replaced a map[uint64]point (76 bytes per item: a 32-byte slot, the
 // map's load factor and its control bytes) with 24-byte slots kept between
-// 53% and 80% full (the table grows by half), about 36 bytes per item.
+// 53% and 80% full (the table grows by half), about 36 bytes per item; the
+// slots are now 16 bytes (the item's cell holds its length), about 24.
 // Lookups compare whole keys, so there is no hash collision to fall back to
 // the tree for; a slot's tag (the low 32 bits of the key's hash) gives its
 // home slot back without rehashing (home scales the tag to the table's
@@ -24,16 +25,16 @@ type pointIndex struct {
 	weak bool
 }
 
-// pointSlot is one item: its tableItem's p, n and klen; kv == nil is an
-// empty slot.
+// pointSlot is one item: its cell (see itemCell), the gen of the shard
+// when the cell was installed (see itemCell's invariant), and the tag of
+// its key. c == nil is an empty slot. 16 bytes.
 type pointSlot struct {
-	kv   *byte
-	n    uint32
-	klen uint32
-	tag  uint32
+	c   *itemCell
+	tag uint32
+	gen uint32
 }
 
-func (s *pointSlot) key() string { return unsafe.String(s.kv, s.klen) }
+func (s *pointSlot) key() string { return unsafe.String(s.c.p, s.c.klen) }
 
 func (x *pointIndex) hash(k string) uint32 {
 	h := uint32(keyHash(k))
@@ -64,10 +65,10 @@ func (x *pointIndex) find(k string) int {
 	tag := x.hash(k)
 	for i := x.home(tag); ; i = x.next(i) {
 		s := &x.slots[i]
-		if s.kv == nil {
+		if s.c == nil {
 			return -1
 		}
-		if s.tag == tag && int(s.klen) == len(k) && s.key() == k {
+		if s.tag == tag && int(s.c.klen) == len(k) && s.key() == k {
 			return i
 		}
 	}
@@ -79,14 +80,20 @@ func (x *pointIndex) get(k string) (p *byte, n uint32, ok bool) {
 	if i < 0 {
 		return nil, 0, false
 	}
-	s := &x.slots[i]
-	return s.kv, s.n, true
+	c := x.slots[i].c
+	return c.p, c.n, true
 }
 
-// set stores it, replacing the item with the same key.
+// set stores it in a new cell of gen 0, replacing the item with the same
+// key.
 func (x *pointIndex) set(it tableItem) {
-	k := it.key()
-	slot := pointSlot{kv: it.p, n: it.n, klen: it.klen, tag: x.hash(k)}
+	x.put(&itemCell{p: it.p, n: it.n, klen: it.klen}, 0)
+}
+
+// put stores cell c, installed at gen, replacing the cell of the same key.
+func (x *pointIndex) put(c *itemCell, gen uint32) {
+	k := unsafe.String(c.p, c.klen)
+	slot := pointSlot{c: c, tag: x.hash(k), gen: gen}
 	if i := x.find(k); i >= 0 {
 		x.slots[i] = slot
 		return
@@ -102,7 +109,7 @@ func (x *pointIndex) set(it tableItem) {
 // present and there must be a free slot.
 func (x *pointIndex) insert(s pointSlot) {
 	i := x.home(s.tag)
-	for x.slots[i].kv != nil {
+	for x.slots[i].c != nil {
 		i = x.next(i)
 	}
 	x.slots[i] = s
@@ -126,7 +133,7 @@ func (x *pointIndex) resize(n int) {
 	}
 	x.slots = make([]pointSlot, n)
 	for _, s := range old {
-		if s.kv != nil {
+		if s.c != nil {
 			x.insert(s)
 		}
 	}
@@ -160,7 +167,7 @@ func (x *pointIndex) delete(k string) {
 		return
 	}
 	i := f
-	for j := x.next(i); x.slots[j].kv != nil; j = x.next(j) {
+	for j := x.next(i); x.slots[j].c != nil; j = x.next(j) {
 		home := x.home(x.slots[j].tag)
 		// The slot at j may move to i when its home is not cyclically in
 		// (i, j].

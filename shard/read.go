@@ -78,7 +78,7 @@ type Hit struct {
 
 // node is an entry of a shard tree.
 type node interface {
-	tableItem | indexEntry
+	treeItem | indexEntry
 }
 
 // verdict is what a walk does with an entry.
@@ -99,41 +99,23 @@ type space[T node] struct {
 	hit func(T) Hit
 }
 
-var (
-	bufTable = sync.Pool{New: func() any { b := make([]tableItem, 0, readBatch); return &b }}
-	bufIndex = sync.Pool{New: func() any { b := make([]indexEntry, 0, readBatch); return &b }}
-)
-
-func getBuf[T node]() *[]T {
-	var z T
-	switch any(z).(type) {
-	case tableItem:
-		return any(bufTable.Get()).(*[]T)
-	default:
-		return any(bufIndex.Get()).(*[]T)
-	}
-}
-
-func putBuf[T node](b *[]T) {
-	clear(*b)
-	*b = (*b)[:0]
-	var z T
-	switch any(z).(type) {
-	case tableItem:
-		bufTable.Put(b)
-	default:
-		bufIndex.Put(b)
-	}
-}
+// bufHits holds a walk's batch of hits, taken under the shard's lock.
+var bufHits = sync.Pool{New: func() any { b := make([]Hit, 0, readBatch); return &b }}
 
 // walkShard visits shard i from pivot (excluded when exclusive), ascending
 // or descending, classifying entries with check and handing those taken to
 // fn outside the lock. It returns false when the walk is over (check said
-// stop, or fn returned false), true when the shard is exhausted.
+// stop, or fn returned false), true when the shard is exhausted. The hits
+// are taken under the lock (a table element's cell changes under it; see
+// itemCell).
 func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(T) verdict, fn func(Hit) bool) bool {
 	s := &sp.shards[i]
-	buf := getBuf[T]()
-	defer putBuf(buf)
+	buf := bufHits.Get().(*[]Hit)
+	defer func() {
+		clear(*buf)
+		*buf = (*buf)[:0]
+		bufHits.Put(buf)
+	}()
 	for {
 		*buf = (*buf)[:0]
 		var last T
@@ -153,7 +135,7 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 				stopped = true
 				return false
 			}
-			*buf = append(*buf, n)
+			*buf = append(*buf, sp.hit(n))
 			if len(*buf) >= readBatch {
 				full = true
 				return false
@@ -167,8 +149,8 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 			s.mu.tree.Ascend(pivot, iter)
 		}
 		s.mu.RUnlock()
-		for _, n := range *buf {
-			if !fn(sp.hit(n)) {
+		for _, h := range *buf {
+			if !fn(h) {
 				return false
 			}
 		}
@@ -182,12 +164,14 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 	}
 }
 
-func tableSpace(t *Table) *space[tableItem] {
-	return &space[tableItem]{
+func tableSpace(t *Table) *space[treeItem] {
+	return &space[treeItem]{
 		shards: &t.shards,
-		less:   lessTableItem,
-		key:    func(it tableItem) (uint64, string) { return it.h, it.key() },
-		hit: func(it tableItem) Hit {
+		less:   lessTreeItem,
+		key:    func(it treeItem) (uint64, string) { return it.h, it.key() },
+		// REQUIRES: the shard's lock held (see itemCell).
+		hit: func(t treeItem) Hit {
+			it := t.item()
 			return Hit{Key: Key(bytesOf(it.key())), Entry: it.entry()}
 		},
 	}
@@ -224,13 +208,13 @@ func (t *Table) readIndex(name string) (*index, error) {
 func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) error {
 	if index == "" {
 		sp := tableSpace(t)
-		var piv tableItem
+		var piv treeItem
 		var excl bool
 		if start != nil {
-			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key), true
+			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), true
 		}
-		query(sp, r, piv, excl, func(h, s8 uint64, k string) tableItem {
-			return tableItem{h: h, s8: s8, p: unsafe.StringData(k), n: uint32(len(k)), klen: uint32(len(k))}
+		query(sp, r, piv, excl, func(h, s8 uint64, k string) treeItem {
+			return treeItem{h: h, s8: s8, c: &itemCell{p: unsafe.StringData(k), n: uint32(len(k)), klen: uint32(len(k))}}
 		}, fn)
 		return nil
 	}
@@ -356,11 +340,11 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 
 // until fn returns false.
 func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool) error {
 	if index == "" {
-		var piv tableItem
+		var piv treeItem
 		if start != nil {
-			piv = pivotOf(hashPartition(start.Key.Partition()), start.Key)
+			piv = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot()
 		}
-		scan(tableSpace(t), seg, start != nil, piv, func(h uint64) tableItem { return tableItem{h: h} }, fn)
+		scan(tableSpace(t), seg, start != nil, piv, func(h uint64) treeItem { return treeItem{h: h} }, fn)
 		return nil
 	}
 	ix, err := t.readIndex(index)

@@ -27,14 +27,14 @@ func (t *Table) ScanHash(from uint64, limit int, fn func(k Key, e Entry)) (next 
 	full := false
 	for si := shardOf(from); si < numShards && !full; si++ {
 		s := &t.shards[si]
-		pivot := tableItem{h: from}
+		pivot := treeItem{h: from}
 		s.mu.RLock()
-		s.mu.tree.Ascend(pivot, func(it tableItem) bool {
+		s.mu.tree.Ascend(pivot, func(it treeItem) bool {
 			if len(buf) >= limit && it.h != buf[len(buf)-1].h {
 				full = true
 				return false
 			}
-			buf = append(buf, it)
+			buf = append(buf, it.item())
 			return true
 		})
 		s.mu.RUnlock()

@@ -27,7 +27,7 @@ type Table struct {
 	// replaced whole (see index.go).
 	indexes atomic.Pointer[indexSet]
 
-	shards [numShards]treeShard[tableItem]
+	shards [numShards]treeShard[treeItem]
 
 	// stream is the table's enabled stream (changes.go); nil: none.
 	stream atomic.Pointer[streamTag]
@@ -45,8 +45,12 @@ type treeShard[T any] struct {
 		sync.RWMutex
 		tree *btree.BTreeG[T]
 		// points is, for table shards, Get's hash index beside the tree:
-		// Key -> the item (see getLocked, points.go).
+		// Key -> the item's cell (see getLocked, points.go).
 		points pointIndex
+		// gen is, for table shards, the number of times Freeze has copied
+		// the tree (mod 2^32): a cell installed at an older gen may be in a
+		// frozen copy and is never changed in place (see itemCell).
+		gen uint32
 	}
 	count atomic.Int64 // items
 	bytes atomic.Int64 // DynamoDB item sizes summed
@@ -133,7 +137,7 @@ func (t *Table) SizeBytes() int64 {
 }
 
 // locate returns the hash and the shard of key k.
-func (t *Table) locate(k Key) (uint64, *treeShard[tableItem]) {
+func (t *Table) locate(k Key) (uint64, *treeShard[treeItem]) {
 	h := hashPartition(k.Partition())
 	return h, &t.shards[shardOf(h)]
 }
@@ -160,7 +164,7 @@ func (t *Table) Get(k Key) (Entry, bool) {
 // set is out of cache (BenchmarkGet, BenchmarkGetOldMap). The index costs
 // about 36 bytes per item (pointIndex).
 // REQUIRES: s.mu held.
-func getLocked(s *treeShard[tableItem], pivot tableItem) (tableItem, bool) {
+func getLocked(s *treeShard[treeItem], pivot tableItem) (tableItem, bool) {
 	p, n, ok := s.mu.points.get(pivot.key())
 	if !ok {
 		return tableItem{}, false
@@ -183,9 +187,25 @@ type Write struct {
 	Service bool
 }
 
+// encScratch holds buffers newTableItem encodes into.
+var encScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 // newTableItem encodes item under k, key and encoding in one allocation.
+// The item is walked once: encoded and sized together into a scratch
+// buffer, then copied into an allocation of its exact size (instead of a
+// walk to size the encoding, one to encode it and one for its DynamoDB
+// size).
 func newTableItem(h uint64, k Key, item attr.Item) tableItem {
-	return storedItem(h, k, attr.EncodedSize(item), func(b []byte) []byte { return attr.AppendItem(b, item) }, attr.ItemSize(item))
+	bp := encScratch.Get().(*[]byte)
+	b := append((*bp)[:0], k...)
+	b, size := attr.AppendItemSized(b, item)
+	b = binary.LittleEndian.AppendUint32(b, uint32(size))
+	buf := append([]byte(nil), b...)
+	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
+		*bp = b[:0]
+		encScratch.Put(bp)
+	}
+	return tableItem{h: h, s8: sortPrefix(str(k)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(k))}
 }
 
 // Mutate is the one apply path of every item write. Under the shard's lock
@@ -291,17 +311,36 @@ func (u Undo) Revert() {
 // applyLocked replaces old (kv "" when there was no item) by cur (kv ""
 // to remove the item) in the table and its indexes. curItem is cur
 // decoded, or nil when only the encoding is at hand.
+//
+// An overwrite (old and cur both items) changes the key's cell in place
+// and leaves the tree as it is, unless the cell may be in a frozen copy of
+// the tree (its gen is older than the shard's): then a new cell replaces
+// it in the tree, copy-on-write (see itemCell).
 // REQUIRES: s.mu held for writing.
-func (t *Table) applyLocked(s *treeShard[tableItem], pivot, old, cur tableItem, curItem attr.Item) {
+func (t *Table) applyLocked(s *treeShard[treeItem], pivot, old, cur tableItem, curItem attr.Item) {
 	if !old.exists() && !cur.exists() {
 		return
 	}
-	if cur.exists() {
-		s.mu.tree.Set(cur)
-		s.mu.points.set(cur)
-	} else {
-		s.mu.tree.Delete(pivot)
-		s.mu.points.delete(pivot.key())
+	// The key's slot, looked up even when old is no item: a multi-item
+	// write may name one key twice, each time with the image read before
+	// either applied.
+	x := &s.mu.points
+	i := x.find(pivot.key())
+	switch {
+	case cur.exists() && i >= 0 && x.slots[i].gen == s.mu.gen:
+		c := x.slots[i].c
+		c.p, c.n = cur.p, cur.n
+	case cur.exists():
+		c := &itemCell{p: cur.p, n: cur.n, klen: cur.klen}
+		s.mu.tree.Set(treeItem{h: cur.h, s8: cur.s8, c: c})
+		if i >= 0 {
+			x.slots[i].c, x.slots[i].gen = c, s.mu.gen
+		} else {
+			x.add(c, s.mu.gen)
+		}
+	case i >= 0:
+		s.mu.tree.Delete(treeItem{h: pivot.h, s8: pivot.s8, c: x.slots[i].c})
+		x.delete(pivot.key())
 	}
 	var db int64
 	if old.exists() {
@@ -355,8 +394,8 @@ func (t *Table) Dump(fn func(k Key, e Entry) error) error {
 		s := &t.shards[i]
 		buf = buf[:0]
 		s.mu.RLock()
-		s.mu.tree.Scan(func(it tableItem) bool {
-			buf = append(buf, it)
+		s.mu.tree.Scan(func(it treeItem) bool {
+			buf = append(buf, it.item())
 			return true
 		})
 		s.mu.RUnlock()

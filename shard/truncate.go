@@ -28,7 +28,7 @@ import (
 // Truncated is the contents a truncation removed from its table.
 type Truncated struct {
 	t       *Table
-	trees   [numShards]*btree.BTreeG[tableItem]
+	trees   [numShards]*btree.BTreeG[treeItem]
 	points  [numShards]pointIndex
 	counts  [numShards]int64
 	bytes   [numShards]int64

@@ -77,6 +77,19 @@ func AppendItem(dst []byte, it Item) []byte {
 	return dst
 }
 
+// AppendItemSized is AppendItem that also returns ItemSize(it), in the
+// same walk of the item's attributes.
+func AppendItemSized(dst []byte, it Item) ([]byte, int) {
+	dst = binary.AppendUvarint(dst, uint64(len(it)))
+	size := 0
+	for k, v := range it {
+		dst = appendString(dst, k)
+		dst = AppendValue(dst, v)
+		size += len(k) + ValueSize(v)
+	}
+	return dst, size
+}
+
 // EncodeItem returns the encoding of it in a buffer of exactly its size.
 func EncodeItem(it Item) []byte {
 	return AppendItem(make([]byte, 0, EncodedSize(it)), it)
