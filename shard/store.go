@@ -66,6 +66,8 @@ type Store struct {
 	mem  memChanges
 	tap  atomic.Pointer[func() bool] // SetTap
 
+	budget Budget // --maxmemory (budget.go)
+
 	mu struct {
 		sync.RWMutex
 		tables map[string]*Table

@@ -442,6 +442,9 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	if e := h.checkBudget(in); e != nil {
+		return nil, e
+	}
 	attachStop(in, st)
 	switch in := in.(type) {
 	case *CreateTableInput:

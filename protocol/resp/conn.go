@@ -338,6 +338,18 @@ func (c *conn) exec(args [][]byte) {
 			}
 		}
 	}
+	if c.s.store.Budget().Over() && c.denyOOM(cmd) {
+		if err := c.s.freeMemory(); err != nil {
+			c.s.rejected.Add(1)
+			c.flagTransaction()
+			if cmd.name == "exec" {
+				c.execAbort(err.Error()) // Redis's rejectCommand
+				return
+			}
+			c.writeError(err)
+			return
+		}
+	}
 	if c.inMulti() && !runsInMulti(cmd) {
 		c.enqueue(cmd, args)
 		return

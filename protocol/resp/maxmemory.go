@@ -1,0 +1,289 @@
+package resp
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/dynacache/dynacache/shard"
+)
+
+// maxmemory and maxmemory-policy, as Redis (evict.go's performEvictions):
+// before a command that may grow memory (Redis's denyoom commands) runs
+// while used memory is over maxmemory (shard.Budget, read from an atomic
+// the budget's watcher keeps), keys of the RESP table are evicted by the
+// policy, at most maxEvictPerCommand per command, each through the normal
+// logged delete path (Table.Mutate with Write{Delete: true}, as expiry),
+// counted in evicted_keys and published as an "evicted" event. Under
+// noeviction, or when the policy finds no key to evict, the command gets
+// Redis's OOM error. Commands that free memory (DEL, FLUSHDB, ...) and
+// reads always run. DynamoDB tables are never evicted (protocol/dynamodb
+// refuses their writes instead).
+//
+// The LRU and LFU policies are not offered: they need a per-key access
+// clock the store does not keep; asking for one is an error at start and
+// in CONFIG SET rather than a pretence.
+
+// maxmemoryPolicy is one of Redis's eviction policies.
+type maxmemoryPolicy int32
+
+const (
+	policyNoEviction maxmemoryPolicy = iota
+	policyAllKeysRandom
+	policyVolatileRandom
+	policyVolatileTTL
+)
+
+var policyNames = [...]string{"noeviction", "allkeys-random", "volatile-random", "volatile-ttl"}
+
+func (p maxmemoryPolicy) String() string { return policyNames[p] }
+
+// ErrPolicyUnsupported is returned for Redis's LRU and LFU policies.
+var ErrPolicyUnsupported = errors.New("resp: maxmemory-policy not supported (dynacache keeps no per-key access clock; use noeviction, allkeys-random, volatile-random or volatile-ttl)")
+
+// ParseMaxMemoryPolicy checks a maxmemory-policy name (any case; "":
+// noeviction).
+func ParseMaxMemoryPolicy(name string) error {
+	_, err := parsePolicy(name)
+	return err
+}
+
+func parsePolicy(name string) (maxmemoryPolicy, error) {
+	name = strings.ToLower(name)
+	if name == "" {
+		return policyNoEviction, nil
+	}
+	for i, n := range policyNames {
+		if n == name {
+			return maxmemoryPolicy(i), nil
+		}
+	}
+	switch name {
+	case "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu":
+		return 0, ErrPolicyUnsupported
+	}
+	return 0, errors.New("resp: unknown maxmemory-policy " + name)
+}
+
+// errOOM is Redis's shared.oomerr.
+var errOOM = respErr("OOM command not allowed when used memory > 'maxmemory'.")
+
+const (
+	// maxEvictPerCommand bounds the keys one command evicts (Redis bounds
+	// performEvictions by time; a count keeps a command's cost bounded
+	// whatever the clock).
+	maxEvictPerCommand = 64
+	// evictSample is how many keys with an expiry volatile-ttl compares
+	// (Redis's maxmemory-samples is 5 with a pool of 16).
+	evictSample = 16
+	// itemOverhead estimates the heap an item costs beyond its key and
+	// encoded value (tree and hash index entries, headers), to credit an
+	// eviction's bytes before the collector has freed them.
+	itemOverhead = 256
+)
+
+// denyOOMCommands are Redis's denyoom commands among ours.
+var denyOOMCommands = []string{"set", "setnx", "setex", "psetex", "getset", "mset", "msetnx", "append",
+	"setrange", "incr", "decr", "incrby", "decrby", "incrbyfloat", "hset", "hmset", "hsetnx", "hincrby", "hincrbyfloat"}
+
+// markDenyOOM flags the denyoom commands (buildTable).
+func markDenyOOM() {
+	for _, n := range denyOOMCommands {
+		if cmd := table[n]; cmd != nil {
+			cmd.denyOOM = true
+		}
+	}
+}
+
+// denyOOM reports whether cmd, about to run with args on c, may grow
+// memory: a denyoom command, or EXEC of a transaction that queued one.
+func (c *conn) denyOOM(cmd *command) bool {
+	if cmd.denyOOM {
+		return true
+	}
+	if cmd.name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queue {
+			if q.cmd.denyOOM {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// freeMemory runs before a command that may grow memory while used memory
+// is over maxmemory: it evicts by the policy until used memory is under
+// it or maxEvictPerCommand keys are gone, and returns errOOM when it can
+// evict nothing while still over.
+func (s *Server) freeMemory() error {
+	b := s.store.Budget()
+	policy := maxmemoryPolicy(s.policy.Load())
+	if policy == policyNoEviction {
+		return errOOM
+	}
+	t, _ := s.readTable()
+	if t == nil {
+		return errOOM
+	}
+	for n := 0; n < maxEvictPerCommand && b.Over(); n++ {
+		k, ok := s.victim(t, policy)
+		if !ok {
+			return errOOM
+		}
+		s.evict(t, k)
+	}
+	return nil
+}
+
+// victim picks the next key to evict by policy.
+func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool) {
+	switch policy {
+	case policyAllKeysRandom:
+		var k shard.Key
+		pick := func(key shard.Key, _ shard.Entry) {
+			if k == nil {
+				k = append(shard.Key(nil), key...)
+			}
+		}
+		t.ScanHash(rand.Uint64(), 1, pick)
+		if k == nil { // nothing after the random point: from the start
+			t.ScanHash(0, 1, pick)
+		}
+		return k, k != nil
+	case policyVolatileRandom, policyVolatileTTL:
+		n := 1
+		if policy == policyVolatileTTL {
+			n = evictSample
+		}
+		var due []expiring
+		start := rand.IntN(expireStripes)
+		for i := 0; i < expireStripes && len(due) < n; i++ {
+			due = s.expires.any((start+i)%expireStripes, n-len(due), due)
+		}
+		if len(due) == 0 {
+			return nil, false
+		}
+		best := due[0]
+		for _, d := range due[1:] {
+			if d.exp < best.exp {
+				best = d
+			}
+		}
+		return shard.Key(best.key), true
+	}
+	return nil, false
+}
+
+// any appends up to n entries of stripe i (map order: a sample).
+func (x *expireIndex) any(i, n int, dst []expiring) []expiring {
+	st := &x.stripes[i]
+	st.mu.Lock()
+	for k, exp := range st.m {
+		if n == 0 {
+			break
+		}
+		n--
+		dst = append(dst, expiring{k, exp})
+	}
+	st.mu.Unlock()
+	return dst
+}
+
+// evict deletes k through the logged write path (under its key lock, as
+// a command's write), counts it and publishes "evicted".
+func (s *Server) evict(t *shard.Table, k shard.Key) {
+	st := s.locks.lock(k)
+	var freed int64
+	_, _, err := s.mutate(t, k, func(old shard.Entry) (shard.Write, error) {
+		if !old.Exists() {
+			s.expires.drop(k) // a stale index entry: nothing to evict
+			return shard.Write{Skip: true}, nil
+		}
+		freed = int64(len(k)+len(old.Encoded())) + itemOverhead
+		return shard.Write{Delete: true}, nil
+	})
+	s.locks.unlock(st)
+	if err != nil || freed == 0 {
+		return
+	}
+	s.store.Budget().Evicted(freed)
+	s.evicted.Add(1)
+	if s.notifying(notifyEvicted) {
+		s.notifyKey(nil, notifyEvicted, "evicted", redisKeyOf(nil, k))
+	}
+}
+
+// SetMaxMemory sets maxmemory (bytes, 0: none), as CONFIG SET does.
+func (s *Server) SetMaxMemory(n int64) { s.store.Budget().SetMax(n) }
+
+// SetMaxMemoryPolicy sets maxmemory-policy, as CONFIG SET does.
+func (s *Server) SetMaxMemoryPolicy(name string) error {
+	p, err := parsePolicy(name)
+	if err != nil {
+		return err
+	}
+	s.policy.Store(int32(p))
+	return nil
+}
+
+// EvictedKeys returns INFO's evicted_keys.
+func (s *Server) EvictedKeys() int64 { return s.evicted.Load() }
+
+// runtimeConfig are the parameters CONFIG SET changes.
+var runtimeConfig = map[string]bool{"notify-keyspace-events": true, "maxmemory": true, "maxmemory-policy": true}
+
+// configSetter checks CONFIG SET's value v of parameter name (lower case,
+// one of runtimeConfig) and returns what sets it, or Redis's error.
+func (s *Server) configSetter(name string, v []byte) (func(), error) {
+	switch name {
+	case "notify-keyspace-events":
+		flags := parseNotifyFlags(v)
+		if flags < 0 {
+			return nil, configSetFailed(name, "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+		}
+		return func() { s.notify.Store(int32(flags)) }, nil
+	case "maxmemory":
+		n, ok := parseMemory(string(v))
+		if !ok {
+			return nil, configSetFailed(name, "argument must be a memory value")
+		}
+		return func() { s.SetMaxMemory(n) }, nil
+	case "maxmemory-policy":
+		p, err := parsePolicy(string(v))
+		switch {
+		case errors.Is(err, ErrPolicyUnsupported):
+			return nil, configSetFailed(name, "dynacache keeps no per-key access clock: LRU and LFU policies are not supported")
+		case err != nil || len(v) == 0:
+			return nil, configSetFailed(name, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")
+		}
+		return func() { s.policy.Store(int32(p)) }, nil
+	}
+	return nil, configSetFailed(name, "can't set immutable config")
+}
+
+// parseMemory reads a memory value as Redis's memtoull: digits with an
+// optional unit b, k (1000), kb (1024), m, mb, g, gb, any case.
+func parseMemory(v string) (int64, bool) {
+	v = strings.ToLower(v)
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	if i == 0 || i > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v[:i] {
+		n = n*10 + int64(c-'0')
+	}
+	mul := map[string]int64{"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000 * 1000, "mb": 1 << 20,
+		"g": 1000 * 1000 * 1000, "gb": 1 << 30}[v[i:]]
+	if mul == 0 || n > (1<<62)/mul {
+		return 0, false
+	}
+	return n * mul, true
+}
+
+// ParseMemory reads a memory value as CONFIG SET maxmemory does (the
+// --maxmemory flag).
+func ParseMemory(v string) (int64, bool) { return parseMemory(v) }
