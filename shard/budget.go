@@ -20,7 +20,10 @@ import (
 // next collection; so an eviction credits the bytes it frees (Evicted),
 // and Used is the last reading less the credits since the last completed
 // collection: an evicting writer sees its own evictions at once and does
-// not evict again for bytes it has already freed.
+// not evict again for bytes it has already freed. Likewise a write that
+// may grow memory is charged its size (Charge) until the next reading, so
+// that writes between two readings do not pass the budget unseen. Both
+// corrections err toward evicting (or refusing) a little early.
 //
 // The Go runtime's memory limit follows the budget (SetMax): the
 // collector then runs before the heap doubles past the budget (GOGC's
@@ -32,6 +35,7 @@ type Budget struct {
 	max      atomic.Int64 // 0: no budget
 	measured atomic.Int64 // last reading of heap objects bytes
 	credit   atomic.Int64 // bytes evicted since the last completed collection
+	pending  atomic.Int64 // bytes charged to writes since the last reading
 
 	mu       sync.Mutex // serialises SetMax and measure
 	cycles   uint64     // GC cycles at the last reading (under mu)
@@ -51,7 +55,7 @@ func (b *Budget) Max() int64 { return b.max.Load() }
 
 // Used returns the estimate of used memory in bytes.
 func (b *Budget) Used() int64 {
-	u := b.measured.Load() - b.credit.Load()
+	u := b.measured.Load() + b.pending.Load() - b.credit.Load()
 	if u < 0 {
 		return 0
 	}
@@ -65,13 +69,16 @@ func (b *Budget) Over() bool {
 	return m > 0 && b.Used() > m
 }
 
+// Charge counts n bytes a write may add, until the next reading.
+func (b *Budget) Charge(n int64) { b.pending.Add(n) }
+
 // Evicted credits n bytes freed by an eviction.
 func (b *Budget) Evicted(n int64) { b.credit.Add(n) }
 
 // LimitHeadroom is what the runtime's memory limit allows beyond the
-// budget: a quarter of it, at least 32 MiB (the runtime's own memory,
+// budget: a quarter of it, plus 64 MiB (the runtime's own memory,
 // stacks and fragmentation are not counted in used memory).
-func LimitHeadroom(max int64) int64 { return max/4 + 32<<20 }
+func LimitHeadroom(max int64) int64 { return max/4 + 64<<20 }
 
 // SetMax sets the budget (0: none) and the runtime's memory limit with it
 // (max + LimitHeadroom(max); back to what it was without a budget), and
@@ -113,6 +120,9 @@ func (b *Budget) measureLocked() {
 	if b.samples == nil {
 		b.samples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	}
+	// Charges made from here on are counted twice at worst (in the
+	// reading and in pending), never missed.
+	b.pending.Store(0)
 	metrics.Read(b.samples)
 	var heap int64
 	var cycles uint64

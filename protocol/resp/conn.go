@@ -338,7 +338,7 @@ func (c *conn) exec(args [][]byte) {
 			}
 		}
 	}
-	if c.s.store.Budget().Over() && c.denyOOM(cmd) {
+	if b := c.s.store.Budget(); b.Max() > 0 && c.denyOOM(cmd) && overAfter(b, args) {
 		if err := c.s.freeMemory(); err != nil {
 			c.s.rejected.Add(1)
 			c.flagTransaction()

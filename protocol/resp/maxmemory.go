@@ -95,20 +95,29 @@ func markDenyOOM() {
 	}
 }
 
-// denyOOM reports whether cmd, about to run with args on c, may grow
-// memory: a denyoom command, or EXEC of a transaction that queued one.
+// denyOOM reports whether cmd, about to run on c, may grow memory, as
+// Redis's processCommand decides: a denyoom command, any command queued in
+// MULTI (a queue grows without bound) but EXEC, DISCARD, QUIT and RESET,
+// or EXEC of a transaction that queued a denyoom command.
 func (c *conn) denyOOM(cmd *command) bool {
 	if cmd.denyOOM {
 		return true
 	}
-	if cmd.name == "exec" && c.multi != nil {
+	if !c.inMulti() {
+		return false
+	}
+	switch cmd.name {
+	case "exec":
 		for _, q := range c.multi.queue {
 			if q.cmd.denyOOM {
 				return true
 			}
 		}
+		return false
+	case "discard", "quit", "reset":
+		return false
 	}
-	return false
+	return true
 }
 
 // freeMemory runs before a command that may grow memory while used memory
@@ -287,3 +296,14 @@ func parseMemory(v string) (int64, bool) {
 // ParseMemory reads a memory value as CONFIG SET maxmemory does (the
 // --maxmemory flag).
 func ParseMemory(v string) (int64, bool) { return parseMemory(v) }
+
+// overAfter charges b with the bytes of a write's arguments and reports
+// whether used memory is over it.
+func overAfter(b *shard.Budget, args [][]byte) bool {
+	n := 0
+	for _, a := range args[1:] {
+		n += len(a)
+	}
+	b.Charge(int64(n))
+	return b.Over()
+}
