@@ -98,7 +98,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		cfg.MaxMemory = n
 		return nil
 	})
-	fs.StringVar(&cfg.MaxMemoryPolicy, "maxmemory-policy", "noeviction", "what a RESP write over --maxmemory does: `policy` noeviction (Redis's OOM error), allkeys-random, volatile-random or volatile-ttl (evict RESP keys); DynamoDB tables are never evicted")
+	fs.StringVar(&cfg.MaxMemoryPolicy, "maxmemory-policy", "noeviction", "what a RESP write over --maxmemory does: `policy` noeviction (Redis's OOM error), or evict RESP keys by allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl; DynamoDB tables are never evicted")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")

@@ -53,8 +53,8 @@ func TestBadFlags(t *testing.T) {
 	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_REQUEST_TIMEOUT": "soon"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_REQUEST_TIMEOUT") {
 		t.Fatalf("bad duration from env: %d %q", code, errOut)
 	}
-	if code, _, errOut := runWith([]string{"--maxmemory-policy", "allkeys-lru"}, nil); code != 1 || !strings.Contains(errOut, "invalid --maxmemory-policy \"allkeys-lru\"") {
-		t.Fatalf("LRU policy: %d %q", code, errOut)
+	if code, _, errOut := runWith([]string{"--maxmemory-policy", "lru"}, nil); code != 1 || !strings.Contains(errOut, "invalid --maxmemory-policy \"lru\"") {
+		t.Fatalf("unknown policy: %d %q", code, errOut)
 	}
 	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_MAXMEMORY": "lots"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_MAXMEMORY") {
 		t.Fatalf("bad maxmemory from env: %d %q", code, errOut)

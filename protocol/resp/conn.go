@@ -37,6 +37,8 @@ type conn struct {
 	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
 	lp     *loop        // the event loop serving it, nil for a goroutine of its own
 
+	touched [][]byte // touchKeys' scratch (maxmemory.go)
+
 	// Pub/sub (pubsub.go): the subscriptions and the outbox, nil until the
 	// first (P)SUBSCRIBE; nsub and npsub count them for CLIENT LIST.
 	ps                 *subState
@@ -370,6 +372,7 @@ func (c *conn) exec(args [][]byte) {
 	if timed {
 		st.Latency.Since(start)
 	}
+	c.touchKeys(cmd, args)
 	if err == nil {
 		st.CountOK()
 	} else {

@@ -20,9 +20,8 @@ import (
 // reads always run. DynamoDB tables are never evicted (protocol/dynamodb
 // refuses their writes instead).
 //
-// The LRU and LFU policies are not offered: they need a per-key access
-// clock the store does not keep; asking for one is an error at start and
-// in CONFIG SET rather than a pretence.
+// The LRU and LFU policies compare the access clocks of a sample of keys
+// (access.go), as Redis's approximated LRU and LFU do.
 
 // maxmemoryPolicy is one of Redis's eviction policies.
 type maxmemoryPolicy int32
@@ -32,14 +31,19 @@ const (
 	policyAllKeysRandom
 	policyVolatileRandom
 	policyVolatileTTL
+	policyAllKeysLRU
+	policyVolatileLRU
+	policyAllKeysLFU
+	policyVolatileLFU
 )
 
-var policyNames = [...]string{"noeviction", "allkeys-random", "volatile-random", "volatile-ttl"}
+var policyNames = [...]string{"noeviction", "allkeys-random", "volatile-random", "volatile-ttl",
+	"allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu"}
+
+// clocked reports whether p needs the access clocks (access.go).
+func (p maxmemoryPolicy) clocked() bool { return p >= policyAllKeysLRU }
 
 func (p maxmemoryPolicy) String() string { return policyNames[p] }
-
-// ErrPolicyUnsupported is returned for Redis's LRU and LFU policies.
-var ErrPolicyUnsupported = errors.New("resp: maxmemory-policy not supported (dynacache keeps no per-key access clock; use noeviction, allkeys-random, volatile-random or volatile-ttl)")
 
 // ParseMaxMemoryPolicy checks a maxmemory-policy name (any case; "":
 // noeviction).
@@ -57,10 +61,6 @@ func parsePolicy(name string) (maxmemoryPolicy, error) {
 		if n == name {
 			return maxmemoryPolicy(i), nil
 		}
-	}
-	switch name {
-	case "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu":
-		return 0, ErrPolicyUnsupported
 	}
 	return 0, errors.New("resp: unknown maxmemory-policy " + name)
 }
@@ -159,16 +159,21 @@ func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool
 			t.ScanHash(0, 1, pick)
 		}
 		return k, k != nil
+	case policyAllKeysLRU, policyAllKeysLFU:
+		return s.coldest(s.sampleKeys(t), policy)
+	case policyVolatileLRU, policyVolatileLFU:
+		due := s.sampleVolatile(evictSample)
+		keys := make([]shard.Key, len(due))
+		for i, d := range due {
+			keys[i] = shard.Key(d.key)
+		}
+		return s.coldest(keys, policy)
 	case policyVolatileRandom, policyVolatileTTL:
 		n := 1
 		if policy == policyVolatileTTL {
 			n = evictSample
 		}
-		var due []expiring
-		start := rand.IntN(expireStripes)
-		for i := 0; i < expireStripes && len(due) < n; i++ {
-			due = s.expires.any((start+i)%expireStripes, n-len(due), due)
-		}
+		due := s.sampleVolatile(n)
 		if len(due) == 0 {
 			return nil, false
 		}
@@ -181,6 +186,52 @@ func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool
 		return shard.Key(best.key), true
 	}
 	return nil, false
+}
+
+// sampleVolatile returns up to n keys with an expiry, from stripes taken
+// from a random one on.
+func (s *Server) sampleVolatile(n int) []expiring {
+	var due []expiring
+	start := rand.IntN(expireStripes)
+	for i := 0; i < expireStripes && len(due) < n; i++ {
+		due = s.expires.any((start+i)%expireStripes, n-len(due), due)
+	}
+	return due
+}
+
+// sampleKeys returns up to evictSample keys of t: those that follow a
+// random hash, then those from the first (each key once).
+func (s *Server) sampleKeys(t *shard.Table) []shard.Key {
+	var keys []shard.Key
+	seen := map[string]bool{}
+	add := func(k shard.Key, _ shard.Entry) {
+		if len(keys) < evictSample && !seen[string(k)] {
+			seen[string(k)] = true
+			keys = append(keys, append(shard.Key(nil), k...))
+		}
+	}
+	from, done := rand.Uint64(), false
+	for len(keys) < evictSample && !done {
+		from, done = t.ScanHash(from, evictSample-len(keys), add)
+	}
+	for from, done = 0, false; len(keys) < evictSample && !done; {
+		from, done = t.ScanHash(from, evictSample-len(keys), add)
+	}
+	return keys
+}
+
+// coldest returns the key of keys with the largest coldness (access.go).
+func (s *Server) coldest(keys []shard.Key, policy maxmemoryPolicy) (shard.Key, bool) {
+	var best shard.Key
+	var bestCold uint32
+	var buf []byte
+	for _, k := range keys {
+		buf = redisKeyOf(buf[:0], k)
+		if c := s.access.coldness(buf, policy); best == nil || c > bestCold {
+			best, bestCold = k, c
+		}
+	}
+	return best, best != nil
 }
 
 // any appends up to n entries of stripe i (map order: a sample).
@@ -217,6 +268,9 @@ func (s *Server) evict(t *shard.Table, k shard.Key) {
 	}
 	s.store.Budget().Evicted(freed)
 	s.evicted.Add(1)
+	if maxmemoryPolicy(s.policy.Load()).clocked() {
+		s.access.forget(redisKeyOf(nil, k))
+	}
 	if s.notifying(notifyEvicted) {
 		s.notifyKey(nil, notifyEvicted, "evicted", redisKeyOf(nil, k))
 	}
@@ -231,8 +285,16 @@ func (s *Server) SetMaxMemoryPolicy(name string) error {
 	if err != nil {
 		return err
 	}
-	s.policy.Store(int32(p))
+	s.setPolicy(p)
 	return nil
+}
+
+// setPolicy makes p the policy, with the access clocks it needs.
+func (s *Server) setPolicy(p maxmemoryPolicy) {
+	if p.clocked() {
+		s.access.init()
+	}
+	s.policy.Store(int32(p))
 }
 
 // EvictedKeys returns INFO's evicted_keys.
@@ -259,13 +321,10 @@ func (s *Server) configSetter(name string, v []byte) (func(), error) {
 		return func() { s.SetMaxMemory(n) }, nil
 	case "maxmemory-policy":
 		p, err := parsePolicy(string(v))
-		switch {
-		case errors.Is(err, ErrPolicyUnsupported):
-			return nil, configSetFailed(name, "dynacache keeps no per-key access clock: LRU and LFU policies are not supported")
-		case err != nil || len(v) == 0:
+		if err != nil || len(v) == 0 {
 			return nil, configSetFailed(name, "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction")
 		}
-		return func() { s.policy.Store(int32(p)) }, nil
+		return func() { s.setPolicy(p) }, nil
 	}
 	return nil, configSetFailed(name, "can't set immutable config")
 }
@@ -296,6 +355,19 @@ func parseMemory(v string) (int64, bool) {
 // ParseMemory reads a memory value as CONFIG SET maxmemory does (the
 // --maxmemory flag).
 func ParseMemory(v string) (int64, bool) { return parseMemory(v) }
+
+// touchKeys records an access of the keys cmd names, under an LRU or LFU
+// policy (access.go).
+func (c *conn) touchKeys(cmd *command, args [][]byte) {
+	p := maxmemoryPolicy(c.s.policy.Load())
+	if !p.clocked() || cmd.first <= 0 {
+		return
+	}
+	c.touched = keysOf(c.touched[:0], cmd, args)
+	for _, k := range c.touched {
+		c.s.access.touch(k, p)
+	}
+}
 
 // overAfter charges b with the bytes of a write's arguments and reports
 // whether used memory is over it.

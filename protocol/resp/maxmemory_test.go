@@ -103,14 +103,14 @@ func TestMaxMemoryNoEviction(t *testing.T) {
 // each evicting policy: every write succeeds, keys are evicted, and the
 // keys left hold no more than the budget.
 func TestMaxMemoryEvictsBounded(t *testing.T) {
-	for _, policy := range []string{"allkeys-random", "volatile-random", "volatile-ttl"} {
+	for _, policy := range []string{"allkeys-random", "volatile-random", "volatile-ttl", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu"} {
 		t.Run(policy, func(t *testing.T) {
 			ts := startServer(t, Options{SweepInterval: -1, MaxMemoryPolicy: policy})
 			noBudgetAfter(t, ts)
 			cl := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, DisableIdentity: true})
 			defer cl.Close()
 			ctx := context.Background()
-			volatile := policy != "allkeys-random"
+			volatile := strings.HasPrefix(policy, "volatile-")
 			if volatile { // keys without a TTL are never evicted
 				for i := range 10 {
 					if err := cl.Set(ctx, "persistent"+strconv.Itoa(i), "v", 0).Err(); err != nil {
@@ -240,7 +240,9 @@ func TestMaxMemoryConfig(t *testing.T) {
 		{"CONFIG GET maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n"},
 		{"CONFIG SET maxmemory lots", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"},
 		{"CONFIG SET maxmemory-policy sometimes", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n"},
-		{"CONFIG SET maxmemory-policy allkeys-lru", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - dynacache keeps no per-key access clock: LRU and LFU policies are not supported\r\n"},
+		{"CONFIG SET maxmemory-policy allkeys-lru", "+OK\r\n"},
+		{"CONFIG GET maxmemory-policy", "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n"},
+		{"CONFIG SET maxmemory-policy volatile-lfu", "+OK\r\n"},
 		// All or none: the bad policy leaves maxmemory as it was.
 		{"CONFIG SET maxmemory 5mb maxmemory-policy bogus", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n"},
 		{"CONFIG GET maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n"},
@@ -258,12 +260,12 @@ func TestMaxMemoryConfig(t *testing.T) {
 }
 
 func TestParseMaxMemoryPolicy(t *testing.T) {
-	for _, p := range []string{"", "noeviction", "allkeys-random", "Volatile-Random", "volatile-ttl"} {
+	for _, p := range []string{"", "noeviction", "allkeys-random", "Volatile-Random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu"} {
 		if err := ParseMaxMemoryPolicy(p); err != nil {
 			t.Errorf("%q: %v", p, err)
 		}
 	}
-	for _, p := range []string{"allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "lru", "none"} {
+	for _, p := range []string{"lru", "none", "allkeys", "volatile-"} {
 		if err := ParseMaxMemoryPolicy(p); err == nil {
 			t.Errorf("%q accepted", p)
 		}
@@ -315,6 +317,121 @@ func TestDifferentialRedisMaxMemory(t *testing.T) {
 	for _, f := range []string{"maxmemory", "maxmemory_human", "maxmemory_policy"} {
 		if infoField(t, r, f) != infoField(t, d, f) {
 			t.Errorf("INFO %s: redis %q, dynacache %q", f, infoField(t, r, f), infoField(t, d, f))
+		}
+	}
+}
+
+// evictedOrder fills a server under policy with the keys written by fill,
+// passes a budget of one byte, and returns the keys in the order one
+// refused SET evicted them (from the "evicted" events).
+func evictedOrder(t *testing.T, policy string, fill func(cl *redis.Client)) []string {
+	t.Helper()
+	ts := startServer(t, Options{SweepInterval: -1, MaxMemoryPolicy: policy})
+	noBudgetAfter(t, ts)
+	ctx := context.Background()
+	cl := redis.NewClient(&redis.Options{Addr: ts.addr, Protocol: 2, DisableIdentity: true})
+	t.Cleanup(func() { cl.Close() })
+	if err := cl.ConfigSet(ctx, "notify-keyspace-events", "Ee").Err(); err != nil {
+		t.Fatal(err)
+	}
+	sub := cl.Subscribe(ctx, "__keyevent@0__:evicted")
+	t.Cleanup(func() { sub.Close() })
+	if _, err := sub.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fill(cl)
+	n := int(cl.DBSize(ctx).Val())
+	if err := cl.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Set(ctx, "new", "x", 0).Err(); err == nil || err.Error() != oomReply[1:len(oomReply)-2] {
+		t.Fatalf("SET with nothing left to evict: %v", err)
+	}
+	var order []string
+	for range n {
+		m, err := sub.ReceiveMessage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order = append(order, m.Payload)
+	}
+	if got := cl.DBSize(ctx).Val(); got != 0 {
+		t.Errorf("%d keys left", got)
+	}
+	return order
+}
+
+// distinctSlots fails t when two keys share an access clock slot (the
+// keys are fixed: they do or they do not, always).
+func distinctSlots(t *testing.T, keys []string) {
+	t.Helper()
+	seen := map[int]string{}
+	for _, k := range keys {
+		if o, ok := seen[slotOf([]byte(k))]; ok {
+			t.Fatalf("keys %s and %s share a slot: choose others", o, k)
+		}
+		seen[slotOf([]byte(k))] = k
+	}
+}
+
+// TestMaxMemoryLRUOrder: allkeys-lru evicts the least recently used key
+// first (exactly, while the keys fit in one sample), whether the last use
+// was a read or a write.
+func TestMaxMemoryLRUOrder(t *testing.T) {
+	const n = evictSample - 2
+	var keys []string
+	for i := range n {
+		keys = append(keys, fmt.Sprintf("k%02d", i))
+	}
+	distinctSlots(t, keys)
+	use := rand.Perm(n)
+	order := evictedOrder(t, "allkeys-lru", func(cl *redis.Client) {
+		ctx := context.Background()
+		for _, k := range keys {
+			cl.Set(ctx, k, "v", 0)
+		}
+		for i, j := range use { // reads and writes, in the order of use
+			if i%2 == 0 {
+				cl.Get(ctx, keys[j])
+			} else {
+				cl.Append(ctx, keys[j], "w")
+			}
+		}
+	})
+	for i, j := range use {
+		if order[i] != keys[j] {
+			t.Fatalf("evicted %v, want the order of last use %v", order, use)
+		}
+	}
+}
+
+// TestMaxMemoryLFUOrder: allkeys-lfu evicts keys used once before keys
+// read many times.
+func TestMaxMemoryLFUOrder(t *testing.T) {
+	hot := []string{"hot0", "hot1", "hot2", "hot3"}
+	cold := []string{"cold0", "cold1", "cold2", "cold3", "cold4", "cold5", "cold6", "cold7"}
+	distinctSlots(t, append(append([]string{}, hot...), cold...))
+	order := evictedOrder(t, "allkeys-lfu", func(cl *redis.Client) {
+		ctx := context.Background()
+		for _, k := range hot {
+			cl.Set(ctx, k, "v", 0)
+		}
+		for _, k := range cold {
+			cl.Set(ctx, k, "v", 0)
+		}
+		for range 50 {
+			for _, k := range hot {
+				cl.Get(ctx, k)
+			}
+		}
+	})
+	first := map[string]bool{}
+	for _, k := range order[:len(cold)] {
+		first[k] = true
+	}
+	for _, k := range cold {
+		if !first[k] {
+			t.Fatalf("evicted %v: a hot key before cold %s", order, k)
 		}
 	}
 }

@@ -89,6 +89,7 @@ type Server struct {
 	notify  atomic.Int32 // notify-keyspace-events flags (notify.go)
 	policy  atomic.Int32 // maxmemory-policy (maxmemory.go)
 	evicted atomic.Int64 // keys removed by eviction (maxmemory.go)
+	access  accessClocks // LRU and LFU policies' clocks (access.go)
 
 	nextID     atomic.Int64
 	totalConns atomic.Int64
@@ -166,7 +167,7 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 	}
 	s.opts = opts
 	if p, err := parsePolicy(opts.MaxMemoryPolicy); err == nil {
-		s.policy.Store(int32(p))
+		s.setPolicy(p)
 	} else {
 		opts.Logf("%v: using noeviction", err)
 	}
