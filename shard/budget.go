@@ -12,18 +12,21 @@ import (
 // Budget is the store's memory budget (--maxmemory): the most bytes of Go
 // heap the process should hold, and how much it holds now.
 //
-// Used memory is what Redis's used_memory means for us: the bytes of heap
-// objects (runtime/metrics' /memory/classes/heap/objects:bytes, live
-// objects and dead ones not yet swept), read by Watch every
+// Used memory is what Redis's used_memory means for us: the bytes of live
+// heap objects. The collector measures them exactly when it marks
+// (runtime/metrics' /gc/heap/live:bytes); Watch reads that every
 // MeasureInterval into an atomic, so that a write pays one atomic load to
-// know whether it is over the budget. Dead objects stay counted until the
-// next collection; so an eviction credits the bytes it frees (Evicted),
-// and Used is the last reading less the credits since the last completed
-// collection: an evicting writer sees its own evictions at once and does
-// not evict again for bytes it has already freed. Likewise a write that
-// may grow memory is charged its size (Charge) until the next reading, so
-// that writes between two readings do not pass the budget unseen. Both
-// corrections err toward evicting (or refusing) a little early.
+// know whether it is over the budget. Between two collections the store
+// accounts for its own changes: a write that may grow memory is charged
+// its size (Charge), an eviction credits the bytes it frees (Evicted), and
+// Used is the last collection's live bytes plus the charges less the
+// credits since it. So an evicting writer sees its own evictions at once,
+// a burst of writes cannot pass the budget unseen, and garbage (a
+// request's buffers, an overwritten value), which Redis's used_memory
+// does not count either, is not mistaken for data to evict. When a new
+// collection is seen, credits start again from zero and charges keep only
+// those made since the reading before (they may postdate the mark): both
+// err toward evicting (or refusing) a little early, never late.
 //
 // The Go runtime's memory limit follows the budget (SetMax): the
 // collector then runs before the heap doubles past the budget (GOGC's
@@ -33,12 +36,14 @@ import (
 // end ("death spiral") instead of letting eviction work.
 type Budget struct {
 	max      atomic.Int64 // 0: no budget
-	measured atomic.Int64 // last reading of heap objects bytes
-	credit   atomic.Int64 // bytes evicted since the last completed collection
-	pending  atomic.Int64 // bytes charged to writes since the last reading
+	measured atomic.Int64 // live heap bytes at the last collection
+	credit   atomic.Int64 // bytes evicted since the last collection
+	pending  atomic.Int64 // bytes charged to writes since the last collection
 
 	mu       sync.Mutex // serialises SetMax and measure
 	cycles   uint64     // GC cycles at the last reading (under mu)
+	charged  int64      // pending at the last reading (under mu)
+	read     bool       // a reading was made (under mu)
 	prevLim  int64      // the runtime's limit before the first SetMax (under mu)
 	limitSet bool       // SetMax has set the runtime's limit (under mu)
 	samples  []metrics.Sample
@@ -118,27 +123,34 @@ func (b *Budget) Measure() {
 // REQUIRES: b.mu held.
 func (b *Budget) measureLocked() {
 	if b.samples == nil {
-		b.samples = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+		b.samples = []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"},
+			{Name: "/memory/classes/heap/objects:bytes"}}
 	}
-	// Charges made from here on are counted twice at worst (in the
-	// reading and in pending), never missed.
-	b.pending.Store(0)
 	metrics.Read(b.samples)
-	var heap int64
+	var live int64
 	var cycles uint64
 	if b.samples[0].Value.Kind() == metrics.KindUint64 {
-		heap = int64(b.samples[0].Value.Uint64())
+		live = int64(b.samples[0].Value.Uint64())
 	}
 	if b.samples[1].Value.Kind() == metrics.KindUint64 {
 		cycles = b.samples[1].Value.Uint64()
 	}
-	if cycles != b.cycles {
-		// A collection has freed what was evicted before it (evictions
-		// during it are forgotten too: at worst a little more is evicted).
+	if cycles == 0 && b.samples[2].Value.Kind() == metrics.KindUint64 {
+		// No collection yet: every object counts as live.
+		live = int64(b.samples[2].Value.Uint64())
+	}
+	if cycles != b.cycles || !b.read {
+		b.read = cycles != 0 // before a collection, every reading is taken
+		// The collection counted what was written and not what was evicted
+		// before its mark. Evictions are forgotten (those after the mark
+		// too: at worst a little more is evicted); charges made since the
+		// previous reading are kept (they may postdate the mark).
 		b.cycles = cycles
 		b.credit.Store(0)
+		b.pending.Add(-b.charged)
+		b.measured.Store(live)
 	}
-	b.measured.Store(heap)
+	b.charged = b.pending.Load()
 }
 
 // Watch reads the heap every MeasureInterval while a budget is set, until
