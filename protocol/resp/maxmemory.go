@@ -1,8 +1,10 @@
 package resp
 
 import (
+	"cmp"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/dynacache/dynacache/shard"
@@ -76,6 +78,9 @@ const (
 	// evictSample is how many keys with an expiry volatile-ttl compares
 	// (Redis's maxmemory-samples is 5 with a pool of 16).
 	evictSample = 16
+	// evictBatch is how many of a sample's best candidates are evicted
+	// before the next sample.
+	evictBatch = 4
 	// itemOverhead estimates the heap an item costs beyond its key and
 	// encoded value (tree and hash index entries, headers), to credit an
 	// eviction's bytes before the collector has freed them.
@@ -134,18 +139,27 @@ func (s *Server) freeMemory() error {
 	if t == nil {
 		return errOOM
 	}
-	for n := 0; n < maxEvictPerCommand && b.Over(); n++ {
-		k, ok := s.victim(t, policy)
-		if !ok {
+	for n := 0; n < maxEvictPerCommand && b.Over(); {
+		keys := s.victims(t, policy)
+		if len(keys) == 0 {
 			return errOOM
 		}
-		s.evict(t, k)
+		for _, k := range keys {
+			if n == maxEvictPerCommand || !b.Over() {
+				break
+			}
+			s.evict(t, k)
+			n++
+		}
 	}
 	return nil
 }
 
-// victim picks the next key to evict by policy.
-func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool) {
+// victims picks the next keys to evict by policy, the first first: one
+// random key, or the evictBatch best of a sample (the nearest expiry, the
+// least recently or least frequently used), as Redis's eviction pool
+// keeps the best candidates of its samples.
+func (s *Server) victims(t *shard.Table, policy maxmemoryPolicy) []shard.Key {
 	switch policy {
 	case policyAllKeysRandom:
 		var k shard.Key
@@ -158,7 +172,10 @@ func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool
 		if k == nil { // nothing after the random point: from the start
 			t.ScanHash(0, 1, pick)
 		}
-		return k, k != nil
+		if k == nil {
+			return nil
+		}
+		return []shard.Key{k}
 	case policyAllKeysLRU, policyAllKeysLFU:
 		return s.coldest(s.sampleKeys(t), policy)
 	case policyVolatileLRU, policyVolatileLFU:
@@ -168,24 +185,22 @@ func (s *Server) victim(t *shard.Table, policy maxmemoryPolicy) (shard.Key, bool
 			keys[i] = shard.Key(d.key)
 		}
 		return s.coldest(keys, policy)
-	case policyVolatileRandom, policyVolatileTTL:
-		n := 1
-		if policy == policyVolatileTTL {
-			n = evictSample
-		}
-		due := s.sampleVolatile(n)
+	case policyVolatileRandom:
+		due := s.sampleVolatile(1)
 		if len(due) == 0 {
-			return nil, false
+			return nil
 		}
-		best := due[0]
-		for _, d := range due[1:] {
-			if d.exp < best.exp {
-				best = d
-			}
+		return []shard.Key{shard.Key(due[0].key)}
+	case policyVolatileTTL:
+		due := s.sampleVolatile(evictSample)
+		slices.SortStableFunc(due, func(a, b expiring) int { return cmp.Compare(a.exp, b.exp) })
+		keys := make([]shard.Key, 0, evictBatch)
+		for _, d := range due[:min(len(due), evictBatch)] {
+			keys = append(keys, shard.Key(d.key))
 		}
-		return shard.Key(best.key), true
+		return keys
 	}
-	return nil, false
+	return nil
 }
 
 // sampleVolatile returns up to n keys with an expiry, from stripes taken
@@ -220,18 +235,25 @@ func (s *Server) sampleKeys(t *shard.Table) []shard.Key {
 	return keys
 }
 
-// coldest returns the key of keys with the largest coldness (access.go).
-func (s *Server) coldest(keys []shard.Key, policy maxmemoryPolicy) (shard.Key, bool) {
-	var best shard.Key
-	var bestCold uint32
-	var buf []byte
-	for _, k := range keys {
-		buf = redisKeyOf(buf[:0], k)
-		if c := s.access.coldness(buf, policy); best == nil || c > bestCold {
-			best, bestCold = k, c
-		}
+// coldest returns the evictBatch keys of keys with the largest coldness
+// (access.go), the coldest first.
+func (s *Server) coldest(keys []shard.Key, policy maxmemoryPolicy) []shard.Key {
+	type cand struct {
+		k    shard.Key
+		cold uint32
 	}
-	return best, best != nil
+	cands := make([]cand, len(keys))
+	var buf []byte
+	for i, k := range keys {
+		buf = redisKeyOf(buf[:0], k)
+		cands[i] = cand{k, s.access.coldness(buf, policy)}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.cold, a.cold) })
+	out := make([]shard.Key, 0, evictBatch)
+	for _, c := range cands[:min(len(cands), evictBatch)] {
+		out = append(out, c.k)
+	}
+	return out
 }
 
 // any appends up to n entries of stripe i (map order: a sample).
