@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"math/rand/v2"
@@ -217,13 +218,17 @@ func (s *Server) sampleVolatile(n int) []expiring {
 // sampleKeys returns up to evictSample keys of t: those that follow a
 // random hash, then those from the first (each key once).
 func (s *Server) sampleKeys(t *shard.Table) []shard.Key {
-	var keys []shard.Key
-	seen := map[string]bool{}
+	keys := make([]shard.Key, 0, evictSample)
 	add := func(k shard.Key, _ shard.Entry) {
-		if len(keys) < evictSample && !seen[string(k)] {
-			seen[string(k)] = true
-			keys = append(keys, append(shard.Key(nil), k...))
+		if len(keys) == evictSample {
+			return
 		}
+		for _, o := range keys { // at most evictSample: a scan beats a map
+			if bytes.Equal(o, k) {
+				return
+			}
+		}
+		keys = append(keys, append(shard.Key(nil), k...))
 	}
 	from, done := rand.Uint64(), false
 	for len(keys) < evictSample && !done {
