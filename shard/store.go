@@ -116,6 +116,7 @@ func (s *Store) startBackfills(t *Table, fresh []*index) {
 func New(log Log) *Store {
 	s := &Store{log: log}
 	s.mu.tables = make(map[string]*Table)
+	s.budget.store = s
 	return s
 }
 

@@ -340,17 +340,21 @@ func (c *conn) exec(args [][]byte) {
 			}
 		}
 	}
-	if b := c.s.store.Budget(); b.Max() > 0 && c.denyOOM(cmd) && overAfter(b, args) {
-		if err := c.s.freeMemory(); err != nil {
-			c.s.rejected.Add(1)
-			c.flagTransaction()
-			if cmd.name == "exec" {
-				c.execAbort(err.Error()) // Redis's rejectCommand
+	var charge int64 // what the command adds to used memory (maxmemory.go)
+	if b := c.s.store.Budget(); b.Max() > 0 && c.denyOOM(cmd) {
+		if b.Over() {
+			if err := c.s.freeMemory(); err != nil {
+				c.s.rejected.Add(1)
+				c.flagTransaction()
+				if cmd.name == "exec" {
+					c.execAbort(err.Error()) // Redis's rejectCommand
+					return
+				}
+				c.writeError(err)
 				return
 			}
-			c.writeError(err)
-			return
 		}
+		charge = c.writeCharge(cmd, args)
 	}
 	if c.inMulti() && !runsInMulti(cmd) {
 		c.enqueue(cmd, args)
@@ -371,6 +375,9 @@ func (c *conn) exec(args [][]byte) {
 	err := fn(c, args)
 	if timed {
 		st.Latency.Since(start)
+	}
+	if charge > 0 {
+		c.s.store.Budget().Charge(charge) // after the write applied: see shard.Budget
 	}
 	c.touchKeys(cmd, args)
 	if err == nil {

@@ -6,22 +6,33 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dynacache/dynacache/shard"
 )
 
-// maxmemory and maxmemory-policy, as Redis (evict.go's performEvictions):
+// maxmemory and maxmemory-policy, as Redis (evict.c's performEvictions):
 // before a command that may grow memory (Redis's denyoom commands) runs
-// while used memory is over maxmemory (shard.Budget, read from an atomic
-// the budget's watcher keeps), keys of the RESP table are evicted by the
-// policy, at most maxEvictPerCommand per command, each through the normal
-// logged delete path (Table.Mutate with Write{Delete: true}, as expiry),
-// counted in evicted_keys and published as an "evicted" event. Under
-// noeviction, or when the policy finds no key to evict, the command gets
-// Redis's OOM error. Commands that free memory (DEL, FLUSHDB, ...) and
-// reads always run. DynamoDB tables are never evicted (protocol/dynamodb
+// while used memory is over maxmemory (shard.Budget: three atomic loads),
+// keys of the RESP table are evicted by the policy until used memory is
+// within maxmemory again (shard.Budget.Free: the account is refreshed
+// first, and each eviction lowers it by exactly the evicted item's cost,
+// so the loop sees its own progress at once), at most maxEvictPerCommand
+// per command. Each eviction goes through the normal logged delete path
+// (Table.Mutate with Write{Delete: true}, as expiry), is counted in
+// evicted_keys and published as an "evicted" event. Under noeviction, or
+// when the policy finds no key to evict, or when maxEvictPerCommand
+// evictions were not enough, the command gets Redis's OOM error. After an
+// admitted command ran, what it wrote is charged to the budget
+// (writeCharge). Commands that free memory (DEL, FLUSHDB, ...) and reads
+// always run. DynamoDB tables are never evicted (protocol/dynamodb
 // refuses their writes instead).
+//
+// Invariant: a denyoom command runs only when used memory (as
+// shard.Budget measures it) was within maxmemory just before it; so used
+// memory stays within maxmemory plus the writes of the commands running
+// at once (TestMaxMemoryEvictsBounded measures the heap behind it).
 //
 // The LRU and LFU policies compare the access clocks of a sample of keys
 // (access.go), as Redis's approximated LRU and LFU do.
@@ -74,18 +85,22 @@ var errOOM = respErr("OOM command not allowed when used memory > 'maxmemory'.")
 const (
 	// maxEvictPerCommand bounds the keys one command evicts (Redis bounds
 	// performEvictions by time; a count keeps a command's cost bounded
-	// whatever the clock).
-	maxEvictPerCommand = 64
+	// whatever the clock). One command needs as many evictions as the
+	// keys its write displaces (one or two for same-size values); the bound
+	// is reached only by a write far larger than the keys, which then gets
+	// the OOM error where Redis would let it pass and evict later (its
+	// EVICT_RUNNING): the keys evicted stay evicted, and a retry evicts
+	// more.
+	maxEvictPerCommand = 1024
 	// evictSample is how many keys with an expiry volatile-ttl compares
 	// (Redis's maxmemory-samples is 5 with a pool of 16).
 	evictSample = 16
 	// evictBatch is how many of a sample's best candidates are evicted
 	// before the next sample.
 	evictBatch = 4
-	// itemOverhead estimates the heap an item costs beyond its key and
-	// encoded value (tree and hash index entries, headers), to credit an
-	// eviction's bytes before the collector has freed them.
-	itemOverhead = 256
+	// staleVictims bounds the sampled keys one eviction may find gone
+	// (deleted since the sample) before it gives up.
+	staleVictims = 16
 )
 
 // denyOOMCommands are Redis's denyoom commands among ours.
@@ -127,31 +142,34 @@ func (c *conn) denyOOM(cmd *command) bool {
 }
 
 // freeMemory runs before a command that may grow memory while used memory
-// is over maxmemory: it evicts by the policy until used memory is under
-// it or maxEvictPerCommand keys are gone, and returns errOOM when it can
-// evict nothing while still over.
+// is over maxmemory: it evicts by the policy until used memory is within
+// it (shard.Budget.Free) and returns errOOM when it cannot.
 func (s *Server) freeMemory() error {
 	b := s.store.Budget()
 	policy := maxmemoryPolicy(s.policy.Load())
-	if policy == policyNoEviction {
-		return errOOM
-	}
 	t, _ := s.readTable()
-	if t == nil {
-		return errOOM
-	}
-	for n := 0; n < maxEvictPerCommand && b.Over(); {
-		keys := s.victims(t, policy)
-		if len(keys) == 0 {
-			return errOOM
+	var queue []shard.Key
+	evictOne := func() (int64, bool) {
+		if policy == policyNoEviction || t == nil {
+			return 0, false
 		}
-		for _, k := range keys {
-			if n == maxEvictPerCommand || !b.Over() {
-				break
+		for range staleVictims {
+			if len(queue) == 0 {
+				if queue = s.victims(t, policy); len(queue) == 0 {
+					return 0, false
+				}
 			}
-			s.evict(t, k)
-			n++
+			k := queue[0]
+			queue = queue[1:]
+			if freed := s.evict(t, k); freed > 0 {
+				return freed, true
+			}
 		}
+		return 0, false
+	}
+	if !b.Free(maxEvictPerCommand, evictOne) {
+		b.Refused()
+		return errOOM
 	}
 	return nil
 }
@@ -277,8 +295,10 @@ func (x *expireIndex) any(i, n int, dst []expiring) []expiring {
 }
 
 // evict deletes k through the logged write path (under its key lock, as
-// a command's write), counts it and publishes "evicted".
-func (s *Server) evict(t *shard.Table, k shard.Key) {
+// a command's write), counts it and publishes "evicted". It returns what
+// the item counted for in the budget's account (shard.ItemCost), 0 when
+// there was no item to evict.
+func (s *Server) evict(t *shard.Table, k shard.Key) int64 {
 	st := s.locks.lock(k)
 	var freed int64
 	_, _, err := s.mutate(t, k, func(old shard.Entry) (shard.Write, error) {
@@ -286,14 +306,13 @@ func (s *Server) evict(t *shard.Table, k shard.Key) {
 			s.expires.drop(k) // a stale index entry: nothing to evict
 			return shard.Write{Skip: true}, nil
 		}
-		freed = int64(len(k)+len(old.Encoded())) + itemOverhead
+		freed = shard.ItemCost(old.Size())
 		return shard.Write{Delete: true}, nil
 	})
 	s.locks.unlock(st)
 	if err != nil || freed == 0 {
-		return
+		return 0
 	}
-	s.store.Budget().Evicted(freed)
 	s.evicted.Add(1)
 	if maxmemoryPolicy(s.policy.Load()).clocked() {
 		s.access.forget(redisKeyOf(nil, k))
@@ -301,6 +320,7 @@ func (s *Server) evict(t *shard.Table, k shard.Key) {
 	if s.notifying(notifyEvicted) {
 		s.notifyKey(nil, notifyEvicted, "evicted", redisKeyOf(nil, k))
 	}
+	return freed
 }
 
 // SetMaxMemory sets maxmemory (bytes, 0: none), as CONFIG SET does.
@@ -396,13 +416,47 @@ func (c *conn) touchKeys(cmd *command, args [][]byte) {
 	}
 }
 
-// overAfter charges b with the bytes of a write's arguments and reports
-// whether used memory is over it.
-func overAfter(b *shard.Budget, args [][]byte) bool {
+// writeCharge is what cmd, a denyoom command about to run on c, adds to
+// used memory, charged after it ran: its arguments' bytes with the
+// allocation rounding and an item's overhead per key it writes
+// (shard.ItemCost), SETRANGE's offset too (it may pad the value up to it),
+// an EXEC its queued denyoom commands'; 0 for a command MULTI queues. An
+// overwrite is charged as a new key: the next refresh of the account
+// corrects it.
+func (c *conn) writeCharge(cmd *command, args [][]byte) int64 {
+	if c.inMulti() && !runsInMulti(cmd) {
+		return 0
+	}
+	if cmd.name == "exec" {
+		var n int64
+		if c.multi != nil {
+			for _, q := range c.multi.queue {
+				if q.cmd.denyOOM {
+					n += chargeOf(q.cmd, q.args)
+				}
+			}
+		}
+		return n
+	}
+	if !cmd.denyOOM {
+		return 0
+	}
+	return chargeOf(cmd, args)
+}
+
+func chargeOf(cmd *command, args [][]byte) int64 {
 	n := 0
 	for _, a := range args[1:] {
 		n += len(a)
 	}
-	b.Charge(int64(n))
-	return b.Over()
+	keys := 1
+	switch cmd.name {
+	case "mset", "msetnx":
+		keys = (len(args) - 1) / 2
+	case "setrange":
+		if off, err := strconv.ParseInt(string(args[2]), 10, 64); err == nil && off > 0 && off < 1<<40 {
+			n += int(off)
+		}
+	}
+	return shard.ItemCost(n) + int64(keys-1)*shard.ItemOverhead
 }
