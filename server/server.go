@@ -275,6 +275,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.CacheBytes = cacheBudget(cfg, logger) // budget.go
 	var tlsCerts *certs
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		if cfg.TLSCert == "" || cfg.TLSKey == "" {
@@ -384,6 +385,7 @@ func Open(cfg Config) (*Server, error) {
 		hopts.Backend, hopts.CacheBytes = acc, 0
 	}
 	h := dynamodb.NewHandler(store, hopts)
+	budgetCaches(store, h, acc)
 	h.Local().ResumeRestores() // restores a crash or shutdown interrupted
 	persistence := ""
 	if !cfg.InMemory {
