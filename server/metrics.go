@@ -65,7 +65,7 @@ var (
 	descStreamAdded  = prometheus.NewDesc("dynacache_stream_appended_total", "DynamoDB Streams records appended since start, by table and stream label.", []string{"table", "label"}, nil)
 	descStreamSeq    = prometheus.NewDesc("dynacache_stream_last_sequence_number", "The last record's sequence number, by table and stream label.", []string{"table", "label"}, nil)
 	descChangesDrop  = prometheus.NewDesc("dynacache_table_changes_dropped_total", "Table changes not published on the RESP channels dynamodb:<table> because the subscribers fell behind.", nil, nil)
-	descMemUsed      = prometheus.NewDesc("dynacache_used_memory_bytes", "Used memory as --maxmemory counts it (the Go heap's live bytes at the last collection, with the writes and evictions since; INFO's used_memory).", nil, nil)
+	descMemUsed      = prometheus.NewDesc("dynacache_used_memory_bytes", "Used memory as --maxmemory counts it (the items' and caches' exact account, corrected by the Go heap's live bytes at the last collection; INFO's used_memory).", nil, nil)
 	descMemMax       = prometheus.NewDesc("dynacache_maxmemory_bytes", "The memory budget, --maxmemory (0: none).", nil, nil)
 	descEvicted      = prometheus.NewDesc("dynacache_evicted_keys_total", "RESP keys evicted by --maxmemory-policy (INFO's evicted_keys).", nil, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
