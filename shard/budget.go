@@ -38,13 +38,16 @@ import (
 //
 // The invariant eviction keeps (Free): holding the eviction lock, Free
 // refreshes the account and evicts until used <= max, lowering the account
-// by each evicted item's ItemCost; so when Free reports success, used
-// memory is within the budget at that instant, and the command it admits
-// adds only its own write. Used memory therefore stays within max plus
-// the writes of the commands in flight (one command's for one client),
-// plus the correction's error: what the per-item estimate misses for the
-// items written since the last collection (the correction catches up at
-// each collection; the test measures it).
+// by each evicted item's ItemCost; so a command runs only when used memory
+// is within the budget at that instant, and it adds only its own write;
+// or, when its eviction is bounded (a jump of the correction at a
+// collection may need more evictions than one command makes), when its
+// evictions freed at least what it writes: while over the budget, used
+// memory does not grow. Used memory therefore stays within max plus the
+// writes of the commands in flight (one command's for one client), plus
+// the correction's error: what the per-item estimate misses for the items
+// written since the last collection (the correction catches up at each
+// collection; the tests measure it).
 //
 // Why the orders are safe (each can only overstate used memory, so a
 // write is refused or evicts a little early, never late): a write is
@@ -95,8 +98,11 @@ const (
 	// roundingShift: allocation size classes round an item up by 1/16 on
 	// average (at most 1/8).
 	roundingShift = 4
-	// MeasureInterval is how often Watch reads the heap and the account.
-	MeasureInterval = 100 * time.Millisecond
+	// MeasureInterval is how often Watch reads the heap and the account:
+	// the readings around a collection bound the account at its mark (see
+	// measureLocked), so the shorter, the closer the correction (a reading
+	// is a few hundred atomic loads).
+	MeasureInterval = 25 * time.Millisecond
 	// forcedGCInterval bounds how often Watch runs a collection because a
 	// write was refused (the correction may be stale after a flush).
 	forcedGCInterval = time.Second
@@ -204,21 +210,30 @@ func (b *Budget) refreshLocked() int64 {
 
 // Free evicts, by calling evict, while used memory is over the budget, at
 // most limit times; evict returns the ItemCost of the item it removed,
-// and false when it found none. Free reports whether used memory is
-// within the budget at the end (see Budget for the invariant).
-func (b *Budget) Free(limit int, evict func() (int64, bool)) bool {
+// and false when it found none. Free reports whether the command that
+// needs need bytes may run: used memory is within the budget (the
+// invariant, see Budget), or, when the limit was reached, the evictions
+// freed at least need (so that while used memory is over the budget, an
+// admitted command does not make it grow; Redis lets a command run while
+// its eviction is still catching up too, EVICT_RUNNING). When nothing is
+// left to evict while over the budget, the command may not run (Redis's
+// EVICT_FAIL). With limit 0, Free refreshes the account and reports
+// whether used memory is within the budget.
+func (b *Budget) Free(limit int, need int64, evict func() (int64, bool)) bool {
 	b.evictMu.Lock()
 	defer b.evictMu.Unlock()
 	b.refreshLocked()
+	var freed int64
 	for n := 0; b.Over(); n++ {
 		if n == limit {
-			return false
+			return freed > 0 && freed >= need
 		}
-		freed, ok := evict()
+		f, ok := evict()
 		if !ok {
-			return false
+			return false // as Redis's EVICT_FAIL
 		}
-		b.account.Add(-freed)
+		freed += f
+		b.account.Add(-f)
 	}
 	return true
 }

@@ -129,19 +129,27 @@ func TestBudgetFree(t *testing.T) {
 		held -= 1 << 20
 		return 1 << 20, true
 	}
-	if !b.Free(1<<20, evict) || b.Over() {
+	if !b.Free(1<<20, 1, evict) || b.Over() {
 		t.Fatalf("Free: used %d, max %d", b.Used(), b.Max())
 	}
 	if calls != 51 {
 		t.Errorf("%d evictions for 50.5 MiB over, want 51", calls)
 	}
-	// Over again by 10 MiB: a limit of 3 evictions is not enough.
+	// Over again by 10 MiB: a limit of 3 evictions is not enough for a
+	// command of 4 MiB, and enough for one of 3 MiB (while over, used
+	// memory does not grow).
 	held += 10 << 20
-	if b.Free(3, evict) || calls != 54 {
-		t.Errorf("Free succeeded past its limit (%d evictions)", calls)
+	if b.Free(3, 4<<20, evict) || calls != 54 {
+		t.Errorf("Free admitted 4 MiB past its limit (%d evictions)", calls)
+	}
+	if !b.Free(3, 3<<20, evict) || calls != 57 {
+		t.Errorf("Free refused 3 MiB after freeing 3 (%d evictions)", calls)
 	}
 	held += 200 << 20
-	if b.Free(1<<20, func() (int64, bool) { return 0, false }) {
+	if b.Free(1<<20, 1, func() (int64, bool) { return 0, false }) {
 		t.Error("Free succeeded with nothing to evict")
+	}
+	if b.Free(0, 0, nil) {
+		t.Error("Free with no evictions succeeded over the budget")
 	}
 }

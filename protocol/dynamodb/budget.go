@@ -45,7 +45,7 @@ func (h *Handler) checkBudget(in any, body []byte) (int64, *Error) {
 	}
 	// Free with no evictions: an exact refresh of the account, then over
 	// or not (the fast estimate may overstate after overwrites).
-	if b.Over() && !b.Free(0, nil) {
+	if b.Over() && !b.Free(0, 0, nil) {
 		b.Refused()
 		return 0, errMemoryBudget()
 	}

@@ -342,8 +342,9 @@ func (c *conn) exec(args [][]byte) {
 	}
 	var charge int64 // what the command adds to used memory (maxmemory.go)
 	if b := c.s.store.Budget(); b.Max() > 0 && c.denyOOM(cmd) {
+		charge = c.writeCharge(cmd, args)
 		if b.Over() {
-			if err := c.s.freeMemory(); err != nil {
+			if err := c.s.freeMemory(charge); err != nil {
 				c.s.rejected.Add(1)
 				c.flagTransaction()
 				if cmd.name == "exec" {
@@ -354,7 +355,6 @@ func (c *conn) exec(args [][]byte) {
 				return
 			}
 		}
-		charge = c.writeCharge(cmd, args)
 	}
 	if c.inMulti() && !runsInMulti(cmd) {
 		c.enqueue(cmd, args)

@@ -22,17 +22,19 @@ import (
 // per command. Each eviction goes through the normal logged delete path
 // (Table.Mutate with Write{Delete: true}, as expiry), is counted in
 // evicted_keys and published as an "evicted" event. Under noeviction, or
-// when the policy finds no key to evict, or when maxEvictPerCommand
-// evictions were not enough, the command gets Redis's OOM error. After an
+// when the policy finds no key to evict, the command gets Redis's OOM
+// error; after maxEvictPerCommand evictions, it runs if they freed at
+// least what it writes, else it gets the OOM error too. After an
 // admitted command ran, what it wrote is charged to the budget
 // (writeCharge). Commands that free memory (DEL, FLUSHDB, ...) and reads
 // always run. DynamoDB tables are never evicted (protocol/dynamodb
 // refuses their writes instead).
 //
 // Invariant: a denyoom command runs only when used memory (as
-// shard.Budget measures it) was within maxmemory just before it; so used
-// memory stays within maxmemory plus the writes of the commands running
-// at once (TestMaxMemoryEvictsBounded measures the heap behind it).
+// shard.Budget measures it) was within maxmemory just before it, or when
+// its evictions freed at least what it writes; so used memory stays
+// within maxmemory plus the writes of the commands running at once
+// (TestMaxMemoryEvictsBounded measures the heap behind it).
 //
 // The LRU and LFU policies compare the access clocks of a sample of keys
 // (access.go), as Redis's approximated LRU and LFU do.
@@ -86,11 +88,12 @@ const (
 	// maxEvictPerCommand bounds the keys one command evicts (Redis bounds
 	// performEvictions by time; a count keeps a command's cost bounded
 	// whatever the clock). One command needs as many evictions as the
-	// keys its write displaces (one or two for same-size values); the bound
-	// is reached only by a write far larger than the keys, which then gets
-	// the OOM error where Redis would let it pass and evict later (its
-	// EVICT_RUNNING): the keys evicted stay evicted, and a retry evicts
-	// more.
+	// keys its write displaces (one or two for same-size values), more
+	// when the budget's correction jumped at a collection. At the bound,
+	// the command runs if its evictions freed at least what it writes
+	// (Redis lets it run and evicts later, EVICT_RUNNING); else (a write
+	// far larger than the keys) it gets the OOM error: the keys evicted
+	// stay evicted, and a retry evicts more.
 	maxEvictPerCommand = 1024
 	// evictSample is how many keys with an expiry volatile-ttl compares
 	// (Redis's maxmemory-samples is 5 with a pool of 16).
@@ -141,37 +144,55 @@ func (c *conn) denyOOM(cmd *command) bool {
 	return true
 }
 
-// freeMemory runs before a command that may grow memory while used memory
-// is over maxmemory: it evicts by the policy until used memory is within
-// it (shard.Budget.Free) and returns errOOM when it cannot.
-func (s *Server) freeMemory() error {
+// freeMemory runs before a command that may grow memory by need bytes
+// while used memory is over maxmemory: it evicts by the policy until used
+// memory is within it (shard.Budget.Free) and returns errOOM when it
+// cannot.
+func (s *Server) freeMemory(need int64) error {
 	b := s.store.Budget()
 	policy := maxmemoryPolicy(s.policy.Load())
 	t, _ := s.readTable()
-	var queue []shard.Key
+	// Runs under the budget's eviction lock, which guards s.victimPool.
 	evictOne := func() (int64, bool) {
 		if policy == policyNoEviction || t == nil {
 			return 0, false
 		}
+		pool := &s.victimPool
+		if pool.policy != policy || pool.table != t {
+			*pool = victimPool{policy: policy, table: t}
+		}
 		for range staleVictims {
-			if len(queue) == 0 {
-				if queue = s.victims(t, policy); len(queue) == 0 {
+			if len(pool.keys) == 0 {
+				if pool.keys = s.victims(t, policy); len(pool.keys) == 0 {
 					return 0, false
 				}
 			}
-			k := queue[0]
-			queue = queue[1:]
+			k := pool.keys[0]
+			pool.keys = pool.keys[1:]
 			if freed := s.evict(t, k); freed > 0 {
 				return freed, true
 			}
 		}
 		return 0, false
 	}
-	if !b.Free(maxEvictPerCommand, evictOne) {
+	if !b.Free(maxEvictPerCommand, need, evictOne) {
 		b.Refused()
 		return errOOM
 	}
 	return nil
+}
+
+// victimPool keeps the candidates of the last sample that were not
+// evicted yet, for the next command's eviction (Redis's eviction pool
+// persists across commands too): one sample then serves evictBatch
+// evictions, not one. A candidate may have been used or deleted since it
+// was sampled (a deleted one is skipped); the pool is dropped when the
+// policy or the table changes. Guarded by the budget's eviction lock
+// (shard.Budget.Free).
+type victimPool struct {
+	policy maxmemoryPolicy
+	table  *shard.Table
+	keys   []shard.Key
 }
 
 // victims picks the next keys to evict by policy, the first first: one
@@ -234,14 +255,16 @@ func (s *Server) sampleVolatile(n int) []expiring {
 }
 
 // sampleKeys returns up to evictSample keys of t: those that follow a
-// random hash, then those from the first (each key once).
+// random hash, then those from the first (each key once: only the second
+// walk may meet keys of the first).
 func (s *Server) sampleKeys(t *shard.Table) []shard.Key {
 	keys := make([]shard.Key, 0, evictSample)
+	first := 0 // keys[:first] came from the first walk
 	add := func(k shard.Key, _ shard.Entry) {
 		if len(keys) == evictSample {
 			return
 		}
-		for _, o := range keys { // at most evictSample: a scan beats a map
+		for _, o := range keys[:first] { // at most evictSample: a scan beats a map
 			if bytes.Equal(o, k) {
 				return
 			}
@@ -252,6 +275,7 @@ func (s *Server) sampleKeys(t *shard.Table) []shard.Key {
 	for len(keys) < evictSample && !done {
 		from, done = t.ScanHash(from, evictSample-len(keys), add)
 	}
+	first = len(keys)
 	for from, done = 0, false; len(keys) < evictSample && !done; {
 		from, done = t.ScanHash(from, evictSample-len(keys), add)
 	}

@@ -90,6 +90,9 @@ type Server struct {
 	policy  atomic.Int32 // maxmemory-policy (maxmemory.go)
 	evicted atomic.Int64 // keys removed by eviction (maxmemory.go)
 	access  accessClocks // LRU and LFU policies' clocks (access.go)
+	// victimPool is the eviction candidates left (maxmemory.go), under the
+	// store budget's eviction lock.
+	victimPool victimPool
 
 	nextID     atomic.Int64
 	totalConns atomic.Int64
