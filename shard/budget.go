@@ -91,8 +91,8 @@ type Budget struct {
 
 const (
 	// ItemOverhead is what an item costs beyond its DynamoDB size: its
-	// B-tree entry, its hash index slot, headers and a Redis key's expiry
-	// entry, about 120 bytes measured per RESP string with a 10- to
+	// B-tree entry, its hash index slot and headers, about 120 bytes
+	// measured per RESP string with a 10- to
 	// 1000-byte value, 75 more with an expiry (the RESP expiry index),
 	// which the correction covers (go test -run TestItemCost
 	// ./protocol/resp -v).
