@@ -92,10 +92,9 @@ type Budget struct {
 const (
 	// ItemOverhead is what an item costs beyond its DynamoDB size: its
 	// B-tree entry, its hash index slot and headers, about 120 bytes
-	// measured per RESP string with a 10- to
-	// 1000-byte value, 75 more with an expiry (the RESP expiry index),
-	// which the correction covers (go test -run TestItemCost
-	// ./protocol/resp -v).
+	// measured per RESP string with a 10- to 1000-byte value, 75 more
+	// with an expiry (the RESP expiry index), which the correction
+	// covers (go test -run TestItemCost ./protocol/resp -v).
 	ItemOverhead = 128
 	// roundingShift: allocation size classes round an item up by 1/16 on
 	// average (at most 1/8).
