@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/dynacache/dynacache/server"
 )
@@ -18,7 +19,8 @@ import (
 // TestMaxMemoryAcceleratorCaches: with --maxmemory, the accelerator's
 // caches get at most half of it (a log line says so when --cache-bytes
 // asked for more), and what they hold is in the budget's account, so the
-// RESP keys and the DynamoDB writes share the budget with them.
+// RESP keys and the DynamoDB writes share the budget with them; the Redis
+// keys, upstream items in this mode, are not refused over it.
 func TestMaxMemoryAcceleratorCaches(t *testing.T) {
 	ucfg := server.DefaultConfig()
 	ucfg.InMemory = true
@@ -34,7 +36,7 @@ func TestMaxMemoryAcceleratorCaches(t *testing.T) {
 	cfg.UpstreamCredentials = credentials.NewStaticCredentialsProvider("test", "test", "")
 	cfg.MaxMemory = 3 << 30
 	cfg.CacheBytes = 2 << 30
-	srv, addr, _ := serve(t, cfg)
+	srv, addr, respAddr := serve(t, cfg)
 	t.Cleanup(func() { srv.Store().Budget().SetMax(0) }) // the runtime's limit is the process's
 	if want := "--cache-bytes 2147483648 is more than half of --maxmemory 3221225472: the caches get 1610612736"; !strings.Contains(logs.String(), want) {
 		t.Errorf("log %q, want %q", logs.String(), want)
@@ -42,7 +44,7 @@ func TestMaxMemoryAcceleratorCaches(t *testing.T) {
 
 	ctx := context.Background()
 	c := ddb.New(ddb.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 5})
 	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{
 		TableName:            aws.String("Tab"),
 		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
@@ -75,5 +77,29 @@ func TestMaxMemoryAcceleratorCaches(t *testing.T) {
 	}
 	if got := b.Account(); got < held {
 		t.Errorf("the budget's account %d does not count the caches' %d bytes", got, held)
+	}
+
+	// The Redis keys are upstream items too: over the budget, their writes
+	// are neither refused nor evicting (this node holds only cache entries).
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName:            aws.String("redis"), // the default --resp-table
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: respAddr, Protocol: 2})
+	defer rdb.Close()
+	if err := rdb.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	err := rdb.Set(ctx, "k", "v", 0).Err()
+	rdb.ConfigSet(ctx, "maxmemory", "0")
+	if err != nil {
+		t.Errorf("SET in accelerator mode over the budget: %v", err)
+	}
+	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "v" {
+		t.Errorf("GET %q %v", v, err)
 	}
 }

@@ -341,7 +341,7 @@ func (c *conn) exec(args [][]byte) {
 		}
 	}
 	var charge int64 // what the command adds to used memory (maxmemory.go)
-	if b := c.s.store.Budget(); b.Max() > 0 && c.denyOOM(cmd) {
+	if b := c.s.store.Budget(); b.Max() > 0 && c.s.remote == nil && c.denyOOM(cmd) {
 		charge = c.writeCharge(cmd, args)
 		if b.Over() {
 			if err := c.s.freeMemory(charge); err != nil {

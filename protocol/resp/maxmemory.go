@@ -28,7 +28,11 @@ import (
 // admitted command ran, what it wrote is charged to the budget
 // (writeCharge). Commands that free memory (DEL, FLUSHDB, ...) and reads
 // always run. DynamoDB tables are never evicted (protocol/dynamodb
-// refuses their writes instead).
+// refuses their writes instead). In accelerator mode (remote.go) the
+// Redis keys are upstream items, of which this node holds only cache
+// entries, bounded by --cache-bytes inside the budget: the key commands
+// are then neither refused nor evicting, as the DynamoDB API's writes
+// through the accelerator.
 //
 // Invariant: a denyoom command runs only when used memory (as
 // shard.Budget measures it) was within maxmemory just before it, or when
