@@ -56,7 +56,7 @@ func (h *Handler) checkBudget(in any, body []byte) (int64, *Error) {
 func growsTables(in any) bool {
 	switch in := in.(type) {
 	case *PutItemInput, *UpdateItemInput, *BatchWriteItemInput, *TransactWriteItemsInput,
-		*RestoreTableFromBackupInput, *ImportTableInput:
+		*RestoreTableFromBackupInput, *RestoreTableToPointInTimeInput, *ImportTableInput:
 		return true
 	case *ExecuteStatementInput:
 		return growsPartiQL(in.Statement)

@@ -35,6 +35,7 @@ func TestMemoryBudget(t *testing.T) {
 		{"ExecuteStatement", `{"Statement":"  update tab SET v = 'x' WHERE pk = 'a'"}`},
 		{"BatchExecuteStatement", `{"Statements":[{"Statement":"SELECT * FROM tab WHERE pk = 'a'"},{"Statement":"INSERT INTO tab VALUE {'pk': 'f'}"}]}`},
 		{"ExecuteTransaction", `{"TransactStatements":[{"Statement":"INSERT INTO tab VALUE {'pk': 'g'}"}]}`},
+		{"RestoreTableToPointInTime", `{"SourceTableName":"tab","TargetTableName":"tab2","UseLatestRestorableTime":true}`},
 	} {
 		r := call(t, h, w.op, w.body, nil)
 		if r.status != 500 || r.typ != wantType || r.msg != errMemoryBudget().Message {
