@@ -65,6 +65,9 @@ var (
 	descStreamAdded  = prometheus.NewDesc("dynacache_stream_appended_total", "DynamoDB Streams records appended since start, by table and stream label.", []string{"table", "label"}, nil)
 	descStreamSeq    = prometheus.NewDesc("dynacache_stream_last_sequence_number", "The last record's sequence number, by table and stream label.", []string{"table", "label"}, nil)
 	descChangesDrop  = prometheus.NewDesc("dynacache_table_changes_dropped_total", "Table changes not published on the RESP channels dynamodb:<table> because the subscribers fell behind.", nil, nil)
+	descMemUsed      = prometheus.NewDesc("dynacache_used_memory_bytes", "Used memory as --maxmemory counts it (the items' and caches' exact account, corrected by the Go heap's live bytes at the last collection; INFO's used_memory).", nil, nil)
+	descMemMax       = prometheus.NewDesc("dynacache_maxmemory_bytes", "The memory budget, --maxmemory (0: none).", nil, nil)
+	descEvicted      = prometheus.NewDesc("dynacache_evicted_keys_total", "RESP keys evicted by --maxmemory-policy (INFO's evicted_keys).", nil, nil)
 	descLogFailed    = prometheus.NewDesc("dynacache_wal_refusing_writes", "1 while the log refuses writes (a failed write or fsync, or a read-only start).", nil, nil)
 )
 
@@ -101,6 +104,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descStreamAdded, prometheus.CounterValue, float64(n.Appended), info.Table, info.Label())
 		ch <- prometheus.MustNewConstMetric(descStreamSeq, prometheus.GaugeValue, float64(n.Last), info.Table, info.Label())
 	}
+	budget := s.store.Budget()
+	budget.Measure()
+	ch <- prometheus.MustNewConstMetric(descMemUsed, prometheus.GaugeValue, float64(budget.Used()))
+	ch <- prometheus.MustNewConstMetric(descMemMax, prometheus.GaugeValue, float64(budget.Max()))
+	ch <- prometheus.MustNewConstMetric(descEvicted, prometheus.CounterValue, float64(s.resp.EvictedKeys()))
 	ch <- prometheus.MustNewConstMetric(descChangesDrop, prometheus.CounterValue, float64(s.publisher.dropped.Load()))
 	if s.log == nil {
 		return

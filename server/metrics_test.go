@@ -158,6 +158,8 @@ func TestMetrics(t *testing.T) {
 		{"dynacache_stream_appended_total", map[string]string{"table": "metered"}, 3},
 		{"dynacache_stream_last_sequence_number", map[string]string{"table": "metered"}, 3},
 		{"dynacache_table_changes_dropped_total", nil, 0},
+		{"dynacache_maxmemory_bytes", nil, 0},
+		{"dynacache_evicted_keys_total", nil, 0},
 	}
 	for _, c := range checks {
 		if got := value(c.name, c.labels); got != c.want {
@@ -166,6 +168,9 @@ func TestMetrics(t *testing.T) {
 	}
 	if value("dynacache_connections", map[string]string{"port": "http"}) < 1 {
 		t.Error("no open HTTP connection counted")
+	}
+	if value("dynacache_used_memory_bytes", nil) <= 0 {
+		t.Error("no used memory")
 	}
 	for _, name := range []string{"go_memstats_heap_inuse_bytes", "process_resident_memory_bytes", "dynacache_wal_recovery_seconds"} {
 		if families[name] == nil {

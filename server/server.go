@@ -131,6 +131,11 @@ type Config struct {
 	StreamShardInterval time.Duration
 	// StreamRetention is how long stream records are kept (0: 24 hours).
 	StreamRetention time.Duration
+	// MaxMemory is the memory budget in bytes (0: none) and
+	// MaxMemoryPolicy Redis's maxmemory-policy ("": noeviction) for the
+	// RESP keys (protocol/resp/maxmemory.go, shard.Budget).
+	MaxMemory       int64
+	MaxMemoryPolicy string
 	// ExportDir is the directory S3 buckets are mapped onto for exports
 	// and imports: s3://bucket/prefix is ExportDir/bucket/prefix ("":
 	// Dir/exports, or none in memory).
@@ -193,6 +198,12 @@ func (c Config) Validate() error {
 	}
 	if c.ProtoMaxBulkLen != 0 && c.ProtoMaxBulkLen < 1<<20 {
 		return fmt.Errorf("invalid --proto-max-bulk-len %d: must be at least 1048576 (1 MiB), as in Redis", c.ProtoMaxBulkLen)
+	}
+	if c.MaxMemory < 0 {
+		return fmt.Errorf("invalid --maxmemory %d: must not be negative", c.MaxMemory)
+	}
+	if err := resp.ParseMaxMemoryPolicy(c.MaxMemoryPolicy); err != nil {
+		return fmt.Errorf("invalid --maxmemory-policy %q: %v", c.MaxMemoryPolicy, err)
 	}
 	if c.UpstreamTimeout < 0 {
 		return fmt.Errorf("invalid --upstream-timeout %s: must not be negative", c.UpstreamTimeout)
@@ -264,6 +275,7 @@ func Open(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.CacheBytes = cacheBudget(cfg, logger) // budget.go
 	var tlsCerts *certs
 	if cfg.TLSCert != "" || cfg.TLSKey != "" {
 		if cfg.TLSCert == "" || cfg.TLSKey == "" {
@@ -373,6 +385,7 @@ func Open(cfg Config) (*Server, error) {
 		hopts.Backend, hopts.CacheBytes = acc, 0
 	}
 	h := dynamodb.NewHandler(store, hopts)
+	budgetCaches(store, h, acc)
 	h.Local().ResumeRestores() // restores a crash or shutdown interrupted
 	persistence := ""
 	if !cfg.InMemory {
@@ -388,7 +401,8 @@ func Open(cfg Config) (*Server, error) {
 	}
 	rs := resp.New(h.Local(), resp.Options{Table: cfg.RESPTable, RequirePass: cfg.RequirePass, Credentials: creds, MaxClients: maxClients,
 		Version: cfg.Version, Persistence: persistence, EventLoops: cfg.RESPLoops, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen,
-		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc), PersistenceInfo: pitrInfo(keeper)})
+		Logf: printf(logger, slog.LevelWarn), AcceleratorInfo: accelInfo(acc), PersistenceInfo: pitrInfo(keeper),
+		MaxMemory: cfg.MaxMemory, MaxMemoryPolicy: cfg.MaxMemoryPolicy})
 	relay.rs.Store(rs)
 	// Every table's changes on the RESP channel dynamodb:<TableName>
 	// (changes.go).

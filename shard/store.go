@@ -66,6 +66,8 @@ type Store struct {
 	mem  memChanges
 	tap  atomic.Pointer[func() bool] // SetTap
 
+	budget Budget // --maxmemory (budget.go)
+
 	mu struct {
 		sync.RWMutex
 		tables map[string]*Table
@@ -114,6 +116,7 @@ func (s *Store) startBackfills(t *Table, fresh []*index) {
 func New(log Log) *Store {
 	s := &Store{log: log}
 	s.mu.tables = make(map[string]*Table)
+	s.budget.store = s
 	return s
 }
 

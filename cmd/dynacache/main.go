@@ -90,6 +90,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.DurationVar(&cfg.StreamRetention, "stream-retention", 24*time.Hour, "how long DynamoDB Streams records are kept (`duration`)")
 	fs.Int64Var(&cfg.PITRMaxBytes, "pitr-max-bytes", 0, "bound on the disk the point-in-time recovery histories use, in `bytes` (0: none); past it the oldest history goes first and the earliest restorable times move forward")
 	fs.StringVar(&cfg.ExportDir, "export-dir", "", "`directory` S3 buckets are mapped onto for ExportTableToPointInTime and ImportTable: s3://bucket/prefix is DIR/bucket/prefix (empty: DIR/exports of --dir; none with --in-memory)")
+	fs.Func("maxmemory", "memory budget in `bytes` (units as Redis: 100mb, 2gb, ...): over it a RESP write evicts keys by --maxmemory-policy or gets Redis's OOM error, a DynamoDB write an InternalServerError; the Go runtime's memory limit follows it (0: no limit, the default)", func(v string) error {
+		n, ok := resp.ParseMemory(v)
+		if !ok {
+			return errors.New("not a memory value (e.g. 1073741824, 512mb, 2gb)")
+		}
+		cfg.MaxMemory = n
+		return nil
+	})
+	fs.StringVar(&cfg.MaxMemoryPolicy, "maxmemory-policy", "noeviction", "what a RESP write over --maxmemory does: `policy` noeviction (Redis's OOM error), or evict RESP keys by allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl; DynamoDB tables are never evicted")
 	gcPercent := fs.Int("gc-percent", 0, "garbage collector target `percent`: the heap may grow this much over live data between collections; "+
 		"lower saves memory (RSS) at the cost of write throughput (0: the Go default, 100, or GOGC)")
 	showVersion := fs.Bool("version", false, "print the version and exit")

@@ -53,6 +53,12 @@ func TestBadFlags(t *testing.T) {
 	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_REQUEST_TIMEOUT": "soon"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_REQUEST_TIMEOUT") {
 		t.Fatalf("bad duration from env: %d %q", code, errOut)
 	}
+	if code, _, errOut := runWith([]string{"--maxmemory-policy", "lru"}, nil); code != 1 || !strings.Contains(errOut, "invalid --maxmemory-policy \"lru\"") {
+		t.Fatalf("unknown policy: %d %q", code, errOut)
+	}
+	if code, _, errOut := runWith(nil, map[string]string{"DYNACACHE_MAXMEMORY": "lots"}); code != 2 || !strings.Contains(errOut, "DYNACACHE_MAXMEMORY") {
+		t.Fatalf("bad maxmemory from env: %d %q", code, errOut)
+	}
 	if code, _, _ := runWith([]string{"extra"}, nil); code != 2 {
 		t.Fatalf("extra argument: exit %d", code)
 	}

@@ -442,6 +442,13 @@ func (h *Handler) run(op string, body []byte, st *stopper) ([]byte, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	charge, e := h.checkBudget(in, body)
+	if e != nil {
+		return nil, e
+	}
+	if charge > 0 {
+		defer h.store.Budget().Charge(charge) // after the write: see shard.Budget
+	}
 	attachStop(in, st)
 	switch in := in.(type) {
 	case *CreateTableInput:

@@ -359,8 +359,9 @@ func (s *Server) configParams() map[string]string {
 	}
 	return map[string]string{
 		"save": "", "appendonly": appendonly, "appendfsync": s.fsyncPolicy(),
-		"databases": "1", "maxmemory": "0", "maxmemory-policy": "noeviction",
-		"timeout": "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
+		"databases": "1", "maxmemory": strconv.FormatInt(s.store.Budget().Max(), 10),
+		"maxmemory-policy": maxmemoryPolicy(s.policy.Load()).String(),
+		"timeout":          "0", "proto-max-bulk-len": strconv.FormatInt(s.opts.ProtoMaxBulkLen, 10),
 		"maxclients": strconv.Itoa(s.maxClients()), "hz": "10", "requirepass": requirepass,
 		"client-query-buffer-limit": strconv.FormatInt(queryBufferLimit(s.opts.ProtoMaxBulkLen), 10),
 		"notify-keyspace-events":    notifyFlagsString(int(s.notify.Load())),
@@ -408,6 +409,7 @@ func cmdConfigResetStat(c *conn, args [][]byte) error {
 	s.totalConns.Store(0)
 	s.rejected.Store(0)
 	s.expired.Store(0)
+	s.evicted.Store(0)
 	s.netIn.Store(0)
 	s.netOut.Store(0)
 	c.ok()
@@ -501,9 +503,12 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 	case "memory":
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
+		budget := s.store.Budget()
+		budget.Measure()
+		used := uint64(budget.Used())
 		b.WriteString("# Memory\r\n")
-		line("used_memory", m.HeapAlloc)
-		line("used_memory_human", humanBytes(m.HeapAlloc))
+		line("used_memory", used)
+		line("used_memory_human", humanBytes(used))
 		line("used_memory_rss", m.Sys)
 		line("used_memory_rss_human", humanBytes(m.Sys))
 		var data int64
@@ -511,8 +516,9 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 			data = t.SizeBytes()
 		}
 		line("used_memory_dataset", data)
-		line("maxmemory", 0)
-		line("maxmemory_policy", "noeviction")
+		line("maxmemory", budget.Max())
+		line("maxmemory_human", humanBytes(uint64(budget.Max())))
+		line("maxmemory_policy", maxmemoryPolicy(s.policy.Load()).String())
 		line("mem_allocator", "go")
 	case "persistence":
 		b.WriteString("# Persistence\r\n")
@@ -539,7 +545,7 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 		line("total_net_output_bytes", s.netOut.Load())
 		line("rejected_connections", 0)
 		line("expired_keys", s.expired.Load())
-		line("evicted_keys", 0)
+		line("evicted_keys", s.evicted.Load())
 		line("total_error_replies", s.rejected.Load())
 		channels, patterns := s.pubsubInfo()
 		line("pubsub_channels", channels)

@@ -48,7 +48,8 @@ type command struct {
 	fn                func(c *conn, args [][]byte) error
 	doc               cmdDoc
 	subs              []*command
-	id                int // position in tableList (stats.go)
+	id                int  // position in tableList (stats.go)
+	denyOOM           bool // may grow memory: refused or evicting over maxmemory (maxmemory.go)
 }
 
 func (cmd *command) arityOK(n int) bool {
@@ -129,4 +130,5 @@ func buildTable() {
 	for i, cmd := range tableList {
 		cmd.id = i
 	}
+	markDenyOOM()
 }

@@ -37,6 +37,8 @@ type conn struct {
 	fd     *fdConn      // nc when the connection is served by an event loop (loop_linux.go)
 	lp     *loop        // the event loop serving it, nil for a goroutine of its own
 
+	touched [][]byte // touchKeys' scratch (maxmemory.go)
+
 	// Pub/sub (pubsub.go): the subscriptions and the outbox, nil until the
 	// first (P)SUBSCRIBE; nsub and npsub count them for CLIENT LIST.
 	ps                 *subState
@@ -338,6 +340,22 @@ func (c *conn) exec(args [][]byte) {
 			}
 		}
 	}
+	var charge int64 // what the command adds to used memory (maxmemory.go)
+	if b := c.s.store.Budget(); b.Max() > 0 && c.s.remote == nil && c.denyOOM(cmd) {
+		charge = c.writeCharge(cmd, args)
+		if b.Over() {
+			if err := c.s.freeMemory(charge); err != nil {
+				c.s.rejected.Add(1)
+				c.flagTransaction()
+				if cmd.name == "exec" {
+					c.execAbort(err.Error()) // Redis's rejectCommand
+					return
+				}
+				c.writeError(err)
+				return
+			}
+		}
+	}
 	if c.inMulti() && !runsInMulti(cmd) {
 		c.enqueue(cmd, args)
 		return
@@ -358,6 +376,10 @@ func (c *conn) exec(args [][]byte) {
 	if timed {
 		st.Latency.Since(start)
 	}
+	if charge > 0 {
+		c.s.store.Budget().Charge(charge) // after the write applied: see shard.Budget
+	}
+	c.touchKeys(cmd, args)
 	if err == nil {
 		st.CountOK()
 	} else {

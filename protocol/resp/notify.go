@@ -221,8 +221,9 @@ func (c *conn) keyMiss(key []byte) {
 	}
 }
 
-// cmdConfigSet is CONFIG SET: notify-keyspace-events is the one parameter
-// that changes at run time; the others CONFIG GET shows are fixed by
+// cmdConfigSet is CONFIG SET: notify-keyspace-events, maxmemory and
+// maxmemory-policy (maxmemory.go) change at run time; the others
+// CONFIG GET shows are fixed by
 // dynacache's flags (Redis's "can't set immutable config"). Several
 // parameters are set all or none, as Redis 7.
 func cmdConfigSet(c *conn, args [][]byte) error {
@@ -244,7 +245,7 @@ func cmdConfigSet(c *conn, args [][]byte) error {
 			continue
 		}
 		switch {
-		case name != "notify-keyspace-events":
+		case !runtimeConfig[name]:
 			failedArg, why = string(args[i]), "can't set immutable config"
 		case seen[name]:
 			failedArg, why = string(args[i]), "duplicate parameter"
@@ -257,11 +258,18 @@ func cmdConfigSet(c *conn, args [][]byte) error {
 	case why != "":
 		return configSetFailed(failedArg, why)
 	}
-	flags := parseNotifyFlags(args[3])
-	if flags < 0 {
-		return configSetFailed("notify-keyspace-events", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+	// Every value is checked before any is set: all or none.
+	apply := make([]func(), 0, len(args)/2)
+	for i := 2; i < len(args); i += 2 {
+		set, err := c.s.configSetter(strings.ToLower(string(args[i])), args[i+1])
+		if err != nil {
+			return err
+		}
+		apply = append(apply, set)
 	}
-	c.s.notify.Store(int32(flags))
+	for _, set := range apply {
+		set()
+	}
 	c.ok()
 	return nil
 }

@@ -59,6 +59,12 @@ type Options struct {
 	// PubSubLimit bounds a subscriber's pending output (Redis's
 	// client-output-buffer-limit pubsub); zero: DefaultPubSubLimit.
 	PubSubLimit OutputLimit
+	// MaxMemory is maxmemory: the memory budget in bytes of the store (its
+	// shard.Budget), 0: none. MaxMemoryPolicy is maxmemory-policy ("":
+	// noeviction); check it with ParseMaxMemoryPolicy first (New takes a
+	// bad one for noeviction).
+	MaxMemory       int64
+	MaxMemoryPolicy string
 	// AcceleratorInfo, when set (accelerator mode), gives the lines
 	// ("name:value") of INFO's Accelerator section.
 	AcceleratorInfo func() []string
@@ -81,6 +87,12 @@ type Server struct {
 	expires expireIndex
 	pubsub  pubsubRegistry
 	notify  atomic.Int32 // notify-keyspace-events flags (notify.go)
+	policy  atomic.Int32 // maxmemory-policy (maxmemory.go)
+	evicted atomic.Int64 // keys removed by eviction (maxmemory.go)
+	access  accessClocks // LRU and LFU policies' clocks (access.go)
+	// victimPool is the eviction candidates left (maxmemory.go), under the
+	// store budget's eviction lock.
+	victimPool victimPool
 
 	nextID     atomic.Int64
 	totalConns atomic.Int64
@@ -157,6 +169,19 @@ func New(h *dynamodb.Handler, opts Options) *Server {
 		opts.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
 	}
 	s.opts = opts
+	if p, err := parsePolicy(opts.MaxMemoryPolicy); err == nil {
+		s.setPolicy(p)
+	} else {
+		opts.Logf("%v: using noeviction", err)
+	}
+	if opts.MaxMemory > 0 {
+		s.store.Budget().SetMax(opts.MaxMemory)
+	}
+	s.sweepers.Add(1)
+	go func() { // the budget's watcher: used memory into an atomic
+		defer s.sweepers.Done()
+		s.store.Budget().Watch(s.stop)
+	}()
 	s.loops = startLoops(s, opts.EventLoops)
 	if opts.SweepInterval > 0 {
 		s.sweepers.Add(1)
