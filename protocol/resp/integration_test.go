@@ -189,7 +189,11 @@ func testConcurrentIncr(t *testing.T, cv *convo, pipelined bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := redis.NewClient(&redis.Options{Addr: cv.ts.addr, Protocol: 2, DisableIdentity: true, PoolSize: 1})
+			// No retries: go-redis resends a pipeline whose reply timed out,
+			// and a resent INCR counts twice (the server ran the first).
+			// A loaded machine gets a longer timeout than go-redis's 3 s.
+			c := redis.NewClient(&redis.Options{Addr: cv.ts.addr, Protocol: 2, DisableIdentity: true, PoolSize: 1,
+				MaxRetries: -1, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second})
 			defer c.Close()
 			if pipelined {
 				pipe := c.Pipeline()
