@@ -252,6 +252,39 @@ func (c *conn) renameImage(src shard.Entry, dst shard.Key) error {
 	return nil
 }
 
+// renameWrites decides RENAME (RENAMENX with nx) over the current images
+// of keys (src, and dst unless same): src's deletion and dst's new image
+// (in c.item), or nothing; *n is the reply. Standalone and in accelerator
+// mode alike.
+func (c *conn) renameWrites(keys []shard.Key, dst shard.Key, same, nx bool, n *int64) func(olds []shard.Entry) ([]shard.Write, error) {
+	return func(olds []shard.Entry) ([]shard.Write, error) {
+		now := nowMs()
+		ws := make([]shard.Write, len(keys))
+		for i := range ws {
+			ws[i].Skip = true
+		}
+		se := olds[0]
+		if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
+			return nil, errNoSuchKey
+		}
+		if same {
+			*n = boolInt(!nx)
+			return ws, nil
+		}
+		if de := olds[1]; nx && de.Exists() && !viewOf(de.Encoded()).expiredAt(now) {
+			*n = 0
+			return ws, nil
+		}
+		if err := c.renameImage(se, dst); err != nil {
+			return nil, err
+		}
+		*n = 1
+		ws[0] = shard.Write{Delete: true}
+		ws[1] = shard.Write{Item: c.item}
+		return ws, nil
+	}
+}
+
 // rename moves src to dst (with its TTL) in one shard.Store.MutateAll
 // (writeKeys): dst's new image and src's deletion are one log record, so
 // neither a reader nor a crash sees one without the other.
@@ -269,33 +302,8 @@ func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
 	if same {
 		keys = keys[:1]
 	}
-	now := nowMs()
 	var n int64
-	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
-		ws := make([]shard.Write, len(keys))
-		for i := range ws {
-			ws[i].Skip = true
-		}
-		se := olds[0]
-		if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
-			return nil, errNoSuchKey
-		}
-		if same {
-			n = boolInt(!nx)
-			return ws, nil
-		}
-		if de := olds[1]; nx && de.Exists() && !viewOf(de.Encoded()).expiredAt(now) {
-			n = 0
-			return ws, nil
-		}
-		if err := c.renameImage(se, dst); err != nil {
-			return nil, err
-		}
-		n = 1
-		ws[0] = shard.Write{Delete: true}
-		ws[1] = shard.Write{Item: c.item}
-		return ws, nil
-	})
+	err = c.writeKeys(t, keys, c.renameWrites(keys, dst, same, nx, &n))
 	clear(c.item)
 	if err != nil {
 		return 0, err

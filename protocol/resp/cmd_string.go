@@ -409,6 +409,27 @@ func msetArgs(args [][]byte, name string) error {
 	return nil
 }
 
+// msetnxWrites decides MSETNX over the current images of keys: every key
+// set to its value when none of them exists, else nothing; *wrote says
+// which. Standalone and in accelerator mode alike.
+func (c *conn) msetnxWrites(keys []shard.Key, vals [][]byte, wrote *bool) func(olds []shard.Entry) ([]shard.Write, error) {
+	return func(olds []shard.Entry) ([]shard.Write, error) {
+		now := nowMs()
+		*wrote = false
+		ws := make([]shard.Write, len(keys))
+		for _, old := range olds {
+			if old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
+				for i := range ws {
+					ws[i].Skip = true
+				}
+				return ws, nil
+			}
+		}
+		*wrote = true
+		return c.stringImages(keys, vals), nil
+	}
+}
+
 // msetKeys returns MSET's distinct store keys and their values (a key
 // given twice takes its last value, as in Redis).
 func (c *conn) msetKeys(args [][]byte) ([]shard.Key, [][]byte, error) {
@@ -509,22 +530,8 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	now := nowMs()
 	wrote := false
-	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
-		wrote = false
-		ws := make([]shard.Write, len(keys))
-		for _, old := range olds {
-			if old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
-				for i := range ws {
-					ws[i].Skip = true
-				}
-				return ws, nil
-			}
-		}
-		wrote = true
-		return c.stringImages(keys, vals), nil
-	})
+	err = c.writeKeys(t, keys, c.msetnxWrites(keys, vals, &wrote))
 	c.releaseImages()
 	if err != nil {
 		return err

@@ -685,21 +685,7 @@ func cmdRemoteMSetNX(c *conn, args [][]byte) error {
 		return err
 	}
 	wrote := false
-	err = c.remoteWriteKeys("msetnx", keys, false, func(olds []shard.Entry) ([]shard.Write, error) {
-		now := nowMs()
-		wrote = false
-		ws := make([]shard.Write, len(keys))
-		for _, old := range olds {
-			if old.Exists() && !viewOf(old.Encoded()).expiredAt(now) {
-				for i := range ws {
-					ws[i].Skip = true
-				}
-				return ws, nil
-			}
-		}
-		wrote = true
-		return c.stringImages(keys, vals), nil
-	})
+	err = c.remoteWriteKeys("msetnx", keys, false, c.msetnxWrites(keys, vals, &wrote))
 	c.releaseImages()
 	if err != nil {
 		return err
@@ -743,32 +729,7 @@ func (c *conn) remoteRename(args [][]byte, nx bool) (int64, error) {
 	if nx {
 		name = "renamenx"
 	}
-	err := c.remoteWriteKeys(name, keys, false, func(olds []shard.Entry) ([]shard.Write, error) {
-		now := nowMs()
-		ws := make([]shard.Write, len(keys))
-		for i := range ws {
-			ws[i].Skip = true
-		}
-		se := olds[0]
-		if !se.Exists() || viewOf(se.Encoded()).expiredAt(now) {
-			return nil, errNoSuchKey
-		}
-		if same {
-			n = boolInt(!nx)
-			return ws, nil
-		}
-		if de := olds[1]; nx && de.Exists() && !viewOf(de.Encoded()).expiredAt(now) {
-			n = 0
-			return ws, nil
-		}
-		if err := c.renameImage(se, dst); err != nil {
-			return nil, err
-		}
-		n = 1
-		ws[0] = shard.Write{Delete: true}
-		ws[1] = shard.Write{Item: c.item}
-		return ws, nil
-	})
+	err := c.remoteWriteKeys(name, keys, false, c.renameWrites(keys, dst, same, nx, &n))
 	clear(c.item)
 	if err != nil {
 		return 0, err
