@@ -289,6 +289,9 @@ func (c *conn) renameWrites(keys []shard.Key, dst shard.Key, same, nx bool, n *i
 // (writeKeys): dst's new image and src's deletion are one log record, so
 // neither a reader nor a crash sees one without the other.
 func (c *conn) rename(args [][]byte, nx bool) (int64, error) {
+	if c.s.remote != nil {
+		return c.remoteRename(args, nx)
+	}
 	t, err := c.readTable()
 	if err != nil {
 		return 0, err

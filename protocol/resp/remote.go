@@ -91,11 +91,11 @@ func errRemoteTooMany(name string) respErr {
 var remoteRouted = func() map[string]func(c *conn, args [][]byte) error {
 	m := map[string]func(c *conn, args [][]byte) error{
 		"mget": cmdRemoteMGet, "mset": cmdRemoteMSet, "msetnx": cmdRemoteMSetNX,
-		"del": cmdRemoteDel, "unlink": cmdRemoteDel, "rename": cmdRemoteRename, "renamenx": cmdRemoteRenameNX,
+		"del": cmdRemoteDel, "unlink": cmdRemoteDel,
 	}
 	for _, name := range strings.Fields(`get set setnx setex psetex getset getdel getex append strlen getrange setrange
 		incr decr incrby decrby incrbyfloat exists type expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist
-		hget hmget hexists hstrlen hlen hkeys hvals hgetall hscan hset hmset hsetnx hdel hincrby hincrbyfloat`) {
+		hget hmget hexists hstrlen hlen hkeys hvals hgetall hscan hset hmset hsetnx hdel hincrby hincrbyfloat rename renamenx`) {
 		m[name] = nil // the command's own function
 	}
 	return m
@@ -692,26 +692,6 @@ func cmdRemoteMSetNX(c *conn, args [][]byte) error {
 	}
 	c.notifyMSet(args, keys)
 	c.int(boolInt(wrote))
-	return nil
-}
-
-func cmdRemoteRename(c *conn, args [][]byte) error {
-	n, err := c.remoteRename(args, false)
-	if err != nil {
-		return err
-	}
-	c.notifyRename(args, n)
-	c.ok()
-	return nil
-}
-
-func cmdRemoteRenameNX(c *conn, args [][]byte) error {
-	n, err := c.remoteRename(args, true)
-	if err != nil {
-		return err
-	}
-	c.notifyRename(args, n)
-	c.int(n)
 	return nil
 }
 
