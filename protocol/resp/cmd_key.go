@@ -56,12 +56,9 @@ func keyCommands() []*command {
 // deleteKeys deletes keys (holding their stripes) and returns how many
 // existed. A key named twice counts once, as in Redis.
 // It is one shard.Store.MutateAll (writeKeys): atomic for readers and
-// across a crash.
-func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
-	t, err := c.readTable()
-	if t == nil {
-		return 0, err
-	}
+// across a crash; in accelerator mode one TransactWriteItems
+// (remoteWriteKeys, whose errors name cmd).
+func (c *conn) deleteKeys(cmd []byte, keys []shard.Key) (int64, error) {
 	if idx := lastOccurrences(keys); len(idx) < len(keys) {
 		ks := make([]shard.Key, len(idx))
 		for j, i := range idx {
@@ -69,9 +66,9 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 		}
 		keys = ks
 	}
-	now := nowMs()
 	var n int64
-	err = c.writeKeys(t, keys, func(olds []shard.Entry) ([]shard.Write, error) {
+	decide := func(olds []shard.Entry) ([]shard.Write, error) {
+		now := nowMs()
 		n = 0
 		ws := make([]shard.Write, len(olds))
 		for i, old := range olds {
@@ -85,7 +82,17 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 			ws[i].Delete = true // expired items go too
 		}
 		return ws, nil
-	})
+	}
+	var err error
+	if c.s.remote != nil {
+		err = c.remoteWriteKeys(strings.ToLower(string(cmd)), keys, false, decide)
+	} else {
+		t, terr := c.readTable()
+		if t == nil {
+			return 0, terr
+		}
+		err = c.writeKeys(t, keys, decide)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -93,7 +100,7 @@ func (c *conn) deleteKeys(keys []shard.Key) (int64, error) {
 }
 
 func cmdDel(c *conn, args [][]byte) error {
-	n, err := c.deleteKeys(c.storeKeys(args[1:], 1))
+	n, err := c.deleteKeys(args[0], c.storeKeys(args[1:], 1))
 	if err != nil {
 		return err
 	}

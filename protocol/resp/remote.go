@@ -91,11 +91,10 @@ func errRemoteTooMany(name string) respErr {
 var remoteRouted = func() map[string]func(c *conn, args [][]byte) error {
 	m := map[string]func(c *conn, args [][]byte) error{
 		"mget": cmdRemoteMGet, "mset": cmdRemoteMSet, "msetnx": cmdRemoteMSetNX,
-		"del": cmdRemoteDel, "unlink": cmdRemoteDel,
 	}
 	for _, name := range strings.Fields(`get set setnx setex psetex getset getdel getex append strlen getrange setrange
 		incr decr incrby decrby incrbyfloat exists type expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist
-		hget hmget hexists hstrlen hlen hkeys hvals hgetall hscan hset hmset hsetnx hdel hincrby hincrbyfloat rename renamenx`) {
+		hget hmget hexists hstrlen hlen hkeys hvals hgetall hscan hset hmset hsetnx hdel hincrby hincrbyfloat rename renamenx del unlink`) {
 		m[name] = nil // the command's own function
 	}
 	return m
@@ -601,40 +600,6 @@ func (c *conn) remoteWriteKeys(name string, keys []shard.Key, blind bool, decide
 // The multi-key commands in accelerator mode: the same decisions as
 // their standalone versions (cmd_key.go, cmd_string.go), applied by
 // remoteWriteKeys.
-
-func cmdRemoteDel(c *conn, args [][]byte) error {
-	keys := c.storeKeys(args[1:], 1)
-	if idx := lastOccurrences(keys); len(idx) < len(keys) {
-		ks := make([]shard.Key, len(idx))
-		for j, i := range idx {
-			ks[j] = keys[i]
-		}
-		keys = ks
-	}
-	var n int64
-	err := c.remoteWriteKeys(strings.ToLower(string(args[0])), keys, false, func(olds []shard.Entry) ([]shard.Write, error) {
-		now := nowMs()
-		n = 0
-		ws := make([]shard.Write, len(olds))
-		for i, old := range olds {
-			if !old.Exists() {
-				ws[i].Skip = true
-				continue
-			}
-			if !viewOf(old.Encoded()).expiredAt(now) {
-				n++
-			}
-			ws[i].Delete = true // expired items go too
-		}
-		return ws, nil
-	})
-	if err != nil {
-		return err
-	}
-	c.notifyDeletes(args[1:])
-	c.int(n)
-	return nil
-}
 
 // cmdRemoteMGet reads the keys one by one, each through the item cache.
 func cmdRemoteMGet(c *conn, args [][]byte) error {
