@@ -20,7 +20,8 @@ import "sync/atomic"
 // The work must not touch the connection: it runs beside the loop, which
 // owns it. It returns the reply as a function the loop then runs on the
 // connection; to keep that step short, the work encodes a long reply
-// itself (keysReply) and the reply function only hands the bytes over.
+// itself (keysReply, off the heap: offheap.go) and the reply function
+// only hands the bytes over.
 //
 // The work itself holds no lock for long either: it walks the store in
 // bounded steps (Table.ScanHash) or swaps whole shards (TruncateTable).
@@ -53,18 +54,6 @@ func (c *conn) runAside(work asideWork) error {
 func (c *conn) finishAside(reply func(c *conn) error) {
 	if err := reply(c); err != nil {
 		c.writeError(err)
-	}
-}
-
-// replyBytes returns a reply function that sends out, an encoded reply.
-func replyBytes(out []byte) func(c *conn) error {
-	return func(c *conn) error {
-		if len(c.out) == 0 {
-			c.out = out
-		} else {
-			c.out = append(c.out, out...)
-		}
-		return nil
 	}
 }
 

@@ -31,24 +31,28 @@ func cmdKeys(c *conn, args [][]byte) error {
 	}
 	pattern := slices.Clone(args[1]) // args alias the read buffer
 	return c.runAside(func() func(c *conn) error {
-		return replyBytes(keysReply(t, pattern, nowMs()))
+		o, out := keysReply(t, pattern, nowMs())
+		return ownReply(o, out)
 	})
 }
 
 // keysReply walks t in hash order (Table.ScanHash), in steps, and returns
-// the encoded reply: every live key matching pattern.
+// the encoded reply, every live key matching pattern, built in o off the
+// heap (offheap.go): out is its bytes.
 //
 // Redis's KEYS blocks the server, so its reply is one instant of the key
 // space. This one does not stop writers: a key present for the whole walk
 // is returned, exactly once (the walk moves forward through the hashes,
 // and a key's hash never changes); a key added or removed during the walk
 // may or may not be. That is SCAN's guarantee, without duplicates.
-func keysReply(t *shard.Table, pattern []byte, now int64) []byte {
+func keysReply(t *shard.Table, pattern []byte, now int64) (o *offBuf, out []byte) {
 	all := string(pattern) == "*"
 	// The array header goes in front once the count is known, in room
 	// kept for it, so that the reply is never copied whole.
 	const room = 24
-	body := make([]byte, room, 64<<10)
+	o = newOffBuf()
+	o.reserve(room)
+	o.b = o.b[:room]
 	var key []byte
 	n := 0
 	cursor := uint64(0)
@@ -61,7 +65,8 @@ func keysReply(t *shard.Table, pattern []byte, now int64) []byte {
 			}
 			key = redisKeyOf(key[:0], k)
 			if all || globMatch(pattern, key, false) {
-				body = redcon.AppendBulk(body, key)
+				o.reserve(len(key) + 32) // "$", the length, two CRLFs
+				o.b = redcon.AppendBulk(o.b, key)
 				n++
 			}
 		})
@@ -75,10 +80,11 @@ func keysReply(t *shard.Table, pattern []byte, now int64) []byte {
 		// (10 ms) while they wait (shard/yield.go).
 		y.Yield()
 	}
-	head := redcon.AppendArray(nil, n)
+	var hb [room]byte
+	head := redcon.AppendArray(hb[:0], n)
 	off := room - len(head)
-	copy(body[off:], head)
-	return body[off:]
+	copy(o.b[off:], head)
+	return o, o.b[off:]
 }
 
 // cmdFlushDB empties the RESP table at once: its items and index entries

@@ -97,6 +97,10 @@ type conn struct {
 	// aside is the work a command has set aside from the event loop
 	// (aside.go), until the loop takes it.
 	aside asideWork
+	// owned is the off-heap buffer c.out or the socket's pending bytes
+	// may point into (a long reply built aside, offheap.go); freed once
+	// they are written (releaseOwned) or the connection ends.
+	owned *offBuf
 
 	// waits are the batch's writes that are logged and applied but not
 	// yet durable, with the replies they were given; flush waits for them
@@ -153,6 +157,7 @@ func (c *conn) serve() {
 	s.clients.Add(1)
 	defer s.clients.Add(-1)
 	defer c.nc.Close()
+	defer func() { c.wmu.Lock(); c.dropOwned(); c.wmu.Unlock() }()
 	defer func() { s.totalCmds.Add(c.cmds.Swap(0)) }()
 	defer c.endPubSub()
 	for {
@@ -256,6 +261,9 @@ func (c *conn) flush() bool {
 		c.out = nil
 	} else {
 		c.out = c.out[:0]
+	}
+	if c.owned != nil {
+		c.releaseOwned()
 	}
 	return err == nil
 }

@@ -149,6 +149,9 @@ func (f *fdConn) drain() (done bool, err error) {
 	return rest == 0, nil
 }
 
+// dropPending forgets the replies not yet written (the connection ends).
+func (f *fdConn) dropPending() { f.pending = nil }
+
 // backlogged reports whether replies wait for the client to read.
 func (f *fdConn) backlogged() bool { return len(f.pending) > 0 }
 
@@ -435,6 +438,9 @@ func (l *loop) writable(c *conn) {
 	}
 	st.writeWait = false
 	c.noteHeld()
+	if c.owned != nil {
+		c.releaseOwned()
+	}
 	if st.closeAfter {
 		l.close(c)
 		return
@@ -563,6 +569,7 @@ func (l *loop) close(c *conn) {
 	delete(l.conns, c.fd.fd)
 	delete(l.state, c)
 	c.fd.Close()
+	c.dropOwned()
 	c.endPubSub()
 	l.s.clients.Add(-1)
 	l.s.totalCmds.Add(c.cmds.Swap(0))

@@ -10,6 +10,7 @@ import "net"
 type fdConn struct{}
 
 func (f *fdConn) backlogged() bool { return false }
+func (f *fdConn) dropPending()     {}
 func (f *fdConn) Close() error     { return nil }
 
 func (f *fdConn) writeOwned(p []byte) (int, error) { return len(p), nil }
