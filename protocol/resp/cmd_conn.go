@@ -516,6 +516,8 @@ func (s *Server) writeInfo(b *strings.Builder, section string) {
 			data = t.SizeBytes()
 		}
 		line("used_memory_dataset", data)
+		// Replies built off the heap (KEYS, offheap.go) not yet written.
+		line("dynacache_reply_offheap_bytes", offMapped.Load())
 		line("maxmemory", budget.Max())
 		line("maxmemory_human", humanBytes(uint64(budget.Max())))
 		line("maxmemory_policy", maxmemoryPolicy(s.policy.Load()).String())
