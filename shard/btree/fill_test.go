@@ -1,0 +1,7 @@
+package btree
+
+func assert(x bool) {
+	if !x {
+		panic("assert failed")
+	}
+}
