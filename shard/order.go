@@ -5,7 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/tidwall/btree"
+	"github.com/dynacache/dynacache/shard/btree"
 )
 
 // The order of items.

@@ -24,6 +24,11 @@ type node[T any] struct {
 	count    int
 	items    []T
 	children *[]*node[T]
+	// hot is 1 + the position of the last item inserted into the node
+	// (for a branch, of the last median a child's split moved up), 0 when
+	// none: an insert at position hot continues a run in key order (see
+	// splitAt).
+	hot int
 }
 
 // PathHint is a utility type used with the *Hint() functions. Hints provide
@@ -214,7 +219,8 @@ func (tr *BTreeG[T]) setHint(item T, hint *PathHint) (prev T, replaced bool) {
 	prev, replaced, split := tr.nodeSet(&tr.root, item, hint, 0)
 	if split {
 		left := tr.isoLoad(&tr.root, true)
-		right, median := tr.nodeSplit(left)
+		at, run := tr.splitAt(left, item)
+		right, median := tr.nodeSplit(left, at, run)
 		tr.root = tr.newNode(false)
 		*tr.root.children = make([]*node[T], 0, tr.max+1)
 		*tr.root.children = append([]*node[T]{}, left, right)
@@ -234,27 +240,89 @@ func (tr *BTreeG[T]) Set(item T) (T, bool) {
 	return tr.SetHint(item, nil)
 }
 
-func (tr *BTreeG[T]) nodeSplit(n *node[T]) (right *node[T], median T) {
-	i := tr.max / 2
+// splitAt returns where nodeSplit cuts the full node n to make room for
+// item, and whether item continues a run of inserts in key order into n
+// (its position is the one after the last insert's).
+//
+// Not in a run, the cut is in the middle, as tidwall/btree always cuts.
+// In a run, the cut is at item's place: the items before it stay in n and
+// item goes to n's end, the first item after it is the median and the
+// rest move to the right node, which the run leaves alone; a run at n's
+// end leaves n all but full and goes on in a new right node. Keys that
+// arrive in order (the items of a DynamoDB partition written in sort key
+// order, anywhere in the tree, or a bulk load) so fill the nodes they go
+// to instead of leaving them half full.
+//
+// (dynacache: the change of substance to tidwall/btree, with nodeSplit
+// giving each node an array of about its size and grow.)
+func (tr *BTreeG[T]) splitAt(n *node[T], item T) (at int, run bool) {
+	if n.hot == 0 {
+		return tr.max / 2, false
+	}
+	i, _ := tr.bsearch(n, item)
+	switch {
+	case i != n.hot:
+		return tr.max / 2, false
+	case i >= len(n.items)-1:
+		// At the end (or before the last item, which would leave the
+		// right node empty): the median is the item before item's place.
+		return i - 1, true
+	}
+	return i, true
+}
+
+// nodeSplit cuts n at item i: the items before i stay in n, the item at i
+// is the median, those after it move to right, in an array of its own
+// with room to grow (tidwall/btree let right share n's array, so n kept
+// the whole array at any fill). Unless the split is for a run (splitAt),
+// n moves to an array of about its new size too.
+func (tr *BTreeG[T]) nodeSplit(n *node[T], i int, run bool) (right *node[T], median T) {
 	median = n.items[i]
 
 	// right node
 	right = tr.newNode(n.leaf())
-	right.items = n.items[i+1:]
+	rn := len(n.items) - i - 1
+	right.items = make([]T, rn, tr.grownCap(rn))
+	copy(right.items, n.items[i+1:])
 	if !n.leaf() {
 		*right.children = (*n.children)[i+1:]
 	}
 	right.updateCount()
 
 	// left node
-	n.items[i] = tr.empty
-	n.items = n.items[:i:i]
+	if !run && cap(n.items) > tr.grownCap(i) {
+		left := make([]T, i, tr.grownCap(i))
+		copy(left, n.items)
+		n.items = left
+	} else {
+		clear(n.items[i:])
+		n.items = n.items[:i]
+	}
+	n.hot = 0
 	if !n.leaf() {
 		*n.children = (*n.children)[: i+1 : i+1]
 	}
 	n.updateCount()
 
 	return right, median
+}
+
+// grownCap is the capacity of the array a node of n items moves to when it
+// needs room for one more: about a quarter more, at most the most items a
+// node holds. A node's array so stays within about a quarter of its items
+// (append's doubling left a node of 33 items in an array of 64).
+func (tr *BTreeG[T]) grownCap(n int) int {
+	return max(min(n+max(n/4, 4), tr.max), n+1)
+}
+
+// grow returns items with one more (zero) item at its end.
+func (tr *BTreeG[T]) grow(items []T) []T {
+	if len(items) < cap(items) {
+		return items[:len(items)+1]
+	}
+	s := make([]T, len(items)+1, tr.grownCap(len(items)))
+	copy(s, items)
+	return s
 }
 
 func (n *node[T]) updateCount() {
@@ -271,6 +339,7 @@ func (tr *BTreeG[T]) copy(n *node[T]) *node[T] {
 	n2 := new(node[T])
 	n2.isoid = tr.isoid
 	n2.count = n.count
+	n2.hot = n.hot
 	n2.items = make([]T, len(n.items), cap(n.items))
 	copy(n2.items, n.items)
 	if tr.copyItems {
@@ -321,9 +390,10 @@ func (tr *BTreeG[T]) nodeSet(cn **node[T], item T,
 		if len(n.items) == tr.max {
 			return tr.empty, false, true
 		}
-		n.items = append(n.items, tr.empty)
+		n.items = tr.grow(n.items)
 		copy(n.items[i+1:], n.items[i:])
 		n.items[i] = item
+		n.hot = i + 1
 		n.count++
 		return tr.empty, false, false
 	}
@@ -332,13 +402,16 @@ func (tr *BTreeG[T]) nodeSet(cn **node[T], item T,
 		if len(n.items) == tr.max {
 			return tr.empty, false, true
 		}
-		right, median := tr.nodeSplit((*n.children)[i])
+		child := (*n.children)[i]
+		at, run := tr.splitAt(child, item)
+		right, median := tr.nodeSplit(child, at, run)
 		*n.children = append(*n.children, nil)
 		copy((*n.children)[i+1:], (*n.children)[i:])
 		(*n.children)[i+1] = right
-		n.items = append(n.items, tr.empty)
+		n.items = tr.grow(n.items)
 		copy(n.items[i+1:], n.items[i:])
 		n.items[i] = median
+		n.hot = i + 1
 		return tr.nodeSet(&n, item, hint, depth)
 	}
 	if !replaced {
@@ -773,7 +846,8 @@ func (tr *BTreeG[T]) Load(item T) (T, bool) {
 		if n.leaf() {
 			if len(n.items) < tr.max {
 				if tr.Less(n.items[len(n.items)-1], item) {
-					n.items = append(n.items, item)
+					n.items = append(tr.grow(n.items)[:len(n.items)], item)
+					n.hot = len(n.items)
 					tr.count++
 					return tr.empty, false
 				}
