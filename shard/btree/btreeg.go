@@ -935,7 +935,7 @@ func (tr *BTreeG[T]) PopMin() (T, bool) {
 		n.count-- // optimistically update counts
 		if n.leaf() {
 			item = n.items[0]
-			if len(n.items) == tr.min {
+			if len(n.items) <= tr.min { // dynacache: nodes may hold fewer (splitAt)
 				break
 			}
 			copy(n.items[:], n.items[1:])
@@ -976,7 +976,7 @@ func (tr *BTreeG[T]) PopMax() (T, bool) {
 		n.count-- // optimistically update counts
 		if n.leaf() {
 			item = n.items[len(n.items)-1]
-			if len(n.items) == tr.min {
+			if len(n.items) <= tr.min { // dynacache: nodes may hold fewer (splitAt)
 				break
 			}
 			n.items[len(n.items)-1] = tr.empty
@@ -1053,7 +1053,7 @@ outer:
 		if n.leaf() {
 			// the index is the item position
 			item = n.items[index]
-			if len(n.items) == tr.min {
+			if len(n.items) <= tr.min { // dynacache: nodes may hold fewer (splitAt)
 				path = append(path, uint8(index))
 				break outer
 			}

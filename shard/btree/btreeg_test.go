@@ -615,6 +615,9 @@ func sortItems(keys []testKind) {
 
 func TestGenericRandom(t *testing.T) {
 	N := 200000
+	if raceEnabled { // dynacache: 2 minutes under the race detector
+		N = 20000
+	}
 	keys := randKeys(N)
 	tr := testNewBTree()
 	tr.sane()
@@ -896,6 +899,9 @@ func TestGenericLess(t *testing.T) {
 
 func TestGenericDeleteRandom(t *testing.T) {
 	N := 2_000_000
+	if raceEnabled { // dynacache: scaled down under the race detector
+		N = 200_000
+	}
 	tr := testNewBTree()
 	for i := 0; i < N; i++ {
 		tr.Load(testMakeItem(i))
@@ -943,6 +949,9 @@ func TestGenericDeleteAt(t *testing.T) {
 
 func TestGenericCopy(t *testing.T) {
 	items := randKeys(100000)
+	if raceEnabled { // dynacache: 1 minute under the race detector
+		items = items[:10000]
+	}
 	itemsM := testNewBTree()
 	for i := 0; i < len(items); i++ {
 		itemsM.Set(items[i])
@@ -1063,6 +1072,9 @@ func TestGenericCopy(t *testing.T) {
 
 func TestGenericVarious(t *testing.T) {
 	N := 1_000_000
+	if raceEnabled { // dynacache: scaled down under the race detector
+		N = 100_000
+	}
 	tr := testNewBTree()
 	var hint PathHint
 	for _, i := range randKeys(N) {

@@ -128,12 +128,16 @@ func TestFillRandom(t *testing.T) {
 	}
 }
 
-// TestModelRunsAndDeletes runs sets (in runs and at random), deletes and
-// copies against a sorted slice, checking the tree's invariants as it
+// TestModelRunsAndDeletes runs sets (in runs, loads and at random),
+// deletes (Delete, PopMin, PopMax, DeleteAt) and copies against a model, checking the tree's invariants as it
 // goes: the small nodes that splits in key order leave behind must not
 // break a later delete or rebalance.
 func TestModelRunsAndDeletes(t *testing.T) {
-	for seed := int64(1); seed <= 20; seed++ {
+	seeds := int64(20)
+	if raceEnabled {
+		seeds = 4
+	}
+	for seed := int64(1); seed <= seeds; seed++ {
 		rng := rand.New(rand.NewSource(seed))
 		tr := NewBTreeGOptions(lessRunKey, Options{NoLocks: true, Degree: 2 + rng.Intn(8)})
 		model := map[runKey]bool{}
@@ -141,10 +145,17 @@ func TestModelRunsAndDeletes(t *testing.T) {
 		var frozenItems []runKey
 		for step := range 300 {
 			switch op := rng.Intn(10); {
-			case op < 5: // a run in key order
+			case op < 4: // a run in key order
 				run, start := rng.Intn(50), rng.Intn(1000)
 				for s := start; s < start+1+rng.Intn(200); s++ {
 					tr.Set(runKey{run, s})
+					model[runKey{run, s}] = true
+				}
+			case op < 5: // a bulk load at the end (Load falls back to Set
+				// for a key that is not past the last)
+				run := 40 + rng.Intn(11)
+				for s := range rng.Intn(300) {
+					tr.Load(runKey{run, s})
 					model[runKey{run, s}] = true
 				}
 			case op < 7: // random sets
@@ -153,12 +164,36 @@ func TestModelRunsAndDeletes(t *testing.T) {
 					tr.Set(k)
 					model[k] = true
 				}
-			case op < 9: // deletes, some of absent keys
+			case op < 8: // deletes, some of absent keys
 				for range rng.Intn(300) {
 					k := runKey{rng.Intn(50), rng.Intn(1200)}
 					_, ok := tr.Delete(k)
 					if ok != model[k] {
 						t.Fatalf("seed %d step %d: Delete(%v) = %v, model %v", seed, step, k, ok, model[k])
+					}
+					delete(model, k)
+				}
+			case op < 9: // the other deletes, which have fast paths of their own
+				for range rng.Intn(30) {
+					if tr.Len() == 0 {
+						break
+					}
+					var k runKey
+					var ok bool
+					switch rng.Intn(3) {
+					case 0:
+						k, ok = tr.PopMin()
+					case 1:
+						k, ok = tr.PopMax()
+					default:
+						i := rng.Intn(tr.Len())
+						at, _ := tr.GetAt(i)
+						if k, ok = tr.DeleteAt(i); k != at {
+							t.Fatalf("seed %d step %d: DeleteAt(%d) = %v, GetAt %v", seed, step, i, k, at)
+						}
+					}
+					if !ok || !model[k] {
+						t.Fatalf("seed %d step %d: removed %v (%v), not in the model", seed, step, k, ok)
 					}
 					delete(model, k)
 				}
