@@ -1,6 +1,6 @@
 package shard
 
-import "github.com/tidwall/btree"
+import "github.com/dynacache/dynacache/shard/btree"
 
 // Frozen is one table's items as they were at one instant, for an
 // on-demand backup (package backup): every write acknowledged before the

@@ -5,7 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/tidwall/btree"
+	"github.com/dynacache/dynacache/shard/btree"
 )
 
 // The order of items.
@@ -47,6 +47,9 @@ const (
 
 // btreeDegree sets the fan-out of the shard trees: nodes of up to 2*degree-1
 // items. Items are small fixed-size structs stored inline in the nodes.
+// The trees are shard/btree's: tidwall/btree's, with nodes that stay full
+// when keys arrive in order (a partition written in sort key order, a
+// bulk load).
 const btreeDegree = 32
 
 func hashPartition(p []byte) uint64 { return xxhash.Sum64(p) }
@@ -123,9 +126,9 @@ type itemCell struct {
 }
 
 // treeItem is one element of a table shard's tree (24 bytes: the tree
-// holds them inline, so every byte here costs about 1.2 to 2 bytes per
-// item). c == nil is a pivot with an empty key (a position in the hash
-// space).
+// holds them inline, so every byte here costs about 1.1 bytes per item
+// for keys written in order and 1.2 for random keys, see shard/btree).
+// c == nil is a pivot with an empty key (a position in the hash space).
 type treeItem struct {
 	h  uint64
 	s8 uint64

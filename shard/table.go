@@ -8,7 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/dynacache/dynacache/shard/attr"
-	"github.com/tidwall/btree"
+	"github.com/dynacache/dynacache/shard/btree"
 )
 
 // Table is one table's items, spread over lock-striped shards by the

@@ -3,7 +3,7 @@ package shard
 import (
 	"runtime"
 
-	"github.com/tidwall/btree"
+	"github.com/dynacache/dynacache/shard/btree"
 )
 
 // Truncation: a table emptied at once (RESP FLUSHDB).

@@ -149,6 +149,10 @@ type Log struct {
 	unsynced   int64  // bytes written since the last fsync began (guarded by syncMu)
 	syncKick   chan struct{}
 	syncMu     sync.Mutex
+
+	// sinceCacheClear counts bytes written since tidwall/wal's segment
+	// cache was last emptied (segcache.go; REQUIRES: commitMu).
+	sinceCacheClear int64
 }
 
 // group is a set of records committed together: one WriteBatch, one fsync,
@@ -547,6 +551,7 @@ func (l *Log) commit() {
 	}
 	if err == nil {
 		l.written = g.last
+		l.dropSegmentCache(g.bytes)
 		if l.opts.Policy == FsyncAlways {
 			if serr := l.timedFsync(l.files.Sync); serr != nil {
 				err = fmt.Errorf("wal: fsync failed, refusing further writes: %w", serr)
