@@ -245,7 +245,15 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		s.mu.Unlock()
 		return Entry{}, Entry{}, nil, ErrTableNotFound
 	}
-	oldIt, _ := getLocked(s, pivot)
+	// One probe of the hash index for the read and the apply: nothing
+	// moves the key's slot while s.mu is held (decide and the log do not
+	// touch the table).
+	slot := s.mu.points.find(pivot.key())
+	var oldIt tableItem
+	if slot >= 0 {
+		c := s.mu.points.slots[slot].c
+		oldIt = tableItem{h: pivot.h, s8: pivot.s8, p: c.p, n: c.n, klen: pivot.klen}
+	}
 	old = oldIt.entry()
 	w, err := decide(old)
 	if err != nil || w.Skip {
@@ -262,7 +270,7 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		s.mu.Unlock()
 		return old, old, nil, err
 	}
-	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
+	t.applySlotLocked(s, pivot, slot, oldIt, curIt, w.Item)
 	t.store.deliverLocked(t, k, oldIt, curIt, w.Service)
 	s.mu.Unlock()
 	return old, cur, wait, nil
@@ -324,8 +332,17 @@ func (t *Table) applyLocked(s *treeShard[treeItem], pivot, old, cur tableItem, c
 	// The key's slot, looked up even when old is no item: a multi-item
 	// write may name one key twice, each time with the image read before
 	// either applied.
+	t.applySlotLocked(s, pivot, s.mu.points.find(pivot.key()), old, cur, curItem)
+}
+
+// applySlotLocked is applyLocked with the key's slot in the hash index
+// (pointIndex.find's, -1: none) already at hand.
+// REQUIRES: s.mu held for writing; i is the key's slot now.
+func (t *Table) applySlotLocked(s *treeShard[treeItem], pivot tableItem, i int, old, cur tableItem, curItem attr.Item) {
+	if !old.exists() && !cur.exists() {
+		return
+	}
 	x := &s.mu.points
-	i := x.find(pivot.key())
 	switch {
 	case cur.exists() && i >= 0 && x.slots[i].gen == s.mu.gen:
 		c := x.slots[i].c

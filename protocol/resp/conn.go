@@ -87,6 +87,11 @@ type conn struct {
 
 	res result
 	now int64
+	// dv is decideEntry's view of the current item; strBound bounds the
+	// size of the string image stringItem built in this decide (-1: none
+	// built, or no bound).
+	dv       view
+	strBound int
 
 	// multi: the transaction (MULTI's queue, WATCHed keys), nil when
 	// there is none; tx: the overlay the queued commands run against
@@ -489,20 +494,24 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.s.locks.unlock(c.held)
 		c.holding = false
 	}
-	v := viewOf(old.Encoded())
+	// The view lives in c: a local would escape through c.fn and cost an
+	// allocation per write.
+	v := &c.dv
+	*v = viewOf(old.Encoded())
 	oldExp := noExpiry // of the stored item, even expired
 	stored := old.Exists()
 	if stored {
 		oldExp = v.exp
 	}
 	if old.Exists() && v.expiredAt(c.now) {
-		v = view{exp: noExpiry}
+		*v = view{exp: noExpiry}
 		old = shard.Entry{}
 	} else if !old.Exists() {
 		v.kind = kindNone
 	}
-	w, err := c.fn(c, &v, old)
-	if !w.Skip && !w.Delete && w.Item != nil && attr.ItemSize(w.Item) > attr.MaxItemSize {
+	c.strBound = -1
+	w, err := c.fn(c, v, old)
+	if !w.Skip && !w.Delete && w.Item != nil && !c.smallString() && attr.ItemSize(w.Item) > attr.MaxItemSize {
 		// Keep every item writable through the DynamoDB API too, and the
 		// cost of a write (a whole new image, logged) bounded.
 		c.res = result{err: errItemTooLarge}
@@ -589,15 +598,35 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 
 // stringItem fills c.item with a string image of value val (already a
 // Value) and expiry exp.
+//
+// It leaves in c.strBound a bound on the image's DynamoDB size (see
+// smallString): each attribute is its name and a value of at most its
+// text's length plus four (a number's size, attr.ValueSize, is at most
+// half its digits plus three).
 func (c *conn) stringItem(val attr.Value, exp int64) attr.Item {
 	it := c.item
 	clear(it)
-	it[attrKey] = attr.Value{Type: attr.S, Str: bstr(c.sk.Partition())}
+	pk := bstr(c.sk.Partition())
+	it[attrKey] = attr.Value{Type: attr.S, Str: pk}
 	it[attrVal] = val
+	bound := len(attrKey) + len(pk) + 4 + len(attrVal) + len(val.Str) + 4
 	if exp != noExpiry {
 		n := len(c.tmp)
 		c.tmp = appendExp(c.tmp, exp)
 		it[attrExp] = attr.Value{Type: attr.N, Str: bstr(c.tmp[n:])}
+		bound += len(attrExp) + len(c.tmp) - n + 4
 	}
+	if val.Type != attr.S && val.Type != attr.N && val.Type != attr.B {
+		bound = -1 // not a value of one text: no bound
+	}
+	c.strBound = bound
 	return it
+}
+
+// smallString reports whether the image the write in progress decided on
+// is the one stringItem built last, and is below attr.MaxItemSize by its
+// bound, so that decideEntry need not walk it with attr.ItemSize. Every
+// decide that returns stringItem's image returns it as built.
+func (c *conn) smallString() bool {
+	return c.strBound >= 0 && c.strBound <= attr.MaxItemSize
 }
