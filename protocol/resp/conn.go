@@ -248,7 +248,9 @@ func (c *conn) flush() bool {
 	if len(c.out) == 0 {
 		return true
 	}
-	c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
+	if c.fd == nil { // an event loop's socket never blocks: no deadline, no clock read
+		c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
+	}
 	var n int
 	var err error
 	if c.fd != nil && cap(c.out) > maxPendingOutput {
