@@ -182,6 +182,14 @@ type Write struct {
 	Delete bool
 	// Item is the new image when neither Skip nor Delete.
 	Item attr.Item
+	// Encoded, when Item is nil (neither Skip nor Delete), is the new
+	// image already encoded (attr.AppendItem's encoding, attributes in
+	// any order) and Size its DynamoDB size (attr.ItemSize): a caller
+	// that builds images of a fixed shape (RESP strings) saves the
+	// attr.Item and its walks. Only Mutate and MutateDeferred take it; it
+	// is copied before they return.
+	Encoded []byte
+	Size    int
 	// Service marks a delete the service makes (time to live): its stream
 	// record names the service as the writer.
 	Service bool
@@ -261,7 +269,12 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		return old, old, nil, err
 	}
 	var curIt tableItem
-	if !w.Delete {
+	switch {
+	case w.Delete:
+	case w.Item == nil && w.Encoded != nil:
+		curIt = storedItem(h, k, len(w.Encoded), func(b []byte) []byte { return append(b, w.Encoded...) }, w.Size)
+		cur = curIt.entry()
+	default:
 		curIt = newTableItem(h, k, w.Item)
 		cur = curIt.entry()
 	}

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/big"
 	"net"
@@ -92,6 +93,16 @@ type conn struct {
 	// built, or no bound).
 	dv       view
 	strBound int
+	// direct: the write in progress is a single-key write outside EXEC
+	// (runMutate), whose string image stringItem leaves in strVal and
+	// strExp (strImage set) for decideEntry to encode into enc, instead
+	// of building it in c.item (see directImage).
+	direct   bool
+	strImage bool
+	strVal   attr.Value
+	strExp   int64
+	strExpN  []byte // strExp's text, in c.tmp
+	enc      []byte
 
 	// multi: the transaction (MULTI's queue, WATCHed keys), nil when
 	// there is none; tx: the overlay the queued commands run against
@@ -512,7 +523,11 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		v.kind = kindNone
 	}
 	c.strBound = -1
+	c.strImage = false
 	w, err := c.fn(c, v, old)
+	if c.strImage && err == nil && !w.Skip && !w.Delete && len(w.Item) == 0 {
+		return c.directImage(oldExp, stored, old.Exists())
+	}
 	if !w.Skip && !w.Delete && w.Item != nil && !c.smallString() && attr.ItemSize(w.Item) > attr.MaxItemSize {
 		// Keep every item writable through the DynamoDB API too, and the
 		// cost of a write (a whole new image, logged) bounded.
@@ -525,6 +540,54 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.noteOutcome(stored, old.Exists(), w)
 	}
 	return w, err
+}
+
+// directImage is decideEntry's end for a string image stringItem left in
+// c.strVal and c.strExp: it encodes the image into c.enc (the encoding
+// and size Table.MutateDeferred would make of the attr.Item) and does
+// what decideEntry does with any other image.
+func (c *conn) directImage(oldExp int64, stored, live bool) (shard.Write, error) {
+	var size int
+	c.enc, size = appendStringImage(c.enc[:0], bstr(c.sk.Partition()), c.strVal, c.strExpN)
+	if size > attr.MaxItemSize {
+		c.res = result{err: errItemTooLarge}
+		return shard.Write{Skip: true}, nil
+	}
+	w := shard.Write{Encoded: c.enc, Size: size}
+	if c.strExp != noExpiry || oldExp != noExpiry {
+		c.s.expires.set(c.sk, c.strExp) // as expireIndex.track, under the shard lock
+	}
+	c.decided = true
+	c.noteOutcome(stored, live, w)
+	return w, nil
+}
+
+// appendStringImage appends the encoding (attr.AppendItem's) of the
+// string image of partition pk, value val and expiry text exp (nil: none)
+// to dst, and returns it with the image's DynamoDB size (attr.ItemSize's).
+func appendStringImage(dst []byte, pk string, val attr.Value, exp []byte) ([]byte, int) {
+	n := uint64(2)
+	if exp != nil {
+		n = 3
+	}
+	dst = binary.AppendUvarint(dst, n)
+	pkv := attr.Value{Type: attr.S, Str: pk}
+	dst = appendAttr(dst, attrKey, pkv)
+	dst = appendAttr(dst, attrVal, val)
+	size := len(attrKey) + attr.ValueSize(pkv) + len(attrVal) + attr.ValueSize(val)
+	if exp != nil {
+		ev := attr.Value{Type: attr.N, Str: bstr(exp)}
+		dst = appendAttr(dst, attrExp, ev)
+		size += len(attrExp) + attr.ValueSize(ev)
+	}
+	return dst, size
+}
+
+// appendAttr appends one attribute's encoding: its name, then its value.
+func appendAttr(dst []byte, name string, v attr.Value) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(name)))
+	dst = append(dst, name...)
+	return attr.AppendValue(dst, v)
 }
 
 // mutate runs fn on key k inside one Table.Mutate (one shard lock). It
@@ -573,6 +636,7 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 		}
 		return c.res.err
 	}
+	c.direct = true
 	_, _, wait, err := t.MutateDeferred(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.
@@ -581,6 +645,7 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 			_, _, wait, err = t.MutateDeferred(sk, c.decide)
 		}
 	}
+	c.direct = false
 	if wait != nil {
 		// Logged and applied; flush waits for it before any reply.
 		c.waits = append(c.waits, pendingWrite{wait: wait})
@@ -605,7 +670,21 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 // smallString): each attribute is its name and a value of at most its
 // text's length plus four (a number's size, attr.ValueSize, is at most
 // half its digits plus three).
+//
+// In a direct write (c.direct) of a value of one text, it builds nothing:
+// it leaves the image in c.strVal and c.strExp, and returns c.item empty,
+// for decideEntry to encode (directImage).
 func (c *conn) stringItem(val attr.Value, exp int64) attr.Item {
+	if c.direct && (val.Type == attr.S || val.Type == attr.N || val.Type == attr.B) {
+		c.strImage, c.strVal, c.strExp, c.strExpN = true, val, exp, nil
+		if exp != noExpiry {
+			n := len(c.tmp)
+			c.tmp = appendExp(c.tmp, exp)
+			c.strExpN = c.tmp[n:len(c.tmp):len(c.tmp)]
+		}
+		clear(c.item)
+		return c.item
+	}
 	it := c.item
 	clear(it)
 	pk := bstr(c.sk.Partition())
