@@ -172,9 +172,16 @@ func sameImage(a, b Entry) bool { return attr.EqualEncoded(a.enc, b.enc) }
 
 // Change returns the change the undone write made, false when there is
 // none (see Table.change). The log records it with the write.
-func (u Undo) Change() (Change, bool) {
+func (u *Undo) Change() (Change, bool) {
 	if u.t == nil {
 		return Change{}, false
+	}
+	if u.t.stream.Load() == nil {
+		// Most tables: no stream and no tap, decided before the items are
+		// copied into change's arguments (every logged write asks).
+		if on := u.t.store.tap.Load(); on == nil || !(*on)() {
+			return Change{}, false
+		}
 	}
 	it := u.cur
 	if !it.exists() {

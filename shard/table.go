@@ -182,6 +182,14 @@ type Write struct {
 	Delete bool
 	// Item is the new image when neither Skip nor Delete.
 	Item attr.Item
+	// Encoded, when Item is nil (neither Skip nor Delete), is the new
+	// image already encoded (attr.AppendItem's encoding, attributes in
+	// any order) and Size its DynamoDB size (attr.ItemSize): a caller
+	// that builds images of a fixed shape (RESP strings) saves the
+	// attr.Item and its walks. Only Mutate and MutateDeferred take it; it
+	// is copied before they return.
+	Encoded []byte
+	Size    int
 	// Service marks a delete the service makes (time to live): its stream
 	// record names the service as the writer.
 	Service bool
@@ -245,7 +253,15 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		s.mu.Unlock()
 		return Entry{}, Entry{}, nil, ErrTableNotFound
 	}
-	oldIt, _ := getLocked(s, pivot)
+	// One probe of the hash index for the read and the apply: nothing
+	// moves the key's slot while s.mu is held (decide and the log do not
+	// touch the table).
+	slot := s.mu.points.find(pivot.key())
+	var oldIt tableItem
+	if slot >= 0 {
+		c := s.mu.points.slots[slot].c
+		oldIt = tableItem{h: pivot.h, s8: pivot.s8, p: c.p, n: c.n, klen: pivot.klen}
+	}
 	old = oldIt.entry()
 	w, err := decide(old)
 	if err != nil || w.Skip {
@@ -253,7 +269,12 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		return old, old, nil, err
 	}
 	var curIt tableItem
-	if !w.Delete {
+	switch {
+	case w.Delete:
+	case w.Item == nil && w.Encoded != nil:
+		curIt = storedItem(h, k, len(w.Encoded), func(b []byte) []byte { return append(b, w.Encoded...) }, w.Size)
+		cur = curIt.entry()
+	default:
 		curIt = newTableItem(h, k, w.Item)
 		cur = curIt.entry()
 	}
@@ -262,7 +283,7 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 		s.mu.Unlock()
 		return old, old, nil, err
 	}
-	t.applyLocked(s, pivot, oldIt, curIt, w.Item)
+	t.applySlotLocked(s, pivot, slot, oldIt, curIt, w.Item)
 	t.store.deliverLocked(t, k, oldIt, curIt, w.Service)
 	s.mu.Unlock()
 	return old, cur, wait, nil
@@ -324,8 +345,17 @@ func (t *Table) applyLocked(s *treeShard[treeItem], pivot, old, cur tableItem, c
 	// The key's slot, looked up even when old is no item: a multi-item
 	// write may name one key twice, each time with the image read before
 	// either applied.
+	t.applySlotLocked(s, pivot, s.mu.points.find(pivot.key()), old, cur, curItem)
+}
+
+// applySlotLocked is applyLocked with the key's slot in the hash index
+// (pointIndex.find's, -1: none) already at hand.
+// REQUIRES: s.mu held for writing; i is the key's slot now.
+func (t *Table) applySlotLocked(s *treeShard[treeItem], pivot tableItem, i int, old, cur tableItem, curItem attr.Item) {
+	if !old.exists() && !cur.exists() {
+		return
+	}
 	x := &s.mu.points
-	i := x.find(pivot.key())
 	switch {
 	case cur.exists() && i >= 0 && x.slots[i].gen == s.mu.gen:
 		c := x.slots[i].c

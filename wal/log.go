@@ -170,6 +170,10 @@ type group struct {
 	bytes   int64
 	done    chan struct{}
 	err     error
+	// waitFn is the wait of every record in the group (Log.waiter),
+	// made by the group's first record: one allocation per group, not
+	// one per record.
+	waitFn func() error
 }
 
 // logChanges are the stream changes of the record at pos.
@@ -368,11 +372,15 @@ func (l *Log) append(typ byte, fill func([]byte) []byte, chs []shard.Change, und
 	}
 	g.last = seq
 	g.bytes += int64(len(buf))
+	if g.waitFn == nil {
+		g.waitFn = l.waiter(g)
+	}
+	wait := g.waitFn
 	l.mu.sinceSnapshot += int64(len(buf))
 	l.mu.Unlock()
 	l.stats.Records.Add(1)
 	l.stats.Bytes.Add(uint64(len(buf)))
-	return l.waiter(g), nil
+	return wait, nil
 }
 
 // waiter returns the wait of a record in group g. It runs outside the

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/big"
 	"net"
@@ -87,6 +88,21 @@ type conn struct {
 
 	res result
 	now int64
+	// dv is decideEntry's view of the current item; strBound bounds the
+	// size of the string image stringItem built in this decide (-1: none
+	// built, or no bound).
+	dv       view
+	strBound int
+	// direct: the write in progress is a single-key write outside EXEC
+	// (runMutate), whose string image stringItem leaves in strVal and
+	// strExp (strImage set) for decideEntry to encode into enc, instead
+	// of building it in c.item (see directImage).
+	direct   bool
+	strImage bool
+	strVal   attr.Value
+	strExp   int64
+	strExpN  []byte // strExp's text, in c.tmp
+	enc      []byte
 
 	// multi: the transaction (MULTI's queue, WATCHed keys), nil when
 	// there is none; tx: the overlay the queued commands run against
@@ -248,7 +264,9 @@ func (c *conn) flush() bool {
 	if len(c.out) == 0 {
 		return true
 	}
-	c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
+	if c.fd == nil { // an event loop's socket never blocks: no deadline, no clock read
+		c.nc.SetWriteDeadline(time.Now().Add(time.Minute))
+	}
 	var n int
 	var err error
 	if c.fd != nil && cap(c.out) > maxPendingOutput {
@@ -497,20 +515,28 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.s.locks.unlock(c.held)
 		c.holding = false
 	}
-	v := viewOf(old.Encoded())
+	// The view lives in c: a local would escape through c.fn and cost an
+	// allocation per write.
+	v := &c.dv
+	*v = viewOf(old.Encoded())
 	oldExp := noExpiry // of the stored item, even expired
 	stored := old.Exists()
 	if stored {
 		oldExp = v.exp
 	}
 	if old.Exists() && v.expiredAt(c.now) {
-		v = view{exp: noExpiry}
+		*v = view{exp: noExpiry}
 		old = shard.Entry{}
 	} else if !old.Exists() {
 		v.kind = kindNone
 	}
-	w, err := c.fn(c, &v, old)
-	if !w.Skip && !w.Delete && w.Item != nil && attr.ItemSize(w.Item) > attr.MaxItemSize {
+	c.strBound = -1
+	c.strImage = false
+	w, err := c.fn(c, v, old)
+	if c.strImage && err == nil && !w.Skip && !w.Delete && len(w.Item) == 0 {
+		return c.directImage(oldExp, stored, old.Exists())
+	}
+	if !w.Skip && !w.Delete && w.Item != nil && !c.smallString() && attr.ItemSize(w.Item) > attr.MaxItemSize {
 		// Keep every item writable through the DynamoDB API too, and the
 		// cost of a write (a whole new image, logged) bounded.
 		c.res = result{err: errItemTooLarge}
@@ -522,6 +548,54 @@ func (c *conn) decideEntry(old shard.Entry) (shard.Write, error) {
 		c.noteOutcome(stored, old.Exists(), w)
 	}
 	return w, err
+}
+
+// directImage is decideEntry's end for a string image stringItem left in
+// c.strVal and c.strExp: it encodes the image into c.enc (the encoding
+// and size Table.MutateDeferred would make of the attr.Item) and does
+// what decideEntry does with any other image.
+func (c *conn) directImage(oldExp int64, stored, live bool) (shard.Write, error) {
+	var size int
+	c.enc, size = appendStringImage(c.enc[:0], bstr(c.sk.Partition()), c.strVal, c.strExpN)
+	if size > attr.MaxItemSize {
+		c.res = result{err: errItemTooLarge}
+		return shard.Write{Skip: true}, nil
+	}
+	w := shard.Write{Encoded: c.enc, Size: size}
+	if c.strExp != noExpiry || oldExp != noExpiry {
+		c.s.expires.set(c.sk, c.strExp) // as expireIndex.track, under the shard lock
+	}
+	c.decided = true
+	c.noteOutcome(stored, live, w)
+	return w, nil
+}
+
+// appendStringImage appends the encoding (attr.AppendItem's) of the
+// string image of partition pk, value val and expiry text exp (nil: none)
+// to dst, and returns it with the image's DynamoDB size (attr.ItemSize's).
+func appendStringImage(dst []byte, pk string, val attr.Value, exp []byte) ([]byte, int) {
+	n := uint64(2)
+	if exp != nil {
+		n = 3
+	}
+	dst = binary.AppendUvarint(dst, n)
+	pkv := attr.Value{Type: attr.S, Str: pk}
+	dst = appendAttr(dst, attrKey, pkv)
+	dst = appendAttr(dst, attrVal, val)
+	size := len(attrKey) + attr.ValueSize(pkv) + len(attrVal) + attr.ValueSize(val)
+	if exp != nil {
+		ev := attr.Value{Type: attr.N, Str: bstr(exp)}
+		dst = appendAttr(dst, attrExp, ev)
+		size += len(attrExp) + attr.ValueSize(ev)
+	}
+	return dst, size
+}
+
+// appendAttr appends one attribute's encoding: its name, then its value.
+func appendAttr(dst []byte, name string, v attr.Value) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(name)))
+	dst = append(dst, name...)
+	return attr.AppendValue(dst, v)
 }
 
 // mutate runs fn on key k inside one Table.Mutate (one shard lock). It
@@ -570,6 +644,7 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 		}
 		return c.res.err
 	}
+	c.direct = true
 	_, _, wait, err := t.MutateDeferred(sk, c.decide)
 	if errors.Is(err, shard.ErrTableNotFound) {
 		// The table was dropped under us: create it again and retry.
@@ -578,6 +653,7 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 			_, _, wait, err = t.MutateDeferred(sk, c.decide)
 		}
 	}
+	c.direct = false
 	if wait != nil {
 		// Logged and applied; flush waits for it before any reply.
 		c.waits = append(c.waits, pendingWrite{wait: wait})
@@ -597,15 +673,49 @@ func (c *conn) runMutate(t *shard.Table, sk shard.Key, fn func(c *conn, v *view,
 
 // stringItem fills c.item with a string image of value val (already a
 // Value) and expiry exp.
+//
+// It leaves in c.strBound a bound on the image's DynamoDB size (see
+// smallString): each attribute is its name and a value of at most its
+// text's length plus four (a number's size, attr.ValueSize, is at most
+// half its digits plus three).
+//
+// In a direct write (c.direct) of a value of one text, it builds nothing:
+// it leaves the image in c.strVal and c.strExp, and returns c.item empty,
+// for decideEntry to encode (directImage).
 func (c *conn) stringItem(val attr.Value, exp int64) attr.Item {
+	if c.direct && (val.Type == attr.S || val.Type == attr.N || val.Type == attr.B) {
+		c.strImage, c.strVal, c.strExp, c.strExpN = true, val, exp, nil
+		if exp != noExpiry {
+			n := len(c.tmp)
+			c.tmp = appendExp(c.tmp, exp)
+			c.strExpN = c.tmp[n:len(c.tmp):len(c.tmp)]
+		}
+		clear(c.item)
+		return c.item
+	}
 	it := c.item
 	clear(it)
-	it[attrKey] = attr.Value{Type: attr.S, Str: bstr(c.sk.Partition())}
+	pk := bstr(c.sk.Partition())
+	it[attrKey] = attr.Value{Type: attr.S, Str: pk}
 	it[attrVal] = val
+	bound := len(attrKey) + len(pk) + 4 + len(attrVal) + len(val.Str) + 4
 	if exp != noExpiry {
 		n := len(c.tmp)
 		c.tmp = appendExp(c.tmp, exp)
 		it[attrExp] = attr.Value{Type: attr.N, Str: bstr(c.tmp[n:])}
+		bound += len(attrExp) + len(c.tmp) - n + 4
 	}
+	if val.Type != attr.S && val.Type != attr.N && val.Type != attr.B {
+		bound = -1 // not a value of one text: no bound
+	}
+	c.strBound = bound
 	return it
+}
+
+// smallString reports whether the image the write in progress decided on
+// is the one stringItem built last, and is below attr.MaxItemSize by its
+// bound, so that decideEntry need not walk it with attr.ItemSize. Every
+// decide that returns stringItem's image returns it as built.
+func (c *conn) smallString() bool {
+	return c.strBound >= 0 && c.strBound <= attr.MaxItemSize
 }
