@@ -58,11 +58,11 @@ func corruptDetail(err error) string {
 // Loading is built for speed (a restart of 1M items, issue 19): the file
 // is read at once; one pass finds the records' frames and handles the
 // table records in order; each table's run of item records is then
-// verified and decoded on every core, without a copy or an allocation
-// per record (the items alias the file's bytes), and handed to the table
-// in one Table.LoadItems, which bulk-loads it in key order (the order
-// writeSnapshot wrote it in) shard by shard in parallel. A damaged record
-// is still reported at its offset, the first one in the file.
+// verified and decoded on every core, without an allocation per record,
+// copied into images (shard.Imager) as it is decoded, and handed to the
+// table in one Table.LoadImages, which bulk-loads it in key order (the
+// order writeSnapshot wrote it in) shard by shard in parallel. A damaged
+// record is still reported at its offset, the first one in the file.
 func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -86,12 +86,12 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		if len(run) == 0 {
 			return nil
 		}
-		loaded, at, what := decodePuts(data, run, curName)
+		loaded, at, what := decodePuts(data, run, curName, cur != nil)
 		if what != "" {
 			return bad(at, what)
 		}
 		if cur != nil {
-			cur.LoadItems(loaded)
+			cur.LoadImages(loaded)
 		}
 		run = run[:0]
 		return nil
@@ -149,10 +149,14 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 }
 
 // decodePuts verifies and decodes the item records framed at offs of
-// data, all of table, on every core. On damage it returns the offset of
-// the first damaged record and what is wrong ("" when none).
-func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, at int, what string) {
-	items = make([]shard.LoadItem, len(offs))
+// data, all of table, on every core, and with load copies them into
+// images (shard.Imager), in file order: the table's order. On damage it
+// returns the offset of the first damaged record and what is wrong (""
+// when none).
+func decodePuts(data []byte, offs []int, table string, load bool) (items []shard.Image, at int, what string) {
+	if load {
+		items = make([]shard.Image, len(offs))
+	}
 	workers := min(runtime.GOMAXPROCS(0), 8)
 	if len(offs) < 4096 {
 		workers = 1
@@ -169,6 +173,7 @@ func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var m shard.Imager
 			for i := lo; i < hi; i++ {
 				off := offs[i]
 				size, n := binary.Uvarint(data[off:])
@@ -177,7 +182,9 @@ func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, 
 					found[w] = damage{off, what}
 					return
 				}
-				items[i] = it
+				if load {
+					items[i] = m.Copy(shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
+				}
 			}
 		}()
 	}
