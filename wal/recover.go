@@ -55,6 +55,11 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			hi++
 		}
 		scans := scanSegments(segs[lo:hi], hi == len(segs), l.warnf)
+		total := 0
+		for _, sc := range scans {
+			total += len(sc.entries)
+		}
+		replay.reserve(total) // once for the window, not segment by segment
 		for i := lo; i < hi; i++ {
 			seg := segs[i]
 			if i > first && seg.first != logNext {
@@ -74,7 +79,6 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			replay.reserve(len(entries))
 			for _, e := range entries {
 				if e.seq < start {
 					continue

@@ -302,29 +302,49 @@ func (p *replayer) apply() {
 	if len(p.items) == 0 {
 		return
 	}
-	// Bucket by (table, stripe), keeping log order: a counting sort.
+	// Bucket by (table, stripe), keeping log order: a counting sort, each
+	// core counting and then placing one range of the run (a range's
+	// items go after those of the ranges before it in every bucket).
 	const stripes = 64
 	nb := len(p.tables) * stripes
 	bucketOf := func(it *replayItem) int { return int(it.table)*stripes + int(it.h>>58) }
-	starts := make([]int, nb+1)
-	for i := range p.items {
-		starts[bucketOf(&p.items[i])+1]++
+	workers := p.workers
+	if len(p.items) < 4096 {
+		workers = 1
 	}
-	for b := 1; b <= nb; b++ {
-		starts[b] += starts[b-1]
+	step := (len(p.items) + workers - 1) / workers
+	fills := make([][]int, workers) // fills[w][b]: where range w's next item of bucket b goes
+	parallelRanges(workers, step, len(p.items), func(w, lo, hi int) {
+		counts := make([]int, nb)
+		for i := lo; i < hi; i++ {
+			counts[bucketOf(&p.items[i])]++
+		}
+		fills[w] = counts
+	})
+	starts := make([]int, nb+1)
+	for b := range nb {
+		at := starts[b]
+		for w := range workers {
+			n := fills[w][b]
+			fills[w][b] = at
+			at += n
+		}
+		starts[b+1] = at
 	}
 	p.sorted = slices.Grow(p.sorted[:0], len(p.items))[:len(p.items)]
 	// slot[i]: where item i lands; the item keeps it through resolve.
 	slot := slices.Grow(p.slot[:0], len(p.items))[:len(p.items)]
-	fill := slices.Clone(starts[:nb])
-	for i := range p.items {
-		b := bucketOf(&p.items[i])
-		q := fill[b]
-		p.sorted[q] = p.items[i]
-		p.sorted[q].slot = uint32(q)
-		slot[i] = uint32(q)
-		fill[b]++
-	}
+	parallelRanges(workers, step, len(p.items), func(w, lo, hi int) {
+		fill := fills[w]
+		for i := lo; i < hi; i++ {
+			b := bucketOf(&p.items[i])
+			q := fill[b]
+			p.sorted[q] = p.items[i]
+			p.sorted[q].slot = uint32(q)
+			slot[i] = uint32(q)
+			fill[b]++
+		}
+	})
 	// Resolve each bucket on its own core: sort, keep the last of a key.
 	kept := make([]int, nb) // survivors of bucket b: sorted[starts[b]:starts[b]+kept[b]]
 	var next sync.Mutex
@@ -363,29 +383,18 @@ func (p *replayer) apply() {
 		}
 	}
 	slots := make([]shard.Image, len(p.items))
-	workers := p.workers
-	if len(p.items) < 4096 {
-		workers = 1
-	}
-	step := (len(p.items) + workers - 1) / workers
-	for lo := 0; lo < len(p.items); lo += step {
-		hi := min(lo+step, len(p.items))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var m shard.Imager
-			for i := lo; i < hi; i++ {
-				if !alive[i] {
-					continue
-				}
-				it := &p.items[i]
-				data := p.run[it.rec].data
-				slots[slot[i]] = m.Copy(it.h, shard.Key(data[it.koff:it.koff+it.klen]),
-					data[it.eoff:it.eoff+it.elen], int(it.size))
+	parallelRanges(workers, step, len(p.items), func(_, lo, hi int) {
+		var m shard.Imager
+		for i := lo; i < hi; i++ {
+			if !alive[i] {
+				continue
 			}
-		}()
-	}
-	wg.Wait()
+			it := &p.items[i]
+			data := p.run[it.rec].data
+			slots[slot[i]] = m.Copy(it.h, shard.Key(data[it.koff:it.koff+it.klen]),
+				data[it.eoff:it.eoff+it.elen], int(it.size))
+		}
+	})
 	// Load each table's puts in its order (gathered bucket by bucket, each
 	// bucket's slots a small region), then apply its deletes.
 	for ti, t := range p.tables {
@@ -408,6 +417,25 @@ func (p *replayer) apply() {
 	}
 	p.slot, p.alive = slot, alive
 	clear(p.tables)
+}
+
+// parallelRanges runs fn(w, lo, hi) over [0, n) cut into ranges of step,
+// the w-th on a goroutine of its own, and waits for them.
+func parallelRanges(workers, step, n int, fn func(w, lo, hi int)) {
+	if workers <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := min(w*step, n), min((w+1)*step, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 // resolve sorts the items of one bucket, in log order, by (hash, key, log
