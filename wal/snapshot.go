@@ -56,7 +56,7 @@ func corruptDetail(err error) string {
 // and returns its start sequence number and item count.
 //
 // Loading is built for speed (a restart of 1M items, issue 19): the file
-// is read at once; one pass finds the records' frames and handles the
+// is read at once (mapped, on Linux: readWhole); one pass finds the records' frames and handles the
 // table records in order; each table's run of item records is then
 // verified and decoded on every core, without an allocation per record,
 // copied into images (shard.Imager) as it is decoded, and handed to the
@@ -64,10 +64,11 @@ func corruptDetail(err error) string {
 // order writeSnapshot wrote it in) shard by shard in parallel. A damaged
 // record is still reported at its offset, the first one in the file.
 func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
-	data, err := os.ReadFile(path)
+	data, release, err := readWhole(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("wal: read snapshot: %w", err)
 	}
+	defer release()
 	bad := func(off int, what string) error {
 		return fmt.Errorf("wal: snapshot %s at offset %d: %w: %s", path, off, ErrCorrupt, what)
 	}
