@@ -56,13 +56,14 @@ func corruptDetail(err error) string {
 // and returns its start sequence number and item count.
 //
 // Loading is built for speed (a restart of 1M items, issue 19): the file
-// is read at once (mapped, on Linux: readWhole); one pass finds the records' frames and handles the
-// table records in order; each table's run of item records is then
-// verified and decoded on every core, without an allocation per record,
-// copied into images (shard.Imager) as it is decoded, and handed to the
-// table in one Table.LoadImages, which bulk-loads it in key order (the
-// order writeSnapshot wrote it in) shard by shard in parallel. A damaged
-// record is still reported at its offset, the first one in the file.
+// is read at once (mapped, on Linux: readWhole); its frames are found on
+// every core (frames), then one pass handles the table records in order;
+// each table's run of item records is then verified and decoded on every
+// core, without an allocation per record, copied into images
+// (shard.Imager) as it is decoded, and handed to the table in one
+// Table.LoadImages, which bulk-loads it in key order (the order
+// writeSnapshot wrote it in) shard by shard in parallel. A damaged record
+// is still reported at its offset, the first one in the file.
 func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	data, release, err := readWhole(path)
 	if err != nil {
@@ -81,7 +82,7 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	items := 0
 	var cur *shard.Table // nil when only verifying
 	curName := "\x00"    // no table yet
-	var run []int        // frame offsets of curName's item records not yet loaded
+	var run []int        // frame offsets of curName's item records not yet loaded (in fs.offs)
 	// flush verifies, decodes and loads the run.
 	flush := func() error {
 		if len(run) == 0 {
@@ -94,7 +95,7 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		if cur != nil {
 			cur.LoadImages(loaded)
 		}
-		run = run[:0]
+		run = nil
 		return nil
 	}
 	// fail reports the damage at off, or an earlier one in the run.
@@ -104,20 +105,18 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		}
 		return bad(off, what)
 	}
-	for {
-		size, n := binary.Uvarint(data[off:])
-		if n <= 0 || size > uint64(len(data)-off-n) {
-			return 0, 0, fail(off, "truncated (no trailer)")
-		}
-		rec := data[off+n : off+n+int(size)]
-		at := off
-		off += n + int(size)
-		if len(rec) >= headerLen && rec[5] == recPut {
-			run = append(run, at)
-			items++
-			count++
-			continue
-		}
+	fs := frames(data, off) // on every core (snapframes.go)
+	prev := 0               // offs[prev:] are the frames not handled yet
+	for _, i := range fs.other {
+		// The item records before it, then the record at offs[i].
+		run = fs.offs[prev:i]
+		items += len(run)
+		count += uint64(len(run))
+		prev = i + 1
+		at := fs.offs[i]
+		size, n := binary.Uvarint(data[at:])
+		rec := data[at+n : at+n+int(size)]
+		off = at + n + int(size)
 		r, err := decodeRecord(rec)
 		if err != nil {
 			return 0, 0, fail(at, corruptDetail(err))
@@ -147,6 +146,8 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		}
 		count++
 	}
+	run = fs.offs[prev:]
+	return 0, 0, fail(fs.end, "truncated (no trailer)")
 }
 
 // decodePuts verifies and decodes the item records framed at offs of
