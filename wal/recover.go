@@ -55,6 +55,11 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			hi++
 		}
 		scans := scanSegments(segs[lo:hi], hi == len(segs), l.warnf)
+		for _, sc := range scans {
+			if sc.release != nil {
+				defer sc.release() // a run may hold records of this window until the end
+			}
+		}
 		total := 0
 		for _, sc := range scans {
 			total += len(sc.entries)

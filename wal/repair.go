@@ -98,6 +98,11 @@ func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry
 	if err != nil {
 		return nil, fmt.Errorf("wal: read %s: %w", seg.path, err)
 	}
+	return scanSegmentData(seg, data, last, logf)
+}
+
+// scanSegmentData is scanSegment of data, the bytes of seg.
+func scanSegmentData(seg segmentFile, data []byte, last bool, logf func(string, ...any)) ([]entry, error) {
 	out := make([]entry, 0, countEntries(data))
 	off := 0
 	for off < len(data) {
