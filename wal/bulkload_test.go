@@ -14,23 +14,21 @@ import (
 	"github.com/dynacache/dynacache/shard/attr"
 )
 
-// recordingSink keeps every change handed to it, rendered, by position.
+// recordingSink keeps every change handed to it, by position, as it was
+// handed (a sink may keep a change's bytes: they must stay valid after
+// recovery, which releases the log's mapped bytes).
 type recordingSink struct {
 	mu  sync.Mutex
-	got map[uint64]string
+	got map[uint64][]shard.Change
 }
 
 func (r *recordingSink) Changes(pos uint64, cs []shard.Change) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.got == nil {
-		r.got = map[uint64]string{}
+		r.got = map[uint64][]shard.Change{}
 	}
-	var b strings.Builder
-	for _, c := range cs {
-		fmt.Fprintf(&b, "%s/%d/%q old=%x new=%x existed=%v service=%v;", c.Table, c.Stream, c.Key, c.Old, c.New, c.OldExisted, c.Service)
-	}
-	r.got[pos] = b.String()
+	r.got[pos] = cs
 }
 func (r *recordingSink) Sync() error            { return nil }
 func (r *recordingSink) Recovered(uint64) error { return nil }
@@ -48,7 +46,11 @@ func (r *recordingSink) from(start uint64) string {
 	slices.Sort(ps)
 	var b strings.Builder
 	for _, p := range ps {
-		fmt.Fprintf(&b, "%d: %s\n", p, r.got[p])
+		fmt.Fprintf(&b, "%d: ", p)
+		for _, c := range r.got[p] {
+			fmt.Fprintf(&b, "%s/%d/%q old=%x new=%x existed=%v service=%v;", c.Table, c.Stream, c.Key, c.Old, c.New, c.OldExisted, c.Service)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }
