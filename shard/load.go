@@ -14,7 +14,10 @@ import (
 // search: LoadItems appends each shard's run at the end of its tree
 // (btree Load), fills the point index sized once, copies the items into
 // shared blocks rather than one allocation each, and loads the shards on
-// as many goroutines as there are cores.
+// as many goroutines as there are cores. The copy is a step of its own
+// (Imager, Image, LoadImages), so that a caller can copy items in the
+// order it reads them (a log replay: log order) and load them in the
+// table's order without reading their bytes again.
 //
 // Indexes wait for the end of recovery. While a store is recovering
 // (BeginRecovery), RecoverTable records a table's index definitions
