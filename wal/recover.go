@@ -84,13 +84,12 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			for _, e := range entries {
-				if e.seq < start {
-					continue
-				}
-				if err := replay.add(e); err != nil {
-					return nil, 0, err
-				}
+			skip := 0 // entries before start (seq: seg.first, seg.first+1, ...)
+			if seg.first < start {
+				skip = int(min(start-seg.first, uint64(len(entries))))
+			}
+			if err := replay.addEntries(entries[skip:], scans[i-lo].other, skip); err != nil {
+				return nil, 0, err
 			}
 			logNext = seg.first + uint64(len(entries))
 			scans[i-lo] = segmentScan{}

@@ -99,11 +99,61 @@ func newReplayer(store *shard.Store, sink ChangeSink, segs []segmentFile) *repla
 		workers: min(runtime.GOMAXPROCS(0), 8)}
 }
 
+// itemRecord reports whether records of type typ change items (and so
+// join a run).
+func itemRecord(typ byte) bool {
+	switch typ {
+	case recPut, recDelete, recChange, recBatch:
+		return true
+	}
+	return false
+}
+
+// addEntries takes the next records of the log, es, of which those at
+// the indexes other, less base, are not item records (scanSegments found
+// them). The item records between them join the run without a read of
+// their bytes, which another core scanned last: a cache miss each.
+func (p *replayer) addEntries(es []entry, other []int, base int) error {
+	from := 0
+	for _, o := range other {
+		if o -= base; o < 0 {
+			continue
+		}
+		if err := p.addItems(es[from:o]); err != nil {
+			return err
+		}
+		if err := p.add(es[o]); err != nil {
+			return err
+		}
+		from = o + 1
+	}
+	return p.addItems(es[from:])
+}
+
+// addItems adds item records to the run, flushing it when it is full.
+func (p *replayer) addItems(es []entry) error {
+	from := 0
+	for j := range es {
+		p.runBytes += len(es[j].data)
+		if p.runBytes >= replayRunBytes {
+			p.run = append(p.run, es[from:j+1]...)
+			p.replayed += j + 1 - from
+			from = j + 1
+			if err := p.flush(); err != nil {
+				return err
+			}
+			collectBetweenRuns() // the collector is off (quietGC)
+		}
+	}
+	p.run = append(p.run, es[from:]...)
+	p.replayed += len(es) - from
+	return nil
+}
+
 // add takes the next record of the log.
 func (p *replayer) add(e entry) error {
 	p.replayed++
-	switch e.data[5] { // the type; scanSegment checked the header
-	case recPut, recDelete, recChange, recBatch:
+	if itemRecord(e.data[5]) { // the type; scanSegment checked the header
 		p.run = append(p.run, e)
 		p.runBytes += len(e.data)
 		if p.runBytes >= replayRunBytes {
@@ -545,6 +595,7 @@ func (p *replayer) reserve(n int) {
 // segmentScan is what scanSegment found in one segment.
 type segmentScan struct {
 	entries []entry
+	other   []int // indexes of the entries that are not item records
 	err     error
 	release func() // unmaps the segment's bytes (nil: read, not mapped)
 }
@@ -573,7 +624,12 @@ func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)
 				}
 				last := lastIsTail && i == len(segs)-1
 				if last {
-					out[i].entries, out[i].err = scanSegment(segs[i], true, logf)
+					data, err := os.ReadFile(segs[i].path)
+					if err != nil {
+						out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
+						continue
+					}
+					out[i].entries, out[i].err = scanSegmentData(segs[i], data, true, logf, &out[i].other)
 					continue
 				}
 				data, release, err := readWhole(segs[i].path)
@@ -582,7 +638,7 @@ func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)
 					continue
 				}
 				out[i].release = release
-				out[i].entries, out[i].err = scanSegmentData(segs[i], data, false, logf)
+				out[i].entries, out[i].err = scanSegmentData(segs[i], data, false, logf, &out[i].other)
 			}
 		}()
 	}
