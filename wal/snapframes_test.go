@@ -74,3 +74,39 @@ func TestFramesMatchWalk(t *testing.T) {
 		check(fmt.Sprint("damaged ", i), c)
 	}
 }
+
+// FuzzFrames: on any bytes, the frames found on several cores are those
+// of one walk from the start.
+func FuzzFrames(f *testing.F) {
+	dir := f.TempDir()
+	l, s, err := Open(dir, Options{Policy: FsyncNo, SnapshotBytes: -1, Logf: func(string, ...any) {}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	tb, _ := s.CreateTable("t", testSchema, nil, nil)
+	for i := 0; i < 40; i++ {
+		put(f, tb, fmt.Sprint("k", i), fmt.Sprint("v", i))
+	}
+	if err := l.Snapshot(); err != nil {
+		f.Fatal(err)
+	}
+	l.Close()
+	names, _ := snapshots(dir)
+	data, err := os.ReadFile(filepath.Join(dir, names[0]))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data[len(snapMagic)+8:])
+	f.Add([]byte{0x05, 1, 2, 3, 4, 5, 0x80})
+	defer func(n int) { framesParallelMin = n }(framesParallelMin)
+	framesParallelMin = 0
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := walkFrames(data, 0, len(data), snapFrames{})
+		for workers := 2; workers <= 5; workers++ {
+			fs := framesOn(data, 0, workers)
+			if fs.end != want.end || !slices.Equal(fs.offs, want.offs) || !slices.Equal(fs.other, want.other) {
+				t.Fatalf("%d cores: %d frames ending at %d, want %d ending at %d", workers, len(fs.offs), fs.end, len(want.offs), want.end)
+			}
+		}
+	})
+}
