@@ -253,6 +253,11 @@ func (p *replayer) decode() error {
 	if len(p.run) < 4096 {
 		workers = 1
 	}
+	// Each core decodes its range of records into the same range of
+	// p.items (a record holds one item, but for a batch): the parts are
+	// then in place, or close to it, not copied into p.items. A part that
+	// outgrows its range (batches) moves to an array of its own.
+	p.items = slices.Grow(p.items[:0], len(p.run))[:len(p.run)]
 	parts := make([][]replayItem, workers)
 	bad := make([]int, workers) // index of the first bad record, or -1
 	step := (len(p.run) + workers - 1) / workers
@@ -263,7 +268,7 @@ func (p *replayer) decode() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := make([]replayItem, 0, hi-lo)
+			out := p.items[lo:lo:hi]
 			for i := lo; i < hi; i++ {
 				var ok bool
 				out, ok = p.decodeEntry(out, uint32(i))
@@ -286,9 +291,27 @@ func (p *replayer) decode() error {
 			return p.entryError(e.seq, err)
 		}
 	}
-	p.items = p.items[:0]
-	for _, part := range parts {
-		p.items = append(p.items, part...)
+	n, inPlace := 0, true
+	for w, part := range parts {
+		lo := min(w*step, len(p.run))
+		if len(part) > 0 && &part[0] != &p.items[lo] {
+			inPlace = false // it outgrew its range
+		}
+		n += len(part)
+	}
+	if inPlace {
+		// Close the gaps the ranges left (copy moves down, in order).
+		n = 0
+		for _, part := range parts {
+			n += copy(p.items[n:], part)
+		}
+		p.items = p.items[:n]
+	} else {
+		items := make([]replayItem, 0, n)
+		for _, part := range parts {
+			items = append(items, part...)
+		}
+		p.items = items
 	}
 	for i := range p.items {
 		p.items[i].pos = uint32(i)
