@@ -14,7 +14,10 @@ import (
 // search: LoadItems appends each shard's run at the end of its tree
 // (btree Load), fills the point index sized once, copies the items into
 // shared blocks rather than one allocation each, and loads the shards on
-// as many goroutines as there are cores.
+// as many goroutines as there are cores. The copy is a step of its own
+// (Imager, Image, LoadImages), so that a caller can copy items in the
+// order it reads them (a log replay: log order) and load them in the
+// table's order without reading their bytes again.
 //
 // Indexes wait for the end of recovery. While a store is recovering
 // (BeginRecovery), RecoverTable records a table's index definitions
@@ -44,23 +47,75 @@ func (t *Table) LoadItems(items []LoadItem) {
 	if len(items) == 0 {
 		return
 	}
-	hs := make([]uint64, len(items))
-	workers := min(runtime.GOMAXPROCS(0), 8)
-	parallel(workers, len(items), func(lo, hi int) {
+	ims := make([]Image, len(items))
+	parallel(min(runtime.GOMAXPROCS(0), 8), len(items), func(lo, hi int) {
+		var m Imager
 		for i := lo; i < hi; i++ {
-			hs[i] = hashPartition(items[i].Key.Partition())
+			it := &items[i]
+			ims[i] = m.Copy(PartitionHash(it.Key), it.Key, it.Enc, it.Size)
 		}
 	})
+	t.LoadImages(ims)
+}
+
+// PartitionHash is the hash that places key in its table (Imager.Copy
+// takes it).
+func PartitionHash(key Key) uint64 { return hashPartition(key.Partition()) }
+
+// An Image is an item copied into load blocks by an Imager, with what
+// loading it needs (its place in the table's order, its point index tag)
+// worked out, so that LoadImages reads none of its bytes: a log replay
+// copies its items in log order, reading the log's bytes in order, and
+// loads them in the table's order.
+type Image struct {
+	h, s8   uint64
+	p       *byte
+	n, klen uint32
+	tag     uint32 // the point index's hash of the key
+	size    uint32 // DynamoDB size
+}
+
+// An Imager copies items into shared blocks of loadBlock bytes. It is for
+// one goroutine; its zero value is ready.
+type Imager struct {
+	block []byte
+}
+
+// Copy copies an item (as LoadItem's fields) whose partition hash is h
+// (PartitionHash(key)).
+func (m *Imager) Copy(h uint64, key Key, enc []byte, size int) Image {
+	n := len(key) + len(enc) + sizeTrailer
+	if n > cap(m.block)-len(m.block) {
+		m.block = make([]byte, 0, max(loadBlock, n))
+	}
+	start := len(m.block)
+	m.block = append(m.block, key...)
+	m.block = append(m.block, enc...)
+	m.block = binary.LittleEndian.AppendUint32(m.block, uint32(size))
+	buf := m.block[start:len(m.block):len(m.block)]
+	k := unsafe.String(&buf[0], len(key))
+	return Image{h: h, s8: sortPrefix(k), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(key)), tag: uint32(keyHash(k)), size: uint32(size)}
+}
+
+// LoadImages installs images as LoadItems installs items. Each shard's
+// images are loaded on one of as many goroutines as there are cores;
+// images in the table's order are appended to an empty shard's tree
+// without a search.
+func (t *Table) LoadImages(ims []Image) {
+	if len(ims) == 0 {
+		return
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
 	var byShard [numShards][]int32
 	var counts [numShards]int
-	for _, h := range hs {
-		counts[shardOf(h)]++
+	for i := range ims {
+		counts[shardOf(ims[i].h)]++
 	}
 	for i := range byShard {
 		byShard[i] = make([]int32, 0, counts[i])
 	}
-	for i, h := range hs {
-		si := shardOf(h)
+	for i := range ims {
+		si := shardOf(ims[i].h)
 		byShard[si] = append(byShard[si], int32(i))
 	}
 	var next sync.Mutex
@@ -78,15 +133,15 @@ func (t *Table) LoadItems(items []LoadItem) {
 				if i >= numShards {
 					return
 				}
-				t.loadShard(&t.shards[i], items, hs, byShard[i])
+				t.loadShard(&t.shards[i], ims, byShard[i])
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-// loadShard installs the items idx of one shard.
-func (t *Table) loadShard(s *treeShard[treeItem], items []LoadItem, hs []uint64, idx []int32) {
+// loadShard installs the images idx of one shard.
+func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 	if len(idx) == 0 {
 		return
 	}
@@ -98,46 +153,30 @@ func (t *Table) loadShard(s *treeShard[treeItem], items []LoadItem, hs []uint64,
 	// order (a snapshot's) cannot replace one another: no lookup needed.
 	fresh := s.mu.tree.Len() == 0 && len(ixs) == 0
 	var prev tableItem
-	var block []byte
 	// The cells of the items added here, in one allocation as their
 	// images are in blocks.
 	cells := make([]itemCell, 0, len(idx))
 	var count, bytes int64
 	for _, i := range idx {
-		it := &items[i]
-		n := len(it.Key) + len(it.Enc) + sizeTrailer
-		if n > cap(block)-len(block) {
-			block = make([]byte, 0, max(loadBlock, n))
-		}
-		start := len(block)
-		block = append(block, it.Key...)
-		block = append(block, it.Enc...)
-		block = binary.LittleEndian.AppendUint32(block, uint32(it.Size))
-		buf := block[start:len(block):len(block)]
-		cur := tableItem{h: hs[i], s8: sortPrefix(str(it.Key)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(it.Key))}
+		im := &ims[i]
+		cur := tableItem{h: im.h, s8: im.s8, p: im.p, n: im.n, klen: im.klen}
 		if fresh && (!prev.exists() || lessTableItem(prev, cur)) {
 			prev = cur
-			cells = append(cells, itemCell{p: cur.p, n: cur.n, klen: cur.klen})
-			c := &cells[len(cells)-1]
-			s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, c: c})
-			s.mu.points.add(c, s.mu.gen)
-			count++
-			bytes += int64(it.Size)
-			continue
-		}
-		fresh = false
-		if old, ok := getLocked(s, cur); ok || len(ixs) > 0 {
-			// Replaced, or indexed: the general path.
-			pivot := tableItem{h: cur.h, s8: cur.s8, p: cur.p, n: cur.klen, klen: cur.klen}
-			t.applyLocked(s, pivot, old, cur, nil)
-			continue
+		} else {
+			fresh = false
+			if old, ok := getLocked(s, cur); ok || len(ixs) > 0 {
+				// Replaced, or indexed: the general path.
+				pivot := tableItem{h: cur.h, s8: cur.s8, p: cur.p, n: cur.klen, klen: cur.klen}
+				t.applyLocked(s, pivot, old, cur, nil)
+				continue
+			}
 		}
 		cells = append(cells, itemCell{p: cur.p, n: cur.n, klen: cur.klen})
 		c := &cells[len(cells)-1]
 		s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, c: c})
-		s.mu.points.add(c, s.mu.gen)
+		s.mu.points.addTagged(c, im.tag, s.mu.gen)
 		count++
-		bytes += int64(it.Size)
+		bytes += int64(im.size)
 	}
 	s.count.Add(count)
 	s.bytes.Add(bytes)
@@ -145,10 +184,18 @@ func (t *Table) loadShard(s *treeShard[treeItem], items []LoadItem, hs []uint64,
 
 // add stores cell c, installed at gen, whose key must not be present.
 func (x *pointIndex) add(c *itemCell, gen uint32) {
+	x.addTagged(c, uint32(keyHash(unsafe.String(c.p, c.klen))), gen)
+}
+
+// addTagged is add with the key's hash (keyHash's low bits) known.
+func (x *pointIndex) addTagged(c *itemCell, tag uint32, gen uint32) {
+	if x.weak {
+		tag &= 3
+	}
 	if (x.n+1)*5 > len(x.slots)*4 {
 		x.grow()
 	}
-	x.insert(pointSlot{c: c, tag: x.hash(unsafe.String(c.p, c.klen)), gen: gen})
+	x.insert(pointSlot{c: c, tag: tag, gen: gen})
 	x.n++
 }
 

@@ -74,10 +74,13 @@
 // # Recovery
 //
 // Open loads the newest snapshot, then replays the log from its startSeq
-// (segments wholly before it are not read). The segments are read and
-// checked on every core, a window at a time; the item records between two
-// table records are decoded on every core, reduced to the last image of
-// each key and bulk-loaded shard by shard (replay.go). A
+// (segments wholly before it are not read). The segments are mapped (but
+// the last, read) and checked on every core, a window at a time; the item
+// records between two table records are decoded on every core, reduced to
+// the last image of each key and bulk-loaded shard by shard (replay.go).
+// A snapshot is mapped too, its frames found and its items decoded and
+// copied on every core (snapshot.go, snapframes.go). The collector is off
+// while recovery runs (quietGC: it allocates little it does not keep). A
 // torn tail of the last segment (an incomplete entry, a zeroed region, or a
 // last entry whose checksum fails: a crash mid-write) is cut off, the cut
 // bytes are kept in a .broken file and the repair is logged. Any other

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/dynacache/dynacache/shard"
@@ -20,6 +23,7 @@ import (
 // the tear.
 func (l *Log) recover() (*shard.Store, uint64, error) {
 	began := time.Now()
+	defer quietGC()()
 	logDir := filepath.Join(l.dir, "wal")
 	segs, err := listSegments(logDir)
 	if err != nil {
@@ -51,6 +55,16 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			hi++
 		}
 		scans := scanSegments(segs[lo:hi], hi == len(segs), l.warnf)
+		for _, sc := range scans {
+			if sc.release != nil {
+				defer sc.release() // a run may hold records of this window until the end
+			}
+		}
+		total := 0
+		for _, sc := range scans {
+			total += len(sc.entries)
+		}
+		replay.reserve(total) // once for the window, not segment by segment
 		for i := lo; i < hi; i++ {
 			seg := segs[i]
 			if i > first && seg.first != logNext {
@@ -70,14 +84,12 @@ func (l *Log) recover() (*shard.Store, uint64, error) {
 			if err != nil {
 				return nil, 0, err
 			}
-			replay.reserve(len(entries))
-			for _, e := range entries {
-				if e.seq < start {
-					continue
-				}
-				if err := replay.add(e); err != nil {
-					return nil, 0, err
-				}
+			skip := 0 // entries before start (seq: seg.first, seg.first+1, ...)
+			if seg.first < start {
+				skip = int(min(start-seg.first, uint64(len(entries))))
+			}
+			if err := replay.addEntries(entries[skip:], scans[i-lo].other, skip); err != nil {
+				return nil, 0, err
 			}
 			logNext = seg.first + uint64(len(entries))
 			scans[i-lo] = segmentScan{}
@@ -192,3 +204,41 @@ func applyRecord(store *shard.Store, r *record) {
 		}
 	}
 }
+
+// quietGC turns the collector off for a recovery and returns what turns
+// it back on. Recovery allocates little it does not keep (the store it
+// builds; the snapshot's and a run's log bytes, live while they are
+// loaded), so the collections a growing heap triggers on the way mark
+// the new store again and again and free next to nothing: about a tenth
+// of a 1M-item restart's CPU. The memory limit (GOMEMLIMIT, --maxmemory)
+// still holds while it is off; between runs of a long log the replayer
+// collects (replayer.flush) so that the runs' bytes do not pile up. The
+// store's first collection comes after recovery, concurrent with serving.
+func quietGC() (restore func()) {
+	quiet.Lock()
+	if quiet.n == 0 {
+		quiet.prev = debug.SetGCPercent(-1)
+	}
+	quiet.n++
+	quiet.Unlock()
+	return func() {
+		quiet.Lock()
+		if quiet.n--; quiet.n == 0 {
+			debug.SetGCPercent(quiet.prev)
+		}
+		quiet.Unlock()
+	}
+}
+
+// quiet counts the recoveries under way (several stores may recover at
+// once, in tests): the first turns the collector off, the last restores
+// the percent the first found.
+var quiet struct {
+	sync.Mutex
+	n    int
+	prev int
+}
+
+// collectBetweenRuns frees the log bytes of the runs replayed so far
+// before the next one is read (recovery runs with the collector off).
+var collectBetweenRuns = runtime.GC

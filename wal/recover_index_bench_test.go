@@ -3,6 +3,7 @@ package wal
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dynacache/dynacache/shard"
 	"github.com/dynacache/dynacache/shard/attr"
@@ -35,8 +36,13 @@ func BenchmarkRecoverDroppedIndex(b *testing.B) {
 			if err := l.Close(); err != nil {
 				b.Fatal(err)
 			}
+			var cpu time.Duration
+			runs := 0
 			for b.Loop() {
+				c0 := processCPU()
 				l, s, err := Open(dir, Options{SnapshotBytes: -1, Logf: quiet})
+				cpu += processCPU() - c0
+				runs++
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -47,6 +53,7 @@ func BenchmarkRecoverDroppedIndex(b *testing.B) {
 				l.Close()
 				b.StartTimer()
 			}
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(runs), "cpu-ms/op")
 		})
 	}
 }

@@ -98,6 +98,13 @@ func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry
 	if err != nil {
 		return nil, fmt.Errorf("wal: read %s: %w", seg.path, err)
 	}
+	return scanSegmentData(seg, data, last, logf, nil)
+}
+
+// scanSegmentData is scanSegment of data, the bytes of seg; with other,
+// it appends to *other the index of each entry that is not an item
+// record (itemRecord).
+func scanSegmentData(seg segmentFile, data []byte, last bool, logf func(string, ...any), other *[]int) ([]entry, error) {
 	out := make([]entry, 0, countEntries(data))
 	off := 0
 	for off < len(data) {
@@ -105,7 +112,10 @@ func scanSegment(seg segmentFile, last bool, logf func(string, ...any)) ([]entry
 		end := off + n + int(size)
 		if n > 0 && size <= uint64(len(data)) && end <= len(data) {
 			rec := data[off+n : end]
-			if _, _, cerr := checkRecord(rec); cerr == nil {
+			if typ, _, cerr := checkRecord(rec); cerr == nil {
+				if other != nil && !itemRecord(typ) {
+					*other = append(*other, len(out))
+				}
 				out = append(out, entry{seq: seg.first + uint64(len(out)), data: rec})
 				off = end
 				continue

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"math/bits"
 	"os"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
-
-	"github.com/cespare/xxhash/v2"
 
 	"github.com/dynacache/dynacache/shard"
 )
@@ -32,13 +31,21 @@ import (
 //     xxhash of their partition key, the store's own shard stripes
 //     (shard/order.go), keeping log order within each bucket;
 //  3. resolve: each bucket, on its own core, is sorted by (hash, key, log
-//     position) and keeps only the last record of each key: records are
-//     images, so the last one is the key's state at the end of the run;
-//  4. load: each table's surviving puts, now in the table's own order,
-//     go to Table.LoadItems in one call (which copies them into shared
-//     blocks and loads the shards in parallel, appending to an empty
-//     shard's tree without a search), its surviving deletes to
-//     Table.RecoverItem.
+//     position) (resolve: a counting sort on more of the hash's bits,
+//     then small sorts) and keeps only the last record of each key:
+//     records are images, so the last one is the key's state at the end
+//     of the run;
+//  4. load: the surviving puts are copied (shard.Imager) in log order,
+//     reading the run's bytes in order, on every core, each to the slot
+//     bucketing gave it (a write into one of the buckets' streams); each
+//     table's images, gathered bucket by bucket in the table's order, go
+//     to Table.LoadImages in one call (which loads the shards in
+//     parallel, appending to an empty shard's tree without a search,
+//     reading no item's bytes), its surviving deletes to
+//     Table.RecoverItem. Copying in the table's order instead read the
+//     log's bytes at random: a cache miss or two per item, a fifth of a
+//     restart's CPU; writing each image straight to its place in the
+//     table's order cost a tenth.
 //
 // Invariant: for every key, the state after a run is the image of the
 // key's last record in the run (or its absence, for a delete), exactly as
@@ -64,6 +71,7 @@ type replayItem struct {
 	eoff, elen uint32 // the item's encoding (a put)
 	size       uint32 // DynamoDB size (a put)
 	table      uint32 // index in replayer.tables
+	slot       uint32 // index in replayer.sorted after bucketing (apply)
 	del        bool
 }
 
@@ -81,6 +89,8 @@ type replayer struct {
 	byName  map[string]uint32
 	items   []replayItem
 	sorted  []replayItem
+	slot    []uint32
+	alive   []bool
 	workers int
 }
 
@@ -89,15 +99,68 @@ func newReplayer(store *shard.Store, sink ChangeSink, segs []segmentFile) *repla
 		workers: min(runtime.GOMAXPROCS(0), 8)}
 }
 
+// itemRecord reports whether records of type typ change items (and so
+// join a run).
+func itemRecord(typ byte) bool {
+	switch typ {
+	case recPut, recDelete, recChange, recBatch:
+		return true
+	}
+	return false
+}
+
+// addEntries takes the next records of the log, es, of which those at
+// the indexes other, less base, are not item records (scanSegments found
+// them). The item records between them join the run without a read of
+// their bytes, which another core scanned last: a cache miss each.
+func (p *replayer) addEntries(es []entry, other []int, base int) error {
+	from := 0
+	for _, o := range other {
+		if o -= base; o < 0 {
+			continue
+		}
+		if err := p.addItems(es[from:o]); err != nil {
+			return err
+		}
+		if err := p.add(es[o]); err != nil {
+			return err
+		}
+		from = o + 1
+	}
+	return p.addItems(es[from:])
+}
+
+// addItems adds item records to the run, flushing it when it is full.
+func (p *replayer) addItems(es []entry) error {
+	from := 0
+	for j := range es {
+		p.runBytes += len(es[j].data)
+		if p.runBytes >= replayRunBytes {
+			p.run = append(p.run, es[from:j+1]...)
+			p.replayed += j + 1 - from
+			from = j + 1
+			if err := p.flush(); err != nil {
+				return err
+			}
+			collectBetweenRuns() // the collector is off (quietGC)
+		}
+	}
+	p.run = append(p.run, es[from:]...)
+	p.replayed += len(es) - from
+	return nil
+}
+
 // add takes the next record of the log.
 func (p *replayer) add(e entry) error {
 	p.replayed++
-	switch e.data[5] { // the type; scanSegment checked the header
-	case recPut, recDelete, recChange, recBatch:
+	if itemRecord(e.data[5]) { // the type; scanSegment checked the header
 		p.run = append(p.run, e)
 		p.runBytes += len(e.data)
 		if p.runBytes >= replayRunBytes {
-			return p.flush()
+			if err := p.flush(); err != nil {
+				return err
+			}
+			collectBetweenRuns() // the collector is off (quietGC)
 		}
 		return nil
 	}
@@ -152,12 +215,36 @@ func (p *replayer) flush() error {
 				return p.entryError(e.seq, err)
 			}
 			if cs := r.changes(nil); len(cs) > 0 {
-				p.sink.Changes(e.seq, cs)
+				p.sink.Changes(e.seq, ownChanges(cs))
 			}
 		}
 	}
 	p.apply()
 	return nil
+}
+
+// ownChanges gives cs bytes of their own (in one allocation): a
+// record's changes alias the log's bytes, which recovery maps and
+// releases (scanSegments), and a sink may keep them.
+func ownChanges(cs []shard.Change) []shard.Change {
+	n := 0
+	for _, c := range cs {
+		n += len(c.Key) + len(c.Old) + len(c.New)
+	}
+	buf := make([]byte, 0, n)
+	own := func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		buf = append(buf, b...)
+		return buf[len(buf)-len(b) : len(buf) : len(buf)]
+	}
+	for i := range cs {
+		cs[i].Key = shard.Key(own(cs[i].Key))
+		cs[i].Old = own(cs[i].Old)
+		cs[i].New = own(cs[i].New)
+	}
+	return cs
 }
 
 // decode fills p.items from p.run, in log order, on every core.
@@ -166,6 +253,11 @@ func (p *replayer) decode() error {
 	if len(p.run) < 4096 {
 		workers = 1
 	}
+	// Each core decodes its range of records into the same range of
+	// p.items (a record holds one item, but for a batch): the parts are
+	// then in place, or close to it, not copied into p.items. A part that
+	// outgrows its range (batches) moves to an array of its own.
+	p.items = slices.Grow(p.items[:0], len(p.run))[:len(p.run)]
 	parts := make([][]replayItem, workers)
 	bad := make([]int, workers) // index of the first bad record, or -1
 	step := (len(p.run) + workers - 1) / workers
@@ -176,7 +268,7 @@ func (p *replayer) decode() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := make([]replayItem, 0, hi-lo)
+			out := p.items[lo:lo:hi]
 			for i := lo; i < hi; i++ {
 				var ok bool
 				out, ok = p.decodeEntry(out, uint32(i))
@@ -199,9 +291,27 @@ func (p *replayer) decode() error {
 			return p.entryError(e.seq, err)
 		}
 	}
-	p.items = p.items[:0]
-	for _, part := range parts {
-		p.items = append(p.items, part...)
+	n, inPlace := 0, true
+	for w, part := range parts {
+		lo := min(w*step, len(p.run))
+		if len(part) > 0 && &part[0] != &p.items[lo] {
+			inPlace = false // it outgrew its range
+		}
+		n += len(part)
+	}
+	if inPlace {
+		// Close the gaps the ranges left (copy moves down, in order).
+		n = 0
+		for _, part := range parts {
+			n += copy(p.items[n:], part)
+		}
+		p.items = p.items[:n]
+	} else {
+		items := make([]replayItem, 0, n)
+		for _, part := range parts {
+			items = append(items, part...)
+		}
+		p.items = items
 	}
 	for i := range p.items {
 		p.items[i].pos = uint32(i)
@@ -240,7 +350,7 @@ func (p *replayer) decodeBody(out []replayItem, d *reader, rec uint32, typ byte,
 			return out, true
 		}
 		it.table = t
-		it.h = xxhash.Sum64(shard.Key(key).Partition())
+		it.h = shard.PartitionHash(shard.Key(key))
 		return append(out, it), true
 	case recChange:
 		if depth > 1 {
@@ -289,24 +399,49 @@ func (p *replayer) apply() {
 	if len(p.items) == 0 {
 		return
 	}
-	// Bucket by (table, stripe), keeping log order: a counting sort.
+	// Bucket by (table, stripe), keeping log order: a counting sort, each
+	// core counting and then placing one range of the run (a range's
+	// items go after those of the ranges before it in every bucket).
 	const stripes = 64
 	nb := len(p.tables) * stripes
 	bucketOf := func(it *replayItem) int { return int(it.table)*stripes + int(it.h>>58) }
-	starts := make([]int, nb+1)
-	for i := range p.items {
-		starts[bucketOf(&p.items[i])+1]++
+	workers := p.workers
+	if len(p.items) < 4096 {
+		workers = 1
 	}
-	for b := 1; b <= nb; b++ {
-		starts[b] += starts[b-1]
+	step := (len(p.items) + workers - 1) / workers
+	fills := make([][]int, workers) // fills[w][b]: where range w's next item of bucket b goes
+	parallelRanges(workers, step, len(p.items), func(w, lo, hi int) {
+		counts := make([]int, nb)
+		for i := lo; i < hi; i++ {
+			counts[bucketOf(&p.items[i])]++
+		}
+		fills[w] = counts
+	})
+	starts := make([]int, nb+1)
+	for b := range nb {
+		at := starts[b]
+		for w := range workers {
+			n := fills[w][b]
+			fills[w][b] = at
+			at += n
+		}
+		starts[b+1] = at
 	}
 	p.sorted = slices.Grow(p.sorted[:0], len(p.items))[:len(p.items)]
-	fill := slices.Clone(starts[:nb])
-	for i := range p.items {
-		b := bucketOf(&p.items[i])
-		p.sorted[fill[b]] = p.items[i]
-		fill[b]++
-	}
+	// slot[i]: where item i lands; the item keeps it through resolve.
+	slot := slices.Grow(p.slot[:0], len(p.items))[:len(p.items)]
+	parallelRanges(workers, step, len(p.items), func(w, lo, hi int) {
+		fill := fills[w]
+		for i := lo; i < hi; i++ {
+			b := bucketOf(&p.items[i])
+			q := fill[b]
+			p.sorted[q] = p.items[i]
+			p.sorted[q].slot = uint32(q)
+			slot[i] = uint32(q)
+			fill[b]++
+		}
+	})
 	// Resolve each bucket on its own core: sort, keep the last of a key.
 	kept := make([]int, nb) // survivors of bucket b: sorted[starts[b]:starts[b]+kept[b]]
 	var next sync.Mutex
@@ -316,6 +451,7 @@ func (p *replayer) apply() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var scratch []replayItem
 			for {
 				next.Lock()
 				b := nextBucket
@@ -324,21 +460,42 @@ func (p *replayer) apply() {
 				if b >= nb {
 					return
 				}
-				kept[b] = p.resolve(p.sorted[starts[b]:starts[b+1]])
+				kept[b], scratch = p.resolve(p.sorted[starts[b]:starts[b+1]], scratch)
 			}
 		}()
 	}
 	wg.Wait()
-	// Load each table's survivors.
+	// Copy the surviving puts in log order (reading the run's bytes in
+	// order, on every core), each to its bucket's slot: nb streams of
+	// writes, not one write at random in the whole run per item.
+	alive := slices.Grow(p.alive[:0], len(p.items))[:len(p.items)]
+	clear(alive)
+	counts := make([]int, len(p.tables))
+	for b := range nb {
+		for i := starts[b]; i < starts[b]+kept[b]; i++ {
+			if it := &p.sorted[i]; !it.del {
+				alive[it.pos] = true
+				counts[it.table]++
+			}
+		}
+	}
+	slots := make([]shard.Image, len(p.items))
+	parallelRanges(workers, step, len(p.items), func(_, lo, hi int) {
+		var m shard.Imager
+		for i := lo; i < hi; i++ {
+			if !alive[i] {
+				continue
+			}
+			it := &p.items[i]
+			data := p.run[it.rec].data
+			slots[slot[i]] = m.Copy(it.h, shard.Key(data[it.koff:it.koff+it.klen]),
+				data[it.eoff:it.eoff+it.elen], int(it.size))
+		}
+	})
+	// Load each table's puts in its order (gathered bucket by bucket, each
+	// bucket's slots a small region), then apply its deletes.
 	for ti, t := range p.tables {
-		n := 0
-		for b := ti * stripes; b < (ti+1)*stripes; b++ {
-			n += kept[b]
-		}
-		if n == 0 {
-			continue
-		}
-		puts := make([]shard.LoadItem, 0, n)
+		ims := make([]shard.Image, 0, counts[ti])
 		var dels []shard.Key
 		for b := ti * stripes; b < (ti+1)*stripes; b++ {
 			for i := starts[b]; i < starts[b]+kept[b]; i++ {
@@ -347,44 +504,108 @@ func (p *replayer) apply() {
 					dels = append(dels, shard.Key(p.key(it)))
 					continue
 				}
-				data := p.run[it.rec].data
-				puts = append(puts, shard.LoadItem{Key: shard.Key(data[it.koff : it.koff+it.klen]),
-					Enc: data[it.eoff : it.eoff+it.elen], Size: int(it.size)})
+				ims = append(ims, slots[it.slot])
 			}
 		}
-		t.LoadItems(puts)
+		t.LoadImages(ims)
 		for _, k := range dels {
 			t.RecoverItem(k, nil, 0)
 		}
 	}
+	p.slot, p.alive = slot, alive
 	clear(p.tables)
 }
 
-// resolve sorts the items of one bucket by (hash, key, log position) and
-// moves the last item of each key to the front, in key order; it returns
-// how many there are.
-func (p *replayer) resolve(items []replayItem) int {
+// parallelRanges runs fn(w, lo, hi) over [0, n) cut into ranges of step,
+// the w-th on a goroutine of its own, and waits for them.
+func parallelRanges(workers, step, n int, fn func(w, lo, hi int)) {
+	if workers <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := min(w*step, n), min((w+1)*step, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(w, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// resolve sorts the items of one bucket, in log order, by (hash, key, log
+// position) and moves the last item of each key to the front, in key
+// order; it returns how many there are, and scratch (reused by the next
+// call). The sort is a counting sort on the hash's next bits (below the
+// stripe's) into groups of a few items each, then each group is sorted on
+// its own: an insertion sort for a small one (a stable sort: the items
+// of one key keep their log order), a comparison sort for a large one
+// (many records of a few keys); pdqsort over the whole bucket cost a
+// sixth of a restart's CPU.
+func (p *replayer) resolve(items, scratch []replayItem) (int, []replayItem) {
 	if len(items) == 0 {
-		return 0
+		return 0, scratch
 	}
-	slices.SortFunc(items, func(a, b replayItem) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		if c := bytes.Compare(p.key(&a), p.key(&b)); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.pos, b.pos)
-	})
-	n := 0
+	scratch = slices.Grow(scratch[:0], len(items))[:len(items)]
+	bits := min(bits.Len(uint(len(items)/4)), 16)
+	const below = 64 - 6 // the stripe's bits (apply) are the same in a bucket
+	digit := func(it *replayItem) int { return int(it.h>>(below-bits)) & (1<<bits - 1) }
+	starts := make([]int32, 1<<bits+1)
 	for i := range items {
-		if i+1 < len(items) && items[i+1].h == items[i].h && bytes.Equal(p.key(&items[i+1]), p.key(&items[i])) {
-			continue // a later record of the same key follows
-		}
-		items[n] = items[i]
-		n++
+		starts[digit(&items[i])+1]++
 	}
-	return n
+	for d := 1; d < len(starts); d++ {
+		starts[d] += starts[d-1]
+	}
+	fill := slices.Clone(starts[:len(starts)-1])
+	for i := range items {
+		d := digit(&items[i])
+		scratch[fill[d]] = items[i]
+		fill[d]++
+	}
+	n := 0
+	for d := 0; d+1 < len(starts); d++ {
+		group := scratch[starts[d]:starts[d+1]]
+		if len(group) <= 32 {
+			p.insertionSort(group)
+		} else {
+			slices.SortFunc(group, func(a, b replayItem) int {
+				if c := cmp.Compare(a.h, b.h); c != 0 {
+					return c
+				}
+				if c := bytes.Compare(p.key(&a), p.key(&b)); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.pos, b.pos)
+			})
+		}
+		for i := range group {
+			if i+1 < len(group) && group[i+1].h == group[i].h && bytes.Equal(p.key(&group[i+1]), p.key(&group[i])) {
+				continue // a later record of the same key follows
+			}
+			items[n] = group[i]
+			n++
+		}
+	}
+	return n, scratch
+}
+
+// insertionSort sorts items by (hash, key), stably.
+func (p *replayer) insertionSort(items []replayItem) {
+	for i := 1; i < len(items); i++ {
+		x := items[i]
+		j := i
+		for ; j > 0; j-- {
+			y := &items[j-1]
+			if x.h > y.h || x.h == y.h && bytes.Compare(p.key(&x), p.key(y)) >= 0 {
+				break
+			}
+			items[j] = *y
+		}
+		items[j] = x
+	}
 }
 
 // reserve makes room in the run for n more records.
@@ -397,11 +618,20 @@ func (p *replayer) reserve(n int) {
 // segmentScan is what scanSegment found in one segment.
 type segmentScan struct {
 	entries []entry
+	other   []int // indexes of the entries that are not item records
 	err     error
+	release func() // unmaps the segment's bytes (nil: read, not mapped)
 }
 
 // scanSegments scans segs on every core; lastIsTail says whether the last
 // of them is the log's last segment (whose torn tail scanSegment cuts).
+// Every segment but the log's last is mapped (readWhole), not read: a
+// replay then costs neither the zeroing of a buffer nor a copy of the
+// log (a quarter of a 1M-item restart's CPU). The entries alias the
+// mapping until the caller releases it (recover: at its end, since a
+// run may hold records of many windows; nothing recovery builds keeps
+// them: items are copied, and changes are copied for the sink, flush).
+// The log's last segment is read, as scanSegment may cut its tail.
 func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)) []segmentScan {
 	out := make([]segmentScan, len(segs))
 	var next atomic.Int64
@@ -415,7 +645,23 @@ func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)
 				if i >= len(segs) {
 					return
 				}
-				out[i].entries, out[i].err = scanSegment(segs[i], lastIsTail && i == len(segs)-1, logf)
+				last := lastIsTail && i == len(segs)-1
+				if last {
+					data, err := os.ReadFile(segs[i].path)
+					if err != nil {
+						out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
+						continue
+					}
+					out[i].entries, out[i].err = scanSegmentData(segs[i], data, true, logf, &out[i].other)
+					continue
+				}
+				data, release, err := readWhole(segs[i].path)
+				if err != nil {
+					out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
+					continue
+				}
+				out[i].release = release
+				out[i].entries, out[i].err = scanSegmentData(segs[i], data, false, logf, &out[i].other)
 			}
 		}()
 	}

@@ -56,18 +56,20 @@ func corruptDetail(err error) string {
 // and returns its start sequence number and item count.
 //
 // Loading is built for speed (a restart of 1M items, issue 19): the file
-// is read at once; one pass finds the records' frames and handles the
-// table records in order; each table's run of item records is then
-// verified and decoded on every core, without a copy or an allocation
-// per record (the items alias the file's bytes), and handed to the table
-// in one Table.LoadItems, which bulk-loads it in key order (the order
+// is read at once (mapped, on Linux: readWhole); its frames are found on
+// every core (frames), then one pass handles the table records in order;
+// each table's run of item records is then verified and decoded on every
+// core, without an allocation per record, copied into images
+// (shard.Imager) as it is decoded, and handed to the table in one
+// Table.LoadImages, which bulk-loads it in key order (the order
 // writeSnapshot wrote it in) shard by shard in parallel. A damaged record
 // is still reported at its offset, the first one in the file.
 func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
-	data, err := os.ReadFile(path)
+	data, release, err := readWhole(path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("wal: read snapshot: %w", err)
 	}
+	defer release()
 	bad := func(off int, what string) error {
 		return fmt.Errorf("wal: snapshot %s at offset %d: %w: %s", path, off, ErrCorrupt, what)
 	}
@@ -80,20 +82,20 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 	items := 0
 	var cur *shard.Table // nil when only verifying
 	curName := "\x00"    // no table yet
-	var run []int        // frame offsets of curName's item records not yet loaded
+	var run []int        // frame offsets of curName's item records not yet loaded (in fs.offs)
 	// flush verifies, decodes and loads the run.
 	flush := func() error {
 		if len(run) == 0 {
 			return nil
 		}
-		loaded, at, what := decodePuts(data, run, curName)
+		loaded, at, what := decodePuts(data, run, curName, cur != nil)
 		if what != "" {
 			return bad(at, what)
 		}
 		if cur != nil {
-			cur.LoadItems(loaded)
+			cur.LoadImages(loaded)
 		}
-		run = run[:0]
+		run = nil
 		return nil
 	}
 	// fail reports the damage at off, or an earlier one in the run.
@@ -103,20 +105,18 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		}
 		return bad(off, what)
 	}
-	for {
-		size, n := binary.Uvarint(data[off:])
-		if n <= 0 || size > uint64(len(data)-off-n) {
-			return 0, 0, fail(off, "truncated (no trailer)")
-		}
-		rec := data[off+n : off+n+int(size)]
-		at := off
-		off += n + int(size)
-		if len(rec) >= headerLen && rec[5] == recPut {
-			run = append(run, at)
-			items++
-			count++
-			continue
-		}
+	fs := frames(data, off) // on every core (snapframes.go)
+	prev := 0               // offs[prev:] are the frames not handled yet
+	for _, i := range fs.other {
+		// The item records before it, then the record at offs[i].
+		run = fs.offs[prev:i]
+		items += len(run)
+		count += uint64(len(run))
+		prev = i + 1
+		at := fs.offs[i]
+		size, n := binary.Uvarint(data[at:])
+		rec := data[at+n : at+n+int(size)]
+		off = at + n + int(size)
 		r, err := decodeRecord(rec)
 		if err != nil {
 			return 0, 0, fail(at, corruptDetail(err))
@@ -146,13 +146,19 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		}
 		count++
 	}
+	run = fs.offs[prev:]
+	return 0, 0, fail(fs.end, "truncated (no trailer)")
 }
 
 // decodePuts verifies and decodes the item records framed at offs of
-// data, all of table, on every core. On damage it returns the offset of
-// the first damaged record and what is wrong ("" when none).
-func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, at int, what string) {
-	items = make([]shard.LoadItem, len(offs))
+// data, all of table, on every core, and with load copies them into
+// images (shard.Imager), in file order: the table's order. On damage it
+// returns the offset of the first damaged record and what is wrong (""
+// when none).
+func decodePuts(data []byte, offs []int, table string, load bool) (items []shard.Image, at int, what string) {
+	if load {
+		items = make([]shard.Image, len(offs))
+	}
 	workers := min(runtime.GOMAXPROCS(0), 8)
 	if len(offs) < 4096 {
 		workers = 1
@@ -169,6 +175,7 @@ func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var m shard.Imager
 			for i := lo; i < hi; i++ {
 				off := offs[i]
 				size, n := binary.Uvarint(data[off:])
@@ -177,7 +184,9 @@ func decodePuts(data []byte, offs []int, table string) (items []shard.LoadItem, 
 					found[w] = damage{off, what}
 					return
 				}
-				items[i] = it
+				if load {
+					items[i] = m.Copy(shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
+				}
 			}
 		}()
 	}
