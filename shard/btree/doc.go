@@ -12,14 +12,14 @@
 //   - tidwall/btree's split let the right node share the left's array and
 //     grew arrays by append (doubling), so a node of 33 items could hold
 //     an array of 64; here a split gives each node an array of about its
-//     size and arrays grow by a quarter (grow, grownCap).
+//     size and arrays grow by half (grow, grownCap).
 //
 // A node may so hold fewer than the minimum items of a B-tree (a run that
 // stops right after a split leaves a small right node); deletes rebalance
 // as before, and every node but a root holds at least one item.
 //
-// For 1M items of 100 bytes it saves 7.5 bytes of live heap per item with
-// random keys (RESP strings) and 19.6 with partitions of 100 items written
-// in order (wal.BenchmarkLiveBytesPerItem; node fill in TestFillInOrder
-// and TestFillRandom).
+// For 1M items of 100 bytes it saves about 5.5 bytes of live heap per item
+// with random keys (RESP strings) and 17.5 with partitions of 100 items
+// written in order (wal.BenchmarkLiveBytesPerItem; node fill in
+// TestFillInOrder and TestFillRandom).
 package btree
