@@ -91,11 +91,13 @@ type Budget struct {
 
 const (
 	// ItemOverhead is what an item costs beyond its DynamoDB size: its
-	// B-tree entry, its hash index slot and headers, about 120 bytes
-	// measured per RESP string with a 10- to 1000-byte value, 75 more
-	// with an expiry (the RESP expiry index), which the correction
-	// covers (go test -run TestItemCost ./protocol/resp -v).
-	ItemOverhead = 128
+	// B-tree entry, its hash index slot and headers, about 90-100 bytes
+	// measured per RESP string with a 10- to 100-byte value since
+	// shard/btree fills its nodes (it was about 120), 75 more with an
+	// expiry (the RESP expiry index), which the correction covers; 112
+	// keeps both within TestItemCost's 30% (go test -run TestItemCost
+	// ./protocol/resp -v).
+	ItemOverhead = 112
 	// roundingShift: allocation size classes round an item up by 1/16 on
 	// average (at most 1/8).
 	roundingShift = 4
