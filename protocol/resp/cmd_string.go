@@ -487,7 +487,7 @@ func cmdMSet(c *conn, args [][]byte) error {
 	if err := msetArgs(args, "mset"); err != nil {
 		return err
 	}
-	t, err := c.writeTable()
+	t, err := c.msetTable()
 	if err != nil {
 		return err
 	}
@@ -495,7 +495,7 @@ func cmdMSet(c *conn, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	err = c.writeKeys(t, keys, func([]shard.Entry) ([]shard.Write, error) {
+	err = c.writeMSet(t, "mset", true, keys, func([]shard.Entry) ([]shard.Write, error) {
 		return c.stringImages(keys, vals), nil
 	})
 	c.releaseImages()
@@ -505,6 +505,24 @@ func cmdMSet(c *conn, args [][]byte) error {
 	c.notifyMSet(args, keys)
 	c.ok()
 	return nil
+}
+
+// msetTable returns the table MSET and MSETNX write to: the RESP table,
+// or nil in accelerator mode (writeMSet).
+func (c *conn) msetTable() (*shard.Table, error) {
+	if c.s.remote != nil {
+		return nil, nil
+	}
+	return c.writeTable()
+}
+
+// writeMSet writes keys with decide: to t, or in accelerator mode as one
+// TransactWriteItems (blind: MSET, which reads nothing first).
+func (c *conn) writeMSet(t *shard.Table, name string, blind bool, keys []shard.Key, decide func([]shard.Entry) ([]shard.Write, error)) error {
+	if c.s.remote != nil {
+		return c.remoteWriteKeys(name, keys, blind, decide)
+	}
+	return c.writeKeys(t, keys, decide)
 }
 
 // msetValues returns the values of MSET's pairs.
@@ -522,7 +540,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 	if err := msetArgs(args, "msetnx"); err != nil {
 		return err
 	}
-	t, err := c.writeTable()
+	t, err := c.msetTable()
 	if err != nil {
 		return err
 	}
@@ -531,7 +549,7 @@ func cmdMSetNX(c *conn, args [][]byte) error {
 		return err
 	}
 	wrote := false
-	err = c.writeKeys(t, keys, c.msetnxWrites(keys, vals, &wrote))
+	err = c.writeMSet(t, "msetnx", false, keys, c.msetnxWrites(keys, vals, &wrote))
 	c.releaseImages()
 	if err != nil {
 		return err

@@ -90,9 +90,9 @@ func errRemoteTooMany(name string) respErr {
 // except those in remoteRefusedNames.
 var remoteRouted = func() map[string]func(c *conn, args [][]byte) error {
 	m := map[string]func(c *conn, args [][]byte) error{
-		"mget": cmdRemoteMGet, "mset": cmdRemoteMSet, "msetnx": cmdRemoteMSetNX,
+		"mget": cmdRemoteMGet,
 	}
-	for _, name := range strings.Fields(`get set setnx setex psetex getset getdel getex append strlen getrange setrange
+	for _, name := range strings.Fields(`mset msetnx get set setnx setex psetex getset getdel getex append strlen getrange setrange
 		incr decr incrby decrby incrbyfloat exists type expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist
 		hget hmget hexists hstrlen hlen hkeys hvals hgetall hscan hset hmset hsetnx hdel hincrby hincrbyfloat rename renamenx del unlink`) {
 		m[name] = nil // the command's own function
@@ -618,45 +618,6 @@ func cmdRemoteMGet(c *conn, args [][]byte) error {
 	for i, v := range vals {
 		c.bulkOrNull(!found[i], v)
 	}
-	return nil
-}
-
-func cmdRemoteMSet(c *conn, args [][]byte) error {
-	if err := msetArgs(args, "mset"); err != nil {
-		return err
-	}
-	keys, vals, err := c.msetKeys(args)
-	if err != nil {
-		return err
-	}
-	err = c.remoteWriteKeys("mset", keys, true, func([]shard.Entry) ([]shard.Write, error) {
-		return c.stringImages(keys, vals), nil
-	})
-	c.releaseImages()
-	if err != nil {
-		return err
-	}
-	c.notifyMSet(args, keys)
-	c.ok()
-	return nil
-}
-
-func cmdRemoteMSetNX(c *conn, args [][]byte) error {
-	if err := msetArgs(args, "msetnx"); err != nil {
-		return err
-	}
-	keys, vals, err := c.msetKeys(args)
-	if err != nil {
-		return err
-	}
-	wrote := false
-	err = c.remoteWriteKeys("msetnx", keys, false, c.msetnxWrites(keys, vals, &wrote))
-	c.releaseImages()
-	if err != nil {
-		return err
-	}
-	c.notifyMSet(args, keys)
-	c.int(boolInt(wrote))
 	return nil
 }
 
