@@ -261,26 +261,19 @@ func (p *replayer) decode() error {
 	parts := make([][]replayItem, workers)
 	bad := make([]int, workers) // index of the first bad record, or -1
 	step := (len(p.run) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := min(w*step, len(p.run)), min((w+1)*step, len(p.run))
+	parallelRanges(workers, step, len(p.run), func(w, lo, hi int) {
 		bad[w] = -1
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out := p.items[lo:lo:hi]
-			for i := lo; i < hi; i++ {
-				var ok bool
-				out, ok = p.decodeEntry(out, uint32(i))
-				if !ok {
-					bad[w] = i
-					break
-				}
+		out := p.items[lo:lo:hi]
+		for i := lo; i < hi; i++ {
+			var ok bool
+			out, ok = p.decodeEntry(out, uint32(i))
+			if !ok {
+				bad[w] = i
+				break
 			}
-			parts[w] = out
-		}()
-	}
-	wg.Wait()
+		}
+		parts[w] = out
+	})
 	for _, i := range bad { // in log order: the first damage wins
 		if i >= 0 {
 			e := p.run[i]
@@ -444,27 +437,10 @@ func (p *replayer) apply() {
 	})
 	// Resolve each bucket on its own core: sort, keep the last of a key.
 	kept := make([]int, nb) // survivors of bucket b: sorted[starts[b]:starts[b]+kept[b]]
-	var next sync.Mutex
-	nextBucket := 0
-	var wg sync.WaitGroup
-	for range p.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var scratch []replayItem
-			for {
-				next.Lock()
-				b := nextBucket
-				nextBucket++
-				next.Unlock()
-				if b >= nb {
-					return
-				}
-				kept[b], scratch = p.resolve(p.sorted[starts[b]:starts[b+1]], scratch)
-			}
-		}()
-	}
-	wg.Wait()
+	scratch := make([][]replayItem, p.workers)
+	parallelEach(p.workers, nb, func(w, b int) {
+		kept[b], scratch[w] = p.resolve(p.sorted[starts[b]:starts[b+1]], scratch[w])
+	})
 	// Copy the surviving puts in log order (reading the run's bytes in
 	// order, on every core), each to its bucket's slot: nb streams of
 	// writes, not one write at random in the whole run per item.
@@ -514,6 +490,27 @@ func (p *replayer) apply() {
 	}
 	p.slot, p.alive = slot, alive
 	clear(p.tables)
+}
+
+// parallelEach runs fn(w, i) for every i in [0, n) on up to workers
+// goroutines (w: which), each taking the next i, and waits for them.
+func parallelEach(workers, n int, fn func(w, i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range max(min(workers, n), 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(w, i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // parallelRanges runs fn(w, lo, hi) over [0, n) cut into ranges of step,
@@ -634,38 +631,24 @@ type segmentScan struct {
 // The log's last segment is read, as scanSegment may cut its tail.
 func scanSegments(segs []segmentFile, lastIsTail bool, logf func(string, ...any)) []segmentScan {
 	out := make([]segmentScan, len(segs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), 8, len(segs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(segs) {
-					return
-				}
-				last := lastIsTail && i == len(segs)-1
-				if last {
-					data, err := os.ReadFile(segs[i].path)
-					if err != nil {
-						out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
-						continue
-					}
-					out[i].entries, out[i].err = scanSegmentData(segs[i], data, true, logf, &out[i].other)
-					continue
-				}
-				data, release, err := readWhole(segs[i].path)
-				if err != nil {
-					out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
-					continue
-				}
-				out[i].release = release
-				out[i].entries, out[i].err = scanSegmentData(segs[i], data, false, logf, &out[i].other)
+	parallelEach(min(runtime.GOMAXPROCS(0), 8), len(segs), func(_, i int) {
+		if lastIsTail && i == len(segs)-1 {
+			data, err := os.ReadFile(segs[i].path)
+			if err != nil {
+				out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			out[i].entries, out[i].err = scanSegmentData(segs[i], data, true, logf, &out[i].other)
+			return
+		}
+		data, release, err := readWhole(segs[i].path)
+		if err != nil {
+			out[i].err = fmt.Errorf("wal: read %s: %w", segs[i].path, err)
+			return
+		}
+		out[i].release = release
+		out[i].entries, out[i].err = scanSegmentData(segs[i], data, false, logf, &out[i].other)
+	})
 	return out
 }
 

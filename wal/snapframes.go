@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"runtime"
-	"sync"
 )
 
 // Finding a snapshot's frames on every core.
@@ -47,24 +46,18 @@ func framesOn(data []byte, off, workers int) snapFrames {
 	}
 	parts := make([]part, workers)
 	step := (len(data) - off + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := min(off+w*step, len(data)), min(off+(w+1)*step, len(data))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			first := lo
-			if w > 0 {
-				first = syncFrame(data, lo, hi)
-			}
-			if first < 0 {
-				parts[w] = part{first: -1}
-				return
-			}
-			parts[w] = part{walkFrames(data, first, hi, snapFrames{offs: make([]int, 0, (hi-lo)/64)}), first}
-		}()
-	}
-	wg.Wait()
+	parallelRanges(workers, step, len(data)-off, func(w, lo, hi int) {
+		lo, hi = off+lo, off+hi
+		first := lo
+		if w > 0 {
+			first = syncFrame(data, lo, hi)
+		}
+		if first < 0 {
+			parts[w] = part{first: -1}
+			return
+		}
+		parts[w] = part{walkFrames(data, first, hi, snapFrames{offs: make([]int, 0, (hi-lo)/64)}), first}
+	})
 	fs := parts[0].snapFrames
 	for w := 1; w < workers; w++ {
 		lo := min(off+w*step, len(data))

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dynacache/dynacache/shard"
@@ -169,28 +168,21 @@ func decodePuts(data []byte, offs []int, table string, load bool) (items []shard
 	}
 	found := make([]damage, workers)
 	step := (len(offs) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*step, min((w+1)*step, len(offs))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var m shard.Imager
-			for i := lo; i < hi; i++ {
-				off := offs[i]
-				size, n := binary.Uvarint(data[off:])
-				it, what := decodePut(data[off+n:off+n+int(size)], table)
-				if what != "" {
-					found[w] = damage{off, what}
-					return
-				}
-				if load {
-					items[i] = m.Copy(shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
-				}
+	parallelRanges(workers, step, len(offs), func(w, lo, hi int) {
+		var m shard.Imager
+		for i := lo; i < hi; i++ {
+			off := offs[i]
+			size, n := binary.Uvarint(data[off:])
+			it, what := decodePut(data[off+n:off+n+int(size)], table)
+			if what != "" {
+				found[w] = damage{off, what}
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			if load {
+				items[i] = m.Copy(shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
+			}
+		}
+	})
 	for _, d := range found { // in file order: the first damage wins
 		if d.what != "" {
 			return nil, d.at, d.what
