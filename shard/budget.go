@@ -91,7 +91,8 @@ type Budget struct {
 
 const (
 	// ItemOverhead is what an item costs beyond its DynamoDB size: its
-	// B-tree entry, its hash index slot and headers, about 90-100 bytes
+	// B-tree entry, its hash index slot, its cell and its share of its
+	// slab's dead bytes (arena.go), about 90-100 bytes
 	// measured per RESP string with a 10- to 100-byte value since
 	// shard/btree fills its nodes (it was about 120), 75 more with an
 	// expiry (the RESP expiry index), which the correction covers; 112

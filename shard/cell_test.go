@@ -54,15 +54,15 @@ func cellValue(t testing.TB, pk string, sk int, e Entry) string {
 
 // cellOf returns the cell of k in its shard's point index and the tree
 // element's cell.
-func cellOf(t *testing.T, tb *Table, k Key) (point, tree *itemCell) {
+func cellOf(t *testing.T, tb *Table, k Key) (point, tree uint32) {
 	h, s := tb.locate(k)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if i := s.mu.points.find(str(k)); i >= 0 {
-		point = s.mu.points.slots[i].c
+		point = s.mu.points.slots[i].id
 	}
 	if el, ok := s.mu.tree.Get(pivotOf(h, k).treePivot()); ok {
-		tree = el.c
+		tree = el.id
 	}
 	return point, tree
 }
@@ -88,8 +88,8 @@ func (l *undoLog) LogTable(string, KeySchema, []IndexSchema, []byte, bool) (func
 
 // TestOverwriteKeepsTree: an overwrite changes the key's cell, which the
 // tree and the point index share, and not the tree; after a Freeze the
-// first overwrite of a key installs a new cell (the frozen copy keeps the
-// old one and the old image), and the next ones change that cell again.
+// overwrites still change the cell in place (the frozen copy has its own
+// copy of the cells, and the old image stays where it was).
 // Reverting an overwrite puts the old image back through the cell.
 func TestOverwriteKeepsTree(t *testing.T) {
 	l := &undoLog{}
@@ -114,13 +114,13 @@ func TestOverwriteKeepsTree(t *testing.T) {
 	}
 	k := cellKey(t, "p", 7)
 	p0, t0 := cellOf(t, tb, k)
-	if p0 == nil || p0 != t0 {
-		t.Fatalf("point index and tree disagree on the cell: %p %p", p0, t0)
+	if p0 == 0 || p0 != t0 {
+		t.Fatalf("point index and tree disagree on the cell: %d %d", p0, t0)
 	}
 	put(7, 1)
 	p1, t1 := cellOf(t, tb, k)
 	if p1 != p0 || t1 != p0 {
-		t.Fatalf("overwrite replaced the cell (%p -> %p, tree %p): it should change it in place", p0, p1, t1)
+		t.Fatalf("overwrite replaced the cell (%d -> %d, tree %d): it should change it in place", p0, p1, t1)
 	}
 	if v := get(7); v != "p|7|1|x" {
 		t.Fatalf("after overwrite: %q", v)
@@ -132,12 +132,12 @@ func TestOverwriteKeepsTree(t *testing.T) {
 	}
 	put(7, 2)
 	p2, t2 := cellOf(t, tb, k)
-	if p2 == p1 || t2 != p2 {
-		t.Fatalf("overwrite after Freeze changed a frozen cell in place (%p -> %p, tree %p)", p1, p2, t2)
+	if p2 != p1 || t2 != p2 {
+		t.Fatalf("overwrite after Freeze replaced the cell (%d -> %d, tree %d)", p1, p2, t2)
 	}
 	put(7, 3)
 	if p3, t3 := cellOf(t, tb, k); p3 != p2 || t3 != p2 {
-		t.Fatalf("second overwrite after Freeze replaced the cell again (%p -> %p, tree %p)", p2, p3, t3)
+		t.Fatalf("second overwrite after Freeze replaced the cell (%d -> %d, tree %d)", p2, p3, t3)
 	}
 	tb.Mutate(cellKey(t, "p", 8), func(Entry) (Write, error) { return Write{Delete: true}, nil })
 	frozen := map[int]string{}

@@ -324,7 +324,7 @@ func (t *Table) backfillShards(ix *index, lo, hi int, y *Yielder) bool {
 				pivot = last.treePivot()
 			}
 			s.mu.tree.Ascend(pivot, func(t treeItem) bool {
-				it := t.item()
+				it := t.itemIn(s.mu.arena)
 				if resume {
 					resume = false
 					if it.h == last.h && it.key() == last.key() {

@@ -70,6 +70,7 @@ func PartitionHash(key Key) uint64 { return hashPartition(key.Partition()) }
 type Image struct {
 	h, s8   uint64
 	p       *byte
+	base    *byte // the first byte of the load block holding the image
 	n, klen uint32
 	tag     uint32 // the point index's hash of the key
 	size    uint32 // DynamoDB size
@@ -94,7 +95,7 @@ func (m *Imager) Copy(h uint64, key Key, enc []byte, size int) Image {
 	m.block = binary.LittleEndian.AppendUint32(m.block, uint32(size))
 	buf := m.block[start:len(m.block):len(m.block)]
 	k := unsafe.String(&buf[0], len(key))
-	return Image{h: h, s8: sortPrefix(k), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(key)), tag: uint32(keyHash(k)), size: uint32(size)}
+	return Image{h: h, s8: sortPrefix(k), p: &buf[0], base: unsafe.SliceData(m.block), n: uint32(len(buf)), klen: uint32(len(key)), tag: uint32(keyHash(k)), size: uint32(size)}
 }
 
 // LoadImages installs images as LoadItems installs items. Each shard's
@@ -153,9 +154,10 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 	// order (a snapshot's) cannot replace one another: no lookup needed.
 	fresh := s.mu.tree.Len() == 0 && len(ixs) == 0
 	var prev tableItem
-	// The cells of the items added here, in one allocation as their
-	// images are in blocks.
-	cells := make([]itemCell, 0, len(idx))
+	a := s.mu.arena
+	// The load blocks adopted as slabs of this shard (see Imager): the
+	// images stay where the Imager copied them.
+	blocks := make(map[*byte]uint32)
 	var count, bytes int64
 	for _, i := range idx {
 		im := &ims[i]
@@ -171,10 +173,11 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 				continue
 			}
 		}
-		cells = append(cells, itemCell{p: cur.p, n: cur.n, klen: cur.klen})
-		c := &cells[len(cells)-1]
-		s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, c: c})
-		s.mu.points.addTagged(c, im.tag, s.mu.gen)
+		id := a.newCell()
+		off := uint32(uintptr(unsafe.Pointer(im.p)) - uintptr(unsafe.Pointer(im.base)))
+		*a.cell(id) = a.adopt(blocks, im.base, off, im.n, im.klen)
+		s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, id: id})
+		s.mu.points.addTagged(id, im.tag)
 		count++
 		bytes += int64(im.size)
 	}
@@ -182,20 +185,20 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 	s.bytes.Add(bytes)
 }
 
-// add stores cell c, installed at gen, whose key must not be present.
-func (x *pointIndex) add(c *itemCell, gen uint32) {
-	x.addTagged(c, uint32(keyHash(unsafe.String(c.p, c.klen))), gen)
+// add stores cell id, whose key must not be present.
+func (x *pointIndex) add(id uint32) {
+	x.addTagged(id, uint32(keyHash(x.a.key(id))))
 }
 
 // addTagged is add with the key's hash (keyHash's low bits) known.
-func (x *pointIndex) addTagged(c *itemCell, tag uint32, gen uint32) {
+func (x *pointIndex) addTagged(id uint32, tag uint32) {
 	if x.weak {
 		tag &= 3
 	}
 	if (x.n+1)*5 > len(x.slots)*4 {
 		x.grow()
 	}
-	x.insert(pointSlot{c: c, tag: tag, gen: gen})
+	x.insert(pointSlot{id: id, tag: tag})
 	x.n++
 }
 

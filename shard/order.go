@@ -73,17 +73,18 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// tableItem is one stored item image: p points at its n bytes, its Key,
-// its encoding and its DynamoDB size as a 4-byte little-endian trailer, in
-// one allocation that never changes once stored; Entries hand out slices
-// of it. A pivot (a search key) points at its key alone (n == klen, no
+// tableItem is one item image: p points at its n bytes, its Key, its
+// encoding and its DynamoDB size as a 4-byte little-endian trailer, bytes
+// that never change once written (in a slab of the shard's arena, or, for
+// an image not yet applied, in an allocation of its own); Entries hand out
+// slices of it. A pivot (a search key) points at its key alone (n == klen, no
 // trailer). p == nil is no item. s8 is the first 8 bytes of the key's sort
 // part, zero-padded (sortPrefix): items of one partition share h, and s8
 // lets most comparisons between them end without reading p.
 //
 // A tableItem is a value read under the shard lock (getLocked, treeItem's
-// item): the shard's tree and point index hold the item through its
-// itemCell, so that an overwrite changes the cell, not the tree.
+// itemIn): the shard keeps the item's image in its arena (arena.go), and
+// the tableItem points at it there; the image never changes.
 type tableItem struct {
 	h    uint64
 	s8   uint64
@@ -92,80 +93,76 @@ type tableItem struct {
 	klen uint32
 }
 
-// itemCell is the slot of one key in a table shard: the shard's tree
-// element (treeItem) and its point index slot both point at it, and it
-// points at the key's current image (p and n as in tableItem; klen is the
-// length of the key at the front of p, the same in every image of the
-// key). An overwrite of the key replaces p and n here, under the shard's
-// write lock, and leaves the tree alone (applyLocked): the write costs one
-// hash lookup instead of a tree descent.
+// treeItem is one element of a table shard's tree: the key's cell in the
+// shard's arena (32 bytes: the tree holds them inline, so every byte here
+// costs about 1.1 bytes per item for keys written in order and 1.2 for
+// random keys, see shard/btree). An element holds no pointer (pk is nil),
+// so the collector does not trace the tree's nodes item by item
+// (arena.go).
 //
-// Invariant (cells and frozen trees): a cell is changed in place only when
-// its point slot's gen equals the shard's gen, and Freeze increments the
-// gen of every shard whose tree it copies (under the shard's write lock).
-// So a cell reachable from a frozen copy of a tree (freeze.go) never
-// changes after the copy: a later overwrite of its key installs a new cell
-// in the live tree (btree's copy-on-write keeps the copy's node), and the
-// frozen copy reads its cells without a lock.
-//
-// Readers of the live tree read a cell only under the shard's lock (read
-// or write) and take the image (a tableItem, an Entry) out of it before
-// they release the lock; the image itself never changes.
-//
-// What does not change: every write still stores its image in a new
-// garbage-collected allocation, never modified and never reused while
-// referenced. The cell is mutable, the images are not, so an Entry handed
-// to a reader stays valid for as long as it is held, and the read cache's
-// proof (protocol/dynamodb/cache.go: the same encoding address means the
-// same version) holds without a version number. An arena that reused
-// image memory would have to add one.
-type itemCell struct {
-	p    *byte
-	n    uint32
-	klen uint32
-}
-
-// treeItem is one element of a table shard's tree (24 bytes: the tree
-// holds them inline, so every byte here costs about 1.1 bytes per item
-// for keys written in order and 1.2 for random keys, see shard/btree).
-// c == nil is a pivot with an empty key (a position in the hash space).
+// A search key (a pivot) names its key itself: pk and pklen, id 0. A
+// pivot with pk nil has the empty key (a position in the hash space).
 type treeItem struct {
-	h  uint64
-	s8 uint64
-	c  *itemCell
+	h     uint64
+	s8    uint64
+	pk    *byte
+	id    uint32
+	pklen uint32
 }
 
-func (t treeItem) key() string {
-	if t.c == nil {
-		return ""
+// keyIn returns t's Key, read from its cell in a when t is an element.
+// REQUIRES: the shard's lock held (a is the shard's arena), or a is a
+// frozen copy.
+func (t treeItem) keyIn(a *arena) string {
+	if t.id == 0 {
+		return unsafe.String(t.pk, t.pklen)
 	}
-	return unsafe.String(t.c.p, t.c.klen)
+	return a.key(t.id)
 }
 
-// item returns the current image of the element's key.
-// REQUIRES: the shard's lock held, unless the tree is a frozen copy.
-func (t treeItem) item() tableItem {
-	if t.c == nil {
+// itemIn returns the current image of the element's key.
+// REQUIRES: as keyIn.
+func (t treeItem) itemIn(a *arena) tableItem {
+	if t.id == 0 {
 		return tableItem{h: t.h, s8: t.s8}
 	}
-	return tableItem{h: t.h, s8: t.s8, p: t.c.p, n: t.c.n, klen: t.c.klen}
+	c := a.cell(t.id)
+	return tableItem{h: t.h, s8: t.s8, p: a.ptr(c), n: c.n, klen: c.klen}
+}
+
+// pivotIn returns a pivot for t's key that stays valid after the lock is
+// released: an element's cell number may be reused once the lock is
+// released, while the pivot points at the key's bytes in a slab, which
+// the collector keeps while the pivot lives.
+// REQUIRES: as keyIn.
+func (t treeItem) pivotIn(a *arena) treeItem {
+	if t.id == 0 {
+		return t
+	}
+	c := a.cell(t.id)
+	return treeItem{h: t.h, s8: t.s8, pk: a.ptr(c), pklen: c.klen}
 }
 
 // treePivot returns a tree search key for the key of it (a pivot or a
-// stored item); it allocates the pivot's cell.
+// stored item).
 func (it tableItem) treePivot() treeItem {
-	return treeItem{h: it.h, s8: it.s8, c: &itemCell{p: it.p, n: it.klen, klen: it.klen}}
+	return treeItem{h: it.h, s8: it.s8, pk: it.p, pklen: it.klen}
 }
 
-// lessTreeItem orders tree elements as lessTableItem orders items.
-func lessTreeItem(a, b treeItem) bool {
-	if a.h != b.h {
-		return a.h < b.h
+// treeLess orders the elements of a tree whose cells are in a as
+// lessTableItem orders items.
+func treeLess(a *arena) func(x, y treeItem) bool {
+	return func(x, y treeItem) bool { return lessTreeItem(a, x, y) }
+}
+
+func lessTreeItem(a *arena, x, y treeItem) bool {
+	if x.h != y.h {
+		return x.h < y.h
 	}
-	if a.s8 != b.s8 {
-		return a.s8 < b.s8
+	if x.s8 != y.s8 {
+		return x.s8 < y.s8
 	}
-	return a.key() < b.key()
+	return x.keyIn(a) < y.keyIn(a)
 }
 
 // sizeTrailer is the length of the DynamoDB size after a stored item's
@@ -280,8 +277,9 @@ func lessIndexEntry(a, b indexEntry) bool {
 	return a.base[:a.bklen] < b.base[:b.bklen]
 }
 
-func newTableTree() *btree.BTreeG[treeItem] {
-	return btree.NewBTreeGOptions(lessTreeItem, btree.Options{NoLocks: true, Degree: btreeDegree})
+// newTableTree returns an empty tree for a shard whose cells are in a.
+func newTableTree(a *arena) *btree.BTreeG[treeItem] {
+	return btree.NewBTreeGOptions(treeLess(a), btree.Options{NoLocks: true, Degree: btreeDegree})
 }
 
 func newIndexTree() *btree.BTreeG[indexEntry] {

@@ -1,9 +1,8 @@
 package shard
 
-import "unsafe"
-
 // pointIndex is Get's hash index beside a table shard's tree: the Key of
-// every item -> the item's cell (itemCell), in an open-addressing table with linear probing
+// every item -> the item's cell in the shard's arena (arena.go), in an
+// open-addressing table with linear probing
 // and backward-shift deletion (no tombstones).
 //
 // It shrinks too: once a delete leaves it under a fifth full, it is
@@ -18,6 +17,7 @@ import "unsafe"
 // home slot back without rehashing (home scales the tag to the table's
 // length) and lets most probes past other keys end without reading them.
 type pointIndex struct {
+	a     *arena // the shard's, where the cells are
 	slots []pointSlot
 	n     int // slots in use
 	// weak is for tests: it makes every key hash into one of four home
@@ -25,16 +25,14 @@ type pointIndex struct {
 	weak bool
 }
 
-// pointSlot is one item: its cell (see itemCell), the gen of the shard
-// when the cell was installed (see itemCell's invariant), and the tag of
-// its key. c == nil is an empty slot. 16 bytes.
+// pointSlot is one item: its cell number in the shard's arena and the tag
+// of its key. id == 0 is an empty slot. 8 bytes.
 type pointSlot struct {
-	c   *itemCell
+	id  uint32
 	tag uint32
-	gen uint32
 }
 
-func (s *pointSlot) key() string { return unsafe.String(s.c.p, s.c.klen) }
+func (x *pointIndex) key(s *pointSlot) string { return x.a.key(s.id) }
 
 func (x *pointIndex) hash(k string) uint32 {
 	h := uint32(keyHash(k))
@@ -65,51 +63,20 @@ func (x *pointIndex) find(k string) int {
 	tag := x.hash(k)
 	for i := x.home(tag); ; i = x.next(i) {
 		s := &x.slots[i]
-		if s.c == nil {
+		if s.id == 0 {
 			return -1
 		}
-		if s.tag == tag && int(s.c.klen) == len(k) && s.key() == k {
+		if s.tag == tag && int(x.a.cell(s.id).klen) == len(k) && x.key(s) == k {
 			return i
 		}
 	}
-}
-
-// get returns the p and n of the item stored under key k.
-func (x *pointIndex) get(k string) (p *byte, n uint32, ok bool) {
-	i := x.find(k)
-	if i < 0 {
-		return nil, 0, false
-	}
-	c := x.slots[i].c
-	return c.p, c.n, true
-}
-
-// set stores it in a new cell of gen 0, replacing the item with the same
-// key.
-func (x *pointIndex) set(it tableItem) {
-	x.put(&itemCell{p: it.p, n: it.n, klen: it.klen}, 0)
-}
-
-// put stores cell c, installed at gen, replacing the cell of the same key.
-func (x *pointIndex) put(c *itemCell, gen uint32) {
-	k := unsafe.String(c.p, c.klen)
-	slot := pointSlot{c: c, tag: x.hash(k), gen: gen}
-	if i := x.find(k); i >= 0 {
-		x.slots[i] = slot
-		return
-	}
-	if (x.n+1)*5 > len(x.slots)*4 {
-		x.grow()
-	}
-	x.insert(slot)
-	x.n++
 }
 
 // insert puts s in the first free slot from its home; the key must not be
 // present and there must be a free slot.
 func (x *pointIndex) insert(s pointSlot) {
 	i := x.home(s.tag)
-	for x.slots[i].c != nil {
+	for x.slots[i].id != 0 {
 		i = x.next(i)
 	}
 	x.slots[i] = s
@@ -133,7 +100,7 @@ func (x *pointIndex) resize(n int) {
 	}
 	x.slots = make([]pointSlot, n)
 	for _, s := range old {
-		if s.c != nil {
+		if s.id != 0 {
 			x.insert(s)
 		}
 	}
@@ -162,12 +129,15 @@ func (x *pointIndex) maybeShrink() {
 // delete removes key k if present, shifting back the slots after it that
 // would otherwise become unreachable.
 func (x *pointIndex) delete(k string) {
-	f := x.find(k)
-	if f < 0 {
-		return
+	if f := x.find(k); f >= 0 {
+		x.deleteAt(f)
 	}
-	i := f
-	for j := x.next(i); x.slots[j].c != nil; j = x.next(j) {
+}
+
+// deleteAt empties slot i (in use), shifting back the slots after it
+// that would otherwise become unreachable.
+func (x *pointIndex) deleteAt(i int) {
+	for j := x.next(i); x.slots[j].id != 0; j = x.next(j) {
 		home := x.home(x.slots[j].tag)
 		// The slot at j may move to i when its home is not cyclically in
 		// (i, j].

@@ -11,17 +11,17 @@ import (
 func TestPointIndex(t *testing.T) {
 	for _, weak := range []bool{false, true} {
 		rng := rand.New(rand.NewSource(1))
-		x := pointIndex{weak: weak}
+		x := pointIndex{weak: weak, a: newArena()}
 		model := map[string]uint32{}
 		for step := 0; step < 20000; step++ {
 			k := fmt.Sprint("k", rng.Intn(500))
 			if rng.Intn(3) == 0 {
-				x.delete(k)
+				pointDelete(&x, k)
 				delete(model, k)
 			} else {
 				sz := rng.Intn(1000)
 				it := storedItem(0, Key(k), 3, func(b []byte) []byte { return append(b, "enc"...) }, sz)
-				x.set(it)
+				pointSet(&x, it)
 				model[k] = uint32(sz)
 			}
 			if x.n != len(model) {
@@ -30,7 +30,7 @@ func TestPointIndex(t *testing.T) {
 			if step%97 == 0 {
 				for i := 0; i < 500; i++ {
 					k := fmt.Sprint("k", i)
-					p, n, ok := x.get(k)
+					p, n, ok := pointGet(&x, k)
 					want, in := model[k]
 					it := tableItem{p: p, n: n, klen: uint32(len(k))}
 					if ok != in || (ok && (it.size() != want || it.kv() != k+"enc" || it.key() != k)) {
@@ -45,30 +45,64 @@ func TestPointIndex(t *testing.T) {
 // TestPointIndexShrinks checks that a mass delete gives the slots back and
 // that every remaining key is still found.
 func TestPointIndexShrinks(t *testing.T) {
-	var x pointIndex
+	x := pointIndex{a: newArena()}
 	const n = 10000
 	for i := 0; i < n; i++ {
-		x.set(storedItem(0, Key(fmt.Sprint("k", i)), 0, func(b []byte) []byte { return b }, i))
+		pointSet(&x, storedItem(0, Key(fmt.Sprint("k", i)), 0, func(b []byte) []byte { return b }, i))
 	}
 	peak := len(x.slots)
 	for i := 0; i < n-10; i++ {
-		x.delete(fmt.Sprint("k", i))
+		pointDelete(&x, fmt.Sprint("k", i))
 	}
 	if len(x.slots) > 64 {
 		t.Fatalf("%d slots for 10 keys after deletes (peak %d)", len(x.slots), peak)
 	}
 	for i := n - 10; i < n; i++ {
 		k := fmt.Sprint("k", i)
-		p, m, ok := x.get(k)
+		p, m, ok := pointGet(&x, k)
 		it := tableItem{p: p, n: m, klen: uint32(len(k))}
 		if !ok || it.key() != k || it.size() != uint32(i) {
 			t.Fatalf("get(%s) after shrink = %v", k, ok)
 		}
 	}
 	for i := n - 10; i < n; i++ {
-		x.delete(fmt.Sprint("k", i))
+		pointDelete(&x, fmt.Sprint("k", i))
 	}
 	if x.n != 0 || len(x.slots) > 64 {
 		t.Fatalf("empty index: n=%d, %d slots", x.n, len(x.slots))
+	}
+}
+
+// pointSet stores it in x (and its arena), replacing the item with the
+// same key.
+func pointSet(x *pointIndex, it tableItem) {
+	a := x.a
+	if i := x.find(it.key()); i >= 0 {
+		c := a.cell(x.slots[i].id)
+		a.release(c)
+		a.place(c, it)
+		return
+	}
+	id := a.newCell()
+	a.place(a.cell(id), it)
+	x.add(id)
+}
+
+// pointGet returns the image stored under k.
+func pointGet(x *pointIndex, k string) (p *byte, n uint32, ok bool) {
+	i := x.find(k)
+	if i < 0 {
+		return nil, 0, false
+	}
+	c := x.a.cell(x.slots[i].id)
+	return x.a.ptr(c), c.n, true
+}
+
+// pointDelete removes k and frees its cell.
+func pointDelete(x *pointIndex, k string) {
+	if i := x.find(k); i >= 0 {
+		id := x.slots[i].id
+		x.deleteAt(i)
+		x.a.freeCell(id)
 	}
 }

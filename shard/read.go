@@ -90,13 +90,18 @@ const (
 	stop
 )
 
-// space is one ordered space: a table's shards or an index's.
+// space is one ordered space: a table's shards or an index's. Each
+// function takes the arena of the shard the entry is in (nil for an
+// index), read under the shard's lock.
 type space[T node] struct {
 	shards *[numShards]treeShard[T]
-	less   func(a, b T) bool
+	less   func(a *arena, x, y T) bool
 	// key returns the key a Range applies to (Key or IndexKey) and the hash.
-	key func(T) (uint64, string)
-	hit func(T) Hit
+	key func(a *arena, n T) (uint64, string)
+	hit func(a *arena, n T) Hit
+	// pivot returns a search key for n that stays valid once the lock is
+	// released.
+	pivot func(a *arena, n T) T
 }
 
 // bufHits holds a walk's batch of hits, taken under the shard's lock.
@@ -106,9 +111,10 @@ var bufHits = sync.Pool{New: func() any { b := make([]Hit, 0, readBatch); return
 // or descending, classifying entries with check and handing those taken to
 // fn outside the lock. It returns false when the walk is over (check said
 // stop, or fn returned false), true when the shard is exhausted. The hits
-// are taken under the lock (a table element's cell changes under it; see
-// itemCell).
-func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(T) verdict, fn func(Hit) bool) bool {
+// are taken under the lock (a table element's cell changes under it, and
+// its number may be reused once the lock is released; see arena.go), and
+// so is the pivot the next batch starts from (space.pivot).
+func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(*arena, T) verdict, fn func(Hit) bool) bool {
 	s := &sp.shards[i]
 	buf := bufHits.Get().(*[]Hit)
 	defer func() {
@@ -119,23 +125,24 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 	for {
 		*buf = (*buf)[:0]
 		var last T
+		var a *arena
 		first, stopped, full := true, false, false
 		iter := func(n T) bool {
 			if first {
 				first = false
-				if exclusive && !sp.less(pivot, n) && !sp.less(n, pivot) {
+				if exclusive && !sp.less(a, pivot, n) && !sp.less(a, n, pivot) {
 					return true
 				}
 			}
 			last = n
-			switch check(n) {
+			switch check(a, n) {
 			case skip:
 				return true
 			case stop:
 				stopped = true
 				return false
 			}
-			*buf = append(*buf, sp.hit(n))
+			*buf = append(*buf, sp.hit(a, n))
 			if len(*buf) >= readBatch {
 				full = true
 				return false
@@ -143,10 +150,14 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 			return true
 		}
 		s.mu.RLock()
+		a = s.mu.arena
 		if reverse {
 			s.mu.tree.Descend(pivot, iter)
 		} else {
 			s.mu.tree.Ascend(pivot, iter)
+		}
+		if full {
+			last = sp.pivot(a, last)
 		}
 		s.mu.RUnlock()
 		for _, h := range *buf {
@@ -168,23 +179,24 @@ func tableSpace(t *Table) *space[treeItem] {
 	return &space[treeItem]{
 		shards: &t.shards,
 		less:   lessTreeItem,
-		key:    func(it treeItem) (uint64, string) { return it.h, it.key() },
-		// REQUIRES: the shard's lock held (see itemCell).
-		hit: func(t treeItem) Hit {
-			it := t.item()
+		key:    func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
+		hit: func(a *arena, t treeItem) Hit {
+			it := t.itemIn(a)
 			return Hit{Key: Key(bytesOf(it.key())), Entry: it.entry()}
 		},
+		pivot: func(a *arena, t treeItem) treeItem { return t.pivotIn(a) },
 	}
 }
 
 func indexSpace(ix *index) *space[indexEntry] {
 	return &space[indexEntry]{
 		shards: &ix.shards,
-		less:   lessIndexEntry,
-		key:    func(e indexEntry) (uint64, string) { return e.h, e.ikey },
-		hit: func(e indexEntry) Hit {
+		less:   func(_ *arena, x, y indexEntry) bool { return lessIndexEntry(x, y) },
+		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
+		hit: func(_ *arena, e indexEntry) Hit {
 			return Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
 		},
+		pivot: func(_ *arena, e indexEntry) indexEntry { return e },
 	}
 }
 
@@ -214,7 +226,7 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), true
 		}
 		query(sp, r, piv, excl, func(h, s8 uint64, k string) treeItem {
-			return treeItem{h: h, s8: s8, c: &itemCell{p: unsafe.StringData(k), n: uint32(len(k)), klen: uint32(len(k))}}
+			return treeItem{h: h, s8: s8, pk: unsafe.StringData(k), pklen: uint32(len(k))}
 		}, fn)
 		return nil
 	}
@@ -277,8 +289,8 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 
 		return r.Prefix != nil && !bytes.HasPrefix(s, r.Prefix) && bytes.Compare(s, r.Prefix) > 0
 	}
 	ps := str(p)
-	check := func(n T) verdict {
-		nh, k := sp.key(n)
+	check := func(a *arena, n T) verdict {
+		nh, k := sp.key(a, n)
 		if nh != h {
 			return stop
 		}
@@ -361,15 +373,15 @@ func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool)
 
 func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64) T, fn func(Hit) bool) {
 	lo, hi, end := seg.bounds()
-	check := func(n T) verdict {
-		if h, _ := sp.key(n); !end && h >= hi {
+	check := func(a *arena, n T) verdict {
+		if h, _ := sp.key(a, n); !end && h >= hi {
 			return stop
 		}
 		return take
 	}
 	first := shardOf(lo)
 	if resume {
-		h, _ := sp.key(piv)
+		h, _ := sp.key(nil, piv) // a pivot: its own key
 		if h < lo {
 			piv, resume = mk(lo), false
 		} else {

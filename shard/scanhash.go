@@ -29,12 +29,13 @@ func (t *Table) ScanHash(from uint64, limit int, fn func(k Key, e Entry)) (next 
 		s := &t.shards[si]
 		pivot := treeItem{h: from}
 		s.mu.RLock()
+		a := s.mu.arena
 		s.mu.tree.Ascend(pivot, func(it treeItem) bool {
 			if len(buf) >= limit && it.h != buf[len(buf)-1].h {
 				full = true
 				return false
 			}
-			buf = append(buf, it.item())
+			buf = append(buf, it.itemIn(a))
 			return true
 		})
 		s.mu.RUnlock()

@@ -47,10 +47,9 @@ type treeShard[T any] struct {
 		// points is, for table shards, Get's hash index beside the tree:
 		// Key -> the item's cell (see getLocked, points.go).
 		points pointIndex
-		// gen is, for table shards, the number of times Freeze has copied
-		// the tree (mod 2^32): a cell installed at an older gen may be in a
-		// frozen copy and is never changed in place (see itemCell).
-		gen uint32
+		// arena is, for table shards, where the items' images and cells
+		// are (arena.go); the tree and points name cells by number.
+		arena *arena
 	}
 	count atomic.Int64 // items
 	bytes atomic.Int64 // DynamoDB item sizes summed
@@ -59,10 +58,18 @@ type treeShard[T any] struct {
 func newTable(s *Store, name string, schema KeySchema) *Table {
 	t := &Table{id: tableIDs.Add(1), name: name, schema: schema, store: s}
 	for i := range t.shards {
-		t.shards[i].mu.tree = newTableTree()
+		t.shards[i].reset()
 	}
 	t.indexes.Store(&indexSet{})
 	return t
+}
+
+// reset gives a table shard an empty arena, tree and point index.
+func (s *treeShard[T]) reset() {
+	ts := any(s).(*treeShard[treeItem])
+	ts.mu.arena = newArena()
+	ts.mu.tree = newTableTree(ts.mu.arena)
+	ts.mu.points = pointIndex{a: ts.mu.arena}
 }
 
 // Entry is a stored item: its encoding and its DynamoDB size. The encoding
@@ -165,11 +172,20 @@ func (t *Table) Get(k Key) (Entry, bool) {
 // about 36 bytes per item (pointIndex).
 // REQUIRES: s.mu held.
 func getLocked(s *treeShard[treeItem], pivot tableItem) (tableItem, bool) {
-	p, n, ok := s.mu.points.get(pivot.key())
-	if !ok {
+	i := s.mu.points.find(pivot.key())
+	if i < 0 {
 		return tableItem{}, false
 	}
-	return tableItem{h: pivot.h, s8: pivot.s8, p: p, n: n, klen: pivot.klen}, true
+	return slotItem(s, pivot, i), true
+}
+
+// slotItem returns the item in slot i of the point index, whose key is
+// pivot's.
+// REQUIRES: s.mu held.
+func slotItem(s *treeShard[treeItem], pivot tableItem, i int) tableItem {
+	a := s.mu.arena
+	c := a.cell(s.mu.points.slots[i].id)
+	return tableItem{h: pivot.h, s8: pivot.s8, p: a.ptr(c), n: c.n, klen: c.klen}
 }
 
 func keyHash(k string) uint64 { return xxhash.Sum64String(k) }
@@ -259,8 +275,7 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 	slot := s.mu.points.find(pivot.key())
 	var oldIt tableItem
 	if slot >= 0 {
-		c := s.mu.points.slots[slot].c
-		oldIt = tableItem{h: pivot.h, s8: pivot.s8, p: c.p, n: c.n, klen: pivot.klen}
+		oldIt = slotItem(s, pivot, slot)
 	}
 	old = oldIt.entry()
 	w, err := decide(old)
@@ -323,7 +338,9 @@ func (u Undo) Revert() {
 	s := &u.t.shards[shardOf(it.h)]
 	s.mu.Lock()
 	now, _ := getLocked(s, pivot)
-	if now.p == u.cur.p {
+	// The item is still the write's if it holds the write's image: the
+	// same bytes, since the shard keeps its own copy (arena.go).
+	if now.exists() == u.cur.exists() && (!now.exists() || unsafe.String(now.p, now.n) == unsafe.String(u.cur.p, u.cur.n)) {
 		u.t.applyLocked(s, pivot, now, u.old, nil)
 	}
 	s.mu.Unlock()
@@ -334,9 +351,8 @@ func (u Undo) Revert() {
 // decoded, or nil when only the encoding is at hand.
 //
 // An overwrite (old and cur both items) changes the key's cell in place
-// and leaves the tree as it is, unless the cell may be in a frozen copy of
-// the tree (its gen is older than the shard's): then a new cell replaces
-// it in the tree, copy-on-write (see itemCell).
+// and leaves the tree as it is. cur's image is copied into the shard's
+// arena; the indexes get the copy.
 // REQUIRES: s.mu held for writing.
 func (t *Table) applyLocked(s *treeShard[treeItem], pivot, old, cur tableItem, curItem attr.Item) {
 	if !old.exists() && !cur.exists() {
@@ -356,21 +372,25 @@ func (t *Table) applySlotLocked(s *treeShard[treeItem], pivot tableItem, i int, 
 		return
 	}
 	x := &s.mu.points
+	a := s.mu.arena
 	switch {
-	case cur.exists() && i >= 0 && x.slots[i].gen == s.mu.gen:
-		c := x.slots[i].c
-		c.p, c.n = cur.p, cur.n
+	case cur.exists() && i >= 0:
+		c := a.cell(x.slots[i].id)
+		a.release(c)
+		a.place(c, cur)
+		cur.p = a.ptr(c)
 	case cur.exists():
-		c := &itemCell{p: cur.p, n: cur.n, klen: cur.klen}
-		s.mu.tree.Set(treeItem{h: cur.h, s8: cur.s8, c: c})
-		if i >= 0 {
-			x.slots[i].c, x.slots[i].gen = c, s.mu.gen
-		} else {
-			x.add(c, s.mu.gen)
-		}
+		id := a.newCell()
+		c := a.cell(id)
+		a.place(c, cur)
+		cur.p = a.ptr(c)
+		s.mu.tree.Set(treeItem{h: cur.h, s8: cur.s8, id: id})
+		x.add(id)
 	case i >= 0:
-		s.mu.tree.Delete(treeItem{h: pivot.h, s8: pivot.s8, c: x.slots[i].c})
-		x.delete(pivot.key())
+		id := x.slots[i].id
+		s.mu.tree.Delete(treeItem{h: pivot.h, s8: pivot.s8, id: id})
+		x.deleteAt(i)
+		a.freeCell(id)
 	}
 	var db int64
 	if old.exists() {
@@ -392,9 +412,39 @@ func (t *Table) applySlotLocked(s *treeShard[treeItem], pivot tableItem, i int, 
 	if db != 0 {
 		s.bytes.Add(db)
 	}
-	for _, ix := range t.indexes.Load().ixs {
+	ixs := t.indexes.Load().ixs
+	for _, ix := range ixs {
 		ix.update(old, cur, curItem)
 	}
+	if a.compacting || a.wantsCompaction() {
+		t.compactLocked(s, ixs)
+	}
+}
+
+// compactLocked runs a step of the shard's compaction (arena.go), moving
+// the index entries of the images it moves.
+// REQUIRES: s.mu held for writing.
+func (t *Table) compactLocked(s *treeShard[treeItem], ixs []*index) {
+	a := s.mu.arena
+	if !a.compacting {
+		a.startCompaction()
+		if !a.compacting {
+			return
+		}
+	}
+	a.compactStep(func(id uint32, old tableItem) {
+		if len(ixs) == 0 {
+			return
+		}
+		k := old.key()
+		old.h, old.s8 = hashPartition(Key(k).Partition()), sortPrefix(k)
+		c := a.cell(id)
+		cur := old
+		cur.p = a.ptr(c)
+		for _, ix := range ixs {
+			ix.update(old, cur, nil)
+		}
+	})
 }
 
 // RecoverItem installs an item image (enc nil: removes the item) without
@@ -424,8 +474,9 @@ func (t *Table) Dump(fn func(k Key, e Entry) error) error {
 		s := &t.shards[i]
 		buf = buf[:0]
 		s.mu.RLock()
+		a := s.mu.arena
 		s.mu.tree.Scan(func(it treeItem) bool {
-			buf = append(buf, it.item())
+			buf = append(buf, it.itemIn(a))
 			return true
 		})
 		s.mu.RUnlock()

@@ -30,6 +30,7 @@ type Truncated struct {
 	t       *Table
 	trees   [numShards]*btree.BTreeG[treeItem]
 	points  [numShards]pointIndex
+	arenas  [numShards]*arena
 	counts  [numShards]int64
 	bytes   [numShards]int64
 	ixs     []*index
@@ -128,10 +129,13 @@ func (t *Table) swapLocked(d *Truncated) {
 	for i := range t.shards {
 		s := &t.shards[i]
 		if d.trees[i] == nil {
-			d.trees[i] = newTableTree()
+			d.arenas[i] = newArena()
+			d.trees[i] = newTableTree(d.arenas[i])
+			d.points[i] = pointIndex{a: d.arenas[i]}
 		}
 		s.mu.tree, d.trees[i] = d.trees[i], s.mu.tree
 		s.mu.points, d.points[i] = d.points[i], s.mu.points
+		s.mu.arena, d.arenas[i] = d.arenas[i], s.mu.arena
 		c := s.count.Swap(d.counts[i])
 		d.counts[i] = c
 		items += c
