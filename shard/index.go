@@ -280,7 +280,9 @@ func (ix *index) internLocked(si int, s *treeShard[indexEntry], e indexEntry) st
 		tab = make([]string, internSlots)
 		ix.intern[si] = tab
 	}
-	slot := (e.h ^ e.s8*0x9e3779b97f4a7c15 ^ uint64(len(e.ikey))) >> (64 - 10) & (internSlots - 1)
+	// The top bits of h are the same for every entry of the shard (they
+	// pick it): mix before taking the top bits, or only 16 slots are used.
+	slot := ((e.h ^ e.s8 ^ uint64(len(e.ikey))) * 0x9e3779b97f4a7c15) >> (64 - 10) & (internSlots - 1)
 	if cand := tab[slot]; cand == e.ikey {
 		return cand
 	}
