@@ -108,6 +108,11 @@ type arena struct {
 	cursor     uint32
 	lookedAt   int64 // the dead bytes when a look found nothing to evacuate
 	rounds     int   // compaction rounds started (for tests and stats)
+	// The room reserve handed out last (resv: its first byte), and, for a
+	// large image, the slab of its own it is in.
+	resv    *byte
+	resvN   uint32
+	resvOwn []byte
 }
 
 func newArena() *arena {
@@ -121,7 +126,10 @@ func (a *arena) cell(id uint32) *cell {
 
 // ptr returns the first byte of c's image.
 func (a *arena) ptr(c *cell) *byte {
-	return (*byte)(unsafe.Add(unsafe.Pointer(a.slabs[c.slab].base), c.off))
+	// No bounds check: c.slab is a slab of the arena's (see arena's
+	// invariants), so this costs two loads.
+	sl := (*slab)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(a.slabs)), uintptr(c.slab)*unsafe.Sizeof(slab{})))
+	return (*byte)(unsafe.Add(unsafe.Pointer(sl.base), c.off))
 }
 
 // key returns the Key of cell id.
@@ -153,11 +161,65 @@ func (a *arena) freeCell(id uint32) {
 	a.freeCells = append(a.freeCells, id)
 }
 
+// reserve returns room for an image of n bytes (len 0, cap n) where place
+// would copy it: an image written there is placed without a copy, if it
+// is the next image placed. Room not placed is taken again by the next
+// reserve (use abandon when something may still read the bytes).
+func (a *arena) reserve(n uint32) []byte {
+	a.resvOwn = nil
+	if size := a.slabSize(); n > size/4 {
+		a.resvOwn = make([]byte, 0, n)
+		a.resv, a.resvN = unsafe.SliceData(a.resvOwn), n
+		return a.resvOwn
+	}
+	id := a.bump
+	if id == 0 || a.slabs[id].cap-a.slabs[id].used < n {
+		id = a.newBump(a.slabSize())
+	}
+	s := &a.slabs[id]
+	b := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(s.base), s.used)), n)[:0]
+	a.resv, a.resvN = unsafe.SliceData(b), n
+	return b
+}
+
+// abandon gives up the room of the last reserve: counted used and dead,
+// never handed out again (a log may have read it).
+func (a *arena) abandon() {
+	if a.resv == nil {
+		return
+	}
+	if a.resvOwn == nil {
+		s := &a.slabs[a.bump]
+		s.used += a.resvN
+		a.used += int64(a.resvN)
+	}
+	a.resv, a.resvN, a.resvOwn = nil, 0, nil
+}
+
 // place copies image it (a tableItem's n bytes at p) into the current slab
-// and points c at the copy; c's old image, if any, is the caller's to
+// and points c at the copy, unless it was written where the last reserve
+// said: then it stays there. c's old image, if any, is the caller's to
 // release first.
 func (a *arena) place(c *cell, it tableItem) {
 	n := it.n
+	if it.p == a.resv && n == a.resvN {
+		var id uint32
+		if a.resvOwn != nil {
+			id = a.addSlab(a.resvOwn[:n], 0)
+		} else {
+			id = a.bump
+		}
+		a.resv, a.resvN, a.resvOwn = nil, 0, nil
+		s := &a.slabs[id]
+		off := s.used
+		s.used += n
+		s.live += n
+		a.used += int64(n)
+		a.live += int64(n)
+		*c = cell{slab: id, off: off, n: n, klen: it.klen}
+		return
+	}
+	a.resv, a.resvN, a.resvOwn = nil, 0, nil
 	var id uint32
 	if size := a.slabSize(); n > size/4 {
 		// A large image gets a slab of its own, which it does not share

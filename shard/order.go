@@ -152,7 +152,15 @@ func (it tableItem) treePivot() treeItem {
 // treeLess orders the elements of a tree whose cells are in a as
 // lessTableItem orders items.
 func treeLess(a *arena) func(x, y treeItem) bool {
-	return func(x, y treeItem) bool { return lessTreeItem(a, x, y) }
+	return func(x, y treeItem) bool {
+		if x.h != y.h {
+			return x.h < y.h
+		}
+		if x.s8 != y.s8 {
+			return x.s8 < y.s8
+		}
+		return x.keyIn(a) < y.keyIn(a)
+	}
 }
 
 func lessTreeItem(a *arena, x, y treeItem) bool {

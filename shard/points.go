@@ -1,5 +1,7 @@
 package shard
 
+import "unsafe"
+
 // pointIndex is Get's hash index beside a table shard's tree: the Key of
 // every item -> the item's cell in the shard's arena (arena.go), in an
 // open-addressing table with linear probing
@@ -61,13 +63,16 @@ func (x *pointIndex) find(k string) int {
 		return -1
 	}
 	tag := x.hash(k)
+	a := x.a
 	for i := x.home(tag); ; i = x.next(i) {
 		s := &x.slots[i]
 		if s.id == 0 {
 			return -1
 		}
-		if s.tag == tag && int(x.a.cell(s.id).klen) == len(k) && x.key(s) == k {
-			return i
+		if s.tag == tag {
+			if c := a.cell(s.id); int(c.klen) == len(k) && unsafe.String(a.ptr(c), c.klen) == k {
+				return i
+			}
 		}
 	}
 }

@@ -98,7 +98,9 @@ type space[T node] struct {
 	less   func(a *arena, x, y T) bool
 	// key returns the key a Range applies to (Key or IndexKey) and the hash.
 	key func(a *arena, n T) (uint64, string)
-	hit func(a *arena, n T) Hit
+	// hit returns n's key and hash (as key does) and n as a Hit, reading
+	// a table element's cell once for both.
+	hit func(a *arena, n T) (uint64, string, Hit)
 	// pivot returns a search key for n that stays valid once the lock is
 	// released.
 	pivot func(a *arena, n T) T
@@ -114,7 +116,7 @@ var bufHits = sync.Pool{New: func() any { b := make([]Hit, 0, readBatch); return
 // are taken under the lock (a table element's cell changes under it, and
 // its number may be reused once the lock is released; see arena.go), and
 // so is the pivot the next batch starts from (space.pivot).
-func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(*arena, T) verdict, fn func(Hit) bool) bool {
+func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(h uint64, k string) verdict, fn func(Hit) bool) bool {
 	s := &sp.shards[i]
 	buf := bufHits.Get().(*[]Hit)
 	defer func() {
@@ -135,14 +137,15 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 				}
 			}
 			last = n
-			switch check(a, n) {
+			h, k, hit := sp.hit(a, n)
+			switch check(h, k) {
 			case skip:
 				return true
 			case stop:
 				stopped = true
 				return false
 			}
-			*buf = append(*buf, sp.hit(a, n))
+			*buf = append(*buf, hit)
 			if len(*buf) >= readBatch {
 				full = true
 				return false
@@ -180,9 +183,10 @@ func tableSpace(t *Table) *space[treeItem] {
 		shards: &t.shards,
 		less:   lessTreeItem,
 		key:    func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
-		hit: func(a *arena, t treeItem) Hit {
+		hit: func(a *arena, t treeItem) (uint64, string, Hit) {
 			it := t.itemIn(a)
-			return Hit{Key: Key(bytesOf(it.key())), Entry: it.entry()}
+			k := it.key()
+			return it.h, k, Hit{Key: Key(bytesOf(k)), Entry: it.entry()}
 		},
 		pivot: func(a *arena, t treeItem) treeItem { return t.pivotIn(a) },
 	}
@@ -193,8 +197,8 @@ func indexSpace(ix *index) *space[indexEntry] {
 		shards: &ix.shards,
 		less:   func(_ *arena, x, y indexEntry) bool { return lessIndexEntry(x, y) },
 		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
-		hit: func(_ *arena, e indexEntry) Hit {
-			return Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
+		hit: func(_ *arena, e indexEntry) (uint64, string, Hit) {
+			return e.h, e.ikey, Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
 		},
 		pivot: func(_ *arena, e indexEntry) indexEntry { return e },
 	}
@@ -289,8 +293,7 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 
 		return r.Prefix != nil && !bytes.HasPrefix(s, r.Prefix) && bytes.Compare(s, r.Prefix) > 0
 	}
 	ps := str(p)
-	check := func(a *arena, n T) verdict {
-		nh, k := sp.key(a, n)
+	check := func(nh uint64, k string) verdict {
 		if nh != h {
 			return stop
 		}
@@ -373,8 +376,8 @@ func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool)
 
 func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64) T, fn func(Hit) bool) {
 	lo, hi, end := seg.bounds()
-	check := func(a *arena, n T) verdict {
-		if h, _ := sp.key(a, n); !end && h >= hi {
+	check := func(h uint64, _ string) verdict {
+		if !end && h >= hi {
 			return stop
 		}
 		return take

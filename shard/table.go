@@ -232,6 +232,21 @@ func newTableItem(h uint64, k Key, item attr.Item) tableItem {
 	return tableItem{h: h, s8: sortPrefix(str(k)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(k))}
 }
 
+// newArenaItem is newTableItem writing the image into a's reserved room
+// (see arena.reserve) instead of an allocation of its own.
+func newArenaItem(a *arena, h, s8 uint64, k Key, item attr.Item) tableItem {
+	bp := encScratch.Get().(*[]byte)
+	b := append((*bp)[:0], k...)
+	b, size := attr.AppendItemSized(b, item)
+	b = binary.LittleEndian.AppendUint32(b, uint32(size))
+	buf := append(a.reserve(uint32(len(b))), b...)
+	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
+		*bp = b[:0]
+		encScratch.Put(bp)
+	}
+	return tableItem{h: h, s8: s8, p: unsafe.SliceData(buf), n: uint32(len(buf)), klen: uint32(len(k))}
+}
+
 // Mutate is the one apply path of every item write. Under the shard's lock
 // it calls decide with the current entry, encodes the image decide returns,
 // hands it to the log and applies it to memory and to every secondary
@@ -287,14 +302,22 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 	switch {
 	case w.Delete:
 	case w.Item == nil && w.Encoded != nil:
-		curIt = storedItem(h, k, len(w.Encoded), func(b []byte) []byte { return append(b, w.Encoded...) }, w.Size)
+		// Written straight into the shard's arena (applySlotLocked
+		// places it without a copy).
+		n := uint32(len(k) + len(w.Encoded) + sizeTrailer)
+		buf := s.mu.arena.reserve(n)
+		buf = append(buf, k...)
+		buf = append(buf, w.Encoded...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(w.Size))
+		curIt = tableItem{h: h, s8: pivot.s8, p: unsafe.SliceData(buf), n: n, klen: uint32(len(k))}
 		cur = curIt.entry()
 	default:
-		curIt = newTableItem(h, k, w.Item)
+		curIt = newArenaItem(s.mu.arena, h, pivot.s8, k, w.Item)
 		cur = curIt.entry()
 	}
 	wait, err = t.store.logItem(t, k, oldIt, curIt, w.Service)
 	if err != nil {
+		s.mu.arena.abandon()
 		s.mu.Unlock()
 		return old, old, nil, err
 	}
