@@ -61,7 +61,7 @@ func cellOf(t *testing.T, tb *Table, k Key) (point, tree uint32) {
 	if i := s.mu.points.find(str(k)); i >= 0 {
 		point = s.mu.points.slots[i].id
 	}
-	if el, ok := s.mu.tree.Get(pivotOf(h, k).treePivot()); ok {
+	if el, ok := s.mu.tree.GetLess(pivotOf(h, k).treePivot(), pivotLess(s.mu.arena, str(k))); ok {
 		tree = el.id
 	}
 	return point, tree

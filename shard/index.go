@@ -320,12 +320,12 @@ func (t *Table) backfillShards(ix *index, lo, hi int, y *Yielder) bool {
 				s.mu.RUnlock()
 				return false
 			}
-			pivot := treeItem{h: uint64(i) << (64 - shardBits)}
+			pivot, pkey := treeItem{h: uint64(i) << (64 - shardBits)}, ""
 			resume := !first // the walk starts at last, copied already
 			if resume {
-				pivot = last.treePivot()
+				pivot, pkey = last.treePivot(), last.key()
 			}
-			s.mu.tree.Ascend(pivot, func(t treeItem) bool {
+			s.mu.tree.AscendLess(pivot, pivotLess(s.mu.arena, pkey), func(t treeItem) bool {
 				it := t.itemIn(s.mu.arena)
 				if resume {
 					resume = false

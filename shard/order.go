@@ -94,28 +94,27 @@ type tableItem struct {
 }
 
 // treeItem is one element of a table shard's tree: the key's cell in the
-// shard's arena (32 bytes: the tree holds them inline, so every byte here
+// shard's arena (24 bytes: the tree holds them inline, so every byte here
 // costs about 1.1 bytes per item for keys written in order and 1.2 for
-// random keys, see shard/btree). An element holds no pointer (pk is nil),
-// so the collector does not trace the tree's nodes item by item
-// (arena.go).
+// random keys, see shard/btree). It holds no pointer, so the collector
+// does not scan the tree's nodes (arena.go).
 //
-// A search key (a pivot) names its key itself: pk and pklen, id 0. A
-// pivot with pk nil has the empty key (a position in the hash space).
+// A search key (a pivot) has id 0 and its key beside it: the search
+// compares with pivotLess, which knows the key. A pivot searched with the
+// tree's own comparison (treeLess) has the empty key: a position in the
+// hash space.
 type treeItem struct {
-	h     uint64
-	s8    uint64
-	pk    *byte
-	id    uint32
-	pklen uint32
+	h  uint64
+	s8 uint64
+	id uint32
 }
 
-// keyIn returns t's Key, read from its cell in a when t is an element.
+// keyIn returns t's Key, read from its cell in a ("" for a pivot).
 // REQUIRES: the shard's lock held (a is the shard's arena), or a is a
 // frozen copy.
 func (t treeItem) keyIn(a *arena) string {
 	if t.id == 0 {
-		return unsafe.String(t.pk, t.pklen)
+		return ""
 	}
 	return a.key(t.id)
 }
@@ -130,23 +129,10 @@ func (t treeItem) itemIn(a *arena) tableItem {
 	return tableItem{h: t.h, s8: t.s8, p: a.ptr(c), n: c.n, klen: c.klen}
 }
 
-// pivotIn returns a pivot for t's key that stays valid after the lock is
-// released: an element's cell number may be reused once the lock is
-// released, while the pivot points at the key's bytes in a slab, which
-// the collector keeps while the pivot lives.
-// REQUIRES: as keyIn.
-func (t treeItem) pivotIn(a *arena) treeItem {
-	if t.id == 0 {
-		return t
-	}
-	c := a.cell(t.id)
-	return treeItem{h: t.h, s8: t.s8, pk: a.ptr(c), pklen: c.klen}
-}
-
 // treePivot returns a tree search key for the key of it (a pivot or a
-// stored item).
+// stored item), to search with pivotLess(a, it.key()).
 func (it tableItem) treePivot() treeItem {
-	return treeItem{h: it.h, s8: it.s8, pk: it.p, pklen: it.klen}
+	return treeItem{h: it.h, s8: it.s8}
 }
 
 // treeLess orders the elements of a tree whose cells are in a as
@@ -163,14 +149,27 @@ func treeLess(a *arena) func(x, y treeItem) bool {
 	}
 }
 
-func lessTreeItem(a *arena, x, y treeItem) bool {
+// pivotLess is treeLess for a search whose pivot has key pkey.
+func pivotLess(a *arena, pkey string) func(x, y treeItem) bool {
+	return func(x, y treeItem) bool { return lessTreeItem(a, pkey, x, y) }
+}
+
+// keyOr returns t's Key: pkey for a pivot.
+func (t treeItem) keyOr(a *arena, pkey string) string {
+	if t.id == 0 {
+		return pkey
+	}
+	return a.key(t.id)
+}
+
+func lessTreeItem(a *arena, pkey string, x, y treeItem) bool {
 	if x.h != y.h {
 		return x.h < y.h
 	}
 	if x.s8 != y.s8 {
 		return x.s8 < y.s8
 	}
-	return x.keyIn(a) < y.keyIn(a)
+	return x.keyOr(a, pkey) < y.keyOr(a, pkey)
 }
 
 // sizeTrailer is the length of the DynamoDB size after a stored item's

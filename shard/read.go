@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
 // Reading in key order: Query (one partition, by sort key) and Scan (the
@@ -93,17 +92,22 @@ const (
 // space is one ordered space: a table's shards or an index's. Each
 // function takes the arena of the shard the entry is in (nil for an
 // index), read under the shard's lock.
+//
+// A table's pivots carry their key beside them (pkey; see treeItem); an
+// index's carry it inside, and their pkey is unused.
 type space[T node] struct {
 	shards *[numShards]treeShard[T]
-	less   func(a *arena, x, y T) bool
+	less   func(a *arena, pkey string, x, y T) bool
+	// seek walks shard s (its lock held, a its arena) from pivot.
+	seek func(s *treeShard[T], a *arena, pivot T, pkey string, reverse bool, iter func(T) bool)
 	// key returns the key a Range applies to (Key or IndexKey) and the hash.
 	key func(a *arena, n T) (uint64, string)
 	// hit returns n's key and hash (as key does) and n as a Hit, reading
 	// a table element's cell once for both.
 	hit func(a *arena, n T) (uint64, string, Hit)
-	// pivot returns a search key for n that stays valid once the lock is
-	// released.
-	pivot func(a *arena, n T) T
+	// pivot returns a search key (and its pkey) for n that stays valid
+	// once the lock is released.
+	pivot func(a *arena, n T) (T, string)
 }
 
 // bufHits holds a walk's batch of hits, taken under the shard's lock.
@@ -116,7 +120,7 @@ var bufHits = sync.Pool{New: func() any { b := make([]Hit, 0, readBatch); return
 // are taken under the lock (a table element's cell changes under it, and
 // its number may be reused once the lock is released; see arena.go), and
 // so is the pivot the next batch starts from (space.pivot).
-func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check func(h uint64, k string) verdict, fn func(Hit) bool) bool {
+func (sp *space[T]) walkShard(i int, pivot T, pkey string, exclusive, reverse bool, check func(h uint64, k string) verdict, fn func(Hit) bool) bool {
 	s := &sp.shards[i]
 	buf := bufHits.Get().(*[]Hit)
 	defer func() {
@@ -132,7 +136,7 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 		iter := func(n T) bool {
 			if first {
 				first = false
-				if exclusive && !sp.less(a, pivot, n) && !sp.less(a, n, pivot) {
+				if exclusive && !sp.less(a, pkey, pivot, n) && !sp.less(a, pkey, n, pivot) {
 					return true
 				}
 			}
@@ -154,13 +158,10 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 		}
 		s.mu.RLock()
 		a = s.mu.arena
-		if reverse {
-			s.mu.tree.Descend(pivot, iter)
-		} else {
-			s.mu.tree.Ascend(pivot, iter)
-		}
+		sp.seek(s, a, pivot, pkey, reverse, iter)
+		var lastKey string
 		if full {
-			last = sp.pivot(a, last)
+			last, lastKey = sp.pivot(a, last)
 		}
 		s.mu.RUnlock()
 		for _, h := range *buf {
@@ -174,7 +175,7 @@ func (sp *space[T]) walkShard(i int, pivot T, exclusive, reverse bool, check fun
 		if !full {
 			return true
 		}
-		pivot, exclusive = last, true
+		pivot, pkey, exclusive = last, lastKey, true
 	}
 }
 
@@ -182,25 +183,41 @@ func tableSpace(t *Table) *space[treeItem] {
 	return &space[treeItem]{
 		shards: &t.shards,
 		less:   lessTreeItem,
-		key:    func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
+		seek: func(s *treeShard[treeItem], a *arena, pivot treeItem, pkey string, reverse bool, iter func(treeItem) bool) {
+			if reverse {
+				s.mu.tree.DescendLess(pivot, pivotLess(a, pkey), iter)
+			} else {
+				s.mu.tree.AscendLess(pivot, pivotLess(a, pkey), iter)
+			}
+		},
+		key: func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
 		hit: func(a *arena, t treeItem) (uint64, string, Hit) {
 			it := t.itemIn(a)
 			k := it.key()
 			return it.h, k, Hit{Key: Key(bytesOf(k)), Entry: it.entry()}
 		},
-		pivot: func(a *arena, t treeItem) treeItem { return t.pivotIn(a) },
+		// The key's bytes in a slab, which the collector keeps while the
+		// pivot lives (the cell's number may be reused).
+		pivot: func(a *arena, t treeItem) (treeItem, string) { return treeItem{h: t.h, s8: t.s8}, t.keyIn(a) },
 	}
 }
 
 func indexSpace(ix *index) *space[indexEntry] {
 	return &space[indexEntry]{
 		shards: &ix.shards,
-		less:   func(_ *arena, x, y indexEntry) bool { return lessIndexEntry(x, y) },
-		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
+		less:   func(_ *arena, _ string, x, y indexEntry) bool { return lessIndexEntry(x, y) },
+		seek: func(s *treeShard[indexEntry], _ *arena, pivot indexEntry, _ string, reverse bool, iter func(indexEntry) bool) {
+			if reverse {
+				s.mu.tree.Descend(pivot, iter)
+			} else {
+				s.mu.tree.Ascend(pivot, iter)
+			}
+		},
+		key: func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
 		hit: func(_ *arena, e indexEntry) (uint64, string, Hit) {
 			return e.h, e.ikey, Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
 		},
-		pivot: func(_ *arena, e indexEntry) indexEntry { return e },
+		pivot: func(_ *arena, e indexEntry) (indexEntry, string) { return e, "" },
 	}
 }
 
@@ -225,12 +242,13 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 	if index == "" {
 		sp := tableSpace(t)
 		var piv treeItem
+		var pkey string
 		var excl bool
 		if start != nil {
-			piv, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), true
+			piv, pkey, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), str(start.Key), true
 		}
-		query(sp, r, piv, excl, func(h, s8 uint64, k string) treeItem {
-			return treeItem{h: h, s8: s8, pk: unsafe.StringData(k), pklen: uint32(len(k))}
+		query(sp, r, piv, pkey, excl, func(h, s8 uint64, k string) treeItem {
+			return treeItem{h: h, s8: s8}
 		}, fn)
 		return nil
 	}
@@ -243,7 +261,7 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 	if start != nil {
 		piv, excl = startEntry(start), true
 	}
-	query(indexSpace(ix), r, piv, excl, func(h, s8 uint64, k string) indexEntry {
+	query(indexSpace(ix), r, piv, "", excl, func(h, s8 uint64, k string) indexEntry {
 		return indexEntry{h: h, s8: s8, ikey: k}
 	}, fn)
 	return nil
@@ -263,7 +281,7 @@ func startEntry(start *Start) indexEntry {
 
 // query walks one partition. mk builds a search key (h, s8, key) that
 // sorts before every entry with that key.
-func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 uint64, k string) T, fn func(Hit) bool) {
+func query[T node](sp *space[T], r *Range, piv T, pkey string, exclusive bool, mk func(h, s8 uint64, k string) T, fn func(Hit) bool) {
 	p := keyPrefix(r.Partition)
 	h := hashPartition(r.Partition)
 	var lo, hi []byte
@@ -345,9 +363,9 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 
 		if s8 == 0 {
 			s8 = sortPrefix(str(k))
 		}
-		piv = mk(h, s8, str(k))
+		piv, pkey = mk(h, s8, str(k)), str(k)
 	}
-	sp.walkShard(shardOf(h), piv, exclusive, r.Reverse, check, fn)
+	sp.walkShard(shardOf(h), piv, pkey, exclusive, r.Reverse, check, fn)
 }
 
 // Scan calls fn with the items of the table (index "") or of the named
@@ -356,10 +374,11 @@ func query[T node](sp *space[T], r *Range, piv T, exclusive bool, mk func(h, s8 
 func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool) error {
 	if index == "" {
 		var piv treeItem
+		var pkey string
 		if start != nil {
-			piv = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot()
+			piv, pkey = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), str(start.Key)
 		}
-		scan(tableSpace(t), seg, start != nil, piv, func(h uint64) treeItem { return treeItem{h: h} }, fn)
+		scan(tableSpace(t), seg, start != nil, piv, pkey, func(h uint64) treeItem { return treeItem{h: h} }, fn)
 		return nil
 	}
 	ix, err := t.readIndex(index)
@@ -370,11 +389,11 @@ func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool)
 	if start != nil {
 		piv = startEntry(start)
 	}
-	scan(indexSpace(ix), seg, start != nil, piv, func(h uint64) indexEntry { return indexEntry{h: h} }, fn)
+	scan(indexSpace(ix), seg, start != nil, piv, "", func(h uint64) indexEntry { return indexEntry{h: h} }, fn)
 	return nil
 }
 
-func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64) T, fn func(Hit) bool) {
+func scan[T node](sp *space[T], seg Segment, resume bool, piv T, pkey string, mk func(uint64) T, fn func(Hit) bool) {
 	lo, hi, end := seg.bounds()
 	check := func(h uint64, _ string) verdict {
 		if !end && h >= hi {
@@ -386,12 +405,12 @@ func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64)
 	if resume {
 		h, _ := sp.key(nil, piv) // a pivot: its own key
 		if h < lo {
-			piv, resume = mk(lo), false
+			piv, pkey, resume = mk(lo), "", false
 		} else {
 			first = shardOf(h)
 		}
 	} else {
-		piv = mk(lo)
+		piv, pkey = mk(lo), ""
 	}
 	last := numShards - 1
 	if !end {
@@ -399,9 +418,9 @@ func scan[T node](sp *space[T], seg Segment, resume bool, piv T, mk func(uint64)
 	}
 	for i := first; i <= last; i++ {
 		if i > first {
-			piv, resume = mk(uint64(i)<<(64-shardBits)), false
+			piv, pkey, resume = mk(uint64(i)<<(64-shardBits)), "", false
 		}
-		if !sp.walkShard(i, piv, resume, false, check, fn) {
+		if !sp.walkShard(i, piv, pkey, resume, false, check, fn) {
 			return
 		}
 	}

@@ -737,6 +737,117 @@ func (tr *BTreeG[T]) nodeAscend(cn **node[T], pivot T, hint *PathHint,
 	return true
 }
 
+// AscendLess is Ascend with the comparison less for the search of the
+// pivot instead of the tree's own (a pivot whose key the tree's less
+// cannot read: dynacache's table trees hold cell numbers, and a pivot
+// carries its key in the closure). less must order the tree's items as
+// the tree's own does.
+func (tr *BTreeG[T]) AscendLess(pivot T, less func(a, b T) bool, iter func(item T) bool) {
+	if tr.lock(false) {
+		defer tr.unlock(false)
+	}
+	if tr.root == nil {
+		return
+	}
+	tr.nodeAscendLess(&tr.root, pivot, less, iter)
+}
+
+func (tr *BTreeG[T]) nodeAscendLess(cn **node[T], pivot T, less func(a, b T) bool, iter func(item T) bool) bool {
+	n := tr.isoLoad(cn, false)
+	i, found := bsearchLess(less, n, pivot)
+	if !found && !n.leaf() {
+		if !tr.nodeAscendLess(&(*n.children)[i], pivot, less, iter) {
+			return false
+		}
+	}
+	for ; i < len(n.items); i++ {
+		if !iter(n.items[i]) {
+			return false
+		}
+		if !n.leaf() {
+			if !tr.nodeScan(&(*n.children)[i+1], iter, false) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// DescendLess is Descend with the comparison less for the search of the
+// pivot (see AscendLess).
+func (tr *BTreeG[T]) DescendLess(pivot T, less func(a, b T) bool, iter func(item T) bool) {
+	if tr.lock(false) {
+		defer tr.unlock(false)
+	}
+	if tr.root == nil {
+		return
+	}
+	tr.nodeDescendLess(&tr.root, pivot, less, iter)
+}
+
+func (tr *BTreeG[T]) nodeDescendLess(cn **node[T], pivot T, less func(a, b T) bool, iter func(item T) bool) bool {
+	n := tr.isoLoad(cn, false)
+	i, found := bsearchLess(less, n, pivot)
+	if !found {
+		if !n.leaf() {
+			if !tr.nodeDescendLess(&(*n.children)[i], pivot, less, iter) {
+				return false
+			}
+		}
+		i--
+	}
+	for ; i >= 0; i-- {
+		if !iter(n.items[i]) {
+			return false
+		}
+		if !n.leaf() {
+			if !tr.nodeReverse(&(*n.children)[i], iter, false) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// GetLess is Get with the comparison less (see AscendLess).
+func (tr *BTreeG[T]) GetLess(key T, less func(a, b T) bool) (T, bool) {
+	if tr.lock(false) {
+		defer tr.unlock(false)
+	}
+	var empty T
+	if tr.root == nil {
+		return empty, false
+	}
+	n := tr.root
+	for {
+		i, found := bsearchLess(less, n, key)
+		if found {
+			return n.items[i], true
+		}
+		if n.leaf() {
+			return empty, false
+		}
+		n = (*n.children)[i]
+	}
+}
+
+// bsearchLess is bsearch with the comparison less.
+func bsearchLess[T any](less func(a, b T) bool, n *node[T], key T) (index int, found bool) {
+	low, high := 0, len(n.items)
+	for low < high {
+		h := (low + high) / 2
+		if !less(key, n.items[h]) {
+			low = h + 1
+		} else {
+			high = h
+		}
+	}
+	if low > 0 && !less(n.items[low-1], key) {
+		return low - 1, true
+	}
+	return low, false
+}
+
 func (tr *BTreeG[T]) Reverse(iter func(item T) bool) {
 	tr.reverse(iter, false)
 }

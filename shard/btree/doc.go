@@ -14,6 +14,10 @@
 //     an array of 64; here a split gives each node an array of about its
 //     size and arrays grow by half (grow, grownCap).
 //
+// It adds AscendLess, DescendLess and GetLess: a search whose pivot the
+// tree's own comparison cannot read (the table trees hold cell numbers,
+// not keys), compared by a function given for the call.
+//
 // A node may so hold fewer than the minimum items of a B-tree (a run that
 // stops right after a split leaves a small right node); deletes rebalance
 // as before, and every node but a root holds at least one item.
