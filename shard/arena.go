@@ -43,7 +43,9 @@ import (
 //     moves an image to a new slab); readers copy what they need out of
 //     it (a tableItem) before they release the lock. Freed cell numbers
 //     are reused. A frozen copy of the tree (freeze.go) therefore gets a
-//     copy of the cells and of the slab table, taken under the lock.
+//     copy of the slab table and shares the chunks of cells copy-on-write:
+//     the live arena clones a chunk before it changes a cell of it the
+//     first time after a Freeze (cellMut, chunkGen).
 //   - Compaction: the dead bytes of the shard's slabs (images overwritten
 //     or deleted) are counted; when they pass a quarter of the slab bytes
 //     (and compactMinDead), every slab less than half live is evacuated:
@@ -99,6 +101,11 @@ type arena struct {
 	freeSlabs []uint32
 	bump      uint32 // the slab new images go to (0: none yet)
 	chunks    []*[cellChunk]cell
+	// chunkGen is, by chunk, the gen at which the live arena last made
+	// or cloned it: a chunk of an older gen may be a frozen copy's too,
+	// and is cloned before a cell of it changes (cellMut).
+	chunkGen  []uint32
+	gen       uint32 // frozen copies taken (mod 2^32)
 	freeCells []uint32
 	next      uint32 // cells handed out so far, 0 included (never used)
 	used      int64  // summed over slabs
@@ -119,9 +126,21 @@ func newArena() *arena {
 	return &arena{slabs: make([]slab, 1), next: 1}
 }
 
-// cell returns cell id.
+// cell returns cell id, to read.
 func (a *arena) cell(id uint32) *cell {
 	return &a.chunks[id>>cellBits][id&(cellChunk-1)]
+}
+
+// cellMut returns cell id, to change: its chunk cloned first if a frozen
+// copy may share it.
+func (a *arena) cellMut(id uint32) *cell {
+	k := id >> cellBits
+	if a.chunkGen[k] != a.gen {
+		cp := *a.chunks[k]
+		a.chunks[k] = &cp
+		a.chunkGen[k] = a.gen
+	}
+	return &a.chunks[k][id&(cellChunk-1)]
 }
 
 // ptr returns the first byte of c's image.
@@ -148,6 +167,7 @@ func (a *arena) newCell() uint32 {
 	id := a.next
 	if int(id>>cellBits) == len(a.chunks) {
 		a.chunks = append(a.chunks, new([cellChunk]cell))
+		a.chunkGen = append(a.chunkGen, a.gen)
 	}
 	a.next++
 	return id
@@ -155,7 +175,7 @@ func (a *arena) newCell() uint32 {
 
 // freeCell releases cell id and its image.
 func (a *arena) freeCell(id uint32) {
-	c := a.cell(id)
+	c := a.cellMut(id)
 	a.release(c)
 	*c = cell{}
 	a.freeCells = append(a.freeCells, id)
@@ -357,10 +377,10 @@ func (a *arena) startCompaction() {
 func (a *arena) compactStep(moved func(id uint32, old tableItem)) {
 	end := min(a.cursor+compactStep, a.next)
 	for id := a.cursor; id < end; id++ {
-		c := a.cell(id)
-		if c.slab == 0 || !a.slabs[c.slab].evac {
+		if c := a.cell(id); c.slab == 0 || !a.slabs[c.slab].evac {
 			continue
 		}
+		c := a.cellMut(id)
 		old := tableItem{p: a.ptr(c), n: c.n, klen: c.klen}
 		a.release(c)
 		a.place(c, old)
@@ -376,15 +396,17 @@ func (a *arena) compactStep(moved func(id uint32, old tableItem)) {
 }
 
 // frozen returns a copy of the arena that later changes to a do not
-// touch: its cells copied, its slabs shared (their images never change).
+// touch: the slab table copied (the slabs shared: their images never
+// change), the chunks of cells shared until a changes a cell of one
+// (cellMut clones it then). O(slabs + chunks): 16 pointers per 2,048
+// items.
 func (a *arena) frozen() *arena {
-	f := &arena{slabs: append([]slab(nil), a.slabs...), next: a.next}
-	f.chunks = make([]*[cellChunk]cell, len(a.chunks))
-	for i, c := range a.chunks {
-		cp := *c
-		f.chunks[i] = &cp
+	a.gen++
+	return &arena{
+		slabs:  append([]slab(nil), a.slabs...),
+		chunks: append([]*[cellChunk]cell(nil), a.chunks...),
+		next:   a.next,
 	}
-	return f
 }
 
 // stats returns the arena's slab bytes and live image bytes.

@@ -19,11 +19,11 @@ import "github.com/dynacache/dynacache/shard/btree"
 // lock of the same shard must not see change under them.
 //
 // The copy stays valid after the locks are released because it comes
-// with a copy of each shard's arena (arena.go): the cells copied (16
-// bytes per item, the one part of a Freeze that grows with the table:
-// about 0.1 ms per shard at 1M items), the slabs shared, since an image
-// in a slab never changes and a slab the live shard drops stays alive
-// while the copy points into it.
+// with a copy of each shard's arena (arena.go): its slab table copied and
+// its chunks of cells shared (a few pointers per thousand items), the
+// live shard cloning a chunk before it changes a cell of one (cellMut),
+// and the slabs shared, since an image in a slab never changes and a slab
+// the live shard drops stays alive while the copy points into it.
 //
 // The items are the table's as applied in memory: a write the log has
 // accepted but not yet made durable may be in the copy. The caller makes

@@ -175,7 +175,7 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 		}
 		id := a.newCell()
 		off := uint32(uintptr(unsafe.Pointer(im.p)) - uintptr(unsafe.Pointer(im.base)))
-		*a.cell(id) = a.adopt(blocks, im.base, off, im.n, im.klen)
+		*a.cellMut(id) = a.adopt(blocks, im.base, off, im.n, im.klen)
 		s.mu.tree.Load(treeItem{h: cur.h, s8: cur.s8, id: id})
 		s.mu.points.addTagged(id, im.tag)
 		count++

@@ -78,13 +78,13 @@ func TestPointIndexShrinks(t *testing.T) {
 func pointSet(x *pointIndex, it tableItem) {
 	a := x.a
 	if i := x.find(it.key()); i >= 0 {
-		c := a.cell(x.slots[i].id)
+		c := a.cellMut(x.slots[i].id)
 		a.release(c)
 		a.place(c, it)
 		return
 	}
 	id := a.newCell()
-	a.place(a.cell(id), it)
+	a.place(a.cellMut(id), it)
 	x.add(id)
 }
 

@@ -398,13 +398,13 @@ func (t *Table) applySlotLocked(s *treeShard[treeItem], pivot tableItem, i int, 
 	a := s.mu.arena
 	switch {
 	case cur.exists() && i >= 0:
-		c := a.cell(x.slots[i].id)
+		c := a.cellMut(x.slots[i].id)
 		a.release(c)
 		a.place(c, cur)
 		cur.p = a.ptr(c)
 	case cur.exists():
 		id := a.newCell()
-		c := a.cell(id)
+		c := a.cellMut(id)
 		a.place(c, cur)
 		cur.p = a.ptr(c)
 		s.mu.tree.Set(treeItem{h: cur.h, s8: cur.s8, id: id})
