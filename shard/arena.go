@@ -70,7 +70,11 @@ const (
 	slabMax = 256 << 10
 
 	compactMinDead = 16 << 10
-	compactStep    = 4096
+	// A compaction step walks up to compactStep cells and moves up to
+	// compactMoves images (each of which, in a table with indexes, also
+	// moves its index entries: about a microsecond each).
+	compactStep  = 4096
+	compactMoves = 256
 )
 
 // cell is one key's current image: bytes [off, off+n) of slab, the first
@@ -370,13 +374,18 @@ func (a *arena) startCompaction() {
 	a.rounds++
 }
 
-// compactStep moves the images of up to compactStep cells out of the
-// slabs being evacuated, calling moved(id, old) for each after its cell
-// points at the copy (old is its image before), and ends the round at the
-// last cell.
+// compactStep moves the images of the next cells (up to compactStep
+// cells, compactMoves images) out of the slabs being evacuated, calling
+// moved(id, old) for each after its cell points at the copy (old is its
+// image before), and ends the round at the last cell.
 func (a *arena) compactStep(moved func(id uint32, old tableItem)) {
 	end := min(a.cursor+compactStep, a.next)
+	moves := 0
 	for id := a.cursor; id < end; id++ {
+		if moves == compactMoves {
+			end = id
+			break
+		}
 		if c := a.cell(id); c.slab == 0 || !a.slabs[c.slab].evac {
 			continue
 		}
@@ -385,6 +394,7 @@ func (a *arena) compactStep(moved func(id uint32, old tableItem)) {
 		a.release(c)
 		a.place(c, old)
 		moved(id, old)
+		moves++
 	}
 	a.cursor = end
 	if end == a.next {
