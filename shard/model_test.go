@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dynacache/dynacache/shard/attr"
@@ -74,12 +75,12 @@ func modelOrder(rows []modelRow, ks KeySchema, index bool) []modelRow {
 	return out
 }
 
-func randModelItem(rng *rand.Rand, pk string, sk int) attr.Item {
+func randModelItem(rng *rand.Rand, pk string, sk int, pad int) attr.Item {
 	it := attr.Item{
 		"pk": attr.Str(pk),
 		"sk": attr.Num(strconv.Itoa(sk)),
 		"v":  attr.Str(fmt.Sprint(rng.Intn(1000))),
-		"w":  attr.Str("payload"),
+		"w":  attr.Str("payload" + strings.Repeat("x", pad)),
 	}
 	if rng.Intn(3) > 0 { // sparse GSI
 		it["gk"] = attr.Str("g" + strconv.Itoa(rng.Intn(4)))
@@ -91,13 +92,19 @@ func randModelItem(rng *rand.Rand, pk string, sk int) attr.Item {
 	return it
 }
 
+// TestModel runs random writes against a map; seeds 5 and 6 write items
+// of up to 3 KB, so that the shards' arenas compact many times (arena.go).
 func TestModel(t *testing.T) {
-	for seed := int64(1); seed <= 4; seed++ {
+	for seed := int64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runModel(t, seed) })
 	}
 }
 
 func runModel(t *testing.T, seed int64) {
+	maxPad := 1
+	if seed > 4 {
+		maxPad = 3000
+	}
 	rng := rand.New(rand.NewSource(seed))
 	s := New(nil)
 	tb, err := s.CreateTable("m", modelSchema, []IndexSchema{modelGSI, modelLSI}, nil)
@@ -116,7 +123,7 @@ func runModel(t *testing.T, seed int64) {
 	for step := 0; step < 3000; step++ {
 		pk := pks[rng.Intn(len(pks))]
 		sk := rng.Intn(40) - 20
-		it := randModelItem(rng, pk, sk)
+		it := randModelItem(rng, pk, sk, rng.Intn(maxPad))
 		k, _ := modelSchema.EncodeKey(it)
 		switch rng.Intn(10) {
 		case 0, 1, 2: // delete
@@ -141,6 +148,16 @@ func runModel(t *testing.T, seed int64) {
 		}
 		if step%500 == 499 {
 			checkModel(t, rng, tb, model)
+		}
+	}
+	checkArena(t, tb)
+	if seed > 4 {
+		rounds := 0
+		for i := range tb.shards {
+			rounds += tb.shards[i].mu.arena.rounds
+		}
+		if rounds == 0 {
+			t.Fatal("no compaction ran")
 		}
 	}
 	// A GSI added to a filled table ends exactly consistent.
