@@ -192,6 +192,9 @@ func (a *arena) freeCell(id uint32) {
 func (a *arena) reserve(n uint32) []byte {
 	a.resvOwn = nil
 	if size := a.slabSize(); n > size/4 {
+		// A large image gets a slab of its own, which it does not share
+		// with small ones: no slab ends mostly unused, and the slab goes
+		// when the image does.
 		a.resvOwn = make([]byte, 0, n)
 		a.resv, a.resvN = unsafe.SliceData(a.resvOwn), n
 		return a.resvOwn
@@ -226,39 +229,16 @@ func (a *arena) abandon() {
 // release first.
 func (a *arena) place(c *cell, it tableItem) {
 	n := it.n
-	if it.p == a.resv && n == a.resvN {
-		var id uint32
-		if a.resvOwn != nil {
-			id = a.addSlab(a.resvOwn[:n], 0)
-		} else {
-			id = a.bump
-		}
-		a.resv, a.resvN, a.resvOwn = nil, 0, nil
-		s := &a.slabs[id]
-		off := s.used
-		s.used += n
-		s.live += n
-		a.used += int64(n)
-		a.live += int64(n)
-		*c = cell{slab: id, off: off, n: n, klen: it.klen}
-		return
+	if it.p != a.resv || n != a.resvN {
+		it.p = unsafe.SliceData(append(a.reserve(n), unsafe.Slice(it.p, n)...))
+	}
+	id := a.bump
+	if a.resvOwn != nil {
+		id = a.addSlab(a.resvOwn[:n], 0)
 	}
 	a.resv, a.resvN, a.resvOwn = nil, 0, nil
-	var id uint32
-	if size := a.slabSize(); n > size/4 {
-		// A large image gets a slab of its own, which it does not share
-		// with small ones: no slab ends mostly unused, and the slab goes
-		// when the image does.
-		id = a.addSlab(make([]byte, n), 0)
-	} else {
-		id = a.bump
-		if id == 0 || a.slabs[id].cap-a.slabs[id].used < n {
-			id = a.newBump(size)
-		}
-	}
 	s := &a.slabs[id]
 	off := s.used
-	copy(unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(s.base), off)), n), unsafe.Slice(it.p, n))
 	s.used += n
 	s.live += n
 	a.used += int64(n)
@@ -418,6 +398,3 @@ func (a *arena) frozen() *arena {
 		next:   a.next,
 	}
 }
-
-// stats returns the arena's slab bytes and live image bytes.
-func (a *arena) stats() (used, live int64) { return a.used, a.live }

@@ -334,14 +334,7 @@ func TestArenaAdoptsLoadBlocks(t *testing.T) {
 	if used != live {
 		t.Fatalf("after the load: %d bytes used, %d live", used, live)
 	}
-	adopted := 0
-	for i := range tb.shards {
-		for _, sl := range tb.shards[i].mu.arena.slabs {
-			if sl.base != nil && sl.cap == 0 {
-				adopted++
-			}
-		}
-	}
+	adopted := filledElsewhere(tb)
 	if adopted < numShards {
 		t.Fatalf("%d adopted slabs in %d shards", adopted, numShards)
 	}
@@ -359,14 +352,7 @@ func TestArenaAdoptsLoadBlocks(t *testing.T) {
 	if dead := used - live; dead > used/4+numShards*compactMinDead {
 		t.Fatalf("%d dead bytes of %d", dead, used)
 	}
-	left := 0
-	for i := range tb.shards {
-		for _, sl := range tb.shards[i].mu.arena.slabs {
-			if sl.base != nil && sl.cap == 0 {
-				left++
-			}
-		}
-	}
+	left := filledElsewhere(tb)
 	if left*2 > adopted {
 		t.Fatalf("%d of %d adopted slabs left after three quarters of their images died", left, adopted)
 	}
@@ -414,4 +400,18 @@ func TestArenaTruncate(t *testing.T) {
 			t.Fatalf("key %d after the swap back: %v", k, it)
 		}
 	}
+}
+
+// filledElsewhere counts the slabs of tb's shards that place does not
+// fill (cap 0): adopted load blocks, and large images' own slabs.
+func filledElsewhere(tb *Table) int {
+	n := 0
+	for i := range tb.shards {
+		for _, sl := range tb.shards[i].mu.arena.slabs {
+			if sl.base != nil && sl.cap == 0 {
+				n++
+			}
+		}
+	}
+	return n
 }

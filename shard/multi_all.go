@@ -57,7 +57,8 @@ func (s *Store) MutateAll(refs []Ref, decide func(olds []Entry) ([]Write, error)
 		}
 		h, _ := r.Table.locate(r.Key)
 		if !writes[i].Delete {
-			curIts[i] = newTableItem(h, r.Key, writes[i].Item)
+			// Not in the arena: several may be applied to one shard.
+			curIts[i] = newTableItem(nil, h, sortPrefix(str(r.Key)), r.Key, writes[i].Item)
 		}
 		curs[i] = curIts[i].entry()
 		batch = append(batch, BatchItem{Table: r.Table.name, Key: r.Key, Enc: curs[i].enc, Size: curs[i].Size(),

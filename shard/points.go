@@ -34,8 +34,6 @@ type pointSlot struct {
 	tag uint32
 }
 
-func (x *pointIndex) key(s *pointSlot) string { return x.a.key(s.id) }
-
 func (x *pointIndex) hash(k string) uint32 {
 	h := uint32(keyHash(k))
 	if x.weak {

@@ -20,7 +20,7 @@ func TestPointIndex(t *testing.T) {
 				delete(model, k)
 			} else {
 				sz := rng.Intn(1000)
-				it := storedItem(0, Key(k), 3, func(b []byte) []byte { return append(b, "enc"...) }, sz)
+				it := storedItem(nil, 0, 0, Key(k), []byte("enc"), sz)
 				pointSet(&x, it)
 				model[k] = uint32(sz)
 			}
@@ -48,7 +48,7 @@ func TestPointIndexShrinks(t *testing.T) {
 	x := pointIndex{a: newArena()}
 	const n = 10000
 	for i := 0; i < n; i++ {
-		pointSet(&x, storedItem(0, Key(fmt.Sprint("k", i)), 0, func(b []byte) []byte { return b }, i))
+		pointSet(&x, storedItem(nil, 0, 0, Key(fmt.Sprint("k", i)), nil, i))
 	}
 	peak := len(x.slots)
 	for i := 0; i < n-10; i++ {

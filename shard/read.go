@@ -97,9 +97,9 @@ const (
 // index's carry it inside, and their pkey is unused.
 type space[T node] struct {
 	shards *[numShards]treeShard[T]
-	less   func(a *arena, pkey string, x, y T) bool
-	// seek walks shard s (its lock held, a its arena) from pivot.
-	seek func(s *treeShard[T], a *arena, pivot T, pkey string, reverse bool, iter func(T) bool)
+	// less returns the order of a shard's tree (its arena a) for a search
+	// from a pivot with key pkey.
+	less func(a *arena, pkey string) func(x, y T) bool
 	// key returns the key a Range applies to (Key or IndexKey) and the hash.
 	key func(a *arena, n T) (uint64, string)
 	// hit returns n's key and hash (as key does) and n as a Hit, reading
@@ -132,11 +132,12 @@ func (sp *space[T]) walkShard(i int, pivot T, pkey string, exclusive, reverse bo
 		*buf = (*buf)[:0]
 		var last T
 		var a *arena
+		var less func(x, y T) bool
 		first, stopped, full := true, false, false
 		iter := func(n T) bool {
 			if first {
 				first = false
-				if exclusive && !sp.less(a, pkey, pivot, n) && !sp.less(a, pkey, n, pivot) {
+				if exclusive && !less(pivot, n) && !less(n, pivot) {
 					return true
 				}
 			}
@@ -158,7 +159,14 @@ func (sp *space[T]) walkShard(i int, pivot T, pkey string, exclusive, reverse bo
 		}
 		s.mu.RLock()
 		a = s.mu.arena
-		sp.seek(s, a, pivot, pkey, reverse, iter)
+		// The tree is called here, not through a function of sp, so
+		// that iter and what it captures stay on the stack.
+		less = sp.less(a, pkey)
+		if reverse {
+			s.mu.tree.DescendLess(pivot, less, iter)
+		} else {
+			s.mu.tree.AscendLess(pivot, less, iter)
+		}
 		var lastKey string
 		if full {
 			last, lastKey = sp.pivot(a, last)
@@ -182,15 +190,8 @@ func (sp *space[T]) walkShard(i int, pivot T, pkey string, exclusive, reverse bo
 func tableSpace(t *Table) *space[treeItem] {
 	return &space[treeItem]{
 		shards: &t.shards,
-		less:   lessTreeItem,
-		seek: func(s *treeShard[treeItem], a *arena, pivot treeItem, pkey string, reverse bool, iter func(treeItem) bool) {
-			if reverse {
-				s.mu.tree.DescendLess(pivot, pivotLess(a, pkey), iter)
-			} else {
-				s.mu.tree.AscendLess(pivot, pivotLess(a, pkey), iter)
-			}
-		},
-		key: func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
+		less:   pivotLess,
+		key:    func(a *arena, it treeItem) (uint64, string) { return it.h, it.keyIn(a) },
 		hit: func(a *arena, t treeItem) (uint64, string, Hit) {
 			it := t.itemIn(a)
 			k := it.key()
@@ -205,15 +206,8 @@ func tableSpace(t *Table) *space[treeItem] {
 func indexSpace(ix *index) *space[indexEntry] {
 	return &space[indexEntry]{
 		shards: &ix.shards,
-		less:   func(_ *arena, _ string, x, y indexEntry) bool { return lessIndexEntry(x, y) },
-		seek: func(s *treeShard[indexEntry], _ *arena, pivot indexEntry, _ string, reverse bool, iter func(indexEntry) bool) {
-			if reverse {
-				s.mu.tree.Descend(pivot, iter)
-			} else {
-				s.mu.tree.Ascend(pivot, iter)
-			}
-		},
-		key: func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
+		less:   func(*arena, string) func(x, y indexEntry) bool { return lessIndexEntry },
+		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
 		hit: func(_ *arena, e indexEntry) (uint64, string, Hit) {
 			return e.h, e.ikey, Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
 		},

@@ -214,32 +214,16 @@ type Write struct {
 // encScratch holds buffers newTableItem encodes into.
 var encScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// newTableItem encodes item under k, key and encoding in one allocation.
+// newTableItem encodes item under k, key and encoding in room(a, n).
 // The item is walked once: encoded and sized together into a scratch
-// buffer, then copied into an allocation of its exact size (instead of a
-// walk to size the encoding, one to encode it and one for its DynamoDB
-// size).
-func newTableItem(h uint64, k Key, item attr.Item) tableItem {
+// buffer, then copied into room of its exact size (instead of a walk to
+// size the encoding, one to encode it and one for its DynamoDB size).
+func newTableItem(a *arena, h, s8 uint64, k Key, item attr.Item) tableItem {
 	bp := encScratch.Get().(*[]byte)
 	b := append((*bp)[:0], k...)
 	b, size := attr.AppendItemSized(b, item)
 	b = binary.LittleEndian.AppendUint32(b, uint32(size))
-	buf := append([]byte(nil), b...)
-	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
-		*bp = b[:0]
-		encScratch.Put(bp)
-	}
-	return tableItem{h: h, s8: sortPrefix(str(k)), p: &buf[0], n: uint32(len(buf)), klen: uint32(len(k))}
-}
-
-// newArenaItem is newTableItem writing the image into a's reserved room
-// (see arena.reserve) instead of an allocation of its own.
-func newArenaItem(a *arena, h, s8 uint64, k Key, item attr.Item) tableItem {
-	bp := encScratch.Get().(*[]byte)
-	b := append((*bp)[:0], k...)
-	b, size := attr.AppendItemSized(b, item)
-	b = binary.LittleEndian.AppendUint32(b, uint32(size))
-	buf := append(a.reserve(uint32(len(b))), b...)
+	buf := append(room(a, uint32(len(b))), b...)
 	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
 		*bp = b[:0]
 		encScratch.Put(bp)
@@ -303,16 +287,11 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 	case w.Delete:
 	case w.Item == nil && w.Encoded != nil:
 		// Written straight into the shard's arena (applySlotLocked
-		// places it without a copy).
-		n := uint32(len(k) + len(w.Encoded) + sizeTrailer)
-		buf := s.mu.arena.reserve(n)
-		buf = append(buf, k...)
-		buf = append(buf, w.Encoded...)
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(w.Size))
-		curIt = tableItem{h: h, s8: pivot.s8, p: unsafe.SliceData(buf), n: n, klen: uint32(len(k))}
+		// places it without a copy), as is the default case's.
+		curIt = storedItem(s.mu.arena, h, pivot.s8, k, w.Encoded, w.Size)
 		cur = curIt.entry()
 	default:
-		curIt = newArenaItem(s.mu.arena, h, pivot.s8, k, w.Item)
+		curIt = newTableItem(s.mu.arena, h, pivot.s8, k, w.Item)
 		cur = curIt.entry()
 	}
 	wait, err = t.store.logItem(t, k, oldIt, curIt, w.Service)
@@ -476,11 +455,11 @@ func (t *Table) compactLocked(s *treeShard[treeItem], ixs []*index) {
 func (t *Table) RecoverItem(k Key, enc []byte, size int) {
 	h, s := t.locate(k)
 	pivot := pivotOf(h, k)
+	s.mu.Lock()
 	var cur tableItem
 	if enc != nil {
-		cur = storedItem(h, k, len(enc), func(b []byte) []byte { return append(b, enc...) }, size)
+		cur = storedItem(s.mu.arena, h, pivot.s8, k, enc, size)
 	}
-	s.mu.Lock()
 	old, _ := getLocked(s, pivot)
 	t.applyLocked(s, pivot, old, cur, nil)
 	s.mu.Unlock()

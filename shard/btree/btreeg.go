@@ -97,16 +97,21 @@ func (n *node[T]) leaf() bool {
 }
 
 func (tr *BTreeG[T]) bsearch(n *node[T], key T) (index int, found bool) {
+	return bsearchLess(tr.less, n, key)
+}
+
+// bsearchLess is bsearch with the comparison less (see AscendLess).
+func bsearchLess[T any](less func(a, b T) bool, n *node[T], key T) (index int, found bool) {
 	low, high := 0, len(n.items)
 	for low < high {
 		h := (low + high) / 2
-		if !tr.less(key, n.items[h]) {
+		if !less(key, n.items[h]) {
 			low = h + 1
 		} else {
 			high = h
 		}
 	}
-	if low > 0 && !tr.less(n.items[low-1], key) {
+	if low > 0 && !less(n.items[low-1], key) {
 		return low - 1, true
 	}
 	return low, false
@@ -114,8 +119,15 @@ func (tr *BTreeG[T]) bsearch(n *node[T], key T) (index int, found bool) {
 
 func (tr *BTreeG[T]) find(n *node[T], key T, hint *PathHint, depth int,
 ) (index int, found bool) {
+	return tr.findLess(tr.less, n, key, hint, depth)
+}
+
+// findLess is find with the comparison less; a hint is only given with
+// the tree's own.
+func (tr *BTreeG[T]) findLess(less func(a, b T) bool, n *node[T], key T, hint *PathHint, depth int,
+) (index int, found bool) {
 	if hint == nil {
-		return tr.bsearch(n, key)
+		return bsearchLess(less, n, key)
 	}
 	return tr.hintsearch(n, key, hint, depth)
 }
@@ -466,23 +478,23 @@ func (tr *BTreeG[T]) nodeScan(cn **node[T], iter func(item T) bool, mut bool,
 
 // Get a value for key
 func (tr *BTreeG[T]) Get(key T) (T, bool) {
-	return tr.getHint(key, nil, false)
+	return tr.getHint(key, tr.less, nil, false)
 }
 
 func (tr *BTreeG[T]) GetMut(key T) (T, bool) {
-	return tr.getHint(key, nil, true)
+	return tr.getHint(key, tr.less, nil, true)
 }
 
 // GetHint gets a value for key using a path hint
 func (tr *BTreeG[T]) GetHint(key T, hint *PathHint) (value T, ok bool) {
-	return tr.getHint(key, hint, false)
+	return tr.getHint(key, tr.less, hint, false)
 }
 func (tr *BTreeG[T]) GetHintMut(key T, hint *PathHint) (value T, ok bool) {
-	return tr.getHint(key, hint, true)
+	return tr.getHint(key, tr.less, hint, true)
 }
 
 // GetHint gets a value for key using a path hint
-func (tr *BTreeG[T]) getHint(key T, hint *PathHint, mut bool) (T, bool) {
+func (tr *BTreeG[T]) getHint(key T, less func(a, b T) bool, hint *PathHint, mut bool) (T, bool) {
 	if tr.lock(mut) {
 		defer tr.unlock(mut)
 	}
@@ -492,7 +504,7 @@ func (tr *BTreeG[T]) getHint(key T, hint *PathHint, mut bool) (T, bool) {
 	n := tr.isoLoad(&tr.root, mut)
 	depth := 0
 	for {
-		i, found := tr.find(n, key, hint, depth)
+		i, found := tr.findLess(less, n, key, hint, depth)
 		if found {
 			return n.items[i], true
 		}
@@ -693,7 +705,7 @@ func (tr *BTreeG[T]) ascend(pivot T, iter func(item T) bool, mut bool,
 	if tr.root == nil {
 		return
 	}
-	tr.nodeAscend(&tr.root, pivot, hint, 0, iter, mut)
+	tr.nodeAscend(&tr.root, pivot, tr.less, hint, 0, iter, mut)
 }
 func (tr *BTreeG[T]) AscendHint(pivot T, iter func(item T) bool, hint *PathHint,
 ) {
@@ -707,14 +719,14 @@ func (tr *BTreeG[T]) AscendHintMut(pivot T, iter func(item T) bool,
 
 // The return value of this function determines whether we should keep iterating
 // upon this functions return.
-func (tr *BTreeG[T]) nodeAscend(cn **node[T], pivot T, hint *PathHint,
+func (tr *BTreeG[T]) nodeAscend(cn **node[T], pivot T, less func(a, b T) bool, hint *PathHint,
 	depth int, iter func(item T) bool, mut bool,
 ) bool {
 	n := tr.isoLoad(cn, mut)
-	i, found := tr.find(n, pivot, hint, depth)
+	i, found := tr.findLess(less, n, pivot, hint, depth)
 	if !found {
 		if !n.leaf() {
-			if !tr.nodeAscend(&(*n.children)[i], pivot, hint, depth+1, iter,
+			if !tr.nodeAscend(&(*n.children)[i], pivot, less, hint, depth+1, iter,
 				mut) {
 				return false
 			}
@@ -749,28 +761,7 @@ func (tr *BTreeG[T]) AscendLess(pivot T, less func(a, b T) bool, iter func(item 
 	if tr.root == nil {
 		return
 	}
-	tr.nodeAscendLess(&tr.root, pivot, less, iter)
-}
-
-func (tr *BTreeG[T]) nodeAscendLess(cn **node[T], pivot T, less func(a, b T) bool, iter func(item T) bool) bool {
-	n := tr.isoLoad(cn, false)
-	i, found := bsearchLess(less, n, pivot)
-	if !found && !n.leaf() {
-		if !tr.nodeAscendLess(&(*n.children)[i], pivot, less, iter) {
-			return false
-		}
-	}
-	for ; i < len(n.items); i++ {
-		if !iter(n.items[i]) {
-			return false
-		}
-		if !n.leaf() {
-			if !tr.nodeScan(&(*n.children)[i+1], iter, false) {
-				return false
-			}
-		}
-	}
-	return true
+	tr.nodeAscend(&tr.root, pivot, less, nil, 0, iter, false)
 }
 
 // DescendLess is Descend with the comparison less for the search of the
@@ -782,70 +773,12 @@ func (tr *BTreeG[T]) DescendLess(pivot T, less func(a, b T) bool, iter func(item
 	if tr.root == nil {
 		return
 	}
-	tr.nodeDescendLess(&tr.root, pivot, less, iter)
-}
-
-func (tr *BTreeG[T]) nodeDescendLess(cn **node[T], pivot T, less func(a, b T) bool, iter func(item T) bool) bool {
-	n := tr.isoLoad(cn, false)
-	i, found := bsearchLess(less, n, pivot)
-	if !found {
-		if !n.leaf() {
-			if !tr.nodeDescendLess(&(*n.children)[i], pivot, less, iter) {
-				return false
-			}
-		}
-		i--
-	}
-	for ; i >= 0; i-- {
-		if !iter(n.items[i]) {
-			return false
-		}
-		if !n.leaf() {
-			if !tr.nodeReverse(&(*n.children)[i], iter, false) {
-				return false
-			}
-		}
-	}
-	return true
+	tr.nodeDescend(&tr.root, pivot, less, nil, 0, iter, false)
 }
 
 // GetLess is Get with the comparison less (see AscendLess).
 func (tr *BTreeG[T]) GetLess(key T, less func(a, b T) bool) (T, bool) {
-	if tr.lock(false) {
-		defer tr.unlock(false)
-	}
-	var empty T
-	if tr.root == nil {
-		return empty, false
-	}
-	n := tr.root
-	for {
-		i, found := bsearchLess(less, n, key)
-		if found {
-			return n.items[i], true
-		}
-		if n.leaf() {
-			return empty, false
-		}
-		n = (*n.children)[i]
-	}
-}
-
-// bsearchLess is bsearch with the comparison less.
-func bsearchLess[T any](less func(a, b T) bool, n *node[T], key T) (index int, found bool) {
-	low, high := 0, len(n.items)
-	for low < high {
-		h := (low + high) / 2
-		if !less(key, n.items[h]) {
-			low = h + 1
-		} else {
-			high = h
-		}
-	}
-	if low > 0 && !less(n.items[low-1], key) {
-		return low - 1, true
-	}
-	return low, false
+	return tr.getHint(key, less, nil, false)
 }
 
 func (tr *BTreeG[T]) Reverse(iter func(item T) bool) {
@@ -907,7 +840,7 @@ func (tr *BTreeG[T]) descend(pivot T, iter func(item T) bool, mut bool,
 	if tr.root == nil {
 		return
 	}
-	tr.nodeDescend(&tr.root, pivot, hint, 0, iter, mut)
+	tr.nodeDescend(&tr.root, pivot, tr.less, hint, 0, iter, mut)
 }
 
 func (tr *BTreeG[T]) DescendHint(pivot T, iter func(item T) bool,
@@ -921,14 +854,14 @@ func (tr *BTreeG[T]) DescendHintMut(pivot T, iter func(item T) bool,
 	tr.descend(pivot, iter, true, hint)
 }
 
-func (tr *BTreeG[T]) nodeDescend(cn **node[T], pivot T, hint *PathHint,
+func (tr *BTreeG[T]) nodeDescend(cn **node[T], pivot T, less func(a, b T) bool, hint *PathHint,
 	depth int, iter func(item T) bool, mut bool,
 ) bool {
 	n := tr.isoLoad(cn, mut)
-	i, found := tr.find(n, pivot, hint, depth)
+	i, found := tr.findLess(less, n, pivot, hint, depth)
 	if !found {
 		if !n.leaf() {
-			if !tr.nodeDescend(&(*n.children)[i], pivot, hint, depth+1, iter,
+			if !tr.nodeDescend(&(*n.children)[i], pivot, less, hint, depth+1, iter,
 				mut) {
 				return false
 			}
