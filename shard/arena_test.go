@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/dynacache/dynacache/shard/attr"
+	"github.com/dynacache/dynacache/shard/btree"
 )
 
 var arenaKS = KeySchema{HashName: "pk", HashType: attr.S}
@@ -80,15 +82,65 @@ func checkArena(t *testing.T, tb *Table) (used, live int64) {
 			s := &ix.shards[i]
 			s.mu.RLock()
 			s.mu.tree.Scan(func(e indexEntry) bool {
-				if p := images[e.baseKey()]; p != unsafe.StringData(e.base) {
-					t.Fatalf("index %s: entry of %q points at %p, the item's image is at %p", ix.schema.Name, e.baseKey(), unsafe.StringData(e.base), p)
+				if p := images[e.baseKey()]; uintptr(unsafe.Pointer(p)) != e.bp {
+					t.Fatalf("index %s: entry of %q points at %#x, the item's image is at %p", ix.schema.Name, e.baseKey(), e.bp, p)
 				}
 				return true
 			})
+			checkKeyStore(t, ix.schema.Name, &ix.keys[i], s.mu.tree)
 			s.mu.RUnlock()
 		}
 	}
 	return used, live
+}
+
+// checkKeyStore checks an index shard's key store against its entries:
+// each entry names a record in a slab of the store, holding its index key
+// (whose hash is the entry's), counting the entries that name it; the
+// live bytes of each slab are its records' and the totals agree.
+func checkKeyStore(t *testing.T, name string, ks *keyStore, tr *btree.BTreeG[indexEntry]) {
+	t.Helper()
+	refs := map[uintptr]uint32{}
+	lens := map[uintptr]uint32{}
+	tr.Scan(func(e indexEntry) bool {
+		id := binary.LittleEndian.Uint32(hdrOf(e.ik))
+		if id == 0 || int(id) >= len(ks.slabs) || ks.slabs[id].b == nil {
+			t.Fatalf("index %s: entry names a record of slab %d, which the store does not have", name, id)
+		}
+		sl := ks.slabs[id]
+		if e.ik < addr(sl.b)+keyHdr || e.ik+uintptr(e.ikn) > addr(sl.b)+uintptr(sl.used) {
+			t.Fatalf("index %s: record at %#x outside slab %d's used bytes", name, e.ik, id)
+		}
+		if h := hashPartition(Key(e.ikey()).Partition()); h != e.h {
+			t.Fatalf("index %s: entry of %q has hash %x, its index key %q hashes to %x", name, e.baseKey(), e.h, e.ikey(), h)
+		}
+		if n, ok := lens[e.ik]; ok && n != e.ikn {
+			t.Fatalf("index %s: record at %#x named with lengths %d and %d", name, e.ik, n, e.ikn)
+		}
+		refs[e.ik]++
+		lens[e.ik] = e.ikn
+		return true
+	})
+	perSlab := make([]int64, len(ks.slabs))
+	var live int64
+	for p, n := range refs {
+		hdr := hdrOf(p)
+		if got := binary.LittleEndian.Uint32(hdr[4:]); got != n {
+			t.Fatalf("index %s: record %q counts %d entries, %d name it", name, at(p, lens[p]), got, n)
+		}
+		perSlab[binary.LittleEndian.Uint32(hdr)] += int64(keyHdr + lens[p])
+		live += int64(keyHdr + lens[p])
+	}
+	var used int64
+	for id := 1; id < len(ks.slabs); id++ {
+		if int64(ks.slabs[id].live) != perSlab[id] {
+			t.Fatalf("index %s: key slab %d counts %d live bytes, its records hold %d", name, id, ks.slabs[id].live, perSlab[id])
+		}
+		used += int64(ks.slabs[id].used)
+	}
+	if ks.live != live || ks.used != used {
+		t.Fatalf("index %s: key store counts live %d used %d; records hold %d, slabs %d", name, ks.live, ks.used, live, used)
+	}
 }
 
 // TestArenaCompaction overwrites and deletes random keys of a table with

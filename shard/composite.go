@@ -141,7 +141,7 @@ func (s *IndexSchema) compositeKey(get func(KeyAttr) (attr.Value, bool)) (Key, b
 		}
 		sort = AppendSortPart(sort, v)
 	}
-	k := make([]byte, 0, binary.MaxVarintLen64+len(part)+len(sort))
+	k := heapBytes(binary.MaxVarintLen64 + len(part) + len(sort))[:0] // named by address: see encodeKey
 	k = binary.AppendUvarint(k, uint64(len(part)))
 	k = append(k, part...)
 	return append(k, sort...), true

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/dynacache/dynacache/shard/attr"
 )
@@ -63,9 +64,9 @@ type index struct {
 	projected []string
 
 	shards [numShards]treeShard[indexEntry]
-	// intern is, by index shard (under its lock), a small direct-mapped
-	// table of index keys recently inserted (see internLocked).
-	intern [numShards][]string
+	// keys is, by index shard (under its lock), where its entries' index
+	// keys are (ikeys.go).
+	keys [numShards]keyStore
 
 	ready   atomic.Bool // backfilled: readable
 	dropped atomic.Bool // removed from its table: stop backfilling
@@ -114,8 +115,10 @@ func keyValue(v attr.Value, ok bool, t attr.Type) (attr.Value, bool) {
 }
 
 // entryOf returns it's entry in the index, and false when the item has no
-// index key. item is it decoded, or nil.
-func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
+// index key. item is it decoded, or nil. The entry names its index key in
+// the returned bytes (on the heap, see heapBytes), which the caller keeps
+// alive while it uses the entry, and it's image.
+func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, []byte, bool) {
 	ks := &ix.schema.Key
 	enc := it.enc()
 	get := func(name string, t attr.Type) (attr.Value, bool) {
@@ -129,9 +132,9 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 	if ix.schema.Composite() {
 		ikey, ok := ix.schema.compositeKey(func(a KeyAttr) (attr.Value, bool) { return get(a.Name, a.Type) })
 		if !ok {
-			return indexEntry{}, false
+			return indexEntry{}, nil, false
 		}
-		return ix.entryWith(it, item, ikey), true
+		return ix.entryWith(it, item, ikey), ikey, true
 	}
 	hv, ok := get(ks.HashName, ks.HashType)
 	// A value over DynamoDB's key size limits (2048 bytes for a partition
@@ -142,37 +145,40 @@ func (ix *index) entryOf(it tableItem, item attr.Item) (indexEntry, bool) {
 		ok = false
 	}
 	if !ok {
-		return indexEntry{}, false
+		return indexEntry{}, nil, false
 	}
 	var rv attr.Value
 	if ks.HasRange() {
 		if rv, ok = get(ks.RangeName, ks.RangeType); !ok || (rv.Type != attr.N && len(rv.Str) > attr.MaxRangeKeySize) {
-			return indexEntry{}, false
+			return indexEntry{}, nil, false
 		}
 	}
-	return ix.entryWith(it, item, encodeKey(hv, rv, ks.HasRange())), true
+	ikey := encodeKey(hv, rv, ks.HasRange())
+	return ix.entryWith(it, item, ikey), ikey, true
 }
 
 // entryWith returns it's entry in the index under index key ikey.
 func (ix *index) entryWith(it tableItem, item attr.Item, ikey []byte) indexEntry {
 	return indexEntry{
-		h:     hashPartition(Key(ikey).Partition()),
-		s8:    sortPrefix(str(ikey)),
-		bh:    it.h,
-		bs8:   it.s8,
-		ikey:  str(ikey),
-		base:  it.kv(),
-		bklen: it.klen,
-		size:  uint32(ix.projectedSize(it, item)),
+		h:    hashPartition(Key(ikey).Partition()),
+		s8:   sortPrefix(str(ikey)),
+		bh:   it.h,
+		bs8:  it.s8,
+		ik:   addr(ikey),
+		bp:   uintptr(unsafe.Pointer(it.p)),
+		ikn:  uint32(len(ikey)),
+		bkn:  it.klen,
+		bn:   it.n - sizeTrailer,
+		size: uint32(ix.projectedSize(it, item)),
 	}
 }
 
 // encodeKey returns the Key of a partition value and, when hasRange, a sort
-// value.
+// value, on the heap (an index entry names it by address).
 func encodeKey(hv, rv attr.Value, hasRange bool) []byte {
 	var tmp [64]byte
 	hash := AppendKeyValue(tmp[:0], hv)
-	buf := make([]byte, 0, binary.MaxVarintLen64+len(hash)+len(rv.Str)+2)
+	buf := heapBytes(binary.MaxVarintLen64 + len(hash) + len(rv.Str) + 2)[:0]
 	buf = binary.AppendUvarint(buf, uint64(len(hash)))
 	buf = append(buf, hash...)
 	if hasRange {
@@ -210,12 +216,13 @@ func (ix *index) projectedSize(it tableItem, item attr.Item) int {
 // none). REQUIRES: the item's table shard locked (see Locking above).
 func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 	var oe, ne indexEntry
+	var ok, nk []byte
 	var oldIn, newIn bool
 	if old.exists() {
-		oe, oldIn = ix.entryOf(old, nil)
+		oe, ok, oldIn = ix.entryOf(old, nil)
 	}
 	if cur.exists() {
-		ne, newIn = ix.entryOf(cur, curItem)
+		ne, nk, newIn = ix.entryOf(cur, curItem)
 	}
 	if !oldIn && !newIn {
 		return
@@ -234,60 +241,44 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 		ix.shards[a].mu.Lock()
 	}
 	ix.shards[b].mu.Lock()
-	if oldIn && (!newIn || oe.h != ne.h || oe.ikey != ne.ikey) {
-		s := &ix.shards[shardOf(oe.h)]
-		if prev, ok := s.mu.tree.Delete(oe); ok {
+	if ix.dropped.Load() {
+		// Emptied (installIndexes): its entries are no longer kept.
+		oldIn, newIn = false, false
+	}
+	if oldIn && (!newIn || oe.h != ne.h || str(ok) != str(nk)) {
+		i := shardOf(oe.h)
+		s := &ix.shards[i]
+		if prev, found := s.mu.tree.Delete(oe); found {
+			ix.keys[i].release(prev.ik, prev.ikn, prev.h, prev.s8)
 			s.count.Add(-1)
 			s.bytes.Add(-int64(prev.size))
+			ix.keys[i].compactLocked(s.mu.tree)
 		}
 	}
 	if newIn {
-		s := &ix.shards[shardOf(ne.h)]
-		ne.ikey = ix.internLocked(shardOf(ne.h), s, ne)
+		i := shardOf(ne.h)
+		s := &ix.shards[i]
+		ks := &ix.keys[i]
+		ne.ik = ks.add(nk, ne.h, ne.s8)
 		prev, replaced := s.mu.tree.Set(ne)
 		if replaced {
+			ks.release(prev.ik, prev.ikn, prev.h, prev.s8)
 			s.bytes.Add(int64(ne.size) - int64(prev.size))
 		} else {
 			s.count.Add(1)
 			s.bytes.Add(int64(ne.size))
 		}
+		ks.compactLocked(s.mu.tree)
 	}
 	ix.shards[b].mu.Unlock()
 	if a >= 0 && a != b {
 		ix.shards[a].mu.Unlock()
 	}
-}
-
-// Interning index keys. Many entries of an index share their index key
-// (an index partition without a sort key, or with few sort values): the
-// tree then compares equal keys, each a separate allocation, and string
-// comparison reads both (a cache miss each). An entry that takes the very
-// string of an earlier entry with the same key compares equal to it on
-// the pointer alone, and costs no key allocation of its own.
-const (
-	internMin   = 64   // entries in a shard before it interns
-	internSlots = 1024 // slots per shard (a power of two): 16 KB
-)
-
-// internLocked returns ikey, or an equal string already in the shard.
-// REQUIRES: ix.shards[si] locked for writing.
-func (ix *index) internLocked(si int, s *treeShard[indexEntry], e indexEntry) string {
-	tab := ix.intern[si]
-	if tab == nil {
-		if s.count.Load() < internMin {
-			return e.ikey
-		}
-		tab = make([]string, internSlots)
-		ix.intern[si] = tab
-	}
-	// The top bits of h are the same for every entry of the shard (they
-	// pick it): mix before taking the top bits, or only 16 slots are used.
-	slot := ((e.h ^ e.s8 ^ uint64(len(e.ikey))) * 0x9e3779b97f4a7c15) >> (64 - 10) & (internSlots - 1)
-	if cand := tab[slot]; cand == e.ikey {
-		return cand
-	}
-	tab[slot] = e.ikey
-	return e.ikey
+	// The search keys named these by address: they, and the old image
+	// until its entry was gone, must not be collected before here.
+	runtime.KeepAlive(ok)
+	runtime.KeepAlive(old.p)
+	runtime.KeepAlive(cur.p)
 }
 
 // backfillBatch is how many items a backfill copies per table shard lock.
@@ -311,12 +302,11 @@ func (t *Table) backfillShards(ix *index, lo, hi int, y *Yielder) bool {
 		var last tableItem
 		first := true
 		for {
-			if ix.dropped.Load() {
-				return false
-			}
 			n := 0
 			s.mu.RLock()
-			if t.dropped {
+			// Under the table shard's lock: an index is dropped under
+			// all of them (installIndexes).
+			if t.dropped || ix.dropped.Load() {
 				s.mu.RUnlock()
 				return false
 			}
@@ -373,12 +363,35 @@ func (t *Table) installIndexes(schemas []IndexSchema) []*index {
 		set.ixs[i] = ix
 		fresh = append(fresh, ix)
 	}
-	t.indexes.Store(set)
+	var gone []*index
 	for _, ix := range cur.ixs {
 		if set.find(ix.schema.Name) != ix {
-			ix.dropped.Store(true)
+			gone = append(gone, ix)
 		}
 	}
+	if len(gone) == 0 {
+		t.indexes.Store(set)
+		return fresh
+	}
+	// An index entry names its item's image by address, which only the
+	// writers maintaining the index keep alive (ikeys.go): so the dropped
+	// indexes are emptied while no write to the table is in progress, and
+	// every write after this maintains the new set only.
+	t.lockAll()
+	t.indexes.Store(set)
+	for _, ix := range gone {
+		ix.dropped.Store(true)
+		for i := range ix.shards {
+			s := &ix.shards[i]
+			s.mu.Lock()
+			s.mu.tree = newIndexTree()
+			ix.keys[i] = keyStore{}
+			s.count.Store(0)
+			s.bytes.Store(0)
+			s.mu.Unlock()
+		}
+	}
+	t.unlockAll()
 	return fresh
 }
 

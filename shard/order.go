@@ -251,30 +251,62 @@ func lessTableItem(a, b tableItem) bool {
 	return a.key() < b.key()
 }
 
-// indexEntry is one entry in an index shard's tree. base is the indexed
-// item's kv (its Key and encoding), shared with the table: an index entry
-// costs its index key and this struct, never a copy of the item.
+// indexEntry is one entry in an index shard's tree: 64 bytes, no pointer
+// (ikeys.go says why, and why naming bytes by address is safe). ik names
+// the index key, in a record of the index shard's key store; bp the
+// indexed item's Key and encoding, its image in its table shard's arena:
+// an index entry costs its index key (shared by entries with equal keys)
+// and this struct, never a copy of the item.
 //
 // Entries with the same index key (many items of one index partition
 // share their index sort key, or the index has none) are ordered as their
 // items are in the table: by bh and bs8, the item's own h and s8, then by
-// its Key. The two words spare most of those comparisons a read of base,
-// a cache miss into the item (it was 70% of a backfill, issue 19).
+// its Key. The two words spare most of those comparisons a read of the
+// image, a cache miss into the item (it was 70% of a backfill, issue 19).
+//
+// A search key (a pivot) names bytes of its own (indexPivot), or, in a
+// write, the index key its writer computed and the image it holds.
 type indexEntry struct {
-	h     uint64
-	s8    uint64 // sortPrefix(ikey)
-	bh    uint64 // the item's h: the hash of its partition
-	bs8   uint64 // the item's s8: sortPrefix of its Key
-	ikey  string // the index key: uvarint(len(ip)) ip is
-	base  string // the table item's kv
-	bklen uint32 // length of the Key at the front of base
-	size  uint32 // DynamoDB size of the projected item
+	h    uint64
+	s8   uint64 // sortPrefix(ikey)
+	bh   uint64 // the item's h: the hash of its partition
+	bs8  uint64 // the item's s8: sortPrefix of its Key
+	ik   uintptr
+	bp   uintptr
+	ikn  uint32 // index key length: uvarint(len(ip)) ip is
+	bkn  uint32 // length of the item's Key, at the front of its image
+	bn   uint32 // length of its Key and encoding
+	size uint32 // DynamoDB size of the projected item
 }
 
-func (e indexEntry) baseKey() string { return e.base[:e.bklen] }
+// ikey returns the entry's index key.
+// REQUIRES: the index shard's lock held, or e a pivot whose bytes are held.
+func (e indexEntry) ikey() string { return at(e.ik, e.ikn) }
 
+// baseKey returns the Key of the entry's item. REQUIRES: as ikey.
+func (e indexEntry) baseKey() string { return at(e.bp, e.bkn) }
+
+// entry returns the entry's item. REQUIRES: as ikey; the Entry then keeps
+// the image alive.
 func (e indexEntry) entry() Entry {
-	return Entry{enc: bytesOf(e.base)[e.bklen:], size: int(e.size)}
+	return Entry{enc: bytesOf(at(e.bp, e.bn))[e.bkn:], size: int(e.size)}
+}
+
+// indexPivot returns a search key with these hashes and keys, and the
+// string holding its bytes: the caller keeps it alive (runtime.KeepAlive)
+// for as long as it searches with the pivot.
+func indexPivot(h, s8, bh, bs8 uint64, ikey, bkey string) (indexEntry, string) {
+	buf := heapBytes(len(ikey) + len(bkey))
+	copy(buf, ikey)
+	copy(buf[len(ikey):], bkey)
+	e := indexEntry{h: h, s8: s8, bh: bh, bs8: bs8, ikn: uint32(len(ikey)), bkn: uint32(len(bkey)), bn: uint32(len(bkey))}
+	if len(ikey) > 0 {
+		e.ik = addr(buf)
+	}
+	if len(bkey) > 0 {
+		e.bp = addr(buf[len(ikey):])
+	}
+	return e, str(buf)
 }
 
 func lessIndexEntry(a, b indexEntry) bool {
@@ -284,8 +316,11 @@ func lessIndexEntry(a, b indexEntry) bool {
 	if a.s8 != b.s8 {
 		return a.s8 < b.s8
 	}
-	if a.ikey != b.ikey {
-		return a.ikey < b.ikey
+	// Entries of one interned index key name the same bytes.
+	if a.ik != b.ik || a.ikn != b.ikn {
+		if ak, bk := a.ikey(), b.ikey(); ak != bk {
+			return ak < bk
+		}
 	}
 	if a.bh != b.bh {
 		return a.bh < b.bh
@@ -293,7 +328,7 @@ func lessIndexEntry(a, b indexEntry) bool {
 	if a.bs8 != b.bs8 {
 		return a.bs8 < b.bs8
 	}
-	return a.base[:a.bklen] < b.base[:b.bklen]
+	return a.baseKey() < b.baseKey()
 }
 
 // newTableTree returns an empty tree for a shard whose cells are in a.

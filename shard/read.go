@@ -3,6 +3,7 @@ package shard
 import (
 	"bytes"
 	"math/bits"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -94,7 +95,7 @@ const (
 // index), read under the shard's lock.
 //
 // A table's pivots carry their key beside them (pkey; see treeItem); an
-// index's carry it inside, and their pkey is unused.
+// index's name bytes that pkey holds (indexPivot).
 type space[T node] struct {
 	shards *[numShards]treeShard[T]
 	// less returns the order of a shard's tree (its arena a) for a search
@@ -167,6 +168,8 @@ func (sp *space[T]) walkShard(i int, pivot T, pkey string, exclusive, reverse bo
 		} else {
 			s.mu.tree.AscendLess(pivot, less, iter)
 		}
+		// An index pivot names the bytes pkey holds (indexPivot).
+		runtime.KeepAlive(pkey)
 		var lastKey string
 		if full {
 			last, lastKey = sp.pivot(a, last)
@@ -207,11 +210,15 @@ func indexSpace(ix *index) *space[indexEntry] {
 	return &space[indexEntry]{
 		shards: &ix.shards,
 		less:   func(*arena, string) func(x, y indexEntry) bool { return lessIndexEntry },
-		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey },
+		key:    func(_ *arena, e indexEntry) (uint64, string) { return e.h, e.ikey() },
 		hit: func(_ *arena, e indexEntry) (uint64, string, Hit) {
-			return e.h, e.ikey, Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
+			return e.h, e.ikey(), Hit{Key: Key(bytesOf(e.baseKey())), Entry: e.entry()}
 		},
-		pivot: func(_ *arena, e indexEntry) (indexEntry, string) { return e, "" },
+		// The entry's keys copied: once the lock is released, its record
+		// and its item may go.
+		pivot: func(_ *arena, e indexEntry) (indexEntry, string) {
+			return indexPivot(e.h, e.s8, e.bh, e.bs8, e.ikey(), e.baseKey())
+		},
 	}
 }
 
@@ -241,8 +248,8 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 		if start != nil {
 			piv, pkey, excl = pivotOf(hashPartition(start.Key.Partition()), start.Key).treePivot(), str(start.Key), true
 		}
-		query(sp, r, piv, pkey, excl, func(h, s8 uint64, k string) treeItem {
-			return treeItem{h: h, s8: s8}
+		query(sp, r, piv, pkey, excl, func(h, s8 uint64, k string) (treeItem, string) {
+			return treeItem{h: h, s8: s8}, k
 		}, fn)
 		return nil
 	}
@@ -251,31 +258,27 @@ func (t *Table) Query(index string, r *Range, start *Start, fn func(Hit) bool) e
 		return err
 	}
 	var piv indexEntry
+	var pkey string
 	var excl bool
 	if start != nil {
-		piv, excl = startEntry(start), true
+		piv, pkey = startEntry(start)
+		excl = true
 	}
-	query(indexSpace(ix), r, piv, "", excl, func(h, s8 uint64, k string) indexEntry {
-		return indexEntry{h: h, s8: s8, ikey: k}
+	query(indexSpace(ix), r, piv, pkey, excl, func(h, s8 uint64, k string) (indexEntry, string) {
+		return indexPivot(h, s8, 0, 0, k, "")
 	}, fn)
 	return nil
 }
 
-func startEntry(start *Start) indexEntry {
-	return indexEntry{
-		h:     hashPartition(start.IndexKey.Partition()),
-		s8:    sortPrefix(str(start.IndexKey)),
-		bh:    hashPartition(start.Key.Partition()),
-		bs8:   sortPrefix(str(start.Key)),
-		ikey:  str(start.IndexKey),
-		base:  str(start.Key),
-		bklen: uint32(len(start.Key)),
-	}
+// startEntry returns the index pivot of start (see indexPivot).
+func startEntry(start *Start) (indexEntry, string) {
+	return indexPivot(hashPartition(start.IndexKey.Partition()), sortPrefix(str(start.IndexKey)),
+		hashPartition(start.Key.Partition()), sortPrefix(str(start.Key)), str(start.IndexKey), str(start.Key))
 }
 
 // query walks one partition. mk builds a search key (h, s8, key) that
-// sorts before every entry with that key.
-func query[T node](sp *space[T], r *Range, piv T, pkey string, exclusive bool, mk func(h, s8 uint64, k string) T, fn func(Hit) bool) {
+// sorts before every entry with that key, and its pkey.
+func query[T node](sp *space[T], r *Range, piv T, pkey string, exclusive bool, mk func(h, s8 uint64, k string) (T, string), fn func(Hit) bool) {
 	p := keyPrefix(r.Partition)
 	h := hashPartition(r.Partition)
 	var lo, hi []byte
@@ -357,7 +360,7 @@ func query[T node](sp *space[T], r *Range, piv T, pkey string, exclusive bool, m
 		if s8 == 0 {
 			s8 = sortPrefix(str(k))
 		}
-		piv, pkey = mk(h, s8, str(k)), str(k)
+		piv, pkey = mk(h, s8, str(k))
 	}
 	sp.walkShard(shardOf(h), piv, pkey, exclusive, r.Reverse, check, fn)
 }
@@ -380,10 +383,11 @@ func (t *Table) Scan(index string, seg Segment, start *Start, fn func(Hit) bool)
 		return err
 	}
 	var piv indexEntry
+	var pkey string
 	if start != nil {
-		piv = startEntry(start)
+		piv, pkey = startEntry(start)
 	}
-	scan(indexSpace(ix), seg, start != nil, piv, "", func(h uint64) indexEntry { return indexEntry{h: h} }, fn)
+	scan(indexSpace(ix), seg, start != nil, piv, pkey, func(h uint64) indexEntry { return indexEntry{h: h} }, fn)
 	return nil
 }
 

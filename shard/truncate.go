@@ -35,6 +35,7 @@ type Truncated struct {
 	bytes   [numShards]int64
 	ixs     []*index
 	ixTrees [][numShards]*btree.BTreeG[indexEntry]
+	ixKeys  [][numShards]keyStore
 	ixCount [][numShards]int64
 	ixBytes [][numShards]int64
 	items   int64
@@ -122,6 +123,7 @@ func (t *Table) swapLocked(d *Truncated) {
 			d.ixs = []*index{}
 		}
 		d.ixTrees = make([][numShards]*btree.BTreeG[indexEntry], len(d.ixs))
+		d.ixKeys = make([][numShards]keyStore, len(d.ixs))
 		d.ixCount = make([][numShards]int64, len(d.ixs))
 		d.ixBytes = make([][numShards]int64, len(d.ixs))
 	}
@@ -152,7 +154,9 @@ func (t *Table) swapLocked(d *Truncated) {
 			s.mu.tree, d.ixTrees[j][i] = d.ixTrees[j][i], s.mu.tree
 			d.ixCount[j][i] = s.count.Swap(d.ixCount[j][i])
 			d.ixBytes[j][i] = s.bytes.Swap(d.ixBytes[j][i])
-			ix.intern[i] = nil
+			// The entries name their keys in the store and their
+			// images in the arenas swapped above: all go together.
+			ix.keys[i], d.ixKeys[j][i] = d.ixKeys[j][i], ix.keys[i]
 			s.mu.Unlock()
 		}
 	}
