@@ -305,16 +305,27 @@ func (a *arena) maybeDrop(id uint32) {
 	a.freeSlabs = append(a.freeSlabs, id)
 }
 
+// adopted maps the load blocks a load has adopted so far to their slab
+// numbers; consecutive images are mostly in one block, so the last is
+// kept beside the map.
+type adopted struct {
+	ids      map[*byte]uint32
+	last     uint32
+	lastBase *byte
+}
+
 // adopt records that an image of n bytes at offset off of block base (a
 // recovery's load block, see Imager) is a key's image in this shard, and
-// returns its cell contents. blocks maps the blocks adopted so far to
-// their slab numbers; it is the caller's, for one load.
-func (a *arena) adopt(blocks map[*byte]uint32, base *byte, off, n, klen uint32) cell {
-	id, ok := blocks[base]
+// returns its cell contents. blocks is the caller's, for one load.
+func (a *arena) adopt(blocks *adopted, base *byte, off, n, klen uint32) cell {
+	id, ok := blocks.last, base == blocks.lastBase && base != nil
 	if !ok {
-		id = a.addSlab(nil, 0)
-		a.slabs[id].base = base
-		blocks[base] = id
+		if id, ok = blocks.ids[base]; !ok {
+			id = a.addSlab(nil, 0)
+			a.slabs[id].base = base
+			blocks.ids[base] = id
+		}
+		blocks.last, blocks.lastBase = id, base
 	}
 	s := &a.slabs[id]
 	s.used += n

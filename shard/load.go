@@ -157,7 +157,7 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 	a := s.mu.arena
 	// The load blocks adopted as slabs of this shard (see Imager): the
 	// images stay where the Imager copied them.
-	blocks := make(map[*byte]uint32)
+	blocks := &adopted{ids: make(map[*byte]uint32)}
 	var count, bytes int64
 	for _, i := range idx {
 		im := &ims[i]

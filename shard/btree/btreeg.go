@@ -895,7 +895,16 @@ func (tr *BTreeG[T]) Load(item T) (T, bool) {
 		if n.leaf() {
 			if len(n.items) < tr.max {
 				if tr.Less(n.items[len(n.items)-1], item) {
-					n.items = append(tr.grow(n.items)[:len(n.items)], item)
+					if len(n.items) == cap(n.items) {
+						// A bulk load fills every leaf but the last:
+						// its array is made full size at once, not
+						// regrown on the way (each regrowth a copy and,
+						// in a starting process, fresh pages).
+						s := make([]T, len(n.items), tr.max)
+						copy(s, n.items)
+						n.items = s
+					}
+					n.items = append(n.items, item)
 					n.hot = len(n.items)
 					tr.count++
 					return tr.empty, false
