@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"unsafe"
@@ -37,24 +38,26 @@ import (
 //     a batch) copies its keys into an allocation of its own, which its
 //     holder keeps alive (indexPivot).
 //   - An index dropped from its table is emptied under its table's shard
-//     locks (dropIndexes), so no reader meets an entry whose item stopped
-//     being maintained, and a truncation moves the index's trees and key
-//     stores together with the table's arenas.
+//     locks (installIndexes), so no reader meets an entry whose item
+//     stopped being maintained, and a truncation moves the index's trees
+//     and key stores together with the table's arenas.
 //
 // Compaction: when a quarter of the store's slab bytes (and at least
 // keysMinDead) are dead, the slabs less than three quarters live are
-// evacuated in one walk over the shard's tree, which re-points every entry
-// naming a record there. A shard holds a sixty-fourth of the index, so
-// the walk is bounded by that (about 1 ms per 50k entries); it runs under
-// the shard's write lock, from a write that made the dead bytes.
+// evacuated, the sparsest first and at most keysEvacMax live bytes a
+// round, in one walk over the shard's tree that re-points every entry
+// naming a record there. It runs under the shard's write lock, from a
+// write that made the dead bytes; a shard holds a sixty-fourth of the
+// index, and the walk costs about 20 ns per entry it passes.
 
 const (
 	keyHdr       = 8 // before a record's key bytes: its slab number, its entry count
 	keySlabMin   = 4 << 10
 	keySlabMax   = 64 << 10
 	keysMinDead  = 16 << 10
-	internMin    = 512  // live record bytes before a shard interns
-	internSlots  = 1024 // slots per shard (a power of two)
+	keysEvacMax  = 128 << 10 // live bytes a compaction round copies at most
+	internMin    = 512       // live record bytes before a shard interns
+	internSlots  = 1024      // slots per shard (a power of two)
 	keyInternTag = 0x9e3779b97f4a7c15
 )
 
@@ -224,75 +227,95 @@ func (ks *keyStore) maybeDrop(id uint32) {
 }
 
 // compactLocked evacuates the store's sparse slabs when it is due (see
-// above); tr is the shard's tree, whose entries it re-points.
+// above); tr is the shard's tree, whose entries it re-points. A round
+// evacuates the sparsest slabs up to keysEvacMax live bytes, so that it
+// copies a bounded amount; what it leaves is the next round's.
 func (ks *keyStore) compactLocked(tr *btree.BTreeG[indexEntry]) {
 	dead := ks.used - ks.live
 	if dead < keysMinDead || dead*4 <= ks.used || dead < ks.lookedAt+keySlabMin {
 		return
 	}
-	type span struct{ lo, hi uintptr }
-	var evac []span
+	type span struct {
+		lo, hi uintptr
+		id     uint32
+	}
+	var cands []span
 	for id := 1; id < len(ks.slabs); id++ {
 		s := &ks.slabs[id]
 		if s.b != nil && uint32(id) != ks.bump && uint64(s.live)*4 < uint64(s.used)*3 {
-			s.evac = true
-			evac = append(evac, span{addr(s.b), addr(s.b) + uintptr(len(s.b))})
+			cands = append(cands, span{addr(s.b), addr(s.b) + uintptr(len(s.b)), uint32(id)})
 		}
 	}
 	ks.lookedAt = 0
-	if len(evac) == 0 {
+	if len(cands) == 0 {
 		ks.lookedAt = dead
 		return
 	}
 	ks.rounds++
-	slices.SortFunc(evac, func(a, b span) int {
-		if a.lo < b.lo {
-			return -1
+	// The sparsest first: the most dead bytes freed per byte copied.
+	live := func(sp span) uint64 { return uint64(ks.slabs[sp.id].live) * 1024 / uint64(ks.slabs[sp.id].used) }
+	slices.SortFunc(cands, func(a, b span) int { return cmp.Compare(live(a), live(b)) })
+	var evac []span
+	var taken uint32
+	for _, sp := range cands {
+		if len(evac) > 0 && taken+ks.slabs[sp.id].live > keysEvacMax {
+			break
 		}
-		return 1
-	})
-	moved := make(map[uintptr]uintptr)
-	move := func(p uintptr, n uint32) uintptr {
-		if np, ok := moved[p]; ok {
-			return np
-		}
-		hdr := hdrOf(p)
-		np := ks.place(bytesOf(at(p, n)), binary.LittleEndian.Uint32(hdr[4:]))
-		ks.slabs[binary.LittleEndian.Uint32(hdr)].live -= keyHdr + n // after place: it may grow slabs
-		ks.live -= int64(keyHdr + n)
-		moved[p] = np
-		return np
+		taken += ks.slabs[sp.id].live
+		ks.slabs[sp.id].evac = true
+		evac = append(evac, sp)
 	}
+	slices.SortFunc(evac, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	in := func(p uintptr) bool {
+		j, _ := slices.BinarySearchFunc(evac, p, func(s span, p uintptr) int {
+			if s.hi <= p {
+				return -1
+			}
+			if s.lo > p {
+				return 1
+			}
+			return 0
+		})
+		return j < len(evac) && evac[j].lo <= p && p < evac[j].hi
+	}
+	// The walk is in the tree's order, where the entries of one index key
+	// are consecutive: they go to one new record (merging records that
+	// interning missed), each entry counted off its old record and onto
+	// the new one.
+	var cur uintptr
+	var curN uint32
 	tr.WalkMut(func(items []indexEntry) bool {
 		for i := range items {
 			e := &items[i]
-			j, _ := slices.BinarySearchFunc(evac, e.ik, func(s span, p uintptr) int {
-				if s.hi <= p {
-					return -1
-				}
-				if s.lo > p {
-					return 1
-				}
-				return 0
-			})
-			if j < len(evac) && evac[j].lo <= e.ik && e.ik < evac[j].hi {
-				e.ik = move(e.ik, e.ikn)
+			if !in(e.ik) {
+				continue
 			}
+			k := at(e.ik, e.ikn)
+			if cur != 0 && curN == e.ikn && at(cur, curN) == k {
+				hdr := hdrOf(cur)
+				binary.LittleEndian.PutUint32(hdr[4:], binary.LittleEndian.Uint32(hdr[4:])+1)
+			} else {
+				cur, curN = ks.place(bytesOf(k), 1), e.ikn
+			}
+			hdr := hdrOf(e.ik)
+			refs := binary.LittleEndian.Uint32(hdr[4:]) - 1
+			binary.LittleEndian.PutUint32(hdr[4:], refs)
+			if refs == 0 {
+				ks.slabs[binary.LittleEndian.Uint32(hdr)].live -= keyHdr + e.ikn
+				ks.live -= int64(keyHdr + e.ikn)
+			}
+			e.ik = cur
 		}
 		return true
 	})
-	// A slot names a live record (release empties it when its record
-	// dies), and a live record has an entry, so it was moved if it was in
-	// an evacuated slab.
+	// The evacuated records are dead: no slot may name them.
 	for i, c := range ks.intern {
-		if np, ok := moved[c.p]; ok && c.p != 0 {
-			ks.intern[i].p = np
+		if c.p != 0 && in(c.p) {
+			ks.intern[i] = internSlot{}
 		}
 	}
-	for id := 1; id < len(ks.slabs); id++ {
-		if s := &ks.slabs[id]; s.evac {
-			s.evac = false
-			ks.maybeDrop(uint32(id))
-		}
+	for _, sp := range evac {
+		ks.slabs[sp.id].evac = false
+		ks.maybeDrop(sp.id)
 	}
 }
