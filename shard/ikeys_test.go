@@ -3,9 +3,11 @@ package shard
 import (
 	"fmt"
 	"math/rand"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dynacache/dynacache/shard/attr"
 )
@@ -20,6 +22,22 @@ func ikeyItem(k, step int, u string) attr.Item {
 	it := arenaItem(k, step, 0)
 	it["u"] = attr.Str(u)
 	return it
+}
+
+// collectWhile runs a collection every 2 ms until stop is set: index
+// entries name bytes by address, so a slab collected while an entry still
+// names it would be read after it is freed. Run these tests with
+// GODEBUG=clobberfree=1 as well: the collector then overwrites what it
+// frees, and such a read returns garbage that the checks see.
+func collectWhile(stop *atomic.Bool, wg *sync.WaitGroup) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 5000 && !stop.Load(); i++ {
+			runtime.GC()
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
 }
 
 // readIndexOrdered queries every partition of index byu and fails unless
@@ -71,6 +89,7 @@ func TestIndexKeyStoreCompaction(t *testing.T) {
 	var stop atomic.Bool
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)
+	collectWhile(&stop, &wg)
 	for range 2 {
 		wg.Add(1)
 		go func() {
@@ -187,6 +206,7 @@ func TestDropIndexUnderLoad(t *testing.T) {
 		var stop atomic.Bool
 		var wg sync.WaitGroup
 		errs := make(chan error, 4)
+		collectWhile(&stop, &wg)
 		for w := range 2 {
 			wg.Add(1)
 			go func() {
