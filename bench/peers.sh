@@ -381,15 +381,17 @@ for p in "$DC_PID" "$DL_PID" "$RD_PID"; do stop_pid "$p"; done
 log "memory: $MEM_RECORDS items of 100 bytes"
 load_only=(--records "$MEM_RECORDS" --value-size 100 --connections 16 --load-only --progress never --json)
 settle() { sleep 2; } # let the last writes and the allocator settle before reading RSS
+per_item() { awk -v a="$1" -v b="$2" -v n="$MEM_RECORDS" 'BEGIN {printf "%.0f", (a-b)*1024/n}'; } # per_item RSS_KB IDLE_KB
 
 start_dynacache mem-http
 idle=$(rss_kb "$dc_pid")
 bounded 900 "$bin" bench --target "http://$dc_http" --load-batch 25 "${load_only[@]}" >"$work/mem-http.json" 2>"$work/mem-http.err" ||
   { cat "$work/mem-http.err"; die "memory load over HTTP"; }
+atend=$(rss_kb "$dc_pid")
 settle
 loaded=$(rss_kb "$dc_pid")
 mem_http_err=$(jq -r '.targets[0].load.errors' "$work/mem-http.json")
-mem_rows="| dynacache, DynamoDB items over HTTP (pk, sk, v: 14+6+100 bytes) | $(mib "$idle") | $(mib "$loaded") | $(awk -v a="$loaded" -v b="$idle" -v n="$MEM_RECORDS" 'BEGIN {printf "%.0f", (a-b)*1024/n}') | $mem_http_err |"$'\n'
+mem_rows="| dynacache, DynamoDB items over HTTP (pk, sk, v: 14+6+100 bytes) | $(mib "$idle") | $(per_item "$atend" "$idle") | $(mib "$loaded") | $(per_item "$loaded" "$idle") | $mem_http_err |"$'\n'
 stop_pid "$dc_pid"
 
 if [ "$resp_present" = yes ]; then
@@ -397,10 +399,11 @@ if [ "$resp_present" = yes ]; then
   idle=$(rss_kb "$dc_pid")
   bounded 900 "$bin" bench --target "resp://$dc_resp" "${load_only[@]}" >"$work/mem-resp.json" 2>"$work/mem-resp.err" ||
     { cat "$work/mem-resp.err"; die "memory load over RESP"; }
+  atend=$(rss_kb "$dc_pid")
   settle
   loaded=$(rss_kb "$dc_pid")
   errs=$(jq -r '.targets[0].load.errors' "$work/mem-resp.json")
-  mem_rows+="| dynacache, Redis strings over RESP (16-byte keys) | $(mib "$idle") | $(mib "$loaded") | $(awk -v a="$loaded" -v b="$idle" -v n="$MEM_RECORDS" 'BEGIN {printf "%.0f", (a-b)*1024/n}') | $errs |"$'\n'
+  mem_rows+="| dynacache, Redis strings over RESP (16-byte keys) | $(mib "$idle") | $(per_item "$atend" "$idle") | $(mib "$loaded") | $(per_item "$loaded" "$idle") | $errs |"$'\n'
   stop_pid "$dc_pid"
 fi
 
@@ -408,12 +411,13 @@ start_redis mem-redis
 idle=$(rss_kb "$rd_pid")
 bounded 900 "$bin" bench --target "resp://127.0.0.1:$rd_port" "${load_only[@]}" >"$work/mem-redis.json" 2>"$work/mem-redis.err" ||
   { cat "$work/mem-redis.err"; die "memory load into redis"; }
+atend=$(rss_kb "$rd_pid")
 settle
 loaded=$(rss_kb "$rd_pid")
 errs=$(jq -r '.targets[0].load.errors' "$work/mem-redis.json")
 dbsize=$(redis-cli -h 127.0.0.1 -p "$rd_port" dbsize)
 used=$(redis-cli -h 127.0.0.1 -p "$rd_port" info memory | awk -F: '/^used_memory:/ {printf "%.1f MiB", $2/1048576}')
-mem_rows+="| redis-server $redis_ver, strings (16-byte keys; dbsize $dbsize, used_memory $used) | $(mib "$idle") | $(mib "$loaded") | $(awk -v a="$loaded" -v b="$idle" -v n="$MEM_RECORDS" 'BEGIN {printf "%.0f", (a-b)*1024/n}') | $errs |"$'\n'
+mem_rows+="| redis-server $redis_ver, strings (16-byte keys; dbsize $dbsize, used_memory $used) | $(mib "$idle") | $(per_item "$atend" "$idle") | $(mib "$loaded") | $(per_item "$loaded" "$idle") | $errs |"$'\n'
 stop_pid "$rd_pid"
 
 # ---------------------------------------------------------------- RESULTS.md
@@ -517,11 +521,12 @@ log "writing $OUT"
   echo "## Memory: $MEM_RECORDS items of 100-byte values"
   echo
   echo "Each server fresh, loaded with \`dynacache bench --load-only --records $MEM_RECORDS --value-size 100\`, RSS read"
-  echo "from /proc 2 s after the load (bytes/item = (RSS loaded - RSS idle) / items; RSS includes allocator and"
-  echo "garbage-collector slack, which is what a user pays)."
+  echo "from /proc as the load ends and 2 s after it (bytes/item = (RSS loaded - RSS idle) / items; RSS includes allocator and"
+  echo "garbage-collector slack, which is what a user pays). dynacache returns its spare heap once quiet for a second"
+  echo "(\`--idle-release\`, on by default): the first figure is before that, the second after."
   echo
-  echo "| server and data | RSS idle | RSS loaded | bytes/item | load errors |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| server and data | RSS idle | bytes/item as the load ends | RSS loaded, 2 s later | bytes/item | load errors |"
+  echo "|---|---:|---:|---:|---:|---:|"
   printf '%s' "$mem_rows"
   echo
   echo "## Start-up and idle memory"

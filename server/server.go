@@ -40,6 +40,9 @@ type Config struct {
 	InMemory bool   // no persistence
 	Fsync    string // always | everysec | no
 	Region   string // region named in ARNs
+	// IdleRelease returns the heap's spare memory to the system once the
+	// process has been quiet for a second (idle.go).
+	IdleRelease bool
 	// SnapshotBytes is the log size that triggers a snapshot (0: the
 	// default; negative: never).
 	SnapshotBytes int64
@@ -619,6 +622,9 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		s.ServePprof(pln)
 		s.logger.Info(fmt.Sprintf("pprof on http://%s/debug/pprof/", pln.Addr()))
+	}
+	if s.cfg.IdleRelease {
+		go releaseWhenIdle(ctx, s.logger) // idle.go
 	}
 	if s.cfg.InMemory {
 		s.logger.Info("in memory: nothing is persisted")

@@ -73,6 +73,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.Int64Var(&cfg.CacheBytes, "cache-bytes", cfg.CacheBytes, "read cache size in `bytes` for GetItem and BatchGetItem; with --upstream, the item and query caches (0: off)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "stop a DynamoDB Query, Scan or BatchGetItem running longer than this `duration` with an InternalServerError (0: never)")
 	fs.StringVar(&cfg.PprofAddr, "pprof", "", "serve net/http/pprof on this loopback `address` (empty: off)")
+	fs.BoolVar(&cfg.IdleRelease, "idle-release", true, "after a second without allocation, collect and return the heap's spare memory to the system (once per 64 MiB allocated)")
 	fs.IntVar(&cfg.MaxConnections, "max-connections", 0, "most open client connections per port; one more is refused with a clear error (0: "+strconv.Itoa(server.DefaultMaxConnections)+"; negative: no limit)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log `format`: text or json (log/slog)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error")
