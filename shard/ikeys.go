@@ -123,6 +123,15 @@ func internSlotOf(h, s8 uint64, n int) int {
 	return int(((h ^ s8 ^ uint64(n)) * keyInternTag) >> (64 - 10) & (internSlots - 1))
 }
 
+// interned reports whether add would take k's interned record.
+func (ks *keyStore) interned(k []byte, h, s8 uint64) bool {
+	if ks.intern == nil {
+		return false
+	}
+	c := ks.intern[internSlotOf(h, s8, len(k))]
+	return c.p != 0 && c.n == uint32(len(k)) && at(c.p, c.n) == str(k)
+}
+
 // add returns the address of a record holding k, counting one more entry
 // naming it: an interned record with the same bytes, or a new one. h and
 // s8 are the entry's.
@@ -134,7 +143,8 @@ func (ks *keyStore) add(k []byte, h, s8 uint64) uintptr {
 	}
 	if ks.intern != nil {
 		slot = internSlotOf(h, s8, len(k))
-		if c := ks.intern[slot]; c.p != 0 && c.n == n && at(c.p, n) == str(k) {
+		if ks.interned(k, h, s8) {
+			c := ks.intern[slot]
 			hdr := hdrOf(c.p)
 			binary.LittleEndian.PutUint32(hdr[4:], binary.LittleEndian.Uint32(hdr[4:])+1)
 			return c.p

@@ -251,3 +251,49 @@ func TestDropIndexUnderLoad(t *testing.T) {
 		checkArena(t, tb)
 	}
 }
+
+// TestIndexKeyKeptOnOverwrite: a write that leaves an item's index key
+// alone (or compaction moving its image) keeps the entry's record, even
+// for keys interning does not share: overwrites add no record.
+func TestIndexKeyKeptOnOverwrite(t *testing.T) {
+	s := New(nil)
+	tb, _ := s.CreateTable("a", arenaKS, []IndexSchema{ikeyIndex}, nil)
+	const keys = 5000
+	for k := range keys {
+		it := ikeyItem(k, 0, fmt.Sprint("u", k))
+		tb.Mutate(arenaKey(t, k), func(Entry) (Write, error) { return Write{Item: it}, nil })
+	}
+	ix := tb.indexes.Load().ixs[0]
+	records := func() (map[string]uintptr, int64) {
+		m := map[string]uintptr{}
+		var used int64
+		for i := range ix.shards {
+			ix.shards[i].mu.tree.Scan(func(e indexEntry) bool {
+				m[e.baseKey()] = e.ik
+				return true
+			})
+			used += ix.keys[i].used
+		}
+		return m, used
+	}
+	before, usedBefore := records()
+	for step := 1; step <= 3; step++ {
+		for k := range keys {
+			it := ikeyItem(k, step, fmt.Sprint("u", k)) // a new v, the same u
+			tb.Mutate(arenaKey(t, k), func(Entry) (Write, error) { return Write{Item: it}, nil })
+		}
+	}
+	checkArena(t, tb)
+	after, usedAfter := records()
+	if usedAfter != usedBefore {
+		t.Fatalf("key stores grew from %d to %d bytes on overwrites that kept every index key", usedBefore, usedAfter)
+	}
+	for k, p := range before {
+		if after[k] != p {
+			t.Fatalf("entry of %q moved to another record", k)
+		}
+	}
+	if n, err := readIndexOrdered(t, tb); err != nil || n != keys {
+		t.Fatalf("index reads %d entries (%v), want %d", n, err, keys)
+	}
+}

@@ -259,10 +259,24 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 		i := shardOf(ne.h)
 		s := &ix.shards[i]
 		ks := &ix.keys[i]
-		ne.ik = ks.add(nk, ne.h, ne.s8)
+		// The same index key as before (a write that left it alone, or
+		// compaction moving the image), which interning does not hold:
+		// the entry keeps its record, rather than copying the key into a
+		// new one on every write.
+		added := true
+		if oldIn && oe.h == ne.h && str(ok) == str(nk) && !ks.interned(nk, ne.h, ne.s8) {
+			if prev, found := s.mu.tree.Get(oe); found {
+				ne.ik, added = prev.ik, false
+			}
+		}
+		if added {
+			ne.ik = ks.add(nk, ne.h, ne.s8)
+		}
 		prev, replaced := s.mu.tree.Set(ne)
 		if replaced {
-			ks.release(prev.ik, prev.ikn, prev.h, prev.s8)
+			if added {
+				ks.release(prev.ik, prev.ikn, prev.h, prev.s8)
+			}
 			s.bytes.Add(int64(ne.size) - int64(prev.size))
 		} else {
 			s.count.Add(1)
