@@ -119,40 +119,57 @@ func heapBytes(n int) []byte { return make([]byte, n) }
 // hdrOf returns the header of the record whose key bytes are at p.
 func hdrOf(p uintptr) []byte { return unsafe.Slice((*byte)(ptrOf(p-keyHdr)), keyHdr) }
 
-func internSlotOf(h, s8 uint64, n int) int {
-	return int(((h ^ s8 ^ uint64(n)) * keyInternTag) >> (64 - 10) & (internSlots - 1))
+// slot returns the intern slot of a key of n bytes in an entry with
+// hashes h and s8, or nil while the shard does not intern.
+func (ks *keyStore) slot(h, s8 uint64, n int) *internSlot {
+	if ks.intern == nil {
+		return nil
+	}
+	return &ks.intern[((h^s8^uint64(n))*keyInternTag)>>(64-10)&(internSlots-1)]
 }
 
 // interned reports whether add would take k's interned record.
 func (ks *keyStore) interned(k []byte, h, s8 uint64) bool {
-	if ks.intern == nil {
-		return false
+	c := ks.slot(h, s8, len(k))
+	return c != nil && c.p != 0 && c.n == uint32(len(k)) && at(c.p, c.n) == str(k)
+}
+
+// ref counts one more entry naming the record at p.
+func ref(p uintptr) {
+	hdr := hdrOf(p)
+	binary.LittleEndian.PutUint32(hdr[4:], binary.LittleEndian.Uint32(hdr[4:])+1)
+}
+
+// unref counts one entry fewer naming the record at p (n key bytes) and
+// returns its slab; once none does, the record is dead (live no more).
+func (ks *keyStore) unref(p uintptr, n uint32) (id uint32, dead bool) {
+	hdr := hdrOf(p)
+	refs := binary.LittleEndian.Uint32(hdr[4:]) - 1
+	binary.LittleEndian.PutUint32(hdr[4:], refs)
+	id = binary.LittleEndian.Uint32(hdr)
+	if refs != 0 {
+		return id, false
 	}
-	c := ks.intern[internSlotOf(h, s8, len(k))]
-	return c.p != 0 && c.n == uint32(len(k)) && at(c.p, c.n) == str(k)
+	ks.slabs[id].live -= keyHdr + n
+	ks.live -= int64(keyHdr + n)
+	return id, true
 }
 
 // add returns the address of a record holding k, counting one more entry
 // naming it: an interned record with the same bytes, or a new one. h and
 // s8 are the entry's.
 func (ks *keyStore) add(k []byte, h, s8 uint64) uintptr {
-	n := uint32(len(k))
-	slot := -1
 	if ks.intern == nil && ks.live >= internMin {
 		ks.intern = make([]internSlot, internSlots)
 	}
-	if ks.intern != nil {
-		slot = internSlotOf(h, s8, len(k))
-		if ks.interned(k, h, s8) {
-			c := ks.intern[slot]
-			hdr := hdrOf(c.p)
-			binary.LittleEndian.PutUint32(hdr[4:], binary.LittleEndian.Uint32(hdr[4:])+1)
-			return c.p
-		}
+	if ks.interned(k, h, s8) {
+		p := ks.slot(h, s8, len(k)).p
+		ref(p)
+		return p
 	}
 	p := ks.place(k, 1)
-	if slot >= 0 {
-		ks.intern[slot] = internSlot{p: p, n: n}
+	if c := ks.slot(h, s8, len(k)); c != nil {
+		*c = internSlot{p: p, n: uint32(len(k))}
 	}
 	return p
 }
@@ -203,23 +220,14 @@ func (ks *keyStore) newBump(size uint32) uint32 {
 	return id
 }
 
-// release counts one entry fewer naming the record at p (n key bytes; h
-// and s8 its entry's); the record is dead once none does.
-func (ks *keyStore) release(p uintptr, n uint32, h, s8 uint64) {
-	hdr := hdrOf(p)
-	refs := binary.LittleEndian.Uint32(hdr[4:]) - 1
-	binary.LittleEndian.PutUint32(hdr[4:], refs)
-	if refs != 0 {
+// release counts entry e, gone from the tree, off its record.
+func (ks *keyStore) release(e indexEntry) {
+	id, dead := ks.unref(e.ik, e.ikn)
+	if !dead {
 		return
 	}
-	id := binary.LittleEndian.Uint32(hdr)
-	s := &ks.slabs[id]
-	s.live -= keyHdr + n
-	ks.live -= int64(keyHdr + n)
-	if ks.intern != nil {
-		if slot := internSlotOf(h, s8, int(n)); ks.intern[slot].p == p {
-			ks.intern[slot] = internSlot{}
-		}
+	if c := ks.slot(e.h, e.s8, int(e.ikn)); c != nil && c.p == e.ik {
+		*c = internSlot{}
 	}
 	ks.maybeDrop(id)
 }
@@ -302,18 +310,11 @@ func (ks *keyStore) compactLocked(tr *btree.BTreeG[indexEntry]) {
 			}
 			k := at(e.ik, e.ikn)
 			if cur != 0 && curN == e.ikn && at(cur, curN) == k {
-				hdr := hdrOf(cur)
-				binary.LittleEndian.PutUint32(hdr[4:], binary.LittleEndian.Uint32(hdr[4:])+1)
+				ref(cur)
 			} else {
 				cur, curN = ks.place(bytesOf(k), 1), e.ikn
 			}
-			hdr := hdrOf(e.ik)
-			refs := binary.LittleEndian.Uint32(hdr[4:]) - 1
-			binary.LittleEndian.PutUint32(hdr[4:], refs)
-			if refs == 0 {
-				ks.slabs[binary.LittleEndian.Uint32(hdr)].live -= keyHdr + e.ikn
-				ks.live -= int64(keyHdr + e.ikn)
-			}
+			ks.unref(e.ik, e.ikn) // its slab, evacuated, is dropped below
 			e.ik = cur
 		}
 		return true

@@ -245,11 +245,15 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 		// Emptied (installIndexes): its entries are no longer kept.
 		oldIn, newIn = false, false
 	}
-	if oldIn && (!newIn || oe.h != ne.h || str(ok) != str(nk)) {
+	// The same index key before and after: the entry is replaced, not
+	// deleted (a write that left the key alone, compaction moving the
+	// image).
+	sameKey := oldIn && newIn && oe.h == ne.h && str(ok) == str(nk)
+	if oldIn && !sameKey {
 		i := shardOf(oe.h)
 		s := &ix.shards[i]
 		if prev, found := s.mu.tree.Delete(oe); found {
-			ix.keys[i].release(prev.ik, prev.ikn, prev.h, prev.s8)
+			ix.keys[i].release(prev)
 			s.count.Add(-1)
 			s.bytes.Add(-int64(prev.size))
 			ix.keys[i].compactLocked(s.mu.tree)
@@ -259,12 +263,11 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 		i := shardOf(ne.h)
 		s := &ix.shards[i]
 		ks := &ix.keys[i]
-		// The same index key as before (a write that left it alone, or
-		// compaction moving the image), which interning does not hold:
-		// the entry keeps its record, rather than copying the key into a
-		// new one on every write.
+		// The same index key, which interning does not hold: the entry
+		// keeps its record, rather than copying the key into a new one
+		// on every write.
 		added := true
-		if oldIn && oe.h == ne.h && str(ok) == str(nk) && !ks.interned(nk, ne.h, ne.s8) {
+		if sameKey && !ks.interned(nk, ne.h, ne.s8) {
 			if prev, found := s.mu.tree.Get(oe); found {
 				ne.ik, added = prev.ik, false
 			}
@@ -275,7 +278,7 @@ func (ix *index) update(old, cur tableItem, curItem attr.Item) {
 		prev, replaced := s.mu.tree.Set(ne)
 		if replaced {
 			if added {
-				ks.release(prev.ik, prev.ikn, prev.h, prev.s8)
+				ks.release(prev)
 			}
 			s.bytes.Add(int64(ne.size) - int64(prev.size))
 		} else {
