@@ -15,10 +15,10 @@ import (
 // to 10 ms at a time, clients stalled whenever the heap was marked
 // (issue 19). Now:
 //
-//   - images (key, encoding, size trailer) are carved one after another
-//     from slabs: large byte blocks, allocated from the heap but holding
-//     no pointers, so the collector marks a slab as one object and never
-//     reads it;
+//   - images (encoding, size trailer and Key: see keyInside) are carved
+//     one after another from slabs: large byte blocks, allocated from the
+//     heap but holding no pointers, so the collector marks a slab as one
+//     object and never reads it;
 //   - a key's cell (which slab, where in it, how long) lives in chunks of
 //     cells that hold no pointers either;
 //   - the tree element and the point index slot name the cell by its
@@ -77,8 +77,8 @@ const (
 	compactMoves = 256
 )
 
-// cell is one key's current image: bytes [off, off+n) of slab, the first
-// klen of them its Key. 16 bytes, no pointers.
+// cell is one key's current image: bytes [off, off+n) of slab, its Key
+// where klen says (keyAt). 16 bytes, no pointers.
 type cell struct {
 	slab uint32
 	off  uint32
@@ -158,7 +158,7 @@ func (a *arena) ptr(c *cell) *byte {
 // key returns the Key of cell id.
 func (a *arena) key(id uint32) string {
 	c := a.cell(id)
-	return unsafe.String(a.ptr(c), c.klen)
+	return keyAt(a.ptr(c), c.klen)
 }
 
 // newCell returns the number of a cell for the caller to fill.

@@ -379,7 +379,7 @@ func TestArenaAdoptsLoadBlocks(t *testing.T) {
 		it := arenaItem(k, 0, 100)
 		key := arenaKey(t, k)
 		enc := attr.EncodeItem(it)
-		ims = append(ims, m.Copy(PartitionHash(key), key, enc, attr.ItemSize(it)))
+		ims = append(ims, m.Copy(tb, PartitionHash(key), key, enc, attr.ItemSize(it)))
 	}
 	tb.LoadImages(ims)
 	used, live := checkArena(t, tb)

@@ -92,13 +92,14 @@ type Budget struct {
 const (
 	// ItemOverhead is what an item costs beyond its DynamoDB size: its
 	// B-tree entry, its hash index slot, its cell and its share of its
-	// slab's dead bytes (arena.go), about 90-100 bytes
-	// measured per RESP string with a 10- to 100-byte value since
-	// shard/btree fills its nodes (it was about 120), 75 more with an
-	// expiry (the RESP expiry index), which the correction covers; 112
-	// keeps both within TestItemCost's 30% (go test -run TestItemCost
-	// ./protocol/resp -v).
-	ItemOverhead = 112
+	// slab's dead bytes (arena.go), about 80 bytes
+	// measured per RESP string with a 10- to 100-byte value since the Key
+	// is stored once (keyInside; it was about 90-100 with the Key in front
+	// of the encoding, about 120 before shard/btree filled its nodes), 80
+	// more with an expiry (the RESP expiry index), which the correction
+	// covers; 100 keeps both within TestItemCost's 30% (go test -run
+	// TestItemCost ./protocol/resp -v).
+	ItemOverhead = 100
 	// roundingShift: allocation size classes round an item up by 1/16 on
 	// average (at most 1/8).
 	roundingShift = 4

@@ -1,7 +1,6 @@
 package shard
 
 import (
-	"encoding/binary"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -52,7 +51,7 @@ func (t *Table) LoadItems(items []LoadItem) {
 		var m Imager
 		for i := lo; i < hi; i++ {
 			it := &items[i]
-			ims[i] = m.Copy(PartitionHash(it.Key), it.Key, it.Enc, it.Size)
+			ims[i] = m.Copy(t, PartitionHash(it.Key), it.Key, it.Enc, it.Size)
 		}
 	})
 	t.LoadImages(ims)
@@ -82,20 +81,18 @@ type Imager struct {
 	block []byte
 }
 
-// Copy copies an item (as LoadItem's fields) whose partition hash is h
-// (PartitionHash(key)).
-func (m *Imager) Copy(h uint64, key Key, enc []byte, size int) Image {
-	n := len(key) + len(enc) + sizeTrailer
-	if n > cap(m.block)-len(m.block) {
-		m.block = make([]byte, 0, max(loadBlock, n))
+// Copy copies an item (as LoadItem's fields) of table t whose partition
+// hash is h (PartitionHash(key)), laid out as t's images are (keyInside).
+func (m *Imager) Copy(t *Table, h uint64, key Key, enc []byte, size int) Image {
+	l := layoutOf(t.keyName, key, enc)
+	if int(l.n) > cap(m.block)-len(m.block) {
+		m.block = make([]byte, 0, max(loadBlock, int(l.n)))
 	}
 	start := len(m.block)
-	m.block = append(m.block, key...)
-	m.block = append(m.block, enc...)
-	m.block = binary.LittleEndian.AppendUint32(m.block, uint32(size))
-	buf := m.block[start:len(m.block):len(m.block)]
-	k := unsafe.String(&buf[0], len(key))
-	return Image{h: h, s8: sortPrefix(k), p: &buf[0], base: unsafe.SliceData(m.block), n: uint32(len(buf)), klen: uint32(len(key)), tag: uint32(keyHash(k)), size: uint32(size)}
+	var klen uint32
+	m.block, klen = l.append(m.block, key, enc, size)
+	k := str(key)
+	return Image{h: h, s8: sortPrefix(k), p: &m.block[start], base: unsafe.SliceData(m.block), n: l.n, klen: klen, tag: uint32(keyHash(k)), size: uint32(size)}
 }
 
 // LoadImages installs images as LoadItems installs items. Each shard's
@@ -168,8 +165,7 @@ func (t *Table) loadShard(s *treeShard[treeItem], ims []Image, idx []int32) {
 			fresh = false
 			if old, ok := getLocked(s, cur); ok || len(ixs) > 0 {
 				// Replaced, or indexed: the general path.
-				pivot := tableItem{h: cur.h, s8: cur.s8, p: cur.p, n: cur.klen, klen: cur.klen}
-				t.applyLocked(s, pivot, old, cur, nil)
+				t.applyLocked(s, cur.pivot(), old, cur, nil)
 				continue
 			}
 		}

@@ -18,7 +18,10 @@ import (
 // items in a map, sorted on demand); then random Queries and Scans (whole,
 // paginated, by segment, forward and reverse, with every kind of sort-key
 // condition) on the table and both indexes must return exactly what the
-// model says, in the model's order.
+// model says, in the model's order. It runs on a table with a sort key
+// (images keep the Key in front of the encoding) and on tables keyed on a
+// partition key alone, S or B (images keep it inside, some in front:
+// keyInside).
 
 var (
 	modelSchema = KeySchema{HashName: "pk", HashType: attr.S, RangeName: "sk", RangeType: attr.N}
@@ -75,12 +78,31 @@ func modelOrder(rows []modelRow, ks KeySchema, index bool) []modelRow {
 	return out
 }
 
-func randModelItem(rng *rand.Rand, pk string, sk int, pad int) attr.Item {
+// modelSchemas are the tables TestModel runs on.
+var modelSchemas = []KeySchema{
+	modelSchema,
+	{HashName: "pk", HashType: attr.S},
+	{HashName: "pk", HashType: attr.B},
+}
+
+// randModelItem returns an item of partition pk and sort key sk for a
+// table of schema ks: without a sort key, its partition key is pk#sk, and
+// one item in 16 has 130 more attributes (its image keeps the Key in
+// front of the encoding, keyInside).
+func randModelItem(rng *rand.Rand, ks KeySchema, pk string, sk int, pad int) attr.Item {
 	it := attr.Item{
 		"pk": attr.Str(pk),
 		"sk": attr.Num(strconv.Itoa(sk)),
 		"v":  attr.Str(fmt.Sprint(rng.Intn(1000))),
 		"w":  attr.Str("payload" + strings.Repeat("x", pad)),
+	}
+	if !ks.HasRange() {
+		it["pk"] = attr.Value{Type: ks.HashType, Str: pk + "#" + strconv.Itoa(sk)}
+		if rng.Intn(16) == 0 {
+			for i := range 130 {
+				it["x"+strconv.Itoa(i)] = attr.Num("1")
+			}
+		}
 	}
 	if rng.Intn(3) > 0 { // sparse GSI
 		it["gk"] = attr.Str("g" + strconv.Itoa(rng.Intn(4)))
@@ -92,22 +114,54 @@ func randModelItem(rng *rand.Rand, pk string, sk int, pad int) attr.Item {
 	return it
 }
 
-// TestModel runs random writes against a map; seeds 5 and 6 write items
-// of up to 3 KB, so that the shards' arenas compact many times (arena.go).
+// TestModel runs random writes against a map, on each of modelSchemas;
+// seeds 5 and 6 write larger items (up to 3 KB; on a table keyed on its
+// partition alone, whose keys spread over every shard, more keys of up
+// to 400 bytes), so that the shards' arenas compact many times
+// (arena.go).
 func TestModel(t *testing.T) {
-	for seed := int64(1); seed <= 6; seed++ {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { runModel(t, seed) })
+	for _, ks := range modelSchemas {
+		for seed := int64(1); seed <= 6; seed++ {
+			if ks.HashType == attr.B && seed != 1 && seed != 2 && seed != 5 {
+				continue // S's seeds cover the layouts; B's type is the same path
+			}
+			t.Run(fmt.Sprintf("%s/seed%d", modelName(ks), seed), func(t *testing.T) { runModel(t, ks, seed) })
+		}
 	}
 }
 
-func runModel(t *testing.T, seed int64) {
-	maxPad := 1
+func modelName(ks KeySchema) string {
+	if ks.HasRange() {
+		return "range"
+	}
+	return "hash" + ks.HashType.String()
+}
+
+// modelLSIFor is modelLSI for a table of schema ks.
+func modelLSIFor(ks KeySchema) IndexSchema {
+	lsi := modelLSI
+	lsi.Key.HashType = ks.HashType
+	return lsi
+}
+
+func runModel(t *testing.T, ks KeySchema, seed int64) {
+	maxPad, steps, span, checks := 1, 3000, 40, 6
 	if seed > 4 {
 		maxPad = 3000
 	}
+	if !ks.HasRange() {
+		// Keys spread over every shard: more keys and writes, of images
+		// small enough to share slabs (a large one has a slab of its
+		// own), so that seeds 5 and 6 compact too.
+		steps, span, checks = 6000, 160, 2
+		if seed > 4 {
+			steps, span, maxPad = 8000, 300, 400
+		}
+	}
 	rng := rand.New(rand.NewSource(seed))
 	s := New(nil)
-	tb, err := s.CreateTable("m", modelSchema, []IndexSchema{modelGSI, modelLSI}, nil)
+	modelLSI := modelLSIFor(ks)
+	tb, err := s.CreateTable("m", ks, []IndexSchema{modelGSI, modelLSI}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +174,11 @@ func runModel(t *testing.T, seed int64) {
 	}
 	model := map[string]modelRow{}
 	pks := []string{"a", "b", "c", "d", "e", "f", "g"}
-	for step := 0; step < 3000; step++ {
+	for step := 0; step < steps; step++ {
 		pk := pks[rng.Intn(len(pks))]
-		sk := rng.Intn(40) - 20
-		it := randModelItem(rng, pk, sk, rng.Intn(maxPad))
-		k, _ := modelSchema.EncodeKey(it)
+		sk := rng.Intn(span) - span/2
+		it := randModelItem(rng, ks, pk, sk, rng.Intn(maxPad))
+		k, _ := ks.EncodeKey(it)
 		switch rng.Intn(10) {
 		case 0, 1, 2: // delete
 			_, _, err = tb.Mutate(k, func(old Entry) (Write, error) {
@@ -146,11 +200,14 @@ func runModel(t *testing.T, seed int64) {
 		if e, ok := tb.Get(k); ok != (model[string(k)].key != nil) || (ok && e.Size() != attr.ItemSize(model[string(k)].item)) {
 			t.Fatalf("Get %q: %v, model has it: %v", k, ok, model[string(k)].key != nil)
 		}
-		if step%500 == 499 {
+		if step%(steps/checks) == steps/checks-1 {
 			checkModel(t, rng, tb, model)
 		}
 	}
 	checkArena(t, tb)
+	if inside, front := keyLayouts(tb); (inside > 0) == ks.HasRange() || front == 0 {
+		t.Fatalf("%d images keep their Key inside, %d in front", inside, front)
+	}
 	if seed > 4 {
 		rounds := 0
 		for i := range tb.shards {
@@ -177,8 +234,8 @@ func runModel(t *testing.T, seed int64) {
 	}
 	for step := 0; step < 500; step++ {
 		pk := pks[rng.Intn(len(pks))]
-		it := randModelItem(rng, pk, rng.Intn(40)-20, rng.Intn(maxPad))
-		k, _ := modelSchema.EncodeKey(it)
+		it := randModelItem(rng, ks, pk, rng.Intn(span)-span/2, rng.Intn(maxPad))
+		k, _ := ks.EncodeKey(it)
 		if rng.Intn(4) == 0 {
 			tb.Mutate(k, func(Entry) (Write, error) { return Write{Delete: true}, nil })
 			delete(model, string(k))
@@ -198,7 +255,7 @@ func runModel(t *testing.T, seed int64) {
 	checkScan(t, tb, "g2", modelOrder(rows, g2.Key, true), Segment{}, 7)
 	// Recovery: dump and reload into a new store; the indexes are rebuilt.
 	s2 := New(nil)
-	tb2 := s2.RecoverTable("m", modelSchema, tb.Indexes(), nil)
+	tb2 := s2.RecoverTable("m", ks, tb.Indexes(), nil)
 	tb.Dump(func(k Key, e Entry) error {
 		tb2.RecoverItem(append(Key(nil), k...), append([]byte(nil), e.Encoded()...), e.Size())
 		return nil
@@ -232,9 +289,9 @@ func checkModel(t *testing.T, rng *rand.Rand, tb *Table, model map[string]modelR
 		ks    KeySchema
 		rows  []modelRow
 	}{
-		{"", modelSchema, modelOrder(rows, modelSchema, false)},
+		{"", tb.schema, modelOrder(rows, tb.schema, false)},
 		{"g", modelGSI.Key, modelOrder(rows, modelGSI.Key, true)},
-		{"l", modelLSI.Key, modelOrder(rows, modelLSI.Key, true)},
+		{"l", modelLSIFor(tb.schema).Key, modelOrder(rows, modelLSIFor(tb.schema).Key, true)},
 	}
 	for _, sp := range spaces {
 		if sp.index != "" {
@@ -351,7 +408,11 @@ func checkQuery(t *testing.T, rng *rand.Rand, tb *Table, index string, ks KeySch
 	r := &Range{Partition: AppendKeyValue(nil, part), Reverse: rng.Intn(2) == 0}
 	pred := func(attr.Value) bool { return true }
 	enc := func(v attr.Value) []byte { return AppendKeyValue(nil, v) }
-	switch rng.Intn(7) {
+	cond := rng.Intn(7)
+	if !ks.HasRange() {
+		cond = 0
+	}
+	switch cond {
 	case 1:
 		v := rangeVal()
 		r.Lo = &Bound{enc(v), true}
@@ -411,4 +472,23 @@ func checkQuery(t *testing.T, rng *rand.Rand, tb *Table, index string, ks KeySch
 		start = startOf(t, tb, index, last)
 	}
 	compareHits(t, fmt.Sprintf("query %q %v %+v limit %d", index, part, r, limit), got, want)
+}
+
+// keyLayouts counts tb's images by where their Key is (keyInside).
+func keyLayouts(tb *Table) (inside, front int) {
+	for i := range tb.shards {
+		s := &tb.shards[i]
+		s.mu.RLock()
+		a := s.mu.arena
+		s.mu.tree.Scan(func(it treeItem) bool {
+			if a.cell(it.id).klen&keyInside != 0 {
+				inside++
+			} else {
+				front++
+			}
+			return true
+		})
+		s.mu.RUnlock()
+	}
+	return inside, front
 }

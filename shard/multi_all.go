@@ -58,7 +58,7 @@ func (s *Store) MutateAll(refs []Ref, decide func(olds []Entry) ([]Write, error)
 		h, _ := r.Table.locate(r.Key)
 		if !writes[i].Delete {
 			// Not in the arena: several may be applied to one shard.
-			curIts[i] = newTableItem(nil, h, sortPrefix(str(r.Key)), r.Key, writes[i].Item)
+			curIts[i] = newTableItem(nil, r.Table.keyName, h, sortPrefix(str(r.Key)), r.Key, writes[i].Item)
 		}
 		curs[i] = curIts[i].entry()
 		batch = append(batch, BatchItem{Table: r.Table.name, Key: r.Key, Enc: curs[i].enc, Size: curs[i].Size(),

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/dynacache/dynacache/shard/attr"
 	"github.com/dynacache/dynacache/shard/btree"
 )
 
@@ -73,14 +74,15 @@ func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
-// tableItem is one item image: p points at its n bytes, its Key, its
-// encoding and its DynamoDB size as a 4-byte little-endian trailer, bytes
-// that never change once written (in a slab of the shard's arena, or, for
-// an image not yet applied, in an allocation of its own); Entries hand out
-// slices of it. A pivot (a search key) points at its key alone (n == klen, no
-// trailer). p == nil is no item. s8 is the first 8 bytes of the key's sort
-// part, zero-padded (sortPrefix): items of one partition share h, and s8
-// lets most comparisons between them end without reading p.
+// tableItem is one item image: p points at its n bytes, its encoding and
+// its DynamoDB size as a 4-byte little-endian trailer, and its Key, either
+// in front of the encoding or inside it (klen, see keyInside), bytes that
+// never change once written (in a slab of the shard's arena, or, for an
+// image not yet applied, in an allocation of its own); Entries hand out
+// slices of it. A pivot (a search key) points at its key alone (n == klen,
+// no trailer). p == nil is no item. s8 is the first 8 bytes of the key's
+// sort part, zero-padded (sortPrefix): items of one partition share h, and
+// s8 lets most comparisons between them end without reading p.
 //
 // A tableItem is a value read under the shard lock (getLocked, treeItem's
 // itemIn): the shard keeps the item's image in its arena (arena.go), and
@@ -90,7 +92,7 @@ type tableItem struct {
 	s8   uint64
 	p    *byte
 	n    uint32
-	klen uint32
+	klen uint32 // the Key's length, keyInside set when it is inside the encoding
 }
 
 // treeItem is one element of a table shard's tree: the key's cell in the
@@ -178,14 +180,123 @@ func lessTreeItem(a *arena, pkey string, x, y treeItem) bool {
 // encoding.
 const sizeTrailer = 4
 
+// Keys stored once (issue 16). A table whose Key is its partition key
+// alone, of type S or B, has the Key's bytes in every item's encoding: the
+// Key is uvarint(len(v)) v, and the partition attribute's value encodes as
+// its type byte, then uvarint(len(v)) v. Such a table's images are laid out
+// with that attribute first (the encoding's attributes may be in any
+// order), and the Key is not written again in front of the encoding:
+//
+//	key in front:  Key | encoding                              | size
+//	key inside:    count | len(name) name | type Key | others... | size
+//
+// An image's klen (in its cell, tableItem and index entries) says which:
+// with keyInside set, the Key is klen&^keyInside bytes at 3+len(name) (the
+// image's second byte: the count and len(name) are one-byte uvarints, or
+// the image keeps its Key in front). A table of any other schema, and an
+// image that does not fit (128 attributes or more, a Key that differs from
+// the attribute's bytes), keep the Key in front.
+const keyInside = 1 << 31
+
+// keyAt returns the Key of the image at p whose klen is kl.
+func keyAt(p *byte, kl uint32) string {
+	if kl&keyInside == 0 {
+		return unsafe.String(p, kl)
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(p), insideOff(p))), kl&^keyInside)
+}
+
+// insideOff returns where the Key of a key-inside image at p starts.
+func insideOff(p *byte) uintptr {
+	return 3 + uintptr(*(*byte)(unsafe.Add(unsafe.Pointer(p), 1)))
+}
+
+// keyLen returns the length of the Key of an image whose klen is kl.
+func keyLen(kl uint32) uint32 { return kl &^ keyInside }
+
+// encOff returns where the encoding starts in an image whose klen is kl.
+func encOff(kl uint32) uint32 {
+	if kl&keyInside != 0 {
+		return 0
+	}
+	return kl
+}
+
+// insideAttr returns where, in encoding enc, the attribute name holding
+// Key k is ([start, end): its name and value), when an image of enc can
+// keep k inside (see keyInside): name is under 128 bytes, enc has under
+// 128 attributes and name's value is of type S or B with k's bytes.
+func insideAttr(name string, k Key, enc []byte) (start, end int, ok bool) {
+	if name == "" || len(name) >= 0x80 || len(enc) == 0 || enc[0] >= 0x80 {
+		return 0, 0, false
+	}
+	off := 1
+	for i := 0; i < int(enc[0]); i++ {
+		l, o, ok := uvarintAt(enc, off)
+		if !ok || l > uint64(len(enc)-o) {
+			return 0, 0, false
+		}
+		end, ok := skipValue(enc, o+int(l), 0)
+		if !ok {
+			return 0, 0, false
+		}
+		if l == uint64(len(name)) && string(enc[o:o+int(l)]) == name {
+			v := enc[o+int(l) : end]
+			if t := attr.Type(v[0]); (t != attr.S && t != attr.B) || string(v[1:]) != string(k) {
+				return 0, 0, false
+			}
+			return off, end, true
+		}
+		off = end
+	}
+	return 0, 0, false
+}
+
 // storedItem returns the tableItem of key k (hash h, sort prefix s8) and
-// encoding enc with DynamoDB size size, both copied into room(a, n).
-func storedItem(a *arena, h, s8 uint64, k Key, enc []byte, size int) tableItem {
-	n := uint32(len(k) + len(enc) + sizeTrailer)
-	buf := append(room(a, n), k...)
-	buf = append(buf, enc...)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(size))
-	return tableItem{h: h, s8: s8, p: unsafe.SliceData(buf), n: n, klen: uint32(len(k))}
+// encoding enc with DynamoDB size size, both copied into room(a, n) as
+// appendImage lays them out.
+func storedItem(a *arena, name string, h, s8 uint64, k Key, enc []byte, size int) tableItem {
+	l := layoutOf(name, k, enc)
+	buf, klen := l.append(room(a, l.n), k, enc, size)
+	return tableItem{h: h, s8: s8, p: unsafe.SliceData(buf), n: l.n, klen: klen}
+}
+
+// layout is how an image of a Key and an encoding is laid out: its
+// length, and, for a Key inside the encoding, the place of the attribute
+// holding it.
+type layout struct {
+	n          uint32
+	start, end int
+	inside     bool
+}
+
+// layoutOf lays out the image of Key k and encoding enc in a table whose
+// partition attribute is name ("" when its Key cannot be inside, see
+// keyInside): the Key inside the encoding when it fits, in front of it
+// otherwise.
+func layoutOf(name string, k Key, enc []byte) layout {
+	if start, end, ok := insideAttr(name, k, enc); ok {
+		return layout{n: uint32(len(enc) + sizeTrailer), start: start, end: end, inside: true}
+	}
+	return layout{n: uint32(len(k) + len(enc) + sizeTrailer)}
+}
+
+// append appends the image (l.n bytes) to dst and returns it with the
+// image's klen.
+func (l layout) append(dst []byte, k Key, enc []byte, size int) ([]byte, uint32) {
+	klen := uint32(len(k))
+	if l.inside {
+		// The partition attribute first, then the others in their order.
+		dst = append(dst, enc[0])
+		dst = append(dst, enc[l.start:l.end]...)
+		dst = append(dst, enc[1:l.start]...)
+		dst = append(dst, enc[l.end:]...)
+		klen |= keyInside
+	} else {
+		dst = append(dst, k...)
+		dst = append(dst, enc...)
+	}
+	return binary.LittleEndian.AppendUint32(dst, uint32(size)), klen
 }
 
 // room returns room for an image of n bytes (len 0, cap n): a's reserved
@@ -201,12 +312,10 @@ func room(a *arena, n uint32) []byte {
 // exists reports whether it is an item (not the zero tableItem).
 func (it tableItem) exists() bool { return it.p != nil }
 
-// kv returns a stored item's Key followed by its encoding.
-func (it tableItem) kv() string { return unsafe.String(it.p, it.n-sizeTrailer) }
-
 // enc returns a stored item's encoding.
 func (it tableItem) enc() []byte {
-	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(it.p), it.klen)), it.n-sizeTrailer-it.klen)
+	off := encOff(it.klen)
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(it.p), off)), it.n-sizeTrailer-off)
 }
 
 // size returns a stored item's DynamoDB size.
@@ -228,7 +337,13 @@ func sortPrefix(k string) uint64 {
 	return binary.BigEndian.Uint64(b[:])
 }
 
-func (it tableItem) key() string { return unsafe.String(it.p, it.klen) }
+func (it tableItem) key() string { return keyAt(it.p, it.klen) }
+
+// pivot returns a search key for a stored item's Key (aliasing it).
+func (it tableItem) pivot() tableItem {
+	k := it.key()
+	return tableItem{h: it.h, s8: it.s8, p: unsafe.StringData(k), n: uint32(len(k)), klen: uint32(len(k))}
+}
 
 func (it tableItem) entry() Entry {
 	if it.p == nil {
@@ -254,7 +369,7 @@ func lessTableItem(a, b tableItem) bool {
 // indexEntry is one entry in an index shard's tree: 64 bytes, no pointer
 // (ikeys.go says why, and why naming bytes by address is safe). ik names
 // the index key, in a record of the index shard's key store; bp the
-// indexed item's Key and encoding, its image in its table shard's arena:
+// indexed item's image (Key and encoding) in its table shard's arena:
 // an index entry costs its index key (shared by entries with equal keys)
 // and this struct, never a copy of the item.
 //
@@ -274,8 +389,8 @@ type indexEntry struct {
 	ik   uintptr
 	bp   uintptr
 	ikn  uint32 // index key length: uvarint(len(ip)) ip is
-	bkn  uint32 // length of the item's Key, at the front of its image
-	bn   uint32 // length of its Key and encoding
+	bkn  uint32 // the item's klen (tableItem): its Key's length, and where it is
+	bn   uint32 // length of its image less the size trailer
 	size uint32 // DynamoDB size of the projected item
 }
 
@@ -284,12 +399,17 @@ type indexEntry struct {
 func (e indexEntry) ikey() string { return at(e.ik, e.ikn) }
 
 // baseKey returns the Key of the entry's item. REQUIRES: as ikey.
-func (e indexEntry) baseKey() string { return at(e.bp, e.bkn) }
+func (e indexEntry) baseKey() string {
+	if e.bkn == 0 {
+		return ""
+	}
+	return keyAt((*byte)(ptrOf(e.bp)), e.bkn)
+}
 
 // entry returns the entry's item. REQUIRES: as ikey; the Entry then keeps
 // the image alive.
 func (e indexEntry) entry() Entry {
-	return Entry{enc: bytesOf(at(e.bp, e.bn))[e.bkn:], size: int(e.size)}
+	return Entry{enc: bytesOf(at(e.bp, e.bn))[encOff(e.bkn):], size: int(e.size)}
 }
 
 // indexPivot returns a search key with these hashes and keys, and the

@@ -1,7 +1,5 @@
 package shard
 
-import "unsafe"
-
 // pointIndex is Get's hash index beside a table shard's tree: the Key of
 // every item -> the item's cell in the shard's arena (arena.go), in an
 // open-addressing table with linear probing
@@ -68,7 +66,7 @@ func (x *pointIndex) find(k string) int {
 			return -1
 		}
 		if s.tag == tag {
-			if c := a.cell(s.id); int(c.klen) == len(k) && unsafe.String(a.ptr(c), c.klen) == k {
+			if c := a.cell(s.id); int(keyLen(c.klen)) == len(k) && keyAt(a.ptr(c), c.klen) == k {
 				return i
 			}
 		}

@@ -19,6 +19,10 @@ type Table struct {
 	name   string
 	schema KeySchema
 	store  *Store
+	// keyName is the partition attribute's name when the table's images
+	// keep their Key inside the encoding (its Key is that attribute alone,
+	// of type S or B: see keyInside), "" when they keep it in front.
+	keyName string
 
 	// meta is the table's description, opaque to the store: the protocol
 	// layer owns its format. Replaced whole, never modified in place.
@@ -57,6 +61,9 @@ type treeShard[T any] struct {
 
 func newTable(s *Store, name string, schema KeySchema) *Table {
 	t := &Table{id: tableIDs.Add(1), name: name, schema: schema, store: s}
+	if !schema.HasRange() && (schema.HashType == attr.S || schema.HashType == attr.B) {
+		t.keyName = schema.HashName
+	}
 	for i := range t.shards {
 		t.shards[i].reset()
 	}
@@ -214,21 +221,20 @@ type Write struct {
 // encScratch holds buffers newTableItem encodes into.
 var encScratch = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// newTableItem encodes item under k, key and encoding in room(a, n).
-// The item is walked once: encoded and sized together into a scratch
-// buffer, then copied into room of its exact size (instead of a walk to
-// size the encoding, one to encode it and one for its DynamoDB size).
-func newTableItem(a *arena, h, s8 uint64, k Key, item attr.Item) tableItem {
+// newTableItem encodes item under k as storedItem lays it out, in
+// room(a, n). The item is walked once: encoded and sized together into a
+// scratch buffer, then copied into room of its exact size (instead of a
+// walk to size the encoding, one to encode it and one for its DynamoDB
+// size).
+func newTableItem(a *arena, name string, h, s8 uint64, k Key, item attr.Item) tableItem {
 	bp := encScratch.Get().(*[]byte)
-	b := append((*bp)[:0], k...)
-	b, size := attr.AppendItemSized(b, item)
-	b = binary.LittleEndian.AppendUint32(b, uint32(size))
-	buf := append(room(a, uint32(len(b))), b...)
+	b, size := attr.AppendItemSized((*bp)[:0], item)
+	it := storedItem(a, name, h, s8, k, b, size)
 	if cap(b) <= 64<<10 { // do not keep a huge item's buffer
 		*bp = b[:0]
 		encScratch.Put(bp)
 	}
-	return tableItem{h: h, s8: s8, p: unsafe.SliceData(buf), n: uint32(len(buf)), klen: uint32(len(k))}
+	return it
 }
 
 // Mutate is the one apply path of every item write. Under the shard's lock
@@ -288,10 +294,10 @@ func (t *Table) MutateDeferred(k Key, decide func(old Entry) (Write, error)) (ol
 	case w.Item == nil && w.Encoded != nil:
 		// Written straight into the shard's arena (applySlotLocked
 		// places it without a copy), as is the default case's.
-		curIt = storedItem(s.mu.arena, h, pivot.s8, k, w.Encoded, w.Size)
+		curIt = storedItem(s.mu.arena, t.keyName, h, pivot.s8, k, w.Encoded, w.Size)
 		cur = curIt.entry()
 	default:
-		curIt = newTableItem(s.mu.arena, h, pivot.s8, k, w.Item)
+		curIt = newTableItem(s.mu.arena, t.keyName, h, pivot.s8, k, w.Item)
 		cur = curIt.entry()
 	}
 	wait, err = t.store.logItem(t, k, oldIt, curIt, w.Service)
@@ -336,7 +342,7 @@ func (u Undo) Revert() {
 	if !it.exists() || u.t == nil {
 		return // a delete of nothing changed nothing
 	}
-	pivot := tableItem{h: it.h, s8: it.s8, p: it.p, n: it.klen, klen: it.klen}
+	pivot := it.pivot()
 	s := &u.t.shards[shardOf(it.h)]
 	s.mu.Lock()
 	now, _ := getLocked(s, pivot)
@@ -458,7 +464,7 @@ func (t *Table) RecoverItem(k Key, enc []byte, size int) {
 	s.mu.Lock()
 	var cur tableItem
 	if enc != nil {
-		cur = storedItem(s.mu.arena, h, pivot.s8, k, enc, size)
+		cur = storedItem(s.mu.arena, t.keyName, h, pivot.s8, k, enc, size)
 	}
 	old, _ := getLocked(s, pivot)
 	t.applyLocked(s, pivot, old, cur, nil)

@@ -464,7 +464,7 @@ func (p *replayer) apply() {
 			}
 			it := &p.items[i]
 			data := p.run[it.rec].data
-			slots[slot[i]] = m.Copy(it.h, shard.Key(data[it.koff:it.koff+it.klen]),
+			slots[slot[i]] = m.Copy(p.tables[it.table], it.h, shard.Key(data[it.koff:it.koff+it.klen]),
 				data[it.eoff:it.eoff+it.elen], int(it.size))
 		}
 	})

@@ -87,7 +87,7 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 		if len(run) == 0 {
 			return nil
 		}
-		loaded, at, what := decodePuts(data, run, curName, cur != nil)
+		loaded, at, what := decodePuts(data, run, curName, cur)
 		if what != "" {
 			return bad(at, what)
 		}
@@ -150,12 +150,13 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 }
 
 // decodePuts verifies and decodes the item records framed at offs of
-// data, all of table, on every core, and with load copies them into
-// images (shard.Imager), in file order: the table's order. On damage it
+// data, all of table, on every core, and, when load is not nil (the
+// table), copies them into its images (shard.Imager), in file order: the
+// table's order. On damage it
 // returns the offset of the first damaged record and what is wrong (""
 // when none).
-func decodePuts(data []byte, offs []int, table string, load bool) (items []shard.Image, at int, what string) {
-	if load {
+func decodePuts(data []byte, offs []int, table string, load *shard.Table) (items []shard.Image, at int, what string) {
+	if load != nil {
 		items = make([]shard.Image, len(offs))
 	}
 	workers := min(runtime.GOMAXPROCS(0), 8)
@@ -178,8 +179,8 @@ func decodePuts(data []byte, offs []int, table string, load bool) (items []shard
 				found[w] = damage{off, what}
 				return
 			}
-			if load {
-				items[i] = m.Copy(shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
+			if load != nil {
+				items[i] = m.Copy(load, shard.PartitionHash(it.Key), it.Key, it.Enc, it.Size)
 			}
 		}
 	})
