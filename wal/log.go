@@ -62,12 +62,17 @@ type Options struct {
 	// snapshot) triggers a snapshot. 0 means DefaultSnapshotBytes; a
 	// negative value disables automatic snapshots.
 	SnapshotBytes int64
-	// SegmentBytes is the target size of a log segment. 0: 8 MiB.
+	// SegmentBytes is the target size of a log segment. 0: 1 MiB.
 	//
 	// tidwall/wal keeps the segment being written in memory (and a cache of
 	// read segments), so this bounds the log's share of RSS: with 64 MiB
 	// segments a server holding 1M items of 100 bytes used about 925 bytes
-	// of RSS per item, with 8 MiB about 593.
+	// of RSS per item, with 8 MiB about 593 (before the arenas). 1 MiB
+	// rather than 8: the segment is built by append, so a large one is
+	// regrown into fresh pages as it fills (12% of a pipelined SET's CPU
+	// at 8 MiB); redis-benchmark -P 16 SET ran 1.04-1.09x as fast, and a
+	// restart from the log of 1M items took 483-490 ms against 506-531
+	// (bench/restart.sh, 2026-12-05).
 	SegmentBytes int
 	// Logger reports recovery, repairs, snapshots and failures, each at
 	// its level; when nil, Logf gets them all (nil too: discarded).
@@ -225,7 +230,7 @@ func Open(dir string, opts Options) (*Log, *shard.Store, error) {
 		opts.SnapshotBytes = DefaultSnapshotBytes
 	}
 	if opts.SegmentBytes == 0 {
-		opts.SegmentBytes = 8 << 20
+		opts.SegmentBytes = 1 << 20
 	}
 	logf, warnf, errorf := leveled(opts)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

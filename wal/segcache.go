@@ -5,10 +5,10 @@ package wal
 // whole of the previous one too, in a cache of read segments whose least
 // size is one. The log never reads segments through tidwall/wal at run
 // time (recovery reads the files itself, TruncateFront works beside it),
-// so that cached copy, a segment (Options.SegmentBytes, 8 MiB) of records
-// already on disk, only takes memory: 9 MiB, 9.5 bytes per item of a
-// 1M-item store (BenchmarkLiveBytesPerItem). The committer drops it every
-// quarter segment of writes.
+// so that cached copy, a segment (Options.SegmentBytes, 1 MiB) of records
+// already on disk, only takes memory: with 8 MiB segments, 9 MiB, 9.5
+// bytes per item of a 1M-item store (BenchmarkLiveBytesPerItem). The
+// committer drops it every quarter segment of writes.
 
 // segmentCacheClearer is the part of tidwall/wal that empties its cache
 // of read segments (segmentFiles has it; a test's segmentLog need not).
