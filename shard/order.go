@@ -399,12 +399,7 @@ type indexEntry struct {
 func (e indexEntry) ikey() string { return at(e.ik, e.ikn) }
 
 // baseKey returns the Key of the entry's item. REQUIRES: as ikey.
-func (e indexEntry) baseKey() string {
-	if e.bkn == 0 {
-		return ""
-	}
-	return keyAt((*byte)(ptrOf(e.bp)), e.bkn)
-}
+func (e indexEntry) baseKey() string { return keyAt((*byte)(ptrOf(e.bp)), e.bkn) }
 
 // entry returns the entry's item. REQUIRES: as ikey; the Entry then keeps
 // the image alive.

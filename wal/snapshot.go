@@ -152,9 +152,8 @@ func loadSnapshotFile(path string, store *shard.Store) (uint64, int, error) {
 // decodePuts verifies and decodes the item records framed at offs of
 // data, all of table, on every core, and, when load is not nil (the
 // table), copies them into its images (shard.Imager), in file order: the
-// table's order. On damage it
-// returns the offset of the first damaged record and what is wrong (""
-// when none).
+// table's order. On damage it returns the offset of the first damaged
+// record and what is wrong ("" when none).
 func decodePuts(data []byte, offs []int, table string, load *shard.Table) (items []shard.Image, at int, what string) {
 	if load != nil {
 		items = make([]shard.Image, len(offs))
